@@ -1,0 +1,1 @@
+"""Agents: glue between the UI/CLI and memory, LLM, embeddings and RLEM."""

@@ -1,0 +1,78 @@
+"""Options and helpers shared by every command (``--memory-dir``, ``--model``, errors, progress)."""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
+
+MemoryDirOption = Annotated[
+    Path | None,
+    typer.Option("--memory-dir", help="Memory directory (default: the platform data dir, or $TUI_AGENT_HOME/data).",
+                 envvar="TUI_AGENT_MEMORY_DIR", show_default=False),
+]
+ModelOption = Annotated[
+    str | None,
+    typer.Option("--model", "-m", help="LiteLLM model string, e.g. openai/gpt-4o-mini (default: local/smollm2).",
+                 envvar="TUI_AGENT_MODEL", show_default=False),
+]
+ApiBaseOption = Annotated[
+    str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible or local server.", show_default=False)
+]
+
+
+def settings_for(memory_dir: Path | None, model: str | None, **extra: Any):
+    """Settings with the command's overrides; a bad config file exits with a one-line error."""
+    from tui_agent.config import load_settings
+
+    try:
+        return load_settings(memory_dir=memory_dir, model=model, **extra)
+    except ValueError as exc:
+        errors = getattr(exc, "errors", None)
+        if callable(errors):  # pydantic ValidationError: one line per bad setting
+            fail("; ".join(f"setting {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors()))
+        fail(str(exc))
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    """Print ``tui-agent: error: MESSAGE`` to stderr and exit (no markup is interpreted)."""
+    typer.echo(f"tui-agent: error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def print_json(data: Any) -> None:
+    typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+
+
+@contextlib.contextmanager
+def progress(message: str) -> Iterator[Any]:
+    """A spinner on stderr while slow work runs (silent when stderr is not a terminal)."""
+    if not sys.stderr.isatty():
+        yield lambda _msg: None
+        return
+    from rich.console import Console
+
+    console = Console(stderr=True)
+    with console.status(message) as status:
+        yield lambda msg: status.update(str(msg))
+
+
+@contextlib.contextmanager
+def user_errors() -> Iterator[None]:
+    """Turn the project's expected errors into one-line messages and exit code 1."""
+    from tui_agent.embed import EmbeddingError
+    from tui_agent.llm.client import LLMError
+    from tui_agent.llm.local import LocalModelError
+    from tui_agent.memory.store import MemoryStoreError
+
+    try:
+        yield
+    except (LLMError, MemoryStoreError, EmbeddingError, LocalModelError, ValueError) as exc:
+        fail(str(exc))
+    except KeyError as exc:
+        fail(f"no experience with id {exc.args[0]!r}")

@@ -1,0 +1,108 @@
+"""Entry point: ``tui-agent`` (chat TUI), ``ask``, ``rate`` and the command groups."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Annotated
+
+import typer
+
+from tui_agent.cli.common import (
+    ApiBaseOption,
+    MemoryDirOption,
+    ModelOption,
+    print_json,
+    progress,
+    settings_for,
+    user_errors,
+)
+from tui_agent.cli.memory import memory_app
+
+app = typer.Typer(
+    name="tui-agent",
+    help="A terminal chat assistant that learns from your 👍/👎 (RLEM experience memory).",
+    no_args_is_help=False,
+    add_completion=False,
+    rich_markup_mode=None,
+)
+app.add_typer(memory_app, name="memory")
+
+
+@app.callback(invoke_without_command=True)
+def chat(
+    ctx: typer.Context,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+    api_base: ApiBaseOption = None,
+) -> None:
+    """Start the chat (the default when no command is given)."""
+    if ctx.invoked_subcommand is not None:
+        return
+    settings = settings_for(memory_dir, model, api_base=api_base)
+    from tui_agent.tui.app import ChatApp
+
+    ChatApp(settings).run()
+
+
+@app.command()
+def ask(
+    question: Annotated[str, typer.Argument(help="The question.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (id, answer, model, exemplars…).")] = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+    api_base: ApiBaseOption = None,
+) -> None:
+    """Answer QUESTION with RLEM and print the answer (stored as an experience you can rate)."""
+    settings = settings_for(memory_dir, model, api_base=api_base)
+    from tui_agent.agent.chat import ChatAgent
+
+    agent = ChatAgent(settings)
+    with user_errors():
+        with progress("loading…") as say:
+            agent.load(say)
+            say("thinking…")
+            result = asyncio.run(agent.answer(question))
+    if as_json:
+        print_json(result.to_json())
+        return
+    if result.warning:
+        typer.echo(f"tui-agent: warning: {result.warning}", err=True)
+    typer.echo(result.answer)
+    typer.echo(f"(id {result.id}; rate with: tui-agent rate {result.id} up|down)", err=True)
+
+
+@app.command()
+def rate(
+    experience_id: Annotated[str, typer.Argument(metavar="ID", help="Experience id printed by ask.")],
+    verdict: Annotated[str, typer.Argument(metavar="up|down", help="up = 👍 (reward +1), down = 👎 (reward −1).")],
+    correction: Annotated[
+        str | None, typer.Option("--correction", "-c", help="The right answer, stored with reward +1.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the result as JSON.")] = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Rate an answer: applies the reward to its Q-value (N += 1, Q += (r − Q)/N)."""
+    verdict = verdict.lower()
+    if verdict not in ("up", "down", "+", "-", "👍", "👎"):
+        from tui_agent.cli.common import fail
+
+        fail(f"verdict must be 'up' or 'down', got {verdict!r}", 2)
+    settings = settings_for(memory_dir, model)
+    from tui_agent.agent.chat import ChatAgent
+
+    agent = ChatAgent(settings)
+    with user_errors():
+        result = agent.rate(experience_id, verdict in ("up", "+", "👍"), correction)
+    if as_json:
+        from dataclasses import asdict
+
+        print_json(asdict(result))
+        return
+    typer.echo(f"{experience_id}: reward {result.reward:+.0f} → Q = {result.q:.3f} (N = {result.n})")
+    if result.correction_id:
+        typer.echo(f"correction stored as {result.correction_id} (Q = 1.000, N = 1)")
+
+
+def main() -> None:
+    app()

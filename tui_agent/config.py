@@ -1,0 +1,169 @@
+"""Settings: defaults < TOML file in the platform config dir < environment < CLI flags.
+
+The config file is ``<config dir>/config.toml`` where ``<config dir>`` is
+``platformdirs.user_config_dir("tui-agent")`` (``~/.config/tui-agent`` on
+Linux). Environment variables use the prefix ``TUI_AGENT_`` (for example
+``TUI_AGENT_MODEL=openai/gpt-4o-mini``). ``TUI_AGENT_HOME`` moves *all* data
+(memory, config, state) under one directory, which tests and portable
+installs use.
+
+Nothing here imports a heavy library.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+
+APP_NAME = "tui-agent"
+DEFAULT_MODEL = "local/smollm2"
+
+
+def home_dir() -> Path | None:
+    """The ``TUI_AGENT_HOME`` override, or ``None`` when unset."""
+    value = os.environ.get("TUI_AGENT_HOME")
+    return Path(value).expanduser() if value else None
+
+
+def config_dir() -> Path:
+    """Directory of ``config.toml`` and ``state.toml`` (created on first write)."""
+    home = home_dir()
+    if home:
+        return home / "config"
+    from platformdirs import user_config_dir
+
+    return Path(user_config_dir(APP_NAME))
+
+
+def data_dir() -> Path:
+    """Directory of the default memory database."""
+    home = home_dir()
+    if home:
+        return home / "data"
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME))
+
+
+def config_file() -> Path:
+    return config_dir() / "config.toml"
+
+
+class _TomlSource(PydanticBaseSettingsSource):
+    """Reads ``config.toml``; a malformed file raises a clear ``ValueError``."""
+
+    def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
+        super().__init__(settings_cls)
+        self.path = path
+
+    def get_field_value(self, field: Any, field_name: str) -> tuple[Any, str, bool]:  # pragma: no cover
+        return None, field_name, False
+
+    def __call__(self) -> dict[str, Any]:
+        if not self.path.is_file():
+            return {}
+        try:
+            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+            raise ValueError(f"config file {self.path} is not valid TOML: {exc}") from exc
+
+
+class Settings(BaseSettings):
+    """All user-tunable settings, with their units and ranges.
+
+    Raises:
+        ValueError: the config file is malformed, or a value is out of range.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="TUI_AGENT_", extra="ignore")
+
+    # --- LLM ---------------------------------------------------------------
+    model: str = Field(DEFAULT_MODEL, description="Any LiteLLM model string, e.g. 'openai/gpt-4o-mini'.")
+    api_base: str | None = Field(None, description="Base URL of an OpenAI-compatible or local server.")
+    api_key_env: str | None = Field(
+        None, description="Name of the environment variable that holds the API key (the key itself is never stored)."
+    )
+    fallback_to_local: bool = Field(True, description="On a failed hosted call, answer with local/smollm2.")
+    timeout_s: float = Field(120.0, gt=0, description="Per-call time limit, seconds.")
+    retries: int = Field(2, ge=0, le=10, description="Retries on transient errors (connection, rate limit, 5xx).")
+    temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the first sample.")
+    max_tokens: int = Field(256, ge=8, le=8192, description="Answer length limit, tokens.")
+    local_n_ctx: int = Field(2048, ge=512, le=8192, description="Context window of the bundled model, tokens.")
+
+    # --- memory ------------------------------------------------------------
+    memory_dir: Path | None = Field(None, description="LanceDB directory; default <data dir>/memory.")
+
+    # --- RLEM (see tui_agent/rlem/chat_policy.py for what each does) -------
+    similarity_lambda: float = Field(0.5, ge=0, le=1, description="λ in λ·f_task + (1−λ)·f_obs.")
+    exemplars: int = Field(2, ge=0, le=8, description="m: experiences shown to the model as exemplars.")
+    recall_similarity: float = Field(0.78, ge=0, le=1, description="Min question similarity to answer from memory.")
+    recall_q: float = Field(0.5, ge=-1, le=1, description="Min Q-value to answer from memory.")
+    exemplar_similarity: float = Field(0.6, ge=0, le=1, description="Min question similarity to show as exemplar.")
+    reject_similarity: float = Field(
+        85.0, ge=0, le=100, description="rapidfuzz ratio above which a sample duplicates a discouraged answer."
+    )
+    resamples: int = Field(3, ge=0, le=10, description="Resamples after rejecting a discouraged near-duplicate.")
+
+    # --- UI ------------------------------------------------------------------
+    theme: str | None = Field(None, description="Theme name; the last one chosen is remembered in state.toml.")
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        return (init_settings, env_settings, _TomlSource(settings_cls, config_file()))
+
+    def resolved_memory_dir(self) -> Path:
+        """The memory directory to use: ``memory_dir`` or ``<data dir>/memory``."""
+        return Path(self.memory_dir).expanduser() if self.memory_dir else data_dir() / "memory"
+
+    def api_key(self) -> str | None:
+        """The API key read from the environment variable named by ``api_key_env``."""
+        return os.environ.get(self.api_key_env) if self.api_key_env else None
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Settings with CLI overrides applied (``None`` overrides are ignored)."""
+    return Settings(**{k: v for k, v in overrides.items() if v is not None})
+
+
+# --- small persistent UI state (theme choice) --------------------------------
+
+
+def state_file() -> Path:
+    return config_dir() / "state.toml"
+
+
+def load_state() -> dict[str, str]:
+    """UI state remembered between runs; a malformed file is treated as empty."""
+    try:
+        data = tomllib.loads(state_file().read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(v, str)}
+
+
+def save_state(**values: str) -> None:
+    """Merge ``values`` into ``state.toml`` (written atomically)."""
+    state = load_state() | values
+    path = state_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    body = "".join(f"{k} = {_toml_str(v)}\n" for k, v in sorted(state.items()))
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(body, encoding="utf-8")
+    tmp.replace(path)
+
+
+def _toml_str(value: str) -> str:
+    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
+    return f'"{escaped}"'

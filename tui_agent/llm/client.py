@@ -1,0 +1,236 @@
+"""One way to call any model: LiteLLM with time limits, retries and a local fallback.
+
+* Any LiteLLM model string works (``openai/gpt-4o-mini``, ``anthropic/…``,
+  ``ollama/llama3``, ``openai/<name>`` with an OpenAI-compatible ``api_base``),
+  plus ``local/smollm2``, the bundled model (see :mod:`tui_agent.llm.local`).
+* Time limit: ``timeout_s`` for the whole call, enforced with
+  :func:`asyncio.timeout` (LiteLLM does not enforce ``timeout=`` for custom
+  providers).
+* Retries (tenacity, exponential back-off) on transient errors only —
+  connection errors, rate limits, 5xx, time-outs — and only before the first
+  streamed token (a half-shown answer is never silently restarted).
+* Fallback: when a hosted model still fails, the bundled model answers if
+  ``fallback_to_local`` is on; the result says which model answered.
+* No network traffic at import: the LiteLLM price map is read from the package.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tui_agent.llm.local import LOCAL_MODEL, PROVIDER, runtime
+
+_litellm = None
+
+
+def litellm_module():
+    """Import LiteLLM once, offline-safe, with the local provider registered (~2.5 s)."""
+    global _litellm
+    if _litellm is None:
+        os.environ.setdefault("LITELLM_LOCAL_MODEL_COST_MAP", "True")
+        os.environ.setdefault("LITELLM_TELEMETRY", "False")
+        import litellm
+
+        from tui_agent.llm.local import make_provider
+
+        litellm.telemetry = False
+        litellm.suppress_debug_info = True
+        litellm.drop_params = True
+        litellm.custom_provider_map = [
+            *[p for p in litellm.custom_provider_map if p.get("provider") != PROVIDER],
+            {"provider": PROVIDER, "custom_handler": make_provider()},
+        ]
+        _litellm = litellm
+    return _litellm
+
+
+class LLMError(RuntimeError):
+    """A model call failed for good (after retries and any fallback); the message is user-facing."""
+
+
+@dataclass
+class Completion:
+    """The outcome of a call: the text and the model that actually produced it."""
+
+    text: str
+    model: str
+    fell_back: bool = False
+    error: str | None = None  # why the primary model failed, when fell_back
+
+
+def _transient_types() -> tuple[type[BaseException], ...]:
+    exc = litellm_module().exceptions
+    return (
+        exc.APIConnectionError,
+        exc.RateLimitError,
+        exc.ServiceUnavailableError,
+        exc.InternalServerError,
+        exc.Timeout,
+        TimeoutError,
+    )
+
+
+def describe_error(model: str, error: BaseException) -> str:
+    """One line for the user: which model, what went wrong."""
+    if isinstance(error, TimeoutError):
+        return f"{model}: no answer within the time limit"
+    text = str(error).strip().splitlines()[0] if str(error).strip() else ""
+    return f"{model}: {type(error).__name__}{': ' + text[:300] if text else ''}"
+
+
+class LLM:
+    """A configured model endpoint.
+
+    Args:
+        model: LiteLLM model string; ``local/smollm2`` is the bundled model.
+        api_base: base URL for OpenAI-compatible or local servers (or ``None``).
+        api_key: the key itself (read from the environment by the caller), or ``None``.
+        timeout_s: limit for one whole call, seconds (> 0).
+        retries: extra attempts on transient errors (0–10).
+        fallback_to_local: answer with the bundled model when a hosted model fails.
+        max_tokens: answer length limit, tokens.
+        local_n_ctx: context window of the bundled model, tokens.
+    """
+
+    def __init__(
+        self,
+        model: str = LOCAL_MODEL,
+        *,
+        api_base: str | None = None,
+        api_key: str | None = None,
+        timeout_s: float = 120.0,
+        retries: int = 2,
+        fallback_to_local: bool = True,
+        max_tokens: int = 256,
+        local_n_ctx: int = 2048,
+    ) -> None:
+        self.model = model
+        self.api_base = api_base
+        self.api_key = api_key
+        self.timeout_s = timeout_s
+        self.retries = retries
+        self.fallback_to_local = fallback_to_local and model != LOCAL_MODEL
+        self.max_tokens = max_tokens
+        runtime(local_n_ctx)
+
+    @classmethod
+    def from_settings(cls, settings: Any) -> LLM:
+        return cls(
+            settings.model,
+            api_base=settings.api_base,
+            api_key=settings.api_key(),
+            timeout_s=settings.timeout_s,
+            retries=settings.retries,
+            fallback_to_local=settings.fallback_to_local,
+            max_tokens=settings.max_tokens,
+            local_n_ctx=settings.local_n_ctx,
+        )
+
+    @property
+    def is_local(self) -> bool:
+        return self.model == LOCAL_MODEL
+
+    def load(self) -> None:
+        """Import LiteLLM and, for the bundled model, load it (so the first answer is quick)."""
+        litellm_module()
+        if self.is_local or self.fallback_to_local:
+            runtime().llama  # noqa: B018 - loads the GGUF
+
+    def _kwargs(self, model: str, extra: dict[str, Any]) -> dict[str, Any]:
+        kwargs: dict[str, Any] = {"model": model, "max_tokens": self.max_tokens, **extra}
+        if model == self.model and model != LOCAL_MODEL:
+            if self.api_base:
+                kwargs["api_base"] = self.api_base
+            if self.api_key:
+                kwargs["api_key"] = self.api_key
+            kwargs["timeout"] = self.timeout_s
+        return kwargs
+
+    async def stream(
+        self,
+        messages: list[dict[str, str]],
+        on_token: Callable[[str], Any] | None = None,
+        **params: Any,
+    ) -> Completion:
+        """Generate an answer, calling ``on_token(piece)`` for each streamed piece.
+
+        ``params`` go to LiteLLM (``temperature``, ``seed``, ``mock_response`` …).
+
+        Raises:
+            LLMError: the model (and the fallback, if any) failed.
+        """
+        try:
+            text = await self._stream_with_retries(self.model, messages, on_token, params)
+            return Completion(text=text, model=self.model)
+        except Exception as primary:  # noqa: BLE001 - classified below
+            reason = describe_error(self.model, primary)
+            if not self.fallback_to_local:
+                raise LLMError(reason) from primary
+        try:
+            local_params = {k: v for k, v in params.items() if k != "mock_response"}
+            text = await self._stream_with_retries(LOCAL_MODEL, messages, on_token, local_params)
+        except Exception as fallback:  # noqa: BLE001
+            raise LLMError(f"{reason}; fallback {describe_error(LOCAL_MODEL, fallback)}") from fallback
+        return Completion(text=text, model=LOCAL_MODEL, fell_back=True, error=reason)
+
+    async def complete(self, messages: list[dict[str, str]], **params: Any) -> Completion:
+        """Like :meth:`stream` without a token callback."""
+        return await self.stream(messages, None, **params)
+
+    async def _stream_with_retries(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        on_token: Callable[[str], Any] | None,
+        params: dict[str, Any],
+    ) -> str:
+        from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
+
+        transient = _transient_types()
+        state = {"emitted": False}
+
+        def retryable(exc: BaseException) -> bool:
+            return isinstance(exc, transient) and not state["emitted"]
+
+        async for attempt in AsyncRetrying(
+            retry=retry_if_exception(retryable),
+            stop=stop_after_attempt(self.retries + 1),
+            wait=wait_exponential(multiplier=0.5, max=8),
+            reraise=True,
+        ):
+            with attempt:
+                return await self._stream_once(model, messages, on_token, params, state)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _stream_once(
+        self,
+        model: str,
+        messages: list[dict[str, str]],
+        on_token: Callable[[str], Any] | None,
+        params: dict[str, Any],
+        state: dict[str, bool],
+    ) -> str:
+        litellm = litellm_module()
+        pieces: list[str] = []
+        async with asyncio.timeout(self.timeout_s):
+            response = await litellm.acompletion(messages=messages, stream=True, **self._kwargs(model, params))
+            async for chunk in response:
+                piece = _delta_text(chunk)
+                if piece:
+                    pieces.append(piece)
+                    state["emitted"] = True
+                    if on_token is not None:
+                        on_token(piece)
+        return "".join(pieces).strip()
+
+
+def _delta_text(chunk: Any) -> str:
+    try:
+        return chunk.choices[0].delta.content or ""
+    except (AttributeError, IndexError):
+        return ""
+

@@ -1,0 +1,129 @@
+"""The experience table's schema (pyarrow) and the :class:`Experience` record.
+
+One row is one (observation, action) pair of RLEM's experience memory
+(REMEMBERER §3, Fig. 3): the *record* key is (task, observation, available
+actions) and each row holds one action of that record with its Q-value.
+
+* chat: a one-step episode. task = the question, observation = the
+  conversation context before it ("" when none), action = the answer.
+* shop: a step of a web-task episode. task = the instruction, observation =
+  the page text, available_actions = the JSON list of valid actions.
+
+Ranges: ``q`` is a return estimate; for chat rewards are ±1 so Q ∈ [−1, 1];
+for the shop rewards are in [0, 1] and γ ≤ 1, so Q ∈ [0, 1]. ``n`` ≥ 0 counts
+updates; ``mean_reward`` is the running mean of immediate rewards. ``vector``
+is the L2-normalised all-MiniLM-L6-v2 embedding of ``task`` (384 float32).
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass, field, fields
+from datetime import UTC, datetime
+from typing import Any
+
+import pyarrow as pa
+
+from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
+
+SCHEMA_VERSION = 1
+TABLE_NAME = "experiences"
+
+KINDS = ("chat", "shop")
+SOURCES = ("model", "correction", "initial", "import", "demonstration")
+
+META_SCHEMA_VERSION = b"tui_agent.schema_version"
+META_EMBEDDING_MODEL = b"tui_agent.embedding_model"
+META_EMBEDDING_DIM = b"tui_agent.embedding_dim"
+
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+
+
+def experience_schema() -> pa.Schema:
+    """The explicit pyarrow schema of the ``experiences`` table, with metadata.
+
+    Metadata carries the schema version and the embedding model's name and
+    dimension (never a machine path).
+    """
+    return pa.schema(
+        [
+            pa.field("id", pa.string(), nullable=False),
+            pa.field("kind", pa.string(), nullable=False),
+            pa.field("episode_id", pa.string()),
+            pa.field("step", pa.int32()),
+            pa.field("task", pa.string(), nullable=False),
+            pa.field("observation", pa.string()),
+            pa.field("available_actions", pa.string()),
+            pa.field("action", pa.string(), nullable=False),
+            pa.field("reason", pa.string()),
+            pa.field("q", pa.float64(), nullable=False),
+            pa.field("n", pa.int64(), nullable=False),
+            pa.field("mean_reward", pa.float64(), nullable=False),
+            pa.field("created_at", TIMESTAMP),
+            pa.field("updated_at", TIMESTAMP),
+            pa.field("last_used_at", TIMESTAMP),
+            pa.field("vector", pa.list_(pa.float32(), EMBEDDING_DIM)),
+            pa.field("model", pa.string()),
+            pa.field("source", pa.string()),
+        ],
+        metadata={
+            META_SCHEMA_VERSION: str(SCHEMA_VERSION).encode(),
+            META_EMBEDDING_MODEL: EMBEDDING_MODEL.encode(),
+            META_EMBEDDING_DIM: str(EMBEDDING_DIM).encode(),
+        },
+    )
+
+
+def now_utc() -> datetime:
+    return datetime.now(UTC)
+
+
+def new_id() -> str:
+    """A fresh experience id (32 hex characters)."""
+    return uuid.uuid4().hex
+
+
+@dataclass
+class Experience:
+    """One experience row. See the module docstring for ranges."""
+
+    task: str
+    action: str
+    kind: str = "chat"
+    observation: str = ""
+    available_actions: str = ""
+    reason: str = ""
+    q: float = 0.0
+    n: int = 0
+    mean_reward: float = 0.0
+    model: str = ""
+    source: str = "model"
+    episode_id: str = ""
+    step: int = 0
+    vector: list[float] | None = None
+    id: str = field(default_factory=new_id)
+    created_at: datetime = field(default_factory=now_utc)
+    updated_at: datetime = field(default_factory=now_utc)
+    last_used_at: datetime | None = None
+
+    def to_row(self) -> dict[str, Any]:
+        row = {f.name: getattr(self, f.name) for f in fields(self)}
+        if row["vector"] is not None:
+            row["vector"] = [float(x) for x in row["vector"]]
+        return row
+
+    @classmethod
+    def from_row(cls, row: dict[str, Any]) -> Experience:
+        names = {f.name for f in fields(cls)}
+        values = {k: v for k, v in row.items() if k in names}
+        if values.get("vector") is not None:
+            values["vector"] = list(values["vector"])
+        for key in ("observation", "available_actions", "reason", "model", "source", "episode_id"):
+            if values.get(key) is None:
+                values[key] = ""
+        return cls(**values)
+
+
+def rows_to_table(experiences: list[Experience]) -> pa.Table:
+    """Experiences as a pyarrow table with :func:`experience_schema`."""
+    return pa.Table.from_pylist([e.to_row() for e in experiences], schema=experience_schema())

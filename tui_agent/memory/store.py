@@ -1,0 +1,242 @@
+"""The experience memory: a LanceDB table on disk.
+
+Concurrency (two app instances, or the app and a script, on one directory):
+
+* every write holds a file lock (``<dir>/.write.lock``, :mod:`filelock`):
+  concurrent ``merge_insert``/``add`` from several processes can otherwise
+  create duplicate rows (lancedb#3377);
+* Q updates are single SQL ``UPDATE``s (``values_sql``), computed from the
+  row's current values inside LanceDB, so no update is lost;
+* the connection reads with ``read_consistency_interval=0`` and so sees other
+  processes' writes at once.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pyarrow as pa
+
+from tui_agent.memory.schema import (
+    EMBEDDING_DIM,
+    META_SCHEMA_VERSION,
+    SCHEMA_VERSION,
+    TABLE_NAME,
+    Experience,
+    experience_schema,
+    now_utc,
+    rows_to_table,
+)
+
+LOCK_NAME = ".write.lock"
+LOCK_TIMEOUT_S = 30.0
+
+
+class MemoryStoreError(RuntimeError):
+    """The memory directory cannot be opened or written; the message is user-facing."""
+
+
+@dataclass
+class Retrieved:
+    """An experience found by similarity search.
+
+    ``similarity`` is the cosine similarity of the task embeddings, in [−1, 1].
+    """
+
+    experience: Experience
+    similarity: float
+
+
+def _sql_str(value: str) -> str:
+    return "'" + value.replace("'", "''") + "'"
+
+
+def _sql_ts(value: datetime) -> str:
+    text = value.astimezone().strftime("%Y-%m-%dT%H:%M:%S.%f%z")
+    return f"arrow_cast(to_timestamp_micros({_sql_str(text)}), 'Timestamp(Microsecond, Some(\"UTC\"))')"
+
+
+def _finite(value: float, name: str) -> float:
+    value = float(value)
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value}")
+    return value
+
+
+class ExperienceStore:
+    """Experiences on disk in ``<path>/experiences.lance``.
+
+    Args:
+        path: the memory directory (created if missing).
+
+    Raises:
+        MemoryStoreError: the directory cannot be created, or the table was
+            written by a newer schema version.
+    """
+
+    def __init__(self, path: str | Path) -> None:
+        import lancedb
+        from filelock import FileLock
+
+        self.path = Path(path).expanduser()
+        try:
+            self.path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise MemoryStoreError(f"cannot create memory directory {self.path}: {exc.strerror}") from exc
+        self.lock = FileLock(str(self.path / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
+        self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
+        with self.lock:
+            self.table = self.db.create_table(TABLE_NAME, schema=experience_schema(), exist_ok=True)
+        self._check_schema()
+
+    # --- schema -----------------------------------------------------------------
+
+    def _check_schema(self) -> None:
+        meta = self.table.schema.metadata or {}
+        version = int(meta.get(META_SCHEMA_VERSION, b"1"))
+        if version > SCHEMA_VERSION:
+            raise MemoryStoreError(
+                f"{self.path} was written by a newer tui-agent (schema v{version}; this one reads v{SCHEMA_VERSION})"
+            )
+
+    @property
+    def version(self) -> int:
+        """The table's current LanceDB version number."""
+        return self.table.version
+
+    # --- writes -----------------------------------------------------------------
+
+    def add(self, experiences: Sequence[Experience]) -> list[str]:
+        """Insert experiences (each needs a 384-dim ``vector``); returns their ids.
+
+        Raises:
+            ValueError: a vector has the wrong dimension or a Q is not finite.
+            MemoryStoreError: the disk is full or not writable (nothing is written).
+        """
+        for exp in experiences:
+            if exp.vector is None or len(exp.vector) != EMBEDDING_DIM:
+                raise ValueError(f"experience {exp.id}: vector must have {EMBEDDING_DIM} values")
+            _finite(exp.q, "q")
+        if not experiences:
+            return []
+        table = rows_to_table(list(experiences))
+        self._write(lambda: self.table.add(table))
+        return [e.id for e in experiences]
+
+    def update_q(self, experience_id: str, target: float, reward: float | None = None) -> None:
+        """One RLEM update of an experience, atomic in the database.
+
+        ``N ← N + 1;  Q ← Q + (target − Q)/N`` (α = 1/N, so Q is the running mean
+        of the targets; REMEMBERER §3.2 and ``history.py`` of the reference code).
+        ``mean_reward`` gets the same running mean of ``reward`` (default: target).
+
+        Raises:
+            ValueError: target or reward not finite.
+            KeyError: no experience with that id.
+        """
+        target = _finite(target, "target")
+        reward = target if reward is None else _finite(reward, "reward")
+        if self.get(experience_id) is None:
+            raise KeyError(experience_id)
+        values = {
+            "q": f"q + ({target!r} - q) / (n + 1)",
+            "mean_reward": f"mean_reward + ({reward!r} - mean_reward) / (n + 1)",
+            "n": "n + 1",
+            "updated_at": _sql_ts(now_utc()),
+        }
+        self._write(lambda: self.table.update(where=f"id = {_sql_str(experience_id)}", values_sql=values))
+
+    def set_q(self, experience_id: str, q: float) -> None:
+        """Set Q by hand (memory editing); N is unchanged."""
+        q = _finite(q, "q")
+        values = {"q": repr(q), "updated_at": _sql_ts(now_utc())}
+        self._write(lambda: self.table.update(where=f"id = {_sql_str(experience_id)}", values_sql=values))
+
+    def touch(self, experience_ids: Iterable[str]) -> None:
+        """Mark experiences as used now (``last_used_at``)."""
+        ids = list(experience_ids)
+        if not ids:
+            return
+        where = "id IN (" + ", ".join(_sql_str(i) for i in ids) + ")"
+        self._write(lambda: self.table.update(where=where, values_sql={"last_used_at": _sql_ts(now_utc())}))
+
+    def delete(self, experience_id: str) -> None:
+        self._write(lambda: self.table.delete(f"id = {_sql_str(experience_id)}"))
+
+    def _write(self, operation: Any) -> None:
+        from filelock import Timeout
+
+        try:
+            with self.lock:
+                self.table.checkout_latest()
+                operation()
+        except Timeout as exc:
+            raise MemoryStoreError(f"memory {self.path} is locked by another process for over {LOCK_TIMEOUT_S:.0f} s") from exc
+        except OSError as exc:
+            raise MemoryStoreError(f"cannot write memory {self.path}: {exc.strerror or exc}") from exc
+
+    # --- reads ------------------------------------------------------------------
+
+    def get(self, experience_id: str) -> Experience | None:
+        rows = self.table.search().where(f"id = {_sql_str(experience_id)}").limit(1).to_list()
+        return Experience.from_row(rows[0]) if rows else None
+
+    def get_many(self, experience_ids: Sequence[str]) -> list[Experience]:
+        if not experience_ids:
+            return []
+        where = "id IN (" + ", ".join(_sql_str(i) for i in experience_ids) + ")"
+        rows = self.table.search().where(where).limit(len(experience_ids)).to_list()
+        return [Experience.from_row(r) for r in rows]
+
+    def search(self, vector: np.ndarray, *, kind: str | None = None, limit: int = 10, where: str | None = None) -> list[Retrieved]:
+        """Nearest experiences by task embedding (cosine), best first.
+
+        Args:
+            vector: float32 ``(384,)``, L2-normalised.
+            kind: only this kind ("chat" or "shop").
+            limit: at most this many results.
+            where: an extra SQL filter.
+        """
+        if self.count() == 0:
+            return []
+        filters = [f"kind = {_sql_str(kind)}"] if kind else []
+        if where:
+            filters.append(f"({where})")
+        query = self.table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
+        query = query.distance_type("cosine").limit(limit)
+        if filters:
+            query = query.where(" AND ".join(filters), prefilter=True)
+        out = []
+        for row in query.to_list():
+            distance = row.pop("_distance")
+            out.append(Retrieved(Experience.from_row(row), similarity=1.0 - float(distance)))
+        return out
+
+    def count(self, kind: str | None = None) -> int:
+        return self.table.count_rows(f"kind = {_sql_str(kind)}" if kind else None)
+
+    def stats(self) -> dict[str, Any]:
+        """Number of experiences, mean Q, and counts per kind and source."""
+        table: pa.Table = self.table.to_lance().to_table(columns=["kind", "source", "q", "n"])
+        q = table.column("q").to_numpy() if table.num_rows else np.zeros(0)
+        kinds = table.column("kind").to_pylist()
+        sources = table.column("source").to_pylist()
+        return {
+            "experiences": table.num_rows,
+            "mean_q": float(q.mean()) if q.size else 0.0,
+            "rated": int(sum(1 for n in table.column("n").to_pylist() if n > 0)),
+            "by_kind": {k: kinds.count(k) for k in sorted(set(kinds))},
+            "by_source": {s: sources.count(s) for s in sorted(set(sources))},
+            "version": self.version,
+            "path": str(self.path),
+        }
+
+    def all(self, kind: str | None = None) -> list[Experience]:
+        table = self.table.to_lance().to_table(filter=f"kind = {_sql_str(kind)}" if kind else None)
+        return [Experience.from_row(r) for r in table.to_pylist()]

@@ -1,0 +1,1 @@
+"""The Textual user interface (imports nothing heavy at module level)."""

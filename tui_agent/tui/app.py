@@ -1,0 +1,217 @@
+"""The chat app. Paints at once; the memory, embedding model and LLM load in a worker thread."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.screen import Screen
+from textual.widgets import Footer, Markdown, Static
+
+from tui_agent.config import Settings, load_state, save_state
+from tui_agent.tui.themes import DEFAULT_THEME, load_themes
+from tui_agent.tui.widgets import AnswerView, ChatInput, UserMessage
+
+WELCOME = (
+    "Ask anything. Rate answers with 👍/👎 (or + / − on a focused answer); after 👎 you can type the right "
+    "answer and I will remember it. Enter sends, Ctrl+J adds a new line, Tab moves between answers, "
+    "Ctrl+P opens the command palette."
+)
+_END = object()
+
+
+class ChatApp(App):
+    """tui-agent's chat screen.
+
+    Args:
+        settings: resolved settings (model, memory dir, RLEM thresholds).
+        agent: an already-built agent (tests); built in a worker when ``None``.
+        llm_params: extra LiteLLM parameters for every answer (tests use ``mock_response``).
+    """
+
+    CSS_PATH = "app.tcss"
+    TITLE = "tui-agent"
+    BINDINGS = [
+        Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("escape", "focus_input", "Input", show=False),
+        Binding("ctrl+q", "quit", "Quit", priority=True),
+    ]
+
+    def __init__(self, settings: Settings, agent: Any = None, **llm_params: Any) -> None:
+        super().__init__()
+        self.settings = settings
+        self.agent = agent
+        self.llm_params = llm_params
+        self.history: list[tuple[str, str]] = []
+        self.ready = asyncio.Event()
+        self.load_error: str | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("starting…"), id="status")
+        with VerticalScroll(id="chat"):
+            yield Static(Text(WELCOME), classes="welcome")
+        yield ChatInput(id="input")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._setup_themes()
+        self.query_one(ChatInput).focus()
+        self.query_one("#chat", VerticalScroll).anchor()
+        self.load_agent()
+
+    # --- themes -------------------------------------------------------------------
+
+    def _setup_themes(self) -> None:
+        themes, errors = load_themes()
+        for theme in themes:
+            self.register_theme(theme)
+        for error in errors:
+            self.notify(f"theme skipped: {error}", severity="warning", markup=False)
+        wanted = load_state().get("theme") or self.settings.theme or DEFAULT_THEME
+        if wanted not in self.available_themes:
+            self.notify(f"unknown theme {wanted!r}; using {DEFAULT_THEME}", severity="warning", markup=False)
+            wanted = DEFAULT_THEME
+        if wanted in self.available_themes:
+            self.theme = wanted
+        self.theme_changed_signal.subscribe(self, lambda theme: save_state(theme=theme.name))
+
+    # --- loading ------------------------------------------------------------------
+
+    def set_status(self, text: str) -> None:
+        self.query_one("#status", Static).update(Text(text))
+
+    @work(thread=True, exclusive=True, group="load")
+    def load_agent(self) -> None:
+        from tui_agent.agent.chat import ChatAgent
+
+        try:
+            if self.agent is None:
+                self.agent = ChatAgent(self.settings)
+            self.agent.load(lambda msg: self.call_from_thread(self.set_status, f"⏳ {msg}"))
+            self.call_from_thread(self.refresh_status)
+        except Exception as exc:  # noqa: BLE001 - shown to the user, app keeps running
+            self.load_error = str(exc)
+            self.call_from_thread(self.set_status, f"✗ {exc}")
+        finally:
+            self.call_from_thread(self.ready.set)
+
+    def refresh_status(self) -> None:
+        if self.agent is None or self.load_error:
+            return
+        count = self.agent.store.count()
+        self.set_status(f"● {self.settings.model} · {count} experiences · memory {self.agent.store.path}")
+
+    # --- chatting -----------------------------------------------------------------
+
+    @on(ChatInput.Submitted)
+    def _submitted(self, event: ChatInput.Submitted) -> None:
+        chat = self.query_one("#chat", VerticalScroll)
+        view = AnswerView(event.text, list(self.history))
+        chat.mount(UserMessage(event.text))
+        chat.mount(view)
+        chat.anchor()
+        self.run_answer(view)
+
+    @work(group="answers")
+    async def run_answer(self, view: AnswerView) -> None:
+        await self.ready.wait()
+        if self.load_error or self.agent is None:
+            view.fail(f"not ready: {self.load_error}")
+            return
+        queue: asyncio.Queue[Any] = asyncio.Queue()
+        pump = asyncio.create_task(self._pump(view.body, queue))
+        view.set_meta(f"{self.settings.model} · answering…")
+        try:
+            result = await self.agent.answer(view.question, view.history, queue.put_nowait, **self.llm_params)
+        except Exception as exc:  # noqa: BLE001 - LLMError, MemoryStoreError, …: shown, app keeps running
+            queue.put_nowait(_END)
+            await pump
+            view.fail(str(exc))
+            return
+        queue.put_nowait(_END)
+        await pump
+        await view.body.update(result.answer)
+        view.finish(result)
+        self.history.append((view.question, result.answer))
+        self.refresh_status()
+
+    @staticmethod
+    async def _pump(body: Markdown, queue: asyncio.Queue[Any]) -> None:
+        """Write streamed pieces into the Markdown widget; ``None`` restarts it (resample)."""
+        stream = Markdown.get_stream(body)
+        try:
+            while (piece := await queue.get()) is not _END:
+                if piece is None:
+                    await stream.stop()
+                    await body.update("")
+                    stream = Markdown.get_stream(body)
+                else:
+                    await stream.write(piece)
+        finally:
+            await stream.stop()
+
+    @on(AnswerView.Rated)
+    def _rated(self, event: AnswerView.Rated) -> None:
+        self.apply_rating(event.view, event.up)
+
+    @work(thread=True, group="ratings")
+    def apply_rating(self, view: AnswerView, up: bool) -> None:
+        try:
+            result = self.agent.rate(view.experience_id, up)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(view.fail, f"rating failed: {exc}")
+            return
+        self.call_from_thread(view.show_rating, up, result.q, result.n)
+        self.call_from_thread(self.refresh_status)
+
+    @on(AnswerView.Corrected)
+    def _corrected(self, event: AnswerView.Corrected) -> None:
+        self.store_correction(event.view, event.text)
+
+    @work(thread=True, group="ratings")
+    def store_correction(self, view: AnswerView, text: str) -> None:
+        try:
+            self.agent.correct(view.experience_id, text)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(view.fail, f"correction not saved: {exc}")
+            return
+        self.call_from_thread(view.set_meta, "👎 rated · correction saved (Q = +1.00); press r for a new answer")
+        self.call_from_thread(self.refresh_status)
+
+    @on(AnswerView.RetryRequested)
+    def _retry(self, event: AnswerView.RetryRequested) -> None:
+        chat = self.query_one("#chat", VerticalScroll)
+        view = AnswerView(event.view.question, event.view.history)
+        chat.mount(view)
+        chat.anchor()
+        self.run_answer(view)
+
+    # --- commands -----------------------------------------------------------------
+
+    def action_focus_input(self) -> None:
+        self.query_one(ChatInput).focus()
+
+    def action_new_chat(self) -> None:
+        self.history.clear()
+        chat = self.query_one("#chat", VerticalScroll)
+        chat.remove_children()
+        chat.mount(Static(Text(WELCOME), classes="welcome"))
+        self.action_focus_input()
+
+    def action_memory_stats(self) -> None:
+        if self.agent is None or not self.ready.is_set():
+            self.notify("memory is still loading")
+            return
+        s = self.agent.stats()
+        self.notify(f"{s['experiences']} experiences · mean Q {s['mean_q']:+.3f} · {s['rated']} rated", markup=False)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        yield SystemCommand("New chat", "Clear the conversation (memory is kept)", self.action_new_chat)
+        yield SystemCommand("Memory stats", "Number of experiences and their mean Q-value", self.action_memory_stats)

@@ -1,0 +1,193 @@
+"""Chat widgets: the input box, a user message, and an answer with rating and "from memory".
+
+No user or model text is ever parsed as Rich markup: plain text goes through
+``rich.text.Text`` or ``markup=False``; answers are rendered as Markdown.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual import events, on
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.message import Message
+from textual.widgets import Button, Collapsible, Input, Markdown, Static, TextArea
+
+
+class ChatInput(TextArea):
+    """Multi-line input: Enter sends; Ctrl+J (or Shift+Enter where the terminal reports it) adds a new line."""
+
+    class Submitted(Message):
+        def __init__(self, text: str) -> None:
+            super().__init__()
+            self.text = text
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
+
+    async def _on_key(self, event: events.Key) -> None:
+        if event.key == "enter":
+            event.prevent_default()
+            event.stop()
+            text = self.text.strip()
+            if text:
+                self.post_message(self.Submitted(text))
+                self.clear()
+            return
+        if event.key in ("ctrl+j", "shift+enter", "alt+enter"):
+            event.prevent_default()
+            event.stop()
+            self.insert("\n")
+            return
+        await super()._on_key(event)
+
+
+class UserMessage(Static):
+    """The user's message, shown verbatim."""
+
+    def __init__(self, text: str) -> None:
+        super().__init__(Text(text), classes="user-message")
+
+
+class AnswerView(Vertical, can_focus=True):
+    """One answer: streamed Markdown, a meta line, 👍/👎 buttons, correction field, "from memory".
+
+    Keys when focused: ``+`` 👍, ``-`` 👎, ``r`` new answer, ``m`` toggle "from memory".
+    """
+
+    BINDINGS = [
+        Binding("plus,equals_sign", "rate(True)", "👍", show=True),
+        Binding("minus,underscore", "rate(False)", "👎", show=True),
+        Binding("r", "retry", "New answer", show=True),
+        Binding("m", "toggle_memory", "From memory", show=True),
+    ]
+
+    class Rated(Message):
+        """The user rated this answer (``up`` True for 👍)."""
+
+        def __init__(self, view: AnswerView, up: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.up = up
+
+    class Corrected(Message):
+        """The user typed a correction after 👎."""
+
+        def __init__(self, view: AnswerView, text: str) -> None:
+            super().__init__()
+            self.view = view
+            self.text = text
+
+    class RetryRequested(Message):
+        def __init__(self, view: AnswerView) -> None:
+            super().__init__()
+            self.view = view
+
+    def __init__(self, question: str, history: list[tuple[str, str]]) -> None:
+        super().__init__(classes="answer")
+        self.question = question
+        self.history = history
+        self.experience_id: str | None = None
+        self.answer_text = ""
+        self.rating: bool | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Markdown("", classes="answer-body")
+        yield Static(Text("thinking…"), classes="answer-meta")
+        with Horizontal(classes="answer-actions"):
+            yield Button("👍", id="up", classes="rate-up", compact=True, disabled=True, tooltip="Good answer (+)")
+            yield Button("👎", id="down", classes="rate-down", compact=True, disabled=True, tooltip="Bad answer (-)")
+            yield Button("↻ new answer", id="retry", classes="retry", compact=True, disabled=True, tooltip="(r)")
+        yield Input(placeholder="Type the right answer (Enter saves, Esc skips)", classes="correction")
+        with Collapsible(title="from memory", collapsed=True, classes="memory"):
+            yield Static(Text(""), classes="memory-list")
+
+    @property
+    def body(self) -> Markdown:
+        return self.query_one(".answer-body", Markdown)
+
+    def set_meta(self, text: str, *, error: bool = False) -> None:
+        meta = self.query_one(".answer-meta", Static)
+        meta.update(Text(text))
+        meta.set_class(error, "error")
+
+    def finish(self, result: Any) -> None:
+        """Show the final answer and its provenance (``result`` is a ChatAnswer)."""
+        self.experience_id = result.id
+        self.answer_text = result.answer
+        how = {"recall": "from memory", "generate": "generated", "resample": "resampled", "abstain": "abstained"}
+        meta = f"{result.model} · {how.get(result.policy, result.policy)}"
+        if result.rejected:
+            meta += f" · rejected {len(result.rejected)} discouraged repeat(s)"
+        if result.warning:
+            meta += f" · ⚠ {result.warning}"
+        self.set_meta(meta)
+        for button in self.query(Button):
+            button.disabled = button.id == "retry"
+        lines = Text()
+        for ex in result.exemplars:
+            lines.append(f"{ex.role:<11} Q={ex.q:+.2f} N={ex.n} sim={ex.similarity:.2f}  ", style="bold")
+            lines.append(f"{_clip(ex.task)} → {_clip(ex.answer)}\n")
+        collapsible = self.query_one(Collapsible)
+        collapsible.title = f"from memory ({len(result.exemplars)})"
+        self.query_one(".memory-list", Static).update(lines or Text("no similar experiences yet"))
+        collapsible.display = bool(result.exemplars)
+
+    def fail(self, message: str) -> None:
+        self.set_meta(f"✗ {message}", error=True)
+        self.query_one("#retry", Button).disabled = False
+
+    def show_rating(self, up: bool, q: float, n: int) -> None:
+        self.rating = up
+        self.set_meta(f"{'👍' if up else '👎'} rated · Q = {q:+.2f} (N = {n})")
+        self.query_one("#up", Button).set_class(up, "chosen")
+        self.query_one("#down", Button).set_class(not up, "chosen")
+        self.query_one("#retry", Button).disabled = up
+        if not up:
+            self.add_class("correcting")
+            self.query_one(".correction", Input).focus()
+
+    # --- actions --------------------------------------------------------------------
+
+    def action_rate(self, up: bool) -> None:
+        if self.experience_id is not None:
+            self.post_message(self.Rated(self, up))
+
+    def action_retry(self) -> None:
+        if not self.query_one("#retry", Button).disabled:
+            self.post_message(self.RetryRequested(self))
+
+    def action_toggle_memory(self) -> None:
+        collapsible = self.query_one(Collapsible)
+        collapsible.collapsed = not collapsible.collapsed
+
+    @on(Button.Pressed)
+    def _button(self, event: Button.Pressed) -> None:
+        event.stop()
+        if event.button.id == "retry":
+            self.action_retry()
+        else:
+            self.action_rate(event.button.id == "up")
+
+    @on(Input.Submitted, ".correction")
+    def _correction(self, event: Input.Submitted) -> None:
+        event.stop()
+        text = event.value.strip()
+        self.remove_class("correcting")
+        if text:
+            self.post_message(self.Corrected(self, text))
+        self.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        if event.key == "escape" and self.has_class("correcting"):
+            event.stop()
+            self.remove_class("correcting")
+            self.focus()
+
+
+def _clip(text: str, width: int = 80) -> str:
+    one_line = " ".join(text.split())
+    return one_line if len(one_line) <= width else one_line[: width - 1] + "…"
