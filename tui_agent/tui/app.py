@@ -39,6 +39,7 @@ class ChatApp(App):
     TITLE = "tui-agent"
     BINDINGS = [
         Binding("ctrl+n", "new_chat", "New chat"),
+        Binding("f2", "open_memory", "Memory"),
         Binding("escape", "focus_input", "Input", show=False),
         Binding("ctrl+q", "quit", "Quit", priority=True),
     ]
@@ -211,7 +212,17 @@ class ChatApp(App):
         s = self.agent.stats()
         self.notify(f"{s['experiences']} experiences · mean Q {s['mean_q']:+.3f} · {s['rated']} rated", markup=False)
 
+    def action_open_memory(self) -> None:
+        """Open the memory browser (tui_agent.tui.memory_screen)."""
+        if self.agent is None or not self.ready.is_set() or self.load_error:
+            self.notify("memory is still loading")
+            return
+        from tui_agent.tui.memory_screen import MemoryScreen
+
+        self.push_screen(MemoryScreen(self.agent.store, self.agent.embedder), lambda _=None: self.refresh_status())
+
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
         yield SystemCommand("New chat", "Clear the conversation (memory is kept)", self.action_new_chat)
+        yield SystemCommand("Memory browser", "Browse, search, edit and undo experiences (F2)", self.action_open_memory)
         yield SystemCommand("Memory stats", "Number of experiences and their mean Q-value", self.action_memory_stats)
