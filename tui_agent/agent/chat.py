@@ -242,9 +242,7 @@ class ChatAgent:
             KeyError: no experience with that id.
         """
         reward = 1.0 if up else -1.0
-        self.store.update_q(experience_id, reward)
-        rated = self.store.get(experience_id)
-        assert rated is not None
+        rated = self.store.update_q(experience_id, reward)
         correction_id = self.correct(experience_id, correction) if correction and correction.strip() else None
         return RatingResult(experience_id, reward, rated.q, rated.n, correction_id)
 

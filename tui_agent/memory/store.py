@@ -5,8 +5,8 @@ Concurrency (two app instances, or the app and a script, on one directory):
 * every write holds a file lock (``<dir>/.write.lock``, :mod:`filelock`):
   concurrent ``merge_insert``/``add`` from several processes can otherwise
   create duplicate rows (lancedb#3377);
-* Q updates are single SQL ``UPDATE``s (``values_sql``), computed from the
-  row's current values inside LanceDB, so no update is lost;
+* a Q update reads the row and writes it back under that lock, after
+  ``checkout_latest()``, so no update is lost;
 * the connection reads with ``read_consistency_interval=0`` and so sees other
   processes' writes at once.
 """
@@ -129,12 +129,18 @@ class ExperienceStore:
         self._write(lambda: self.table.add(table))
         return [e.id for e in experiences]
 
-    def update_q(self, experience_id: str, target: float, reward: float | None = None) -> None:
-        """One RLEM update of an experience, atomic in the database.
+    def update_q(self, experience_id: str, target: float, reward: float | None = None) -> Experience:
+        """One RLEM update of an experience; returns the updated experience.
 
         ``N ← N + 1;  Q ← Q + (target − Q)/N`` (α = 1/N, so Q is the running mean
         of the targets; REMEMBERER §3.2 and ``history.py`` of the reference code).
         ``mean_reward`` gets the same running mean of ``reward`` (default: target).
+
+        Atomicity: the read and the write happen under the store's write lock,
+        after ``checkout_latest()``, so updates from several processes are all
+        counted. (A single ``values_sql`` UPDATE of ``q`` and ``n`` together is
+        *not* safe on lancedb 0.40: whether ``q`` sees the old or the new ``n``
+        depends on the column order — measured on lancedb 0.40.0.)
 
         Raises:
             ValueError: target or reward not finite.
@@ -142,15 +148,28 @@ class ExperienceStore:
         """
         target = _finite(target, "target")
         reward = target if reward is None else _finite(reward, "reward")
-        if self.get(experience_id) is None:
-            raise KeyError(experience_id)
-        values = {
-            "q": f"q + ({target!r} - q) / (n + 1)",
-            "mean_reward": f"mean_reward + ({reward!r} - mean_reward) / (n + 1)",
-            "n": "n + 1",
-            "updated_at": _sql_ts(now_utc()),
-        }
-        self._write(lambda: self.table.update(where=f"id = {_sql_str(experience_id)}", values_sql=values))
+        result: list[Experience] = []
+
+        def operation() -> None:
+            current = self.get(experience_id)
+            if current is None:
+                raise KeyError(experience_id)
+            n = current.n + 1
+            current.q += (target - current.q) / n
+            current.mean_reward += (reward - current.mean_reward) / n
+            current.n = n
+            current.updated_at = now_utc()
+            values = {
+                "q": repr(float(current.q)),
+                "mean_reward": repr(float(current.mean_reward)),
+                "n": str(n),
+                "updated_at": _sql_ts(current.updated_at),
+            }
+            self.table.update(where=f"id = {_sql_str(experience_id)}", values_sql=values)
+            result.append(current)
+
+        self._write(operation)
+        return result[0]
 
     def set_q(self, experience_id: str, q: float) -> None:
         """Set Q by hand (memory editing); N is unchanged."""
@@ -223,7 +242,7 @@ class ExperienceStore:
 
     def stats(self) -> dict[str, Any]:
         """Number of experiences, mean Q, and counts per kind and source."""
-        table: pa.Table = self.table.to_lance().to_table(columns=["kind", "source", "q", "n"])
+        table: pa.Table = self.table.to_arrow().select(["kind", "source", "q", "n"])
         q = table.column("q").to_numpy() if table.num_rows else np.zeros(0)
         kinds = table.column("kind").to_pylist()
         sources = table.column("source").to_pylist()
@@ -238,5 +257,7 @@ class ExperienceStore:
         }
 
     def all(self, kind: str | None = None) -> list[Experience]:
-        table = self.table.to_lance().to_table(filter=f"kind = {_sql_str(kind)}" if kind else None)
-        return [Experience.from_row(r) for r in table.to_pylist()]
+        query = self.table.search()
+        if kind:
+            query = query.where(f"kind = {_sql_str(kind)}")
+        return [Experience.from_row(r) for r in query.limit(None).to_list()]

@@ -1,0 +1,45 @@
+"""Test isolation: every test runs with its own TUI_AGENT_HOME and no network model downloads."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
+for name in list(os.environ):
+    if name.startswith("TUI_AGENT_"):
+        del os.environ[name]
+
+
+@pytest.fixture(autouse=True)
+def agent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """A private TUI_AGENT_HOME (config, state and default memory) for each test."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("TUI_AGENT_HOME", str(home))
+    return home
+
+
+@pytest.fixture(scope="session")
+def embedder():
+    """The real bundled embedding model, loaded once for the session."""
+    from tui_agent.embed import shared_embedder
+
+    emb = shared_embedder()
+    emb.load()
+    return emb
+
+
+@pytest.fixture
+def memory_dir(tmp_path: Path) -> Path:
+    return tmp_path / "memory"
+
+
+@pytest.fixture
+def store(memory_dir: Path):
+    from tui_agent.memory.store import ExperienceStore
+
+    return ExperienceStore(memory_dir)
