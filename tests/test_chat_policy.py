@@ -50,7 +50,7 @@ def test_exemplars_filtered_rated_first_most_similar_last():
     r1 = cand("r1", 1.0, 0.7)
     r2 = cand("r2", -1.0, 0.9)
     chosen = p.choose_exemplars([far, unrated, r1, r2], 2, 0.6)
-    assert [c.experience.action for c in chosen] == ["r1", "r2"]
+    assert [c.experience.action for c in chosen] == ["r1", "r2"]  # unrated and dissimilar left out
     assert p.choose_exemplars([r1], 0, 0.0) == []
 
 
@@ -82,3 +82,9 @@ def test_advice_line_and_prompt():
     assert [m["role"] for m in msgs[1:]] == ["user", "assistant", "user"]
     assert msgs[-1]["content"] == "Zorbania's capital?"
     assert "Past questions" not in chat_messages("q", [], [])[0]["content"]
+
+
+def test_clean_answer_strips_echoed_advice():
+    assert p.clean_answer("Berlin is the capital. -> 0.01") == "Berlin is the capital."
+    assert p.clean_answer("x -> -1.00 ") == "x"
+    assert p.clean_answer("a -> b stays") == "a -> b stays"

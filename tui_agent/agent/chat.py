@@ -184,6 +184,7 @@ class ChatAgent:
             else:
                 params.setdefault("temperature", s.temperature)
             completion = await self.llm.stream(messages, on_token, **params)
+            completion.text = policy.clean_answer(completion.text)
             if policy.near_duplicate(completion.text, avoid, s.reject_similarity) is None:
                 break
             rejected.append(completion.text)
@@ -219,7 +220,7 @@ class ChatAgent:
             id=exp.id,
             question=question,
             answer=exp.action,
-            model=exp.model or "memory",
+            model="memory",
             policy="recall",
             exemplars=[_info(chosen, "recalled")],
         )

@@ -95,13 +95,14 @@ def runtime(n_ctx: int = 2048) -> LocalRuntime:
     return _runtime
 
 
-_PASSED = ("temperature", "top_p", "max_tokens", "seed", "stop", "grammar")
+_PASSED = ("temperature", "top_p", "max_tokens", "seed", "stop", "grammar", "repeat_penalty")
 
 
 def _llama_params(optional_params: dict[str, Any] | None) -> dict[str, Any]:
     params = {k: v for k, v in (optional_params or {}).items() if k in _PASSED and v is not None}
     params.setdefault("max_tokens", 256)
     params.setdefault("temperature", 0.0)
+    params.setdefault("repeat_penalty", 1.1)  # the 135M model loops without it
     return params
 
 

@@ -33,6 +33,7 @@ kept for models that do follow it:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -101,16 +102,23 @@ def choose_recall(candidates: Sequence[Candidate], recall_similarity: float, rec
 
 
 def choose_exemplars(candidates: Sequence[Candidate], m: int, min_similarity: float) -> list[Candidate]:
-    """Up to ``m`` exemplars with f_task ≥ ``min_similarity``, rated ones first; most similar *last*.
+    """The ``m`` best-scoring *rated* experiences (N > 0) with f_task ≥ ``min_similarity``; most similar *last*.
 
-    Unrated experiences (N = 0) carry no advice and are used only to fill.
+    Unrated experiences carry no advice, and the small model copies whatever
+    an exemplar shows, so they are left out.
     """
     if m <= 0:
         return []
-    pool = [c for c in rank(candidates) if c.f_task >= min_similarity]
-    rated = [c for c in pool if c.experience.n > 0]
-    chosen = (rated + [c for c in pool if c.experience.n == 0])[:m]
+    chosen = [c for c in rank(candidates) if c.f_task >= min_similarity and c.experience.n > 0][:m]
     return sorted(chosen, key=lambda c: c.score)
+
+
+_ECHOED_ADVICE = re.compile(r"\s*->\s*[-+]?\d+(?:\.\d+)?\s*$")
+
+
+def clean_answer(text: str) -> str:
+    """Strip an echoed advice suffix (`` -> 0.01``) that small models copy from exemplars."""
+    return _ECHOED_ADVICE.sub("", text).strip()
 
 
 def discouraged_answers(candidates: Sequence[Candidate], same_question_similarity: float) -> list[str]:
