@@ -1,0 +1,20 @@
+"""Gymnasium environments of tui-agent.
+
+Importing this package registers:
+
+* ``tui_agent/Shop-v0`` -> :class:`tui_agent.envs.shop.env.ShopEnv` (WebShop-style
+  shopping over the bundled catalog). ``gymnasium.make("tui_agent/Shop-v0",
+  split="test")``; the env truncates episodes itself after 15 steps.
+"""
+
+from __future__ import annotations
+
+import gymnasium
+
+SHOP_ENV_ID = "tui_agent/Shop-v0"
+
+if SHOP_ENV_ID not in gymnasium.registry:
+    gymnasium.register(id=SHOP_ENV_ID, entry_point="tui_agent.envs.shop.env:ShopEnv",
+                       disable_env_checker=False)
+
+__all__ = ["SHOP_ENV_ID"]
