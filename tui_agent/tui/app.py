@@ -21,7 +21,7 @@ from tui_agent.tui.widgets import AnswerView, ChatInput, UserMessage
 WELCOME = (
     "Ask anything. Rate answers with 👍/👎 (or + / − on a focused answer); after 👎 you can type the right "
     "answer and I will remember it. Enter sends, Ctrl+J adds a new line, Tab moves between answers, "
-    "Ctrl+P opens the command palette."
+    "Ctrl+P opens the command palette, F2 the memory. /task GOAL runs a web-shop task (/task alone: a random one)."
 )
 _END = object()
 
@@ -113,6 +113,9 @@ class ChatApp(App):
     @on(ChatInput.Submitted)
     def _submitted(self, event: ChatInput.Submitted) -> None:
         chat = self.query_one("#chat", VerticalScroll)
+        if event.text == "/task" or event.text.startswith("/task "):
+            self.start_task(event.text[len("/task") :].strip() or None)
+            return
         view = AnswerView(event.text, list(self.history))
         chat.mount(UserMessage(event.text))
         chat.mount(view)
@@ -156,6 +159,15 @@ class ChatApp(App):
                     await stream.write(piece)
         finally:
             await stream.stop()
+
+    def start_task(self, goal: str | None) -> None:
+        """``/task GOAL`` (or ``/task`` for a random test goal): run a shop episode live."""
+        from tui_agent.tui.task_view import TaskView
+
+        chat = self.query_one("#chat", VerticalScroll)
+        chat.mount(UserMessage(f"/task {goal}" if goal else "/task"))
+        chat.mount(TaskView(goal, self))
+        chat.anchor()
 
     @on(AnswerView.Rated)
     def _rated(self, event: AnswerView.Rated) -> None:

@@ -118,8 +118,12 @@ class AnswerView(Vertical, can_focus=True):
         """Show the final answer and its provenance (``result`` is a ChatAnswer)."""
         self.experience_id = result.id
         self.answer_text = result.answer
-        how = {"recall": "from memory", "generate": "generated", "resample": "resampled", "abstain": "abstained"}
-        meta = f"{result.model} · {how.get(result.policy, result.policy)}"
+        if result.policy == "recall" and result.exemplars:
+            ex = result.exemplars[0]
+            meta = f"from memory · Q = {ex.q:+.2f} (N = {ex.n}) · question similarity {ex.f_task:.2f}"
+        else:
+            how = {"generate": "generated", "resample": "resampled", "abstain": "abstained"}
+            meta = f"{result.model} · {how.get(result.policy, result.policy)}"
         if result.rejected:
             meta += f" · rejected {len(result.rejected)} discouraged repeat(s)"
         if result.warning:
