@@ -120,7 +120,7 @@ async def test_new_answer_comes_from_memory_and_shows_it(memory_dir, embedder):
         await pilot.pause()
         assert not memory.collapsed
         text = str(again.query_one(".memory-list").render())
-        assert "recalled" in text and "Q=+1.00" in text
+        assert "recalled" in text and "Q=+1.00" in text and "question 1.00" in text
 
 
 async def test_model_error_is_shown_and_app_keeps_running(memory_dir, embedder):

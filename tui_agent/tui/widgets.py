@@ -59,8 +59,8 @@ class AnswerView(Vertical, can_focus=True):
     """
 
     BINDINGS = [
-        Binding("plus,equals_sign", "rate(True)", "👍", show=True),
-        Binding("minus,underscore", "rate(False)", "👎", show=True),
+        Binding("plus,equals_sign", "rate(True)", "Good", show=True),
+        Binding("minus,underscore", "rate(False)", "Bad", show=True),
         Binding("r", "retry", "New answer", show=True),
         Binding("m", "toggle_memory", "From memory", show=True),
     ]
@@ -133,7 +133,7 @@ class AnswerView(Vertical, can_focus=True):
             button.disabled = button.id == "retry"
         lines = Text()
         for ex in result.exemplars:
-            lines.append(f"{ex.role:<11} Q={ex.q:+.2f} N={ex.n} sim={ex.similarity:.2f}  ", style="bold")
+            lines.append(f"{ex.role:<11} Q={ex.q:+.2f} N={ex.n} sim={ex.similarity:.2f} (question {ex.f_task:.2f})  ", style="bold")
             lines.append(f"{_clip(ex.task)} → {_clip(ex.answer)}\n")
         collapsible = self.query_one(Collapsible)
         collapsible.title = f"from memory ({len(result.exemplars)})"

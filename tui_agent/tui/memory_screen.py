@@ -1,0 +1,505 @@
+"""The memory browser: experiences in a table; search, sort, filter, open, edit Q, delete, undo.
+
+Pushed by the chat app (F2 or the palette) as ``MemoryScreen(store, embedder)``.
+Keys: ``/`` search, Enter open, ``e`` edit Q, ``d`` delete, ``u`` undo,
+``s`` next sort column (or click a column header), ``r`` reload, Escape close.
+
+Every database call and the query embedding run in worker threads, so the
+screen stays responsive. User and model text is shown as plain
+:class:`rich.text.Text`, never as markup.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.coordinate import Coordinate
+from textual.screen import ModalScreen, Screen
+from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+
+from tui_agent.memory.browse import Page, list_experiences, one_line, semantic_search, sort_rows
+from tui_agent.memory.schema import KINDS, SOURCES, Experience
+from tui_agent.memory.validate import check_q
+
+PAGE_LIMIT = 500
+SEMANTIC_LIMIT = 50
+COLUMNS: list[tuple[str, str, int | None]] = [
+    ("kind", "Kind", 5),
+    ("task", "Task", 40),
+    ("action", "Action", 32),
+    ("q", "Q", 7),
+    ("n", "N", 5),
+    ("last-used", "Last used", 16),
+    ("source", "Source", 10),
+]
+SORT_CYCLE = ["updated", "q", "n", "last-used", "task", "kind", "source", "created"]
+SORT_LABELS = {"updated": "updated", "created": "created", "last-used": "last used", "similarity": "similarity"}
+
+
+def _when(value: Any) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "—"
+
+
+class ConfirmScreen(ModalScreen[bool]):
+    """Yes/no question; dismisses with ``True`` for yes."""
+
+    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
+
+    def __init__(self, question: str) -> None:
+        super().__init__()
+        self.question = question
+
+    def compose(self) -> ComposeResult:
+        with Vertical(classes="mem-dialog"):
+            yield Static(Text(self.question), classes="mem-dialog-text")
+            with Horizontal(classes="mem-dialog-buttons"):
+                yield Button("Yes (y)", id="yes", variant="error")
+                yield Button("No (n)", id="no")
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(event.button.id == "yes")
+
+    def action_answer(self, answer: bool) -> None:
+        self.dismiss(answer)
+
+
+class EditQScreen(ModalScreen[float | None]):
+    """Asks for a new Q-value (checked against the kind's range); dismisses with it or ``None``."""
+
+    BINDINGS = [Binding("escape", "cancel", "Cancel")]
+
+    def __init__(self, experience: Experience) -> None:
+        super().__init__()
+        self.experience = experience
+
+    def compose(self) -> ComposeResult:
+        exp = self.experience
+        with Vertical(classes="mem-dialog"):
+            yield Static(Text(f"Q-value of: {one_line(exp.task, 60)} → {one_line(exp.action, 40)}"),
+                         classes="mem-dialog-text")
+            yield Static(Text(f"now {exp.q:+.4f} after N = {exp.n} updates; Enter saves, Escape cancels"),
+                         classes="mem-dialog-hint")
+            yield Input(value=f"{exp.q:.4f}", id="q-input")
+            yield Static("", id="q-error")
+
+    def on_mount(self) -> None:
+        self.query_one("#q-input", Input).focus()
+
+    @on(Input.Submitted, "#q-input")
+    def _submitted(self, event: Input.Submitted) -> None:
+        try:
+            value = check_q(self.experience.kind, event.value.strip())
+        except ValueError as exc:
+            self.query_one("#q-error", Static).update(Text(str(exc)))
+            return
+        self.dismiss(value)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
+class ExperienceScreen(ModalScreen[str | None]):
+    """One experience in full; dismisses with "edit", "delete" or ``None``."""
+
+    BINDINGS = [
+        Binding("e", "choose('edit')", "Edit Q"),
+        Binding("d", "choose('delete')", "Delete"),
+        Binding("escape,q", "choose(None)", "Close"),
+    ]
+
+    def __init__(self, experience: Experience) -> None:
+        super().__init__()
+        self.experience = experience
+
+    def compose(self) -> ComposeResult:
+        exp = self.experience
+        with Vertical(classes="mem-dialog mem-detail"):
+            with VerticalScroll(id="detail-body"):
+                yield Static(self._render_experience(exp), id="detail-text")
+            with Horizontal(classes="mem-dialog-buttons"):
+                yield Button("Edit Q (e)", id="edit")
+                yield Button("Delete (d)", id="delete", variant="error")
+                yield Button("Close (Esc)", id="close")
+
+    @staticmethod
+    def _render_experience(exp: Experience) -> Text:
+        text = Text()
+        fields = [
+            ("id", exp.id), ("kind", exp.kind), ("source", exp.source), ("model", exp.model or "—"),
+            ("Q-value", f"{exp.q:+.4f}"), ("N (updates)", str(exp.n)), ("mean reward", f"{exp.mean_reward:+.4f}"),
+            ("episode", f"{exp.episode_id or '—'} step {exp.step}"),
+            ("created", _when(exp.created_at)), ("updated", _when(exp.updated_at)), ("last used", _when(exp.last_used_at)),
+        ]
+        for label, value in fields:
+            text.append(f"{label:<12} ", style="bold")
+            text.append(value + "\n")
+        for label, value in (("task", exp.task), ("observation", exp.observation),
+                             ("available actions", exp.available_actions), ("action", exp.action),
+                             ("reason", exp.reason)):
+            if value:
+                text.append(f"\n{label}\n", style="bold underline")
+                text.append(value + "\n")
+        return text
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self.dismiss(None if event.button.id == "close" else event.button.id)
+
+    def action_choose(self, choice: str | None) -> None:
+        self.dismiss(choice)
+
+
+class MemoryScreen(Screen[None]):
+    """Browse and edit the experience memory.
+
+    Args:
+        store: the :class:`~tui_agent.memory.store.ExperienceStore` to show.
+        embedder: an :class:`~tui_agent.embed.Embedder` for semantic search
+            (``None``: text search only).
+    """
+
+    DEFAULT_CSS = """
+    MemoryScreen { layout: vertical; }
+    MemoryScreen #mem-status { height: 1; padding: 0 1; background: $boost; }
+    MemoryScreen #mem-controls { height: 3; }
+    MemoryScreen #mem-query { width: 1fr; }
+    MemoryScreen #mem-mode { width: 18; }
+    MemoryScreen #mem-kind { width: 16; }
+    MemoryScreen #mem-source { width: 20; }
+    MemoryScreen #mem-table { height: 1fr; }
+    MemoryScreen #mem-preview { height: auto; max-height: 6; padding: 0 1; border-top: solid $primary-darken-2; }
+    ConfirmScreen, EditQScreen, ExperienceScreen { align: center middle; }
+    .mem-dialog { width: 80%; max-width: 100; height: auto; max-height: 90%; padding: 1 2;
+                  border: thick $primary; background: $surface; }
+    .mem-detail { height: 90%; }
+    .mem-detail #detail-body { height: 1fr; }
+    .mem-dialog-buttons { height: auto; margin-top: 1; }
+    .mem-dialog-buttons Button { margin-right: 2; }
+    .mem-dialog-hint { color: $text-muted; }
+    #q-error { color: $error; }
+    """
+
+    BINDINGS = [
+        Binding("escape", "close", "Close"),
+        Binding("slash", "focus_search", "Search"),
+        Binding("e", "edit_q", "Edit Q"),
+        Binding("d,delete", "delete", "Delete"),
+        Binding("u,ctrl+z", "undo", "Undo"),
+        Binding("s", "next_sort", "Sort"),
+        Binding("r,f5", "reload", "Reload"),
+    ]
+
+    def __init__(self, store: Any, embedder: Any = None) -> None:
+        super().__init__()
+        self.store = store
+        self.embedder = embedder
+        self.mode = "text"
+        self.search_text = ""
+        self.kind: str | None = None
+        self.source: str | None = None
+        self.sort = "updated"
+        self.descending = True
+        self.page: Page | None = None
+        self.rows_by_id: dict[str, dict[str, Any]] = {}
+        self.loads = 0
+        """Number of pages shown so far (tests wait on it)."""
+
+    # --- layout ---------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("memory · loading…"), id="mem-status")
+        with Horizontal(id="mem-controls"):
+            yield Input(placeholder="search tasks and actions, Enter to run", id="mem-query")
+            yield Select([("text search", "text"), ("semantic search", "semantic")], value="text",
+                         allow_blank=False, id="mem-mode")
+            yield Select([("all kinds", "*"), *((k, k) for k in KINDS)], value="*", allow_blank=False, id="mem-kind")
+            yield Select([("all sources", "*"), *((s, s) for s in SOURCES)], value="*", allow_blank=False,
+                         id="mem-source")
+        yield DataTable(id="mem-table", cursor_type="row", zebra_stripes=True)
+        yield Static(Text(""), id="mem-preview")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self._setup_columns(semantic=False)
+        self.table.focus()
+        self.reload()
+
+    @property
+    def table(self) -> DataTable:
+        return self.query_one("#mem-table", DataTable)
+
+    def _setup_columns(self, semantic: bool) -> None:
+        table = self.table
+        table.clear(columns=True)
+        if semantic:
+            table.add_column(Text("Sim"), key="similarity", width=5)
+        for key, label, width in COLUMNS:
+            table.add_column(Text(label), key=key, width=width)
+        self._semantic_columns = semantic
+
+    # --- loading --------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Fetch the page for the current search, filters and sort (in a worker)."""
+        self._set_status("loading…")
+        self.load_page(self.mode, self.search_text, self.kind, self.source, self.sort, self.descending)
+
+    @work(thread=True, exclusive=True, group="memory-load")
+    def load_page(self, mode: str, text: str, kind: str | None, source: str | None, sort: str,
+                  descending: bool) -> None:
+        call = self.app.call_from_thread
+        try:
+            if mode == "semantic" and text:
+                if self.embedder is None:
+                    raise RuntimeError("semantic search needs the embedding model, which is not loaded")
+                call(self._set_status, "embedding the query…")
+                vector = self.embedder.encode_one(text)
+                page = semantic_search(self.store, vector, kind=kind, source=source, limit=SEMANTIC_LIMIT)
+                if sort != "similarity":
+                    page.rows = sort_rows(page.rows, sort, descending)
+            else:
+                page = list_experiences(self.store, kind=kind, source=source, text=text or None,
+                                        sort="updated" if sort == "similarity" else sort,
+                                        descending=descending, limit=PAGE_LIMIT)
+        except Exception as exc:  # noqa: BLE001 - shown to the user; the screen keeps working
+            call(self._failed, f"memory: {exc}")
+            return
+        call(self.show_page, page)
+
+    def _failed(self, message: str) -> None:
+        self._set_status(message)
+        self.notify(message, severity="error", markup=False)
+
+    def show_page(self, page: Page) -> None:
+        """Put ``page`` in the table, keeping the cursor on the same experience when it is still there."""
+        table = self.table
+        keep = self.current_id()
+        old_row = table.cursor_row
+        if page.semantic != getattr(self, "_semantic_columns", False):
+            self._setup_columns(page.semantic)
+        else:
+            table.clear()
+        self.page = page
+        self.rows_by_id = {}
+        for row in page.rows:
+            self.rows_by_id[row["id"]] = row
+            cells = [
+                Text(row["kind"]),
+                Text(one_line(row["task"], 200)),
+                Text(one_line(row["action"], 200)),
+                Text(f"{row['q']:+.3f}", justify="right"),
+                Text(str(row["n"]), justify="right"),
+                Text(_when(row["last_used_at"])),
+                Text(row["source"] or ""),
+            ]
+            if page.semantic:
+                cells.insert(0, Text(f"{row['similarity']:.2f}", justify="right"))
+            table.add_row(*cells, key=row["id"])
+        if table.row_count:
+            ids = [r["id"] for r in page.rows]
+            target = ids.index(keep) if keep in ids else min(old_row, table.row_count - 1)
+            table.move_cursor(row=max(target, 0))
+        self._set_status()
+        self._show_preview(self.current_id())
+        self.loads += 1
+
+    def _set_status(self, note: str = "") -> None:
+        page = self.page
+        parts = ["memory"]
+        if page is not None:
+            parts += [f"version {page.version}", f"{page.total} experiences"]
+            shown = len(page.rows)
+            parts.append(f"{shown} of {page.matching} shown" if shown < page.matching else f"{shown} shown")
+            arrow = "↓" if self.descending else "↑"
+            parts.append(f"sort: {SORT_LABELS.get(self.sort, self.sort)} {arrow}")
+            if self.search_text:
+                parts.append(f"{self.mode} search: {one_line(self.search_text, 30)}")
+        if note:
+            parts.append(note)
+        self.query_one("#mem-status", Static).update(Text(" · ".join(parts)))
+
+    def current_id(self) -> str | None:
+        """The id of the experience under the cursor, or ``None`` for an empty table."""
+        table = self.table
+        if not table.row_count:
+            return None
+        try:
+            return table.coordinate_to_cell_key(Coordinate(table.cursor_row, 0)).row_key.value
+        except Exception:  # noqa: BLE001 - cursor outside the rows
+            return None
+
+    def _show_preview(self, experience_id: str | None) -> None:
+        row = self.rows_by_id.get(experience_id or "")
+        preview = self.query_one("#mem-preview", Static)
+        if row is None:
+            preview.update(Text("no experiences match" if self.page is not None else ""))
+            return
+        text = Text()
+        text.append("task ", style="bold")
+        text.append(one_line(row["task"], 300) + "\n")
+        text.append("action ", style="bold")
+        text.append(one_line(row["action"], 300))
+        preview.update(text)
+
+    # --- events ---------------------------------------------------------------------
+
+    @on(DataTable.RowHighlighted, "#mem-table")
+    def _highlighted(self, event: DataTable.RowHighlighted) -> None:
+        self._show_preview(event.row_key.value if event.row_key else None)
+
+    @on(DataTable.RowSelected, "#mem-table")
+    def _selected(self, event: DataTable.RowSelected) -> None:
+        if event.row_key and event.row_key.value:
+            self.open_experience(event.row_key.value)
+
+    @on(DataTable.HeaderSelected, "#mem-table")
+    def _header(self, event: DataTable.HeaderSelected) -> None:
+        self.sort_by(str(event.column_key.value))
+
+    @on(Input.Submitted, "#mem-query")
+    def _search(self, event: Input.Submitted) -> None:
+        self.search(event.value)
+
+    @on(Select.Changed)
+    def _select_changed(self, event: Select.Changed) -> None:
+        value = None if event.value in ("*", Select.NULL) else str(event.value)
+        if event.select.id == "mem-mode":
+            if (value or "text") == self.mode:
+                return
+            self.mode = value or "text"
+            self._fix_sort()
+        elif event.select.id == "mem-kind":
+            if value == self.kind:
+                return
+            self.kind = value
+        elif event.select.id == "mem-source":
+            if value == self.source:
+                return
+            self.source = value
+        else:
+            return
+        self.reload()
+
+    def _fix_sort(self) -> None:
+        if self.mode == "semantic" and self.search_text:
+            self.sort, self.descending = "similarity", True
+        elif self.sort == "similarity":
+            self.sort, self.descending = "updated", True
+
+    # --- commands -------------------------------------------------------------------
+
+    def search(self, text: str, mode: str | None = None) -> None:
+        """Run a search (``mode`` "text" or "semantic"; default: the mode selector's)."""
+        if mode is not None and mode != self.mode:
+            self.mode = mode
+            with self.prevent(Select.Changed):
+                self.query_one("#mem-mode", Select).value = mode
+        self.search_text = text.strip()
+        self._fix_sort()
+        self.table.focus()
+        self.reload()
+
+    def sort_by(self, key: str) -> None:
+        """Sort by a column key; the same key again flips the order."""
+        if key == self.sort:
+            self.descending = not self.descending
+        else:
+            self.sort = key
+            self.descending = key not in ("task", "action", "kind", "source")
+        if self.page is not None and self.page.semantic:
+            self.page.rows = sort_rows(self.page.rows, self.sort, self.descending)
+            self.show_page(self.page)
+        else:
+            self.reload()
+
+    def action_next_sort(self) -> None:
+        cycle = (["similarity"] if self.page is not None and self.page.semantic else []) + SORT_CYCLE
+        index = cycle.index(self.sort) + 1 if self.sort in cycle else 0
+        self.sort_by(cycle[index % len(cycle)])
+
+    def action_close(self) -> None:
+        self.dismiss(None)
+
+    def action_focus_search(self) -> None:
+        self.query_one("#mem-query", Input).focus()
+
+    def action_reload(self) -> None:
+        self.reload()
+
+    @work(thread=True, group="memory-open")
+    def open_experience(self, experience_id: str) -> None:
+        exp = self._fetch(experience_id)
+        if exp is not None:
+            self.app.call_from_thread(self.app.push_screen, ExperienceScreen(exp),
+                                      lambda choice: self._detail_choice(experience_id, choice))
+
+    def _detail_choice(self, experience_id: str, choice: str | None) -> None:
+        if choice == "edit":
+            self.edit_q(experience_id)
+        elif choice == "delete":
+            self.confirm_delete(experience_id)
+
+    def _fetch(self, experience_id: str) -> Experience | None:
+        try:
+            exp = self.store.get(experience_id)
+        except Exception as exc:  # noqa: BLE001
+            self.app.call_from_thread(self._failed, f"cannot read {experience_id}: {exc}")
+            return None
+        if exp is None:
+            self.app.call_from_thread(self._failed, f"experience {experience_id} is gone; reloading")
+            self.app.call_from_thread(self.reload)
+        return exp
+
+    def action_edit_q(self) -> None:
+        if (experience_id := self.current_id()) is not None:
+            self.edit_q(experience_id)
+
+    @work(thread=True, group="memory-open")
+    def edit_q(self, experience_id: str) -> None:
+        exp = self._fetch(experience_id)
+        if exp is None:
+            return
+
+        def done(value: float | None) -> None:
+            if value is not None:
+                self.run_write(f"Q set to {value:+.4f}", lambda: self.store.set_q(experience_id, value))
+
+        self.app.call_from_thread(self.app.push_screen, EditQScreen(exp), done)
+
+    def action_delete(self) -> None:
+        if (experience_id := self.current_id()) is not None:
+            self.confirm_delete(experience_id)
+
+    def confirm_delete(self, experience_id: str) -> None:
+        row = self.rows_by_id.get(experience_id)
+        what = one_line(row["task"], 60) if row else experience_id
+
+        def done(yes: bool | None) -> None:
+            if yes:
+                self.run_write("experience deleted (u to undo)", lambda: self.store.delete(experience_id))
+
+        self.app.push_screen(ConfirmScreen(f"Delete this experience?\n{what}"), done)
+
+    def action_undo(self) -> None:
+        from tui_agent.memory.versions import undo
+
+        self.run_write(None, lambda: undo(self.store).describe())
+
+    @work(thread=True, group="memory-write")
+    def run_write(self, message: str | None, operation: Callable[[], Any]) -> None:
+        """Run a write in a worker; notify with ``message`` (or the operation's result) and reload."""
+        call = self.app.call_from_thread
+        try:
+            result = operation()
+        except Exception as exc:  # noqa: BLE001 - NothingToUndo, MemoryStoreError, …
+            call(self.notify, str(exc), severity="warning", markup=False)
+            return
+        call(self.notify, message or str(result), markup=False)
+        call(self.reload)
