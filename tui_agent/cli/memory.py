@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tui_agent.cli.common import MemoryDirOption, ModelOption, print_json, settings_for, user_errors
+from tui_agent.cli.common import MemoryDirOption, ModelOption, print_json, progress, settings_for, user_errors
 
 memory_app = typer.Typer(help="Inspect and manage the experience memory.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -38,3 +39,249 @@ def stats(
             typer.echo(f"{name.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in data[name].items()))
     typer.echo(f"version:     {data['version']}")
     typer.echo(f"path:        {data['path']}")
+
+
+# --- browsing -----------------------------------------------------------------------
+
+KindOption = Annotated[str | None, typer.Option("--kind", help="Only this kind: chat or shop.", show_default=False)]
+SourceOption = Annotated[
+    str | None,
+    typer.Option("--source", help="Only this source: model, correction, initial, import or demonstration.",
+                 show_default=False),
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+def _when(value) -> str:
+    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "-"
+
+
+def _print_rows(rows, similarity: bool = False) -> None:
+    from tui_agent.memory.browse import one_line
+
+    sim = "  SIM  " if similarity else ""
+    typer.echo(f"{'ID':<32}  KIND  {sim}{'Q':>6}  {'N':>4}  {'LAST USED':<16}  TASK -> ACTION")
+    for r in rows:
+        sim = f"  {r['similarity']:+.2f}" if similarity else ""
+        typer.echo(f"{r['id']:<32}  {r['kind']:<4}{sim}  {r['q']:+6.3f}  {r['n']:>4}  {_when(r['last_used_at']):<16}  "
+                   f"{one_line(r['task'], 50)} -> {one_line(r['action'], 40)}")
+
+
+def _page_json(page) -> dict:
+    return {"version": page.version, "total": page.total, "matching": page.matching, "rows": page.rows}
+
+
+@memory_app.command("list")
+def list_(
+    kind: KindOption = None,
+    source: SourceOption = None,
+    sort: Annotated[str, typer.Option("--sort", help="q, n, task, action, kind, source, created, updated or last-used.")] = "updated",
+    ascending: Annotated[bool, typer.Option("--asc", help="Smallest first (default: largest / newest first).")] = False,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many rows.")] = 20,
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """List experiences (id, kind, Q-value, N, last used, task and action), newest first."""
+    from tui_agent.memory.browse import list_experiences
+
+    store = open_store(memory_dir, model)
+    with user_errors():
+        page = list_experiences(store, kind=kind, source=source, sort=sort, descending=not ascending, limit=limit)
+    if as_json:
+        print_json(_page_json(page))
+        return
+    _print_rows(page.rows)
+    typer.echo(f"{len(page.rows)} of {page.matching} shown · {page.total} experiences · version {page.version}", err=True)
+
+
+@memory_app.command()
+def search(
+    query: Annotated[str, typer.Argument(help="What to look for.")],
+    text: Annotated[bool, typer.Option("--text", help="Substring search of task, action, observation and reason "
+                                                      "(default: semantic search of tasks, loads the embedding model).")] = False,
+    kind: KindOption = None,
+    source: SourceOption = None,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many rows.")] = 10,
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Find experiences: by meaning of the task (cosine similarity), or by text with --text."""
+    from tui_agent.memory.browse import list_experiences, semantic_search
+
+    store = open_store(memory_dir, model)
+    with user_errors():
+        if text:
+            page = list_experiences(store, kind=kind, source=source, text=query, sort="q", limit=limit)
+        else:
+            from tui_agent.embed import shared_embedder
+
+            with progress("loading the embedding model…"):
+                vector = shared_embedder().encode_one(query)
+            page = semantic_search(store, vector, kind=kind, source=source, limit=limit)
+    if as_json:
+        print_json(_page_json(page))
+        return
+    _print_rows(page.rows, similarity=not text)
+    typer.echo(f"{len(page.rows)} found · {page.total} experiences · version {page.version}", err=True)
+
+
+@memory_app.command()
+def show(
+    experience_id: Annotated[str, typer.Argument(metavar="ID", help="An experience id (or a unique prefix).")],
+    vector: Annotated[bool, typer.Option("--vector", help="Include the 384-dim embedding.")] = False,
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Show one experience in full."""
+    from dataclasses import asdict
+
+    from tui_agent.memory.browse import find_experience_id
+
+    store = open_store(memory_dir, model)
+    with user_errors():
+        exp = store.get(find_experience_id(store, experience_id))
+    data = asdict(exp)
+    if not vector:
+        data.pop("vector")
+    if as_json:
+        print_json(data)
+        return
+    for name in ("id", "kind", "source", "model", "episode_id", "step", "q", "n", "mean_reward",
+                 "created_at", "updated_at", "last_used_at"):
+        typer.echo(f"{name + ':':<13} {data[name] if data[name] not in (None, '') else '-'}")
+    for name in ("task", "observation", "available_actions", "action", "reason"):
+        if data[name]:
+            typer.echo(f"--- {name} ---")
+            typer.echo(data[name])
+    if vector:
+        typer.echo("--- vector ---")
+        typer.echo(" ".join(f"{x:.4f}" for x in data["vector"]))
+
+
+# --- export / import ------------------------------------------------------------------
+
+
+@memory_app.command()
+def export(
+    path: Annotated[Path, typer.Argument(help="The file to write.")],
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet (default), arrow, jsonl or csv; "
+                                                                  "else taken from the suffix.", show_default=False)] = None,
+    kind: KindOption = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Export the memory to PATH with the schema version and embedding model in the file.
+
+    CSV stores each vector as base64 of 384 little-endian float32 values and
+    repeats the file metadata in the columns schema_version, embedding_model
+    and embedding_dim.
+    """
+    from tui_agent.memory.transfer import export_memory
+
+    store = open_store(memory_dir, model)
+    with user_errors():
+        report = export_memory(store, path, fmt, kind=kind, overwrite=force)
+    if as_json:
+        print_json(report.to_json())
+        return
+    typer.echo(f"exported {report.rows} experiences to {report.path} ({report.format})")
+
+
+@memory_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A tui-agent export, or a REMEMBERER history pool (.yaml).")],
+    mode: Annotated[str, typer.Option("--mode", help="append: add all rows; merge: combine rows with the same id "
+                                                     "or task+observation+action (N summed, Q N-weighted); "
+                                                     "replace: the memory becomes the file.")] = "append",
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet, arrow, jsonl, csv or rememberer; "
+                                                                  "else taken from the suffix.", show_default=False)] = None,
+    reembed: Annotated[bool, typer.Option("--reembed", help="Compute every vector from the task text with this "
+                                                            "memory's embedding model (needed for files made "
+                                                            "with another model).")] = False,
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Validate and count; write nothing.")] = False,
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Import experiences from PATH (all or nothing; a restore point is made first)."""
+    from tui_agent.embed import shared_embedder
+    from tui_agent.memory.transfer import import_memory
+
+    store = open_store(memory_dir, model)
+    with user_errors():
+        with progress("importing…") as say:
+            def embed(texts):
+                say(f"embedding {len(texts)} tasks…")
+                return shared_embedder().encode(texts)
+
+            report = import_memory(store, path, mode=mode, fmt=fmt, embed=embed, reembed=reembed, dry_run=dry_run)
+    if as_json:
+        print_json(report.to_json())
+        return
+    typer.echo(report.describe())
+
+
+# --- versions -------------------------------------------------------------------------
+
+
+@memory_app.command()
+def undo(
+    to: Annotated[str | None, typer.Option("--to", metavar="VERSION|RESTORE_POINT",
+                                           help="Go back to this version or restore point instead.",
+                                           show_default=False)] = None,
+    list_versions: Annotated[bool, typer.Option("--list", help="List versions and restore points; change nothing.")] = False,
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Take back the last change to the memory (repeat to go further back)."""
+    from tui_agent.memory import versions
+
+    store = open_store(memory_dir, model)
+    with user_errors():
+        if list_versions:
+            infos = versions.list_versions(store)
+            if as_json:
+                print_json([{"version": v.version, "timestamp": v.timestamp, "rows": v.rows, "same_as": v.same_as,
+                             "note": v.note, "restore_points": list(v.tags)} for v in infos])
+                return
+            for v in infos:
+                note = f"{v.note} (= v{v.same_as})" if v.same_as is not None else ""
+                tags = ("  restore point: " + ", ".join(v.tags)) if v.tags else ""
+                typer.echo(f"v{v.version:<6} {v.timestamp:%Y-%m-%d %H:%M:%S}  {v.rows:>7} rows  {note}{tags}")
+            return
+        if to is not None:
+            new_version = versions.restore(store, to)
+            data = {"restored": to, "new_version": new_version, "rows": store.count()}
+            message = f"restored {to}: {data['rows']} experiences (new version {new_version})"
+        else:
+            result = versions.undo(store)
+            data = {"undone": result.undone, "restored": result.restored, "new_version": result.new_version,
+                    "rows": result.rows_after}
+            message = result.describe()
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(message)
+
+
+@memory_app.command()
+def compact(
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Compact the table now (merge small fragments; keeps search fast after many ratings)."""
+    store = open_store(memory_dir, model)
+    with user_errors():
+        result = store.compact()
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(f"compacted: {result['fragments_before']} -> {result['fragments_after']} fragments, "
+               f"version {result['version_before']} -> {result['version_after']} ({result['seconds']:.2f} s)")

@@ -13,8 +13,11 @@ Concurrency (two app instances, or the app and a script, on one directory):
 
 from __future__ import annotations
 
+import contextlib
+import logging
 import math
-from collections.abc import Iterable, Sequence
+import time
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -35,6 +38,9 @@ from tui_agent.memory.schema import (
 )
 
 LOCK_NAME = ".write.lock"
+AUTO_COMPACT_EVERY = 100
+
+log = logging.getLogger(__name__)
 LOCK_TIMEOUT_S = 30.0
 
 
@@ -195,6 +201,7 @@ class ExperienceStore:
             with self.lock:
                 self.table.checkout_latest()
                 operation()
+                self._count_write()
         except Timeout as exc:
             raise MemoryStoreError(f"memory {self.path} is locked by another process for over {LOCK_TIMEOUT_S:.0f} s") from exc
         except OSError as exc:
@@ -261,3 +268,123 @@ class ExperienceStore:
         if kind:
             query = query.where(f"kind = {_sql_str(kind)}")
         return [Experience.from_row(r) for r in query.limit(None).to_list()]
+
+    # --- multi-step writes, compaction (used by memory.transfer / memory.versions) ---
+
+    optimize_every: int = AUTO_COMPACT_EVERY
+    """Compact (``optimize()``) after this many writes through this store object; 0 = never."""
+
+    _writes_since_compaction: int = 0
+
+    @contextlib.contextmanager
+    def locked(self, *, counts_as_write: bool = True) -> Iterator[Any]:
+        """Hold the write lock, with the latest version checked out; yields the LanceDB table.
+
+        For multi-step writes (import, undo): no other process or thread writes
+        until the block ends. The block counts as one write for auto-compaction
+        unless ``counts_as_write`` is false or it raises.
+
+        Raises:
+            MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk
+                is not writable.
+        """
+        from filelock import Timeout
+
+        try:
+            with self.lock:
+                self.table.checkout_latest()
+                yield self.table
+                if counts_as_write:
+                    self._count_write()
+        except Timeout as exc:
+            raise MemoryStoreError(f"memory {self.path} is locked by another process for over {LOCK_TIMEOUT_S:.0f} s") from exc
+        except OSError as exc:
+            raise MemoryStoreError(f"cannot write memory {self.path}: {exc.strerror or exc}") from exc
+
+    def _count_write(self) -> None:
+        """Called with the lock held after each write; compacts every ``optimize_every`` writes."""
+        self._writes_since_compaction += 1
+        if self.optimize_every and self._writes_since_compaction >= self.optimize_every:
+            try:
+                self._compact_locked()
+            except Exception as exc:  # noqa: BLE001 - the write itself succeeded; compaction retries later
+                log.warning("automatic compaction of %s failed: %s", self.path, exc)
+
+    def compact(self) -> dict[str, Any]:
+        """Compact the table now: merge small fragments, drop deleted rows (LanceDB ``optimize()``).
+
+        Many small writes (every rating is one) leave one small fragment each,
+        and search slows with the fragment count; compaction restores it. The
+        versions it creates hold the same rows, and undo skips them. Versions
+        older than 7 days are removed (undo cannot reach past them); tagged
+        versions (restore points) are kept.
+
+        Returns:
+            ``version_before``, ``version_after``, ``fragments_before``,
+            ``fragments_after`` and ``seconds`` (wall time).
+
+        Raises:
+            MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk is not writable.
+        """
+        with self.locked(counts_as_write=False):
+            return self._compact_locked()
+
+    def _compact_locked(self) -> dict[str, Any]:
+        from tui_agent.memory.versions import record_equivalent_versions
+
+        start = time.perf_counter()
+        before, fragments_before = self.table.version, self.fragment_count()
+        self.table.optimize()
+        after = self.table.version
+        record_equivalent_versions(self, range(before + 1, after + 1), same_as=before, op="compact")
+        self._writes_since_compaction = 0
+        return {
+            "version_before": before,
+            "version_after": after,
+            "fragments_before": fragments_before,
+            "fragments_after": self.fragment_count(),
+            "seconds": time.perf_counter() - start,
+        }
+
+    def fragment_count(self) -> int:
+        """Number of data fragments of the table (about one per small write since the last compaction)."""
+        return int(self.table.stats()["fragment_stats"]["num_fragments"])
+
+    def add_missing(self, experiences: Sequence[Experience]) -> list[str]:
+        """Insert the experiences whose id is not in the memory yet; returns the ids inserted.
+
+        Safe with several processes: the check and the insert are one
+        merge-insert under the write lock (concurrent merge-inserts without it
+        made duplicate rows, lancedb#3377).
+
+        Raises:
+            ValueError: a vector has the wrong dimension or a Q is not finite.
+            MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk is not writable.
+        """
+        for exp in experiences:
+            if exp.vector is None or len(exp.vector) != EMBEDDING_DIM:
+                raise ValueError(f"experience {exp.id}: vector must have {EMBEDDING_DIM} values")
+            _finite(exp.q, "q")
+        unique = list({e.id: e for e in experiences}.values())
+        if not unique:
+            return []
+        inserted: list[str] = []
+
+        def operation() -> None:
+            present = {e.id for e in self.get_many([e.id for e in unique])}
+            new = [e for e in unique if e.id not in present]
+            if new:
+                self.table.merge_insert("id").when_not_matched_insert_all().execute(rows_to_table(new))
+            inserted.extend(e.id for e in new)
+
+        self._write(operation)
+        return inserted
+
+    def read_arrow(self, columns: Sequence[str] | None = None, where: str | None = None) -> pa.Table:
+        """The latest rows as a pyarrow table (``columns``: a subset, default all; ``where``: SQL filter)."""
+        query = self.table.search()
+        if where:
+            query = query.where(where)
+        if columns:
+            query = query.select(list(columns))
+        return query.limit(None).to_arrow()

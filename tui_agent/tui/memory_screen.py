@@ -29,9 +29,9 @@ from tui_agent.memory.validate import check_q
 
 PAGE_LIMIT = 500
 SEMANTIC_LIMIT = 50
-COLUMNS: list[tuple[str, str, int | None]] = [
+COLUMNS: list[tuple[str, str, int]] = [
     ("kind", "Kind", 5),
-    ("task", "Task", 40),
+    ("task", "Task", 40),  # task and action widths follow the screen width
     ("action", "Action", 32),
     ("q", "Q", 7),
     ("n", "N", 5),
@@ -41,6 +41,18 @@ COLUMNS: list[tuple[str, str, int | None]] = [
 SORT_CYCLE = ["updated", "q", "n", "last-used", "task", "kind", "source", "created"]
 SORT_LABELS = {"updated": "updated", "created": "created", "last-used": "last used", "similarity": "similarity"}
 
+DIALOG_CSS = """
+    {name} {{ align: center middle; }}
+    {name} .mem-dialog {{ width: 80%; max-width: 110; height: auto; max-height: 90%; padding: 1 2;
+                         border: thick $primary; background: $surface; }}
+    {name} .mem-detail {{ height: 90%; }}
+    {name} #detail-body {{ height: 1fr; }}
+    {name} .mem-dialog-buttons {{ height: auto; margin-top: 1; }}
+    {name} .mem-dialog-buttons Button {{ margin-right: 2; }}
+    {name} .mem-dialog-hint {{ color: $text-muted; }}
+    {name} #q-error {{ color: $error; height: auto; }}
+"""
+
 
 def _when(value: Any) -> str:
     return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "—"
@@ -48,6 +60,8 @@ def _when(value: Any) -> str:
 
 class ConfirmScreen(ModalScreen[bool]):
     """Yes/no question; dismisses with ``True`` for yes."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
 
     BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
 
@@ -72,6 +86,8 @@ class ConfirmScreen(ModalScreen[bool]):
 
 class EditQScreen(ModalScreen[float | None]):
     """Asks for a new Q-value (checked against the kind's range); dismisses with it or ``None``."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="EditQScreen")
 
     BINDINGS = [Binding("escape", "cancel", "Cancel")]
 
@@ -107,6 +123,8 @@ class EditQScreen(ModalScreen[float | None]):
 
 class ExperienceScreen(ModalScreen[str | None]):
     """One experience in full; dismisses with "edit", "delete" or ``None``."""
+
+    DEFAULT_CSS = DIALOG_CSS.format(name="ExperienceScreen")
 
     BINDINGS = [
         Binding("e", "choose('edit')", "Edit Q"),
@@ -170,20 +188,11 @@ class MemoryScreen(Screen[None]):
     MemoryScreen #mem-status { height: 1; padding: 0 1; background: $boost; }
     MemoryScreen #mem-controls { height: 3; }
     MemoryScreen #mem-query { width: 1fr; }
-    MemoryScreen #mem-mode { width: 18; }
+    MemoryScreen #mem-mode { width: 16; }
     MemoryScreen #mem-kind { width: 16; }
-    MemoryScreen #mem-source { width: 20; }
+    MemoryScreen #mem-source { width: 21; }
     MemoryScreen #mem-table { height: 1fr; }
     MemoryScreen #mem-preview { height: auto; max-height: 6; padding: 0 1; border-top: solid $primary-darken-2; }
-    ConfirmScreen, EditQScreen, ExperienceScreen { align: center middle; }
-    .mem-dialog { width: 80%; max-width: 100; height: auto; max-height: 90%; padding: 1 2;
-                  border: thick $primary; background: $surface; }
-    .mem-detail { height: 90%; }
-    .mem-detail #detail-body { height: 1fr; }
-    .mem-dialog-buttons { height: auto; margin-top: 1; }
-    .mem-dialog-buttons Button { margin-right: 2; }
-    .mem-dialog-hint { color: $text-muted; }
-    #q-error { color: $error; }
     """
 
     BINDINGS = [
@@ -217,10 +226,10 @@ class MemoryScreen(Screen[None]):
         yield Static(Text("memory · loading…"), id="mem-status")
         with Horizontal(id="mem-controls"):
             yield Input(placeholder="search tasks and actions, Enter to run", id="mem-query")
-            yield Select([("text search", "text"), ("semantic search", "semantic")], value="text",
+            yield Select([("text", "text"), ("semantic", "semantic")], value="text",
                          allow_blank=False, id="mem-mode")
-            yield Select([("all kinds", "*"), *((k, k) for k in KINDS)], value="*", allow_blank=False, id="mem-kind")
-            yield Select([("all sources", "*"), *((s, s) for s in SOURCES)], value="*", allow_blank=False,
+            yield Select([("any kind", "*"), *((k, k) for k in KINDS)], value="*", allow_blank=False, id="mem-kind")
+            yield Select([("any source", "*"), *((s, s) for s in SOURCES)], value="*", allow_blank=False,
                          id="mem-source")
         yield DataTable(id="mem-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text(""), id="mem-preview")
@@ -238,11 +247,29 @@ class MemoryScreen(Screen[None]):
     def _setup_columns(self, semantic: bool) -> None:
         table = self.table
         table.clear(columns=True)
+        widths = self._column_widths(semantic)
         if semantic:
             table.add_column(Text("Sim"), key="similarity", width=5)
-        for key, label, width in COLUMNS:
-            table.add_column(Text(label), key=key, width=width)
+        for key, label, _width in COLUMNS:
+            table.add_column(Text(label), key=key, width=widths[key])
         self._semantic_columns = semantic
+        self._columns_for_width = self.size.width
+
+    def _column_widths(self, semantic: bool) -> dict[str, int]:
+        """Fixed widths for the short columns; task and action share the rest (55 : 45)."""
+        widths = {key: width for key, _label, width in COLUMNS}
+        total = self.size.width or 120
+        fixed = sum(w for k, w in widths.items() if k not in ("task", "action")) + (5 if semantic else 0)
+        cells = len(COLUMNS) + (1 if semantic else 0)
+        free = max(total - fixed - 2 * cells - 2, 24)
+        widths["task"] = max(free * 55 // 100, 12)
+        widths["action"] = max(free - widths["task"], 12)
+        return widths
+
+    def on_resize(self) -> None:
+        if self.page is not None and getattr(self, "_columns_for_width", None) != self.size.width:
+            self._setup_columns(self.page.semantic)
+            self.show_page(self.page)
 
     # --- loading --------------------------------------------------------------------
 

@@ -1,0 +1,152 @@
+"""Import of REMEMBERER history pools (``history-pools/*.yaml`` of OpenDFM/Rememberer).
+
+The reference code saves its experience memory with ``yaml.dump`` of a dict:
+each *record* is keyed by a Python tuple, and holds an ``action_dict`` that
+maps each action to ``{qvalue, number, reward}``::
+
+    ? !!python/tuple                      # WebShop key:
+    - "<page text>"                       #   observation
+    - "Instruction: Find me ..."          #   task instruction
+    - "back to search\\nnext >\\nb09..."   #   available actions, one a line
+    : action_dict:
+        ? !!python/tuple                  # action (the ".wq" pools add a reason)
+        - click[b08jd14gjf]
+        - b08jd14gjf offers ... the instruction.
+        : {number: 1, qvalue: 1.0, reward: 0.0}
+      other_info: {action_history: [...], last_reward: 0.0, number: 1, total_reward: 0.0}
+      id: 1
+
+Each (record, action) becomes one ``shop`` experience: task = the
+instruction without its ``Instruction:`` label, observation = the page text,
+available_actions = the JSON list of the action lines, action = the action
+(the first tuple item when it is a tuple), reason = the second item, Q =
+``qvalue``, N = ``number``, mean_reward = ``reward``, step = the length of
+``action_history``, source = "import", and a deterministic id from (task,
+observation, action, available actions) so importing a pool twice with ``--mode merge`` combines
+rows. Keys of other layouts (e.g. WikiHow's (screen, task, instruction)) map
+the same way by position. Vectors are computed from the task text.
+
+Only the ``!!python/tuple`` tag is understood; the file is read with PyYAML's
+safe loader, so no other Python object can be built from it.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from pathlib import Path
+from typing import Any
+
+from tui_agent.memory.formats import FileMeta, MemoryFileError, RawRows
+
+_ID_NAMESPACE = uuid.UUID("6f0c3c52-6a43-4a8e-9a6c-2f1f9a1c0b7e")
+INSTRUCTION_LABEL = "Instruction:"
+
+
+def _loader() -> type:
+    import yaml
+
+    class PoolLoader(yaml.SafeLoader):
+        pass
+
+    def construct_tuple(loader: yaml.SafeLoader, node: yaml.Node) -> tuple[Any, ...]:
+        return tuple(loader.construct_sequence(node, deep=True))
+
+    PoolLoader.add_constructor("tag:yaml.org,2002:python/tuple", construct_tuple)
+    return PoolLoader
+
+
+def experience_id(task: str, observation: str, action: str, available_actions: str = "") -> str:
+    """A stable id (32 hex characters) for an imported (task, observation, action, available actions)."""
+    return uuid.uuid5(_ID_NAMESPACE, json.dumps([task, observation, action, available_actions])).hex
+
+
+def _task_of(text: str) -> str:
+    text = text.strip()
+    if text.startswith(INSTRUCTION_LABEL):
+        text = text[len(INSTRUCTION_LABEL):].strip()
+    return text
+
+
+def _number(where: str, stats: dict[str, Any], key: str, whole: bool = False) -> float | int:
+    if key not in stats:
+        raise MemoryFileError(f"{where}: missing {key}")
+    value = stats[key]
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise MemoryFileError(f"{where}: {key} must be a number, got {value!r:.40}")
+    if whole:
+        if isinstance(value, float) and not value.is_integer():
+            raise MemoryFileError(f"{where}: {key} must be a whole number, got {value!r}")
+        return int(value)
+    return float(value)
+
+
+def read_history_pool(path: str | Path) -> tuple[RawRows, FileMeta]:
+    """Rows (without vectors) of a REMEMBERER history-pool YAML file.
+
+    Raises:
+        MemoryFileError: not YAML, unsupported tags, or a record without the
+            expected fields (the message names the record and action).
+    """
+    import yaml
+
+    path = Path(path)
+    name = path.name
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise MemoryFileError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise MemoryFileError(f"{name}: not UTF-8 text (byte {exc.start})") from None
+    try:
+        pool = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass (tuples only)
+    except yaml.YAMLError as exc:
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        mark = getattr(exc, "problem_mark", None)
+        at = f" at line {mark.line + 1}" if mark is not None else ""
+        raise MemoryFileError(f"{name}: not a readable history pool{at} ({problem})") from None
+    if not isinstance(pool, dict) or not pool:
+        raise MemoryFileError(f"{name}: not a REMEMBERER history pool (expected a mapping of records)")
+    rows: list[dict[str, Any]] = []
+    for number, (key, record) in enumerate(pool.items(), start=1):
+        where = f"{name}: record {number}"
+        parts = [key] if isinstance(key, str) else list(key) if isinstance(key, tuple) else None
+        if not parts or not all(isinstance(p, str) for p in parts):
+            raise MemoryFileError(f"{where}: the key must be a tuple of texts")
+        observation = parts[0]
+        task = _task_of(parts[1]) if len(parts) > 1 else ""
+        available = parts[2].splitlines() if len(parts) > 2 else []
+        if not isinstance(record, dict) or not isinstance(record.get("action_dict"), dict):
+            raise MemoryFileError(f"{where}: no action_dict")
+        info = record.get("other_info") if isinstance(record.get("other_info"), dict) else {}
+        history = info.get("action_history") or []
+        step = len(history) if isinstance(history, list) else 0
+        for action_key, stats in record["action_dict"].items():
+            if isinstance(action_key, tuple):
+                action = str(action_key[0]) if action_key else ""
+                reason = str(action_key[1]) if len(action_key) > 1 else ""
+            else:
+                action, reason = str(action_key), ""
+            at = f"{where}, action {action[:40]!r}"
+            if not isinstance(stats, dict):
+                raise MemoryFileError(f"{at}: expected {{qvalue, number, reward}}")
+            available_json = json.dumps(available, ensure_ascii=False)
+            rows.append({
+                "id": experience_id(task, observation, action, available_json),
+                "kind": "shop",
+                "task": task,
+                "observation": observation,
+                "available_actions": available_json,
+                "action": action,
+                "reason": reason,
+                "q": _number(at, stats, "qvalue"),
+                "n": _number(at, stats, "number", whole=True),
+                "mean_reward": _number(at, stats, "reward") if "reward" in stats else 0.0,
+                "step": step,
+                "source": "import",
+                "model": "",
+            })
+    if not rows:
+        raise MemoryFileError(f"{name}: the history pool has no actions")
+    columns = {k: [r[k] for r in rows] for k in rows[0]}
+    return RawRows(columns, len(rows)), FileMeta()
