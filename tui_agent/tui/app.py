@@ -106,7 +106,7 @@ class ChatApp(App):
         if self.agent is None or self.load_error:
             return
         count = self.agent.store.count()
-        self.set_status(f"● {self.settings.model} · {count} experiences · memory {self.agent.store.path}")
+        self.set_status(f"● {self.settings.model} · {count} experiences")
 
     # --- chatting -----------------------------------------------------------------
 
@@ -222,7 +222,11 @@ class ChatApp(App):
             self.notify("memory is still loading")
             return
         s = self.agent.stats()
-        self.notify(f"{s['experiences']} experiences · mean Q {s['mean_q']:+.3f} · {s['rated']} rated", markup=False)
+        self.notify(
+            f"{s['experiences']} experiences · mean Q {s['mean_q']:+.3f} · {s['rated']} rated\n{s['path']}",
+            title="Memory",
+            markup=False,
+        )
 
     def action_open_memory(self) -> None:
         """Open the memory browser (tui_agent.tui.memory_screen)."""
