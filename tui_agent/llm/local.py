@@ -12,6 +12,7 @@ The model is loaded once per process, lazily, and guarded by a lock because a
 from __future__ import annotations
 
 import asyncio
+import atexit
 import importlib.util
 import threading
 import time
@@ -68,7 +69,16 @@ class LocalRuntime:
                     self._llama = Llama(model_path=str(gguf_path()), n_ctx=self.n_ctx, verbose=False)
                 except (ValueError, RuntimeError) as exc:
                     raise LocalModelError(f"cannot load {GGUF_NAME}: {exc}") from exc
+                # Free it before interpreter teardown; Llama.__del__ fails noisily after it.
+                atexit.register(self.close)
             return self._llama
+
+    def close(self) -> None:
+        """Free the model (it reloads on next use)."""
+        with self.lock:
+            if self._llama is not None:
+                self._llama.close()
+                self._llama = None
 
     def chat(self, messages: list[dict[str, Any]], **params: Any) -> dict[str, Any]:
         """One non-streaming chat completion (OpenAI-shaped dict)."""
