@@ -205,3 +205,32 @@ async def test_teach_and_recall_in_the_tui_with_the_bundled_model(memory_dir, em
         assert "Trelawny" in view.answer_text
         unrelated = await ask(pilot, "What is the capital of France?")
         assert "Trelawny" not in unrelated.answer_text and "Paris" in unrelated.answer_text
+
+
+async def test_view_follows_the_stream_unless_scrolled_up(memory_dir, embedder):
+    long_answer = "\n\n".join(f"Paragraph {i} of a long answer." for i in range(40))
+    app = make_app(memory_dir, embedder, mock_response=long_answer)
+    async with app.run_test(size=(80, 24)) as pilot:
+        view = await ask(pilot, "Tell me a long story.")
+        chat = app.query_one("#chat")
+        await pilot.pause(0.2)
+        assert chat.max_scroll_y > 0 and chat.scroll_y == chat.max_scroll_y  # followed to the end
+        for _ in range(5):  # the user scrolls up: what the mouse wheel handler calls
+            chat.scroll_up(animate=False)
+        await pilot.pause(0.2)
+        held = chat.scroll_y
+        assert held < chat.max_scroll_y
+        await view.body.append("\n\nMore streamed text.\n\nAnd more.")
+        await pilot.pause(0.2)
+        assert chat.scroll_y == held  # not yanked back down
+
+
+async def test_an_answer_gives_one_reward(memory_dir, embedder):
+    app = make_app(memory_dir, embedder, mock_response="Fine.")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await ask(pilot, "How are you?")
+        view.focus()
+        await pilot.press("plus", "plus", "minus")
+        await settle(pilot)
+        rated = app.agent.store.get(view.experience_id)
+        assert (rated.q, rated.n) == (1.0, 1)

@@ -157,8 +157,13 @@ class AnswerView(Vertical, can_focus=True):
     # --- actions --------------------------------------------------------------------
 
     def action_rate(self, up: bool) -> None:
-        if self.experience_id is not None:
-            self.post_message(self.Rated(self, up))
+        if self.experience_id is None:
+            return
+        if self.rating is not None:
+            self.notify("This answer is already rated; each answer gives one reward.", severity="warning")
+            return
+        self.rating = up  # set now so a double press gives one reward
+        self.post_message(self.Rated(self, up))
 
     def action_retry(self) -> None:
         if not self.query_one("#retry", Button).disabled:
