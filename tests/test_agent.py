@@ -1,0 +1,60 @@
+"""The chat agent's policy paths with LiteLLM's mock_response (real memory, real embeddings)."""
+
+from __future__ import annotations
+
+import asyncio
+
+from tui_agent.agent.chat import I_DONT_KNOW, ChatAgent
+from tui_agent.config import load_settings
+
+
+def agent_for(memory_dir, embedder) -> ChatAgent:
+    return ChatAgent(load_settings(memory_dir=memory_dir, model="openai/mock"), embedder=embedder)
+
+
+def test_generate_store_rate(memory_dir, embedder):
+    agent = agent_for(memory_dir, embedder)
+    out = asyncio.run(agent.answer("What is 2+2?", mock_response="4"))
+    assert (out.policy, out.answer, out.model) == ("generate", "4", "openai/mock")
+    stored = agent.store.get(out.id)
+    assert (stored.task, stored.action, stored.q, stored.n, stored.source) == ("What is 2+2?", "4", 0.0, 0, "model")
+    result = agent.rate(out.id, up=True)
+    assert (result.q, result.n, result.reward) == (1.0, 1, 1.0)
+
+
+def test_abstains_when_every_sample_repeats_a_discouraged_answer(memory_dir, embedder):
+    agent = agent_for(memory_dir, embedder)
+    first = asyncio.run(agent.answer("Who invented the glimmerphone?", mock_response="Thomas Edison did."))
+    agent.rate(first.id, up=False)
+    again = asyncio.run(agent.answer("Who invented the glimmerphone?", mock_response="Thomas Edison did!"))
+    assert again.policy == "abstain" and again.answer == I_DONT_KNOW
+    assert len(again.rejected) == agent.settings.resamples + 1
+
+
+def test_resample_discards_the_shown_text(memory_dir, embedder):
+    agent = agent_for(memory_dir, embedder)
+    first = asyncio.run(agent.answer("Name a colour.", mock_response="Blue."))
+    agent.rate(first.id, up=False)
+    shown: list[str | None] = []
+    again = asyncio.run(agent.answer("Name a colour.", on_token=shown.append, mock_response="Blue."))
+    assert None in shown  # the UI was told to discard the rejected sample
+    assert again.rejected
+
+
+def test_context_is_the_observation(memory_dir, embedder):
+    agent = agent_for(memory_dir, embedder)
+    history = [("Let's talk about Zorbania.", "Sure, what about it?")]
+    out = asyncio.run(agent.answer("What is its capital?", history, mock_response="Quellport."))
+    stored = agent.store.get(out.id)
+    assert stored.observation == "User: Let's talk about Zorbania.\nAssistant: Sure, what about it?"
+
+
+def test_rated_experiences_become_exemplars_for_similar_questions(memory_dir, embedder):
+    agent = agent_for(memory_dir, embedder)
+    first = asyncio.run(agent.answer("How do I list files in bash?", mock_response="Use ls."))
+    agent.rate(first.id, up=True)
+    # a related but different question: not recalled (f_task < 0.78), shown as an exemplar (≥ 0.6)
+    out = asyncio.run(agent.answer("How do I list hidden files in bash?", mock_response="Use ls -a."))
+    assert out.policy == "generate"
+    assert [(e.id, e.role) for e in out.exemplars] == [(first.id, "encouraged")]
+    assert 0.6 <= out.exemplars[0].f_task < 0.78, out.exemplars[0].f_task
