@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import os
 from typing import Annotated
 
 import typer
@@ -37,6 +38,11 @@ def chat(
 ) -> None:
     """Start the chat (the default when no command is given)."""
     if ctx.invoked_subcommand is not None:
+        # `tui-agent --model M ask …`: hand the group's options to the command via the
+        # environment variables its options (and the settings) read.
+        for name, value in (("MEMORY_DIR", memory_dir), ("MODEL", model), ("API_BASE", api_base)):
+            if value is not None:
+                os.environ[f"TUI_AGENT_{name}"] = str(value)
         return
     settings = settings_for(memory_dir, model, api_base=api_base)
     from tui_agent.tui.app import ChatApp
