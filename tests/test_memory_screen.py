@@ -208,3 +208,25 @@ async def test_semantic_search_with_real_embedder(store: ExperienceStore, embedd
         sims = [float(s) for s in cell_texts(screen, "similarity")]
         assert sims == sorted(sims, reverse=True)
         assert "semantic search" in str(screen.query_one("#mem-status").render())
+
+
+async def test_f2_in_the_chat_app_opens_the_memory_screen(memory_dir, embedder):
+    from tui_agent.agent.chat import ChatAgent
+    from tui_agent.config import load_settings
+    from tui_agent.tui.app import ChatApp
+
+    settings = load_settings(memory_dir=memory_dir)
+    agent = ChatAgent(settings, embedder=embedder)
+    app = ChatApp(settings, agent=agent)
+    async with app.run_test(size=(140, 40)) as pilot:
+        await app.ready.wait()
+        agent.store.add([Experience(task="from the chat", action="hello", vector=unit(1))])
+        await pilot.press("f2")
+        await pilot.pause()
+        screen = app.screen
+        assert isinstance(screen, MemoryScreen)
+        await settle(pilot, screen, 1)
+        assert cell_texts(screen, "task") == ["from the chat"]
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, MemoryScreen)

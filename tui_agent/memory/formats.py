@@ -294,7 +294,7 @@ def _read_arrow(path: Path) -> tuple[pa.Table, FileMeta]:
 
 def _read_text(path: Path) -> str:
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # no newline translation: "\r\n" inside CSV cells stays
     except UnicodeDecodeError as exc:
         raise MemoryFileError(f"{path.name}: not UTF-8 text (byte {exc.start})") from exc
 

@@ -28,6 +28,7 @@ from typing import Any
 
 import pyarrow as pa
 
+from tui_agent.embed import EmbeddingError
 from tui_agent.memory.formats import FORMATS, MemoryFileError, infer_format, read_file, write_table
 from tui_agent.memory.schema import experience_schema, new_id
 from tui_agent.memory.store import ExperienceStore, MemoryStoreError
@@ -144,14 +145,22 @@ def load_file(path: str | Path, fmt: str | None = None, *, embed: Embed | None =
     """
     path = Path(path).expanduser()
     fmt = infer_format(path, fmt)
-    if fmt == "rememberer":
-        from tui_agent.memory.rememberer import read_history_pool
+    try:
+        if fmt == "rememberer":
+            from tui_agent.memory.rememberer import read_history_pool
 
-        raw, meta = read_history_pool(path)
-        reembed = True
-    else:
-        raw, meta = read_file(path, fmt)
-    table, reembedded = validate_rows(raw, meta, where=path.name, embed=embed, reembed=reembed)
+            raw, meta = read_history_pool(path)
+            reembed = True
+        else:
+            raw, meta = read_file(path, fmt)
+        table, reembedded = validate_rows(raw, meta, where=path.name, embed=embed, reembed=reembed)
+    except MemoryFileError:
+        raise
+    except (MemoryStoreError, EmbeddingError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # noqa: BLE001 - a file we did not foresee: still one line, nothing written
+        detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
+        raise MemoryFileError(f"{path.name}: cannot import this {fmt} file ({type(exc).__name__}: {detail})") from exc
     return table, reembedded, fmt
 
 

@@ -119,6 +119,13 @@ def _python_to_array(col: _Column, values: list[Any], target: pa.DataType, dim: 
         return _vectors_from_lists(col, out, dim)
     try:
         return pa.array(out, type=target)
+    except UnicodeEncodeError:
+        for i, v in enumerate(out):
+            try:
+                v.encode("utf-8")
+            except (UnicodeEncodeError, AttributeError):
+                raise col.fail("has a character that is not valid Unicode (a lone surrogate)", i) from None
+        raise
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
         raise col.fail(f"has a value out of range ({str(exc).splitlines()[0][:80]})") from None
 
