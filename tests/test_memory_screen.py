@@ -196,8 +196,9 @@ async def test_semantic_search_with_real_embedder(store: ExperienceStore, embedd
     async with app.run_test(size=(140, 40)) as pilot:
         screen = app.screen
         await settle(pilot, screen, 1)
-        screen.query_one("#mem-mode").value = "semantic"
+        await pilot.press("ctrl+t")  # semantic search
         await settle(pilot, screen, 2)
+        assert screen.mode == "semantic"
         await pilot.press("slash")
         await pilot.press(*"baking a loaf of bread")
         await pilot.press("enter")
@@ -230,3 +231,21 @@ async def test_f2_in_the_chat_app_opens_the_memory_screen(memory_dir, embedder):
         await pilot.press("escape")
         await pilot.pause()
         assert not isinstance(app.screen, MemoryScreen)
+
+
+async def test_cursor_stays_on_the_edited_row_and_goes_to_top_on_a_new_search(store: ExperienceStore):
+    fill(store, 10)
+    app = MemoryApp(store)
+    async with app.run_test(size=(140, 40)) as pilot:
+        screen = app.screen
+        await settle(pilot, screen, 1)
+        screen.table.move_cursor(row=4)
+        target = screen.current_id()
+        loads = screen.loads
+        screen.run_write("set", lambda: store.set_q(target, 0.5))  # the row moves to the top (newest update)
+        await settle(pilot, screen, loads + 1)
+        assert screen.current_id() == target and screen.table.cursor_row == 0
+        screen.table.move_cursor(row=6)
+        screen.search("question")
+        await settle(pilot, screen, loads + 2)
+        assert screen.table.cursor_row == 0

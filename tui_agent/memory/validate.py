@@ -30,6 +30,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.memory.coerce import Column, arrow_to_array, describe, fixed_vectors, python_to_array
 from tui_agent.memory.formats import FileMeta, MemoryFileError, RawRows
 from tui_agent.memory.schema import KINDS, SCHEMA_VERSION, SOURCES, TIMESTAMP, experience_schema, new_id
 
@@ -69,180 +70,6 @@ def check_q(kind: str, q: float) -> float:
     if not low <= value <= high:
         raise ValueError(f"Q of a {kind} experience must be in [{low:g}, {high:g}], got {value:g}")
     return value
-
-
-def _describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
-
-
-# --- column coercion -------------------------------------------------------------------
-
-
-class _Column:
-    def __init__(self, name: str, where: str) -> None:
-        self.name, self.where = name, where
-
-    def fail(self, problem: str, row: int | None = None) -> MemoryFileError:
-        at = f"row {row + 1}: " if row is not None else ""
-        return MemoryFileError(f"{self.where}: {at}{self.name} {problem}")
-
-
-def _python_to_array(col: _Column, values: list[Any], target: pa.DataType, dim: int | None,
-                     text_cells: bool = False) -> pa.Array:
-    """Values from JSONL (JSON types) or CSV (strings) to an array of ``target`` type."""
-    from_csv = text_cells and not pa.types.is_string(target)
-    out: list[Any] = []
-    for i, v in enumerate(values):
-        if from_csv and v == "" and not pa.types.is_fixed_size_list(target):
-            v = None
-        if v is None:
-            out.append(None)
-        elif pa.types.is_string(target):
-            if not isinstance(v, str):
-                raise col.fail(f"must be text, got {type(v).__name__} {_describe(v)}", i)
-            out.append(v)
-        elif pa.types.is_floating(target):
-            out.append(_to_float(col, v, i))
-        elif pa.types.is_integer(target):
-            out.append(_to_int(col, v, i))
-        elif pa.types.is_timestamp(target):
-            out.append(_to_datetime(col, v, i))
-        else:  # vector
-            if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v):
-                raise col.fail("must be a list of numbers", i)
-            if dim is not None and len(v) != dim:
-                raise col.fail(f"has {len(v)} values; this memory's embedding model gives {dim}"
-                               " (pass --reembed to compute vectors from the task text)", i)
-            out.append(v)
-    if pa.types.is_fixed_size_list(target):
-        return _vectors_from_lists(col, out, dim)
-    try:
-        return pa.array(out, type=target)
-    except UnicodeEncodeError:
-        for i, v in enumerate(out):
-            try:
-                v.encode("utf-8")
-            except (UnicodeEncodeError, AttributeError):
-                raise col.fail("has a character that is not valid Unicode (a lone surrogate)", i) from None
-        raise
-    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
-        raise col.fail(f"has a value out of range ({str(exc).splitlines()[0][:80]})") from None
-
-
-def _to_float(col: _Column, v: Any, i: int) -> float:
-    if isinstance(v, bool):
-        raise col.fail(f"must be a number, got {_describe(v)}", i)
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            pass
-    raise col.fail(f"must be a number, got {_describe(v)}", i)
-
-
-def _to_int(col: _Column, v: Any, i: int) -> int:
-    value = _to_float(col, v, i) if not (isinstance(v, int) and not isinstance(v, bool)) else v
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise col.fail(f"must be a whole number, got {_describe(v)}", i)
-        value = int(value)
-    if not -(2**63) <= value < 2**63:
-        raise col.fail(f"is out of range: {_describe(v)}", i)
-    return value
-
-
-def _to_datetime(col: _Column, v: Any, i: int) -> datetime:
-    if isinstance(v, datetime):
-        dt = v
-    elif isinstance(v, str):
-        try:
-            dt = datetime.fromisoformat(v.strip())
-        except ValueError:
-            raise col.fail(f"must be an ISO 8601 time, got {_describe(v)}", i) from None
-    else:
-        raise col.fail(f"must be an ISO 8601 time, got {_describe(v)}", i)
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
-
-
-def _vectors_from_lists(col: _Column, values: list[Any], dim: int | None) -> pa.Array:
-    size = dim or EMBEDDING_DIM
-    flat = np.zeros((len(values), size), dtype=np.float32)
-    valid = np.zeros(len(values), dtype=bool)
-    for i, v in enumerate(values):
-        if v is not None:
-            if len(v) != size:
-                raise col.fail(f"has {len(v)} values; expected {size}", i)
-            flat[i] = np.asarray(v, dtype=np.float64)  # float64 first: overflow shows as inf, not an error
-            valid[i] = True
-    return _fixed_vectors(flat, valid)
-
-
-def _fixed_vectors(flat: np.ndarray, valid: np.ndarray) -> pa.Array:
-    size = flat.shape[1]
-    values = pa.array(flat.reshape(-1), type=pa.float32())
-    mask = None if valid.all() else pa.array(~valid)
-    return pa.FixedSizeListArray.from_arrays(values, size, mask=mask)
-
-
-def _arrow_to_array(col: _Column, arr: pa.ChunkedArray, target: pa.DataType, dim: int | None) -> pa.Array:
-    """A Parquet/Arrow column to ``target`` type, refusing lossy or meaningless casts."""
-    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
-    t = arr.type
-    if pa.types.is_null(t):
-        return pa.nulls(len(arr), type=target)
-    if pa.types.is_dictionary(t):
-        arr, t = arr.dictionary_decode(), t.value_type
-    try:
-        if pa.types.is_string(target):
-            if not (pa.types.is_string(t) or pa.types.is_large_string(t)):
-                raise col.fail(f"has type {t}; expected text")
-            return arr.cast(target)
-        if pa.types.is_floating(target):
-            if not (pa.types.is_integer(t) or pa.types.is_floating(t) or pa.types.is_decimal(t)):
-                raise col.fail(f"has type {t}; expected a number")
-            return arr.cast(target)
-        if pa.types.is_integer(target):
-            if pa.types.is_floating(t):
-                values = pc.fill_null(arr, 0.0).to_numpy(zero_copy_only=False)
-                with np.errstate(invalid="ignore"):
-                    bad = np.flatnonzero(~np.isfinite(values) | (values != np.round(values)))
-                if bad.size:
-                    raise col.fail(f"must be a whole number, got {values[bad[0]]!r}", int(bad[0]))
-            elif not pa.types.is_integer(t):
-                raise col.fail(f"has type {t}; expected a whole number")
-            return arr.cast(target)
-        if pa.types.is_timestamp(target):
-            if pa.types.is_timestamp(t):
-                if t.tz is None:
-                    arr = pc.assume_timezone(arr.cast(pa.timestamp("us")), "UTC")
-                return arr.cast(target)
-            if pa.types.is_string(t) or pa.types.is_large_string(t):
-                return pa.array([None if v is None else _to_datetime(col, v, i)
-                                 for i, v in enumerate(arr.to_pylist())], type=target)
-            raise col.fail(f"has type {t}; expected a timestamp")
-        # vector
-        if not (pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t)) or not (
-                pa.types.is_floating(t.value_type) or pa.types.is_integer(t.value_type)):
-            raise col.fail(f"has type {t}; expected a list of {EMBEDDING_DIM} float32 values")
-        lengths = pc.list_value_length(arr).to_numpy(zero_copy_only=False)
-        nulls = arr.is_null().to_numpy(zero_copy_only=False)
-        size = dim or EMBEDDING_DIM
-        bad = np.flatnonzero(~nulls & (lengths != size))
-        if bad.size:
-            raise col.fail(f"has {int(lengths[bad[0]])} values; this memory's embedding model gives {size}"
-                           " (pass --reembed to compute vectors from the task text)", int(bad[0]))
-        flat = np.zeros((len(arr), size), dtype=np.float32)
-        if (~nulls).any():
-            values = pc.list_flatten(arr.filter(pa.array(~nulls))).cast(pa.float64()).to_numpy(zero_copy_only=False)
-            flat[~nulls] = values.reshape(-1, size)
-        return _fixed_vectors(flat, ~nulls)
-    except MemoryFileError:
-        raise
-    except (pa.ArrowInvalid, pa.ArrowNotImplementedError, pa.ArrowTypeError, OverflowError) as exc:
-        raise col.fail(f"cannot be read as {target} ({str(exc).splitlines()[0][:80]})") from None
 
 
 # --- rows ----------------------------------------------------------------------------
@@ -302,12 +129,12 @@ def validate_rows(
     for field in schema:
         if field.name not in names or (field.name == "vector" and reembed):
             continue
-        col = _Column(field.name, where)
+        col = Column(field.name, where)
         dim = EMBEDDING_DIM
         if isinstance(raw, pa.Table):
-            arrays[field.name] = _arrow_to_array(col, raw.column(field.name), field.type, dim)
+            arrays[field.name] = arrow_to_array(col, raw.column(field.name), field.type, dim)
         else:
-            arrays[field.name] = _python_to_array(col, raw.columns[field.name], field.type, dim, raw.text_cells)
+            arrays[field.name] = python_to_array(col, raw.columns[field.name], field.type, dim, raw.text_cells)
 
     now = datetime.now(UTC)
     defaults: dict[str, Callable[[], pa.Array]] = {
@@ -349,7 +176,7 @@ def validate_rows(
             pc.list_flatten(arrays["vector"].filter(pa.array(~vec_nulls))).to_numpy(zero_copy_only=False)
         ).reshape(-1, EMBEDDING_DIM)
         flat[rows] = vectors
-        arrays["vector"] = _fixed_vectors(flat, np.ones(num_rows, dtype=bool))
+        arrays["vector"] = fixed_vectors(flat, np.ones(num_rows, dtype=bool))
         reembedded = len(rows)
     _check_vectors(arrays["vector"], where)
 
@@ -387,16 +214,16 @@ def _check(arrays: dict[str, pa.Array], where: str) -> None:
         seen: dict[str, int] = {}
         for i, value in enumerate(id_list):
             if value in seen:
-                raise fail(i, f"id {_describe(value)} repeats row {seen[value] + 1}")
+                raise fail(i, f"id {describe(value)} repeats row {seen[value] + 1}")
             seen[value] = i
     for name in ("task", "action"):
         if (row := _first(pc.equal(pc.utf8_length(arrays[name]), 0))) is not None:
             raise fail(row, f"{name} is empty")
     if (row := _first(pc.invert(pc.is_in(arrays["kind"], pa.array(KINDS))))) is not None:
-        raise fail(row, f"kind {_describe(arrays['kind'][row].as_py())} is not one of {', '.join(KINDS)}")
+        raise fail(row, f"kind {describe(arrays['kind'][row].as_py())} is not one of {', '.join(KINDS)}")
     bad_source = pc.invert(pc.is_in(arrays["source"], pa.array((*SOURCES, ""))))
     if (row := _first(bad_source)) is not None:
-        raise fail(row, f"source {_describe(arrays['source'][row].as_py())} is not one of {', '.join(SOURCES)}")
+        raise fail(row, f"source {describe(arrays['source'][row].as_py())} is not one of {', '.join(SOURCES)}")
     for name in ("q", "mean_reward"):
         values = arrays[name].to_numpy(zero_copy_only=False)
         if (row := _first(np.isnan(values))) is not None:

@@ -1,8 +1,9 @@
 """The memory browser: experiences in a table; search, sort, filter, open, edit Q, delete, undo.
 
 Pushed by the chat app (F2 or the palette) as ``MemoryScreen(store, embedder)``.
-Keys: ``/`` search, Enter open, ``e`` edit Q, ``d`` delete, ``u`` undo,
-``s`` next sort column (or click a column header), ``r`` reload, Escape close.
+Keys: ``/`` search, Ctrl+T text/semantic search, Enter open, ``e`` edit Q,
+``d`` delete, ``u`` undo, ``s`` next sort column (or click a column
+header), ``r`` reload, Escape close.
 
 Every database call and the query embedding run in worker threads, so the
 screen stays responsive. User and model text is shown as plain
@@ -198,6 +199,7 @@ class MemoryScreen(Screen[None]):
     BINDINGS = [
         Binding("escape", "close", "Close"),
         Binding("slash", "focus_search", "Search"),
+        Binding("ctrl+t", "toggle_mode", "Text/semantic"),
         Binding("e", "edit_q", "Edit Q"),
         Binding("d,delete", "delete", "Delete"),
         Binding("u,ctrl+z", "undo", "Undo"),
@@ -219,6 +221,9 @@ class MemoryScreen(Screen[None]):
         self.rows_by_id: dict[str, dict[str, Any]] = {}
         self.loads = 0
         """Number of pages shown so far (tests wait on it)."""
+        self._cursor_to_top = False
+        self._semantic_columns = False
+        self._columns_for_width = 0
 
     # --- layout ---------------------------------------------------------------------
 
@@ -267,14 +272,18 @@ class MemoryScreen(Screen[None]):
         return widths
 
     def on_resize(self) -> None:
-        if self.page is not None and getattr(self, "_columns_for_width", None) != self.size.width:
-            self._setup_columns(self.page.semantic)
-            self.show_page(self.page)
+        if self.page is not None and self._columns_for_width != self.size.width:
+            self.show_page(self.page, rebuild_columns=True)
 
     # --- loading --------------------------------------------------------------------
 
-    def reload(self) -> None:
-        """Fetch the page for the current search, filters and sort (in a worker)."""
+    def reload(self, cursor_to_top: bool = False) -> None:
+        """Fetch the page for the current search, filters and sort (in a worker).
+
+        The cursor stays on the same experience unless ``cursor_to_top`` (a new
+        search, filter or sort).
+        """
+        self._cursor_to_top = self._cursor_to_top or cursor_to_top
         self._set_status("loading…")
         self.load_page(self.mode, self.search_text, self.kind, self.source, self.sort, self.descending)
 
@@ -304,12 +313,12 @@ class MemoryScreen(Screen[None]):
         self._set_status(message)
         self.notify(message, severity="error", markup=False)
 
-    def show_page(self, page: Page) -> None:
+    def show_page(self, page: Page, rebuild_columns: bool = False) -> None:
         """Put ``page`` in the table, keeping the cursor on the same experience when it is still there."""
         table = self.table
         keep = self.current_id()
         old_row = table.cursor_row
-        if page.semantic != getattr(self, "_semantic_columns", False):
+        if rebuild_columns or page.semantic != self._semantic_columns:
             self._setup_columns(page.semantic)
         else:
             table.clear()
@@ -331,8 +340,12 @@ class MemoryScreen(Screen[None]):
             table.add_row(*cells, key=row["id"])
         if table.row_count:
             ids = [r["id"] for r in page.rows]
-            target = ids.index(keep) if keep in ids else min(old_row, table.row_count - 1)
+            if self._cursor_to_top:
+                target = 0
+            else:
+                target = ids.index(keep) if keep in ids else min(old_row, table.row_count - 1)
             table.move_cursor(row=max(target, 0))
+        self._cursor_to_top = False
         self._set_status()
         self._show_preview(self.current_id())
         self.loads += 1
@@ -412,7 +425,7 @@ class MemoryScreen(Screen[None]):
             self.source = value
         else:
             return
-        self.reload()
+        self.reload(cursor_to_top=True)
 
     def _fix_sort(self) -> None:
         if self.mode == "semantic" and self.search_text:
@@ -431,7 +444,7 @@ class MemoryScreen(Screen[None]):
         self.search_text = text.strip()
         self._fix_sort()
         self.table.focus()
-        self.reload()
+        self.reload(cursor_to_top=True)
 
     def sort_by(self, key: str) -> None:
         """Sort by a column key; the same key again flips the order."""
@@ -440,6 +453,7 @@ class MemoryScreen(Screen[None]):
         else:
             self.sort = key
             self.descending = key not in ("task", "action", "kind", "source")
+        self._cursor_to_top = True
         if self.page is not None and self.page.semantic:
             self.page.rows = sort_rows(self.page.rows, self.sort, self.descending)
             self.show_page(self.page)
@@ -450,6 +464,10 @@ class MemoryScreen(Screen[None]):
         cycle = (["similarity"] if self.page is not None and self.page.semantic else []) + SORT_CYCLE
         index = cycle.index(self.sort) + 1 if self.sort in cycle else 0
         self.sort_by(cycle[index % len(cycle)])
+
+    def action_toggle_mode(self) -> None:
+        """Switch between text and semantic search (re-runs the current search)."""
+        self.query_one("#mem-mode", Select).value = "semantic" if self.mode == "text" else "text"
 
     def action_close(self) -> None:
         self.dismiss(None)
