@@ -369,3 +369,25 @@ def test_rememberer_pool_errors_are_one_line(store: ExperienceStore, tmp_path: P
             import_memory(store, path, embed=lambda texts: np.tile(np.asarray(unit(0), np.float32), (len(texts), 1)))
         assert expected[name] in str(info.value) and "\n" not in str(info.value), (name, str(info.value))
     assert store.count() == 0 and store.version == 1
+
+
+@pytest.mark.parametrize("mode", ["append", "merge", "replace"])
+def test_a_failed_write_leaves_the_memory_and_restore_points_as_they_were(
+        filled: ExperienceStore, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, mode: str):
+    from tui_agent.memory.store import MemoryStoreError
+
+    path = tmp_path / "m.parquet"
+    export_memory(filled, path)
+    before, version, points = memory_table(filled), filled.version, restore_points(filled)
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("lance error: No space left on device\nmore detail")
+
+    monkeypatch.setattr(filled.table, "add", broken)
+    monkeypatch.setattr(filled.table, "merge_insert", broken)
+    with pytest.raises(MemoryStoreError) as info:
+        import_memory(filled, path, mode=mode)
+    assert str(info.value).endswith("import into " + str(filled.path) + " failed: lance error: No space left on device")
+    monkeypatch.undo()
+    assert filled.version == version and restore_points(filled) == points
+    assert memory_table(filled).equals(before)

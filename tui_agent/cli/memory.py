@@ -272,16 +272,22 @@ def undo(
 
 @memory_app.command()
 def compact(
+    keep_days: Annotated[float, typer.Option("--keep-days", min=0.0, help="Keep this many days of versions for "
+                                                                         "undo; older ones are removed (restore "
+                                                                         "points are always kept).")] = 7.0,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
     """Compact the table now (merge small fragments; keeps search fast after many ratings)."""
+    from datetime import timedelta
+
     store = open_store(memory_dir, model)
     with user_errors():
-        result = store.compact()
+        result = store.compact(keep_history=timedelta(days=keep_days))
     if as_json:
         print_json(result)
         return
     typer.echo(f"compacted: {result['fragments_before']} -> {result['fragments_after']} fragments, "
-               f"version {result['version_before']} -> {result['version_after']} ({result['seconds']:.2f} s)")
+               f"version {result['version_before']} -> {result['version_after']}, {result['versions']} versions "
+               f"kept ({result['seconds']:.2f} s)")
