@@ -16,11 +16,18 @@ for name in list(os.environ):
 
 
 @pytest.fixture(autouse=True)
-def agent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A private TUI_AGENT_HOME (config, state and default memory) for each test."""
+def agent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A private TUI_AGENT_HOME (config, state and default memory) for each test.
+
+    The whole environment is restored afterwards: in-process CLI runs set
+    TUI_AGENT_* variables (the group options hand themselves on that way).
+    """
+    saved = dict(os.environ)
     home = tmp_path / "home"
     monkeypatch.setenv("TUI_AGENT_HOME", str(home))
-    return home
+    yield home
+    os.environ.clear()
+    os.environ.update(saved)
 
 
 @pytest.fixture(scope="session")
