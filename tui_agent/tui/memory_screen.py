@@ -19,14 +19,25 @@ from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Horizontal, Vertical, VerticalScroll
+from textual.containers import Horizontal
 from textual.coordinate import Coordinate
-from textual.screen import ModalScreen, Screen
-from textual.widgets import Button, DataTable, Footer, Input, Select, Static
+from textual.screen import Screen
+from textual.widgets import DataTable, Footer, Input, Select, Static
 
-from tui_agent.memory.browse import Page, list_experiences, one_line, semantic_search, sort_rows
+from tui_agent.memory.browse import (
+    Page,
+    list_experiences,
+    one_line,
+    semantic_search,
+    sort_rows,
+)
 from tui_agent.memory.schema import KINDS, SOURCES, Experience
-from tui_agent.memory.validate import check_q
+from tui_agent.tui.memory_dialogs import (
+    ConfirmScreen,
+    EditQScreen,
+    ExperienceScreen,
+    when,
+)
 
 PAGE_LIMIT = 500
 SEMANTIC_LIMIT = 50
@@ -41,139 +52,6 @@ COLUMNS: list[tuple[str, str, int]] = [
 ]
 SORT_CYCLE = ["updated", "q", "n", "last-used", "task", "kind", "source", "created"]
 SORT_LABELS = {"updated": "updated", "created": "created", "last-used": "last used", "similarity": "similarity"}
-
-DIALOG_CSS = """
-    {name} {{ align: center middle; }}
-    {name} .mem-dialog {{ width: 80%; max-width: 110; height: auto; max-height: 90%; padding: 1 2;
-                         border: thick $primary; background: $surface; }}
-    {name} .mem-detail {{ height: 90%; }}
-    {name} #detail-body {{ height: 1fr; }}
-    {name} .mem-dialog-buttons {{ height: auto; margin-top: 1; }}
-    {name} .mem-dialog-buttons Button {{ margin-right: 2; }}
-    {name} .mem-dialog-hint {{ color: $text-muted; }}
-    {name} #q-error {{ color: $error; height: auto; }}
-"""
-
-
-def _when(value: Any) -> str:
-    return value.astimezone().strftime("%Y-%m-%d %H:%M") if value is not None else "—"
-
-
-class ConfirmScreen(ModalScreen[bool]):
-    """Yes/no question; dismisses with ``True`` for yes."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ConfirmScreen")
-
-    BINDINGS = [Binding("y", "answer(True)", "Yes"), Binding("n,escape", "answer(False)", "No")]
-
-    def __init__(self, question: str) -> None:
-        super().__init__()
-        self.question = question
-
-    def compose(self) -> ComposeResult:
-        with Vertical(classes="mem-dialog"):
-            yield Static(Text(self.question), classes="mem-dialog-text")
-            with Horizontal(classes="mem-dialog-buttons"):
-                yield Button("Yes (y)", id="yes", variant="error")
-                yield Button("No (n)", id="no")
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(event.button.id == "yes")
-
-    def action_answer(self, answer: bool) -> None:
-        self.dismiss(answer)
-
-
-class EditQScreen(ModalScreen[float | None]):
-    """Asks for a new Q-value (checked against the kind's range); dismisses with it or ``None``."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="EditQScreen")
-
-    BINDINGS = [Binding("escape", "cancel", "Cancel")]
-
-    def __init__(self, experience: Experience) -> None:
-        super().__init__()
-        self.experience = experience
-
-    def compose(self) -> ComposeResult:
-        exp = self.experience
-        with Vertical(classes="mem-dialog"):
-            yield Static(Text(f"Q-value of: {one_line(exp.task, 60)} → {one_line(exp.action, 40)}"),
-                         classes="mem-dialog-text")
-            yield Static(Text(f"now {exp.q:+.4f} after N = {exp.n} updates; Enter saves, Escape cancels"),
-                         classes="mem-dialog-hint")
-            yield Input(value=f"{exp.q:.4f}", id="q-input")
-            yield Static("", id="q-error")
-
-    def on_mount(self) -> None:
-        self.query_one("#q-input", Input).focus()
-
-    @on(Input.Submitted, "#q-input")
-    def _submitted(self, event: Input.Submitted) -> None:
-        try:
-            value = check_q(self.experience.kind, event.value.strip())
-        except ValueError as exc:
-            self.query_one("#q-error", Static).update(Text(str(exc)))
-            return
-        self.dismiss(value)
-
-    def action_cancel(self) -> None:
-        self.dismiss(None)
-
-
-class ExperienceScreen(ModalScreen[str | None]):
-    """One experience in full; dismisses with "edit", "delete" or ``None``."""
-
-    DEFAULT_CSS = DIALOG_CSS.format(name="ExperienceScreen")
-
-    BINDINGS = [
-        Binding("e", "choose('edit')", "Edit Q"),
-        Binding("d", "choose('delete')", "Delete"),
-        Binding("escape,q", "choose(None)", "Close"),
-    ]
-
-    def __init__(self, experience: Experience) -> None:
-        super().__init__()
-        self.experience = experience
-
-    def compose(self) -> ComposeResult:
-        exp = self.experience
-        with Vertical(classes="mem-dialog mem-detail"):
-            with VerticalScroll(id="detail-body"):
-                yield Static(self._render_experience(exp), id="detail-text")
-            with Horizontal(classes="mem-dialog-buttons"):
-                yield Button("Edit Q (e)", id="edit")
-                yield Button("Delete (d)", id="delete", variant="error")
-                yield Button("Close (Esc)", id="close")
-
-    @staticmethod
-    def _render_experience(exp: Experience) -> Text:
-        text = Text()
-        fields = [
-            ("id", exp.id), ("kind", exp.kind), ("source", exp.source), ("model", exp.model or "—"),
-            ("Q-value", f"{exp.q:+.4f}"), ("N (updates)", str(exp.n)), ("mean reward", f"{exp.mean_reward:+.4f}"),
-            ("episode", f"{exp.episode_id or '—'} step {exp.step}"),
-            ("created", _when(exp.created_at)), ("updated", _when(exp.updated_at)), ("last used", _when(exp.last_used_at)),
-        ]
-        for label, value in fields:
-            text.append(f"{label:<12} ", style="bold")
-            text.append(value + "\n")
-        for label, value in (("task", exp.task), ("observation", exp.observation),
-                             ("available actions", exp.available_actions), ("action", exp.action),
-                             ("reason", exp.reason)):
-            if value:
-                text.append(f"\n{label}\n", style="bold underline")
-                text.append(value + "\n")
-        return text
-
-    @on(Button.Pressed)
-    def _pressed(self, event: Button.Pressed) -> None:
-        self.dismiss(None if event.button.id == "close" else event.button.id)
-
-    def action_choose(self, choice: str | None) -> None:
-        self.dismiss(choice)
-
 
 class MemoryScreen(Screen[None]):
     """Browse and edit the experience memory.
@@ -332,7 +210,7 @@ class MemoryScreen(Screen[None]):
                 Text(one_line(row["action"], 200)),
                 Text(f"{row['q']:+.3f}", justify="right"),
                 Text(str(row["n"]), justify="right"),
-                Text(_when(row["last_used_at"])),
+                Text(when(row["last_used_at"])),
                 Text(row["source"] or ""),
             ]
             if page.semantic:
