@@ -134,14 +134,10 @@ def make_provider():
             response.model = LOCAL_MODEL
             response.created = int(time.time())
             usage = out.get("usage") or {}
-            setattr(
-                response,
-                "usage",
-                litellm.Usage(
-                    prompt_tokens=usage.get("prompt_tokens", 0),
-                    completion_tokens=usage.get("completion_tokens", 0),
-                    total_tokens=usage.get("total_tokens", 0),
-                ),
+            response.usage = litellm.Usage(
+                prompt_tokens=usage.get("prompt_tokens", 0),
+                completion_tokens=usage.get("completion_tokens", 0),
+                total_tokens=usage.get("total_tokens", 0),
             )
             return response
 
