@@ -38,10 +38,10 @@ from tui_agent.memory.schema import (
 )
 
 LOCK_NAME = ".write.lock"
+LOCK_TIMEOUT_S = 30.0
 AUTO_COMPACT_EVERY = 100
 
 log = logging.getLogger(__name__)
-LOCK_TIMEOUT_S = 30.0
 
 
 class MemoryStoreError(RuntimeError):
@@ -195,17 +195,8 @@ class ExperienceStore:
         self._write(lambda: self.table.delete(f"id = {_sql_str(experience_id)}"))
 
     def _write(self, operation: Any) -> None:
-        from filelock import Timeout
-
-        try:
-            with self.lock:
-                self.table.checkout_latest()
-                operation()
-                self._count_write()
-        except Timeout as exc:
-            raise MemoryStoreError(f"memory {self.path} is locked by another process for over {LOCK_TIMEOUT_S:.0f} s") from exc
-        except OSError as exc:
-            raise MemoryStoreError(f"cannot write memory {self.path}: {exc.strerror or exc}") from exc
+        with self.locked():
+            operation()
 
     # --- reads ------------------------------------------------------------------
 
