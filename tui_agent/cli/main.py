@@ -18,6 +18,7 @@ from tui_agent.cli.common import (
     user_errors,
 )
 from tui_agent.cli.memory import memory_app
+from tui_agent.cli.shop import register as register_shop_commands
 
 app = typer.Typer(
     name="tui-agent",
@@ -27,6 +28,7 @@ app = typer.Typer(
     rich_markup_mode=None,
 )
 app.add_typer(memory_app, name="memory")
+register_shop_commands(app)
 
 
 @app.callback(invoke_without_command=True)

@@ -77,7 +77,9 @@ class ShopEnv(gym.Env[str, str]):
 
     ``reset(seed=..., options={"split": "test", "goal_index": i})`` picks goal
     ``i`` of the split; without ``goal_index`` a goal is drawn with
-    ``self.np_random``.
+    ``self.np_random``. ``options["instruction"]`` replaces the goal's
+    instruction text (a user's free-text goal; the reward is still computed
+    against the goal's attributes, options and price).
     """
 
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
@@ -113,6 +115,8 @@ class ShopEnv(gym.Env[str, str]):
         if index is None:
             index = int(self.np_random.integers(n_goals))
         goal = self.catalog.goal(split, int(index))
+        if options.get("instruction"):  # free-text goal, scored against goal ``index``
+            goal = {**goal, "instruction": str(options["instruction"]).strip()}
         self.goal = {**goal, "index": int(index)}
         self.session = ShopSession(self.catalog, self.engine, goal,
                                    show_instruction=self.show_instruction)

@@ -1,0 +1,274 @@
+"""Pure parts of shop RLEM: retrieval score, advice with random fill, exemplar budget, roles,
+Q estimates, action matching, keywords, free-text goals, the initial pool and the protocol."""
+
+from __future__ import annotations
+
+import random
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from tui_agent.agent.shop import INITIAL_POOL_FILE, load_initial_pool, pool_experiences
+from tui_agent.envs.shop.initial_pool import initial_episode
+from tui_agent.memory.schema import Experience
+from tui_agent.rlem.shop_advice import (
+    AdviceOptions,
+    choose_exemplars,
+    format_exemplar,
+    format_input,
+    make_advice,
+)
+from tui_agent.rlem.shop_memory import (
+    RecordKey,
+    ShopRecord,
+    bootstrap_value,
+    group_records,
+    score_records,
+)
+from tui_agent.rlem.shop_policy import (
+    Estimate,
+    PolicyConfig,
+    action_role,
+    choose_by_q,
+    drop_repeats,
+    estimate_q,
+    match_action,
+    search_keywords,
+)
+from tui_agent.rlem.shop_protocol import match_goal, summarize, train, training_goals
+
+ITEM = ["click[Back to Search]", "click[< Prev]", "click[red]", "click[blue]", "click[small]",
+        "click[Description]", "click[Features]", "click[Reviews]", "click[Buy Now]"]
+RESULTS = ["click[Back to Search]", "click[Next >]", "click[B000000001]", "click[B000000002]"]
+SUB = ["click[Back to Search]", "click[< Prev]"]
+SEARCH = ["search[<keywords>]"]
+
+
+def unit(*xs: float) -> np.ndarray:
+    v = np.zeros(384, dtype=np.float32)
+    v[: len(xs)] = xs
+    return v / np.linalg.norm(v)
+
+
+def record(task: str, actions: list[str], qs: dict[str, float], vec: np.ndarray, obs: str = "page",
+           n: int = 1) -> ShopRecord:
+    key = RecordKey.of(task, obs, actions)
+    rows = [Experience(task=task, action=a, kind="shop", observation=obs, available_actions=key.available_actions,
+                       q=q, n=n, vector=list(vec)) for a, q in qs.items()]
+    (rec,) = group_records(rows)
+    return rec
+
+
+# --- retrieval ------------------------------------------------------------------------
+
+def test_score_is_lambda_mix_of_task_and_page_type_similarity():
+    here = unit(1, 0)
+    same_task_item = record("t", ITEM, {"click[Buy Now]": 1.0}, unit(1, 0))
+    other_task_sub = record("u", SUB, {"click[< Prev]": 1.0}, unit(0.6, 0.8))
+    other_task_results = record("u", RESULTS, {"click[Next >]": 0.0}, unit(0, 1))
+    scored = score_records([other_task_results, other_task_sub, same_task_item], here, "item", lam=0.5)
+    assert [s.record for s in scored] == [same_task_item, other_task_sub, other_task_results]
+    assert [round(s.score, 4) for s in scored] == [1.0, round(0.5 * 0.6 + 0.5 * 0.3, 4), 0.0]
+    assert scored[1].f_obs == pytest.approx(0.3) and scored[1].f_task == pytest.approx(0.6)
+
+
+def test_ties_are_broken_by_visits_and_bootstrap_uses_own_record_first():
+    vec = unit(1)
+    few = record("t", ITEM, {"click[red]": 0.2}, vec, obs="a", n=1)
+    many = record("t", ITEM, {"click[blue]": 0.9}, vec, obs="b", n=7)
+    assert score_records([few, many], vec, "item")[0].record is many
+    assert bootstrap_value([few, many], few.key, vec) == (0.2, few)
+    unknown = RecordKey.of("t", "c", ITEM)
+    assert bootstrap_value([few, many], unknown, vec) == (0.9, many)
+    assert bootstrap_value([], unknown, vec) == (0.0, None)
+
+
+def test_duplicate_rows_keep_the_most_updated():
+    key = RecordKey.of("t", "o", SUB)
+    rows = [Experience(task="t", action="click[< Prev]", kind="shop", observation="o",
+                       available_actions=key.available_actions, q=q, n=n, vector=list(unit(1)))
+            for q, n in ((0.1, 1), (0.7, 4))]
+    (rec,) = group_records(rows)
+    assert rec.rows["click[< Prev]"].q == 0.7 and rec.visits == 4 and rec.page_type == "item_sub"
+
+
+# --- advice ---------------------------------------------------------------------------
+
+def test_advice_encourages_top_q_and_discourages_zero_q():
+    rec = record("t", ITEM, {"click[red]": 0.8, "click[Buy Now]": 0.0, "click[blue]": 0.0}, unit(1))
+    adv = make_advice(rec, random.Random(0))
+    assert adv.encouraged == [("click[red]", 0.8, "")]
+    assert {a for a, q, _ in adv.discouraged} == {"click[Buy Now]", "click[blue]"}
+    assert "click[red] -> 0.8" in adv.text() and "Discouraged:" in adv.text()
+
+
+def test_random_fill_when_no_positive_or_no_zero_q():
+    rng = random.Random(1)
+    bad = record("t", ITEM, {"click[red]": 0.0}, unit(1))
+    adv = make_advice(bad, rng)
+    (action, value, _), = adv.encouraged
+    assert action in ITEM and 0.0 <= value < 0.5  # a random valid action with a small value
+    good = record("t", ITEM, {"click[red]": 1.0, "click[Buy Now]": 0.6}, unit(1))
+    adv = make_advice(good, rng)
+    (other, zero, _), = adv.discouraged
+    assert zero == 0.0 and other in ITEM and other != "click[red]"
+
+
+def test_ablations_no_random_and_no_discouraged():
+    bad = record("t", ITEM, {"click[red]": 0.0}, unit(1))
+    assert make_advice(bad, random.Random(0), AdviceOptions(random_fill=False)).encouraged[0][:2] == ("click[red]", 0.0)
+    good = record("t", ITEM, {"click[red]": 1.0, "click[Buy Now]": 0.6}, unit(1))
+    norandom = make_advice(good, random.Random(0), AdviceOptions(random_fill=False))
+    assert norandom.discouraged == [("click[Buy Now]", 0.6, "")]  # the reference's actions[-1:]
+    nodis = make_advice(good, random.Random(0), AdviceOptions(discouraged=False))
+    assert nodis.discouraged == [] and "Discouraged" not in nodis.text(with_discouraged=False)
+
+
+def test_exemplars_fit_the_budget_and_most_similar_comes_last():
+    recs = [record(f"task {i}", ITEM, {"click[red]": 1.0}, unit(1, i / 10), obs=f"o{i}") for i in range(4)]
+    scored = score_records(recs, unit(1, 0), "item")
+
+    def render(s, i):
+        return format_exemplar(i, s, make_advice(s.record, random.Random(0)), ["search[x]"])
+
+    size = len(render(scored[0], 1))
+    chosen = choose_exemplars(scored, 2, 2 * size + 10, render)
+    assert [s.record.key.task for s, _ in chosen] == [scored[1].record.key.task, scored[0].record.key.task]
+    assert chosen[-1][1].startswith("Example 1:") and "Last 5 Actions:\n- search[x]" in chosen[-1][1]
+    assert len(choose_exemplars(scored, 2, size + 1, render)) == 1  # text + newline
+    assert choose_exemplars(scored, 2, 10, render) == []
+
+
+def test_input_clips_long_observations():
+    text = format_input("i need x", "line\n" * 200, ITEM, [], obs_chars=50)
+    assert "..." in text and text.count("line") < 15 and "- click[Buy Now]" in text
+
+
+# --- policy parts ---------------------------------------------------------------------
+
+INSTR = "i need a red shirt that is soft, in small size, and price lower than 20.00 dollars"
+
+
+def test_search_keywords_drop_price_lead_in_and_fillers():
+    assert search_keywords(INSTR) == "red shirt soft small"
+    assert search_keywords("i'm looking for a 9.5 inch pan, and price lower than 5.00 dollars") == "9.5 inch pan"
+    assert search_keywords("and") == "and"
+
+
+def test_roles_describe_what_an_action_does_on_its_page():
+    assert action_role("click[B000000002]", RESULTS, INSTR, "") == "result #2"
+    assert action_role("click[Next >]", RESULTS, INSTR, "") == "next >"
+    assert action_role("click[red]", ITEM, INSTR, "") == "option named, new"
+    assert action_role("click[red]", ITEM, INSTR, "color [[red]] [blue]") == "option named, chosen"
+    assert action_role("click[blue]", ITEM, INSTR, "") == "option not named"
+    assert action_role("click[Buy Now]", ITEM, INSTR, "color [red]") == "buy now, named options pending"
+    assert action_role("click[Buy Now]", ITEM, INSTR, "[[red]] [[small]]") == "buy now"
+    assert action_role("search[anything]", SEARCH, INSTR, "") == "search"
+
+
+def test_q_estimates_carry_over_by_role_and_choose():
+    # a past shampoo page: clicking the named option was worth .9, buying early .4
+    past = record("i need argan oil shampoo", ["click[< Prev]", "click[argan oil]", "click[tea tree]",
+                                               "click[Buy Now]"],
+                  {"click[argan oil]": 0.9, "click[Buy Now]": 0.4, "click[tea tree]": 0.1}, unit(1))
+    retrieved = score_records([past], unit(1), "item")
+    est = {e.action: e for e in estimate_q(ITEM, ITEM, INSTR, "", retrieved, PolicyConfig(prior_weight=0))}
+    assert est["click[red]"].q == pytest.approx(0.9) and est["click[red]"].role == "option named, new"
+    assert est["click[blue]"].q == pytest.approx(0.1)
+    assert est["click[Buy Now]"].q == pytest.approx(0.4) and est["click[Buy Now]"].support > 0.3
+    assert est["click[Reviews]"].support == 0.0
+    assert {e.action for e in choose_by_q(list(est.values()))} == {"click[red]", "click[small]"}
+    exact = {e.action: e for e in estimate_q(ITEM, ITEM, INSTR, "", retrieved,
+                                             PolicyConfig(analogy=False, prior_weight=0))}
+    assert exact["click[Buy Now]"].q == pytest.approx(0.4) and exact["click[red]"].support == 0.0
+    # the prior weight k shrinks an estimate with support w: Q̂ = w·Q / (w + k)
+    shrunk = {e.action: e for e in estimate_q(ITEM, ITEM, INSTR, "", retrieved, PolicyConfig(prior_weight=0.5))}
+    w = shrunk["click[red]"].support
+    assert w == pytest.approx(1.0) and shrunk["click[red]"].q == pytest.approx(0.9 * w / (w + 0.5))
+    optimistic = {e.action: e for e in estimate_q(ITEM, ITEM, INSTR, "", retrieved, optimistic=True)}
+    assert optimistic["click[Reviews]"].optimistic and optimistic["click[Reviews]"].q == 1.0
+
+
+def test_memory_abstains_below_q_min_or_support():
+    low = [Estimate("click[a]", "a", 0.3, 2.0), Estimate("click[b]", "b", 0.9, 0.1)]
+    assert choose_by_q(low) == []
+
+
+def test_repeats_are_dropped_except_back_from_a_sub_page():
+    assert drop_repeats(ITEM, {"click[Features]"}) == [a for a in ITEM if a != "click[Features]"]
+    assert drop_repeats(SUB, {"click[< Prev]"}) == SUB
+    assert drop_repeats(["click[x]"], {"click[x]"}) == ["click[x]"]
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Encouraged:\nclick[Buy Now] -> 0.9\nDiscouraged:\nclick[red] -> 0.0", "click[Buy Now]"),
+    ("I would click[buy now]", "click[Buy Now]"),
+    ("Encouraged:\nclick[Blue color] -> 1.0", "click[blue]"),
+    ("Encouraged:\nReviews", "click[Reviews]"),
+    ("click[purple elephant]", None),
+    ("search[red shirt]", None),
+])
+def test_hosted_answers_are_matched_to_valid_actions(text, expected):
+    assert match_action(text, ITEM, INSTR) == expected
+
+
+def test_hosted_search_uses_the_answer_or_the_instruction():
+    assert match_action("search[red shirt small]", SEARCH, INSTR) == "search[red shirt small]"
+    assert match_action("I don't know", SEARCH, INSTR) == f"search[{search_keywords(INSTR)}]"
+
+
+# --- goals, pool, protocol ------------------------------------------------------------
+
+def test_free_text_goals_match_the_closest_catalog_goal():
+    from tui_agent.envs.shop.catalog import load_catalog
+
+    catalog = load_catalog()
+    exact = catalog.goal("test", 3)["instruction"]
+    m = match_goal(exact.upper(), catalog)
+    assert (m.split, m.goal_index, m.has_reward) == ("test", 3, True)
+    assert m.options["instruction"] == exact.upper()
+    vague = match_goal("something nice for my grandmother", catalog)
+    assert not vague.has_reward and vague.similarity < 90
+
+
+def test_initial_pool_file_replays_the_hand_written_trajectory():
+    steps = load_initial_pool()
+    ep = initial_episode()
+    assert INITIAL_POOL_FILE.parent.name == "memories"
+    assert [(s["observation"], s["available_actions"], s["action"], s["reason"]) for s in steps] == \
+        [tuple(s) for s in ep["steps"]]
+    assert [s["return"] for s in steps] == [1.0] * 7 and steps[-1]["reward"] == 1.0
+    rows = pool_experiences(list(unit(1)))
+    assert all((e.q, e.n, e.source, e.kind) == (1.0, 1, "initial", "shop") for e in rows)
+    # steps 2 and 4 (Features, argan oil) share one observation: one record, two actions
+    assert sorted(len(r.rows) for r in group_records(rows)) == [1, 1, 1, 1, 1, 2]
+
+
+def test_initial_pool_is_loaded_once(store):
+    from tui_agent.agent.shop import ShopAgent
+
+    emb = SimpleNamespace(encode_one=lambda text: unit(1))
+    agent = ShopAgent(store, emb)
+    assert agent.ensure_initial_pool() == 7
+    assert agent.ensure_initial_pool() == 0 and store.count("shop") == 7
+
+
+def test_training_protocol_skips_goals_solved_in_the_first_epoch():
+    calls = []
+
+    class Agent:
+        def run_episode(self, env, options, policy, learn):
+            calls.append((options["goal_index"], learn))
+            ok = options["goal_index"] % 2 == 0
+            return SimpleNamespace(reward=1.0 if ok else 0.5, success=ok, steps=[1, 2])
+
+    env = SimpleNamespace(catalog=SimpleNamespace(split_size=lambda split: 100))
+    report = train(Agent(), env, tasks=4, epochs=3, seed=5)
+    goals = training_goals(4, 5)
+    assert report["goals"] == goals and 2 not in goals  # the initial pool's goal is never drawn
+    unsolved = [g for g in goals if g % 2]
+    assert [g for g, _ in calls] == goals + unsolved + unsolved and all(learn for _, learn in calls)
+    assert [e["episodes"] for e in report["epochs"]] == [4, len(unsolved), len(unsolved)]
+    assert summarize([SimpleNamespace(reward=1.0, success=True), SimpleNamespace(reward=0.5, success=False)]) == \
+        {"episodes": 2, "score": 0.75, "success_rate": 0.5}

@@ -1,0 +1,225 @@
+"""Web-task commands: ``train``, ``eval``, ``task`` and ``serve-shop`` (the shop environment).
+
+``train --env shop --tasks 10 --epochs 3`` runs the REMEMBERER protocol (memory
+updated every step); ``eval --env shop --tasks N --policy random|llm|rlem``
+evaluates with the memory frozen and writes per-task results as JSON;
+``task "GOAL"`` runs one episode and prints its steps; ``serve-shop`` serves
+the shop as HTML on localhost.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Self
+
+import typer
+
+from tui_agent.cli.common import (
+    MemoryDirOption,
+    ModelOption,
+    fail,
+    print_json,
+    settings_for,
+    user_errors,
+)
+
+ENVS = ("shop",)
+EnvOption = Annotated[str, typer.Option("--env", help="Environment (only 'shop').")]
+SeedOption = Annotated[int, typer.Option("--seed", help="Seed for goal sampling and the advice's random fill.")]
+GammaOption = Annotated[float, typer.Option("--gamma", min=0.0, max=1.0, help="Discount γ.")]
+NOption = Annotated[int | None, typer.Option(
+    "--n", min=1, help="n-step horizon (default: the rest of the episode).", show_default=False)]
+NoBootstrapOption = Annotated[bool, typer.Option("--no-bootstrap", help="Ablation: one-step targets (n = 1).")]
+NoRandomOption = Annotated[bool, typer.Option("--no-random", help="Ablation: no random fill in the advice.")]
+NoDiscouragedOption = Annotated[bool, typer.Option("--no-discouraged", help="Ablation: no discouraged actions.")]
+NoAnalogyOption = Annotated[bool, typer.Option(
+    "--no-analogy", help="Q from memory only for identical action strings (no action roles).")]
+
+
+def _check_env(env: str) -> None:
+    if env not in ENVS:
+        fail(f"unknown env {env!r}; expected one of {', '.join(ENVS)}", 2)
+
+
+def build_agent(memory_dir: Path | None, model: str | None, *, seed: int | None = None, gamma: float = 1.0,
+                n: int | None = None, no_bootstrap: bool = False, no_random: bool = False,
+                no_discouraged: bool = False, no_analogy: bool = False) -> Any:
+    """A ShopAgent over the configured memory, the bundled embedder and the model."""
+    from tui_agent.agent.shop import ShopAgent, ShopConfig
+    from tui_agent.embed import shared_embedder
+    from tui_agent.llm.client import LLM
+    from tui_agent.memory.store import ExperienceStore
+    from tui_agent.rlem.shop_advice import AdviceOptions
+    from tui_agent.rlem.shop_policy import PolicyConfig
+
+    settings = settings_for(memory_dir, model)
+    config = ShopConfig(lam=settings.similarity_lambda, m=settings.exemplars, gamma=gamma,
+                        n=1 if no_bootstrap else n, seed=seed,
+                        advice=AdviceOptions(random_fill=not no_random, discouraged=not no_discouraged),
+                        policy=PolicyConfig(analogy=not no_analogy))
+    with user_errors():
+        store = ExperienceStore(settings.resolved_memory_dir())
+        llm = LLM.from_settings(settings)
+        return ShopAgent(store, shared_embedder(), llm, config)
+
+
+class _Bar:
+    """A rich progress bar on stderr (plain lines when stderr is not a terminal)."""
+
+    def __init__(self, title: str) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+        )
+
+        self.title = title
+        self.console = Console(stderr=True)
+        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console, transient=False)
+        self.task = self.progress.add_task(title, total=None)
+
+    def __enter__(self) -> Self:
+        self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.progress.stop()
+
+    def __call__(self, result: Any, done: int, total: int) -> None:
+        mark = "✓" if result.success else "·"
+        desc = f"{self.title} {mark} {result.split}#{result.goal_index} reward {float(result.reward or 0):.2f}"
+        self.progress.update(self.task, completed=done, total=total, description=desc)
+
+
+def train_command(
+    env: EnvOption = "shop",
+    tasks: Annotated[int, typer.Option("--tasks", min=1, help="Training goals (from the train split).")] = 10,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training goals.")] = 3,
+    seed: SeedOption = 0,
+    gamma: GammaOption = 1.0,
+    n: NOption = None,
+    no_bootstrap: NoBootstrapOption = False,
+    no_random: NoRandomOption = False,
+    no_discouraged: NoDiscouragedOption = False,
+    no_analogy: NoAnalogyOption = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Train RLEM on shop goals (REMEMBERER protocol: memory updated every step; goals solved in epoch 0 skipped)."""
+    _check_env(env)
+    from tui_agent.envs.shop.env import ShopEnv
+    from tui_agent.rlem.shop_protocol import train
+
+    agent = build_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, no_bootstrap=no_bootstrap,
+                        no_random=no_random, no_discouraged=no_discouraged, no_analogy=no_analogy)
+    with user_errors(), _Bar("train") as bar:
+        report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, on_episode=bar)
+    if as_json:
+        print_json(report)
+        return
+    for e in report["epochs"]:
+        typer.echo(f"epoch {e['epoch']}: {e['episodes']} episodes, score {e['score']:.3f}, "
+                   f"success rate {e['success_rate']:.2f}")
+    typer.echo(f"memory: {agent.store.count('shop')} shop experiences in {agent.store.path}")
+
+
+def eval_command(
+    env: EnvOption = "shop",
+    tasks: Annotated[int, typer.Option("--tasks", min=1, help="Goals 0..N-1 of the split.")] = 100,
+    policy: Annotated[str, typer.Option("--policy", help="random | llm | rlem")] = "rlem",
+    split: Annotated[str, typer.Option("--split", help="test | eval | train")] = "test",
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write per-task results as JSON here.")] = None,
+    seed: SeedOption = 0,
+    no_random: NoRandomOption = False,
+    no_discouraged: NoDiscouragedOption = False,
+    no_analogy: NoAnalogyOption = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Evaluate a policy on shop goals with the memory frozen; prints average score and success rate."""
+    _check_env(env)
+    from tui_agent.agent.shop import POLICIES
+    from tui_agent.envs.shop.env import ShopEnv
+    from tui_agent.rlem.shop_protocol import evaluate
+
+    if policy not in POLICIES:
+        fail(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}", 2)
+    if split not in ("test", "eval", "train"):
+        fail(f"unknown split {split!r}", 2)
+    agent = build_agent(memory_dir, model, seed=seed, no_random=no_random, no_discouraged=no_discouraged,
+                        no_analogy=no_analogy)
+    with user_errors(), _Bar(f"eval {policy}") as bar:
+        report = evaluate(agent, ShopEnv(split=split), tasks, policy, split, on_episode=bar)
+    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    typer.echo(f"{policy}: {report['episodes']} {split} goals, average score {report['score']:.3f}, "
+               f"success rate {report['success_rate']:.2f}" + (f" (results in {output})" if output else ""))
+
+
+def task_command(
+    goal: Annotated[str | None, typer.Argument(help="The goal in words (default: a random test goal).")] = None,
+    policy: Annotated[str, typer.Option("--policy", help="random | llm | rlem")] = "rlem",
+    learn: Annotated[bool, typer.Option("--learn/--no-learn", help="Update the memory with the reward.")] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="Print the episode as JSON.")] = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Run one shop episode for GOAL and print each step (free text is scored against the closest catalog goal)."""
+    import random
+
+    from tui_agent.envs.shop.env import ShopEnv
+    from tui_agent.rlem.shop_protocol import match_goal
+
+    agent = build_agent(memory_dir, model)
+    env = ShopEnv(split="test")
+    if goal:
+        match = match_goal(goal, env.catalog)
+        options, has_reward = match.options, match.has_reward
+    else:
+        options, has_reward = {"split": "test", "goal_index": random.randrange(env.catalog.split_size("test"))}, True
+
+    def show(step: Any) -> None:
+        if not as_json:
+            typer.echo(f"{step.t + 1:>2}. [{step.page_type}] {step.action}   ({step.chosen_by}: {step.reason})")
+
+    with user_errors():
+        result = agent.run_episode(env, options, policy, learn=learn, on_step=show, has_reward=has_reward)
+    if as_json:
+        print_json(result.to_json())
+    elif result.reward is None:
+        typer.echo("no reward: free-text goal (no catalog goal close enough)")
+    else:
+        typer.echo(f"reward {result.reward:.2f}{' (success)' if result.success else ''}")
+
+
+def serve_shop_command(
+    host: Annotated[str, typer.Option("--host", help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option("--port", min=0, max=65535, help="TCP port (0 = any free port).")] = 8765,
+    split: Annotated[str, typer.Option("--split", help="Goals of new sessions: test | eval | train.")] = "test",
+    goal: Annotated[int | None, typer.Option("--goal", help="Always this goal index.", show_default=False)] = None,
+    open_browser: Annotated[bool, typer.Option("--open", help="Open the page in a browser.")] = False,
+) -> None:
+    """Serve the shop as HTML pages on localhost, to browse what the agent sees."""
+    from tui_agent.envs.shop.server import serve
+
+    try:
+        serve(host, port, split=split, goal_index=goal, open_browser=open_browser)
+    except (OSError, ValueError) as exc:
+        fail(str(exc))
+
+
+def register(app: typer.Typer) -> None:
+    """Add ``train``, ``eval``, ``task`` and ``serve-shop`` to the main app."""
+    app.command("train")(train_command)
+    app.command("eval")(eval_command)
+    app.command("task")(task_command)
+    app.command("serve-shop")(serve_shop_command)

@@ -1,0 +1,270 @@
+"""The shop policy's pure parts: search keywords, action roles, Q estimates from memory, choice.
+
+No I/O. The agent (:mod:`tui_agent.agent.shop`) calls these with retrieved
+records and, when needed, the language model's scores.
+
+Why Q chooses directly (DESIGN.md §4)
+-------------------------------------
+REMEMBERER steers the LLM only through exemplars with advice. The bundled
+135M model copies the exemplar's action instead (measured: shown the initial
+pool's item-page exemplar "click[Features] -> 1.0" it clicked Features on
+every item page of 10 test goals, 0/10 solved). So the ``rlem`` policy reads
+the Q-values itself and leaves the LLM to break ties and to act where the
+memory knows nothing:
+
+1. **Candidates**: the page's available actions. On the search page the one
+   candidate is ``search[<keywords>]`` with :func:`search_keywords` of the
+   instruction. An action already taken on this very observation in this
+   episode is dropped (it changed nothing or led back here: the reference's
+   principle "avoid always repeating a wrong action"), except ``< Prev`` on a
+   sub-page; every policy does this.
+2. **Q from memory, by analogy**: a remembered action counts for a candidate
+   when it plays the same *role* on a page of the same type
+   (:func:`action_role`): ``click[Buy Now]`` is ``click[Buy Now]`` on any item
+   page, but ``click[B068JU4AQR]`` on a results page is "result #2", and
+   ``click[argan oil]`` is "an option the instruction names, not chosen yet".
+   A large LLM draws this analogy when it reads an exemplar; the 135M model
+   does not, so it is spelled out here (``analogy=False`` keeps exact action
+   strings only). Q̂(a) = Σ_r w_r·Q_r(a_r) / (Σ_r w_r + k) over the ``top_k``
+   records r of the same page type (w_r = retrieval score) holding an action
+   a_r of a's role; its *support* is Σ_r w_r. In evaluation the prior weight
+   k (``prior_weight``) shrinks estimates with little support towards 0, so a
+   role seen once in a lucky episode does not outrank one that succeeded
+   often; while training k = 0 (the plain mean: a role that did well once
+   gets tried again, and its estimate corrected).
+3. **Choice**: if some candidate has support ≥ ``min_support`` and Q̂ ≥
+   ``q_min``, the memory chooses: the candidates within ``tie_margin`` of the
+   best Q̂ (one → taken; several → the LLM picks among them). Otherwise the LLM
+   picks among all candidates, prompted with exemplars and advice.
+4. **Exploration while training**: candidates whose role the memory has
+   never seen get an optimistic Q̂ = ``optimistic_q``, for at most
+   ``explore_per_episode`` choices an episode (only when learning; the memory
+   is frozen and optimism off in evaluation), so every kind of action gets
+   tried and its Q learned without turning every episode into a random walk.
+
+Thresholds (defaults): ``q_min`` 0.5 (the memory must expect at least half
+the maximum reward), ``min_support`` 0.3 (≈ one same-page record with
+instruction similarity ≥ 0.0 at λ = 0.5, or several weaker ones),
+``tie_margin`` 0.02, ``top_k`` 40 records, ``prior_weight`` 0.5 (about one
+record), ``explore_per_episode`` 2.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from tui_agent.envs.shop.pagetype import page_type_of
+from tui_agent.rlem.shop_memory import ScoredRecord
+
+_CLICK = re.compile(r"^\s*click\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
+_SEARCH = re.compile(r"^\s*search\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
+_ANY_ACTION = re.compile(r"(search|click)\[([^\]\n]*)\]", re.IGNORECASE)
+_ASIN = re.compile(r"^b0[0-9][0-9a-z]{7}$", re.IGNORECASE)
+_PRICE = re.compile(r",?\s*and price lower than [0-9.]+ dollars\.?\s*$", re.IGNORECASE)
+_LEAD = re.compile(r"^\s*(i'?m looking for|i am looking for|i would like|i want to buy|i want|i need|"
+                   r"find me|get me|looking for|buy)\s+(an?\s+|some\s+)?", re.IGNORECASE)
+_FILLER = re.compile(r"\b(that is|which is|that are|which are|with|and|in|a|an|the|of|color|size|"
+                     r"for|it|me|style|flavor|scent)\b|[,;:!?]|\.(?!\d)", re.IGNORECASE)
+BUTTONS = {"back to search", "< prev", "next >", "description", "features", "reviews", "buy now"}
+
+__all__ = [
+    "Estimate",
+    "PolicyConfig",
+    "action_role",
+    "choose_by_q",
+    "drop_repeats",
+    "element_of",
+    "estimate_q",
+    "match_action",
+    "named_in",
+    "search_keywords",
+]
+
+
+@dataclass(frozen=True)
+class PolicyConfig:
+    """Thresholds of the ``rlem`` policy (see the module docstring)."""
+
+    q_min: float = 0.5
+    min_support: float = 0.3
+    tie_margin: float = 0.02
+    top_k: int = 40
+    prior_weight: float = 0.5
+    optimistic_q: float = 1.0
+    explore_per_episode: int = 2
+    analogy: bool = True
+
+
+@dataclass
+class Estimate:
+    """Q̂ of one candidate from memory: value, support (Σ weights) and the role used."""
+
+    action: str
+    role: str
+    q: float = 0.0
+    support: float = 0.0
+    optimistic: bool = False
+
+
+def search_keywords(instruction: str) -> str:
+    """Search keywords for an instruction: drop the price clause, the lead-in and filler words.
+
+    ``"i need a shampoo that is travel size, in argan oil scent, and price lower
+    than 20.00 dollars"`` → ``"shampoo travel size argan oil"``. Never empty
+    (falls back to the instruction).
+    """
+    text = _LEAD.sub("", _PRICE.sub("", instruction.strip()))
+    words = " ".join(_FILLER.sub(" ", text).split())
+    return words or instruction.strip()
+
+
+def element_of(action: str) -> str:
+    """``click[Buy Now]`` → ``"buy now"`` (lower case); search actions → ``"search"``."""
+    m = _CLICK.match(action)
+    if m:
+        return m.group(1).strip().lower()
+    return "search" if _SEARCH.match(action) else action.strip().lower()
+
+
+def named_in(value: str, instruction: str) -> bool:
+    """Whether the option value appears as whole words in the instruction (case-insensitive)."""
+    value = value.strip().lower()
+    pattern = r"(?<![\w.])" + re.escape(value) + r"(?![\w]|\.\d)"  # "8 fl oz" is not in "33.8 fl oz"
+    return bool(value) and re.search(pattern, instruction.lower()) is not None
+
+
+def _chosen_options(observation: str) -> set[str]:
+    return {m.lower() for m in re.findall(r"\[\[([^\]]+)\]\]", observation)}
+
+
+def action_role(action: str, available_actions: Sequence[str], instruction: str, observation: str) -> str:
+    """The role an action plays on its page (the analogy key of :func:`estimate_q`).
+
+    Roles: ``search``; on results pages ``result #k`` (k = 1.. in page order)
+    and the buttons; on item pages ``option named, new`` / ``option named,
+    chosen`` / ``option not named``, ``buy now, named options pending`` /
+    ``buy now``, and the buttons; else the lower-case element.
+    """
+    element = element_of(action)
+    if element == "search":
+        return "search"
+    page = page_type_of(available_actions)
+    if page == "results" and _ASIN.match(element):
+        asins = [element_of(a) for a in available_actions if _ASIN.match(element_of(a))]
+        return f"result #{asins.index(element) + 1}" if element in asins else "result"
+    if page == "item":
+        if element == "buy now":
+            chosen = _chosen_options(observation)
+            pending = any(named_in(o, instruction) and o not in chosen for o in
+                          (element_of(a) for a in available_actions) if o not in BUTTONS)
+            return "buy now, named options pending" if pending else "buy now"
+        if element not in BUTTONS:
+            if not named_in(element, instruction):
+                return "option not named"
+            return "option named, chosen" if element in _chosen_options(observation) else "option named, new"
+    return element
+
+
+def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], instruction: str,
+               observation: str, retrieved: Sequence[ScoredRecord], config: PolicyConfig = PolicyConfig(),
+               optimistic: bool = False, training: bool = False) -> list[Estimate]:
+    """Q̂ = Σ w·Q / (Σ w + k) and support Σ w for each candidate from the ``top_k`` same-page-type records.
+
+    With ``config.analogy`` a record's action counts when its :func:`action_role`
+    (on the record's own page and instruction) equals the candidate's; without,
+    only the identical action string counts. Weights are the retrieval scores
+    (clipped at 0). With ``optimistic``, unsupported candidates get
+    ``config.optimistic_q``; with ``training`` there is no shrinkage (k = 0).
+    """
+    k = 0.0 if training else config.prior_weight
+    page = page_type_of(available_actions)
+    same = [s for s in retrieved if s.record.page_type == page][: config.top_k]
+    roles = {a: action_role(a, available_actions, instruction, observation) if config.analogy else a
+             for a in candidates}
+    sums: dict[str, float] = {}
+    weights: dict[str, float] = {}
+    for scored in same:
+        w = max(scored.score, 0.0)
+        if w <= 0:
+            continue
+        key = scored.record.key
+        seen: dict[str, float] = {}
+        for exp in scored.record.rows.values():
+            role = action_role(exp.action, key.actions, key.task, key.observation) if config.analogy else exp.action
+            seen[role] = max(seen.get(role, float("-inf")), exp.q)
+        for role, q in seen.items():
+            sums[role] = sums.get(role, 0.0) + w * q
+            weights[role] = weights.get(role, 0.0) + w
+    out = []
+    for a in candidates:
+        role = roles[a]
+        support = weights.get(role, 0.0)
+        if support > 0:
+            out.append(Estimate(a, role, sums[role] / (support + k), support))
+        elif optimistic:
+            out.append(Estimate(a, role, config.optimistic_q, 0.0, optimistic=True))
+        else:
+            out.append(Estimate(a, role))
+    return out
+
+
+def choose_by_q(estimates: Sequence[Estimate], config: PolicyConfig = PolicyConfig()) -> list[Estimate]:
+    """The memory's choice set: candidates within ``tie_margin`` of the best trusted Q̂.
+
+    Trusted = support ≥ ``min_support`` or optimistic. Empty when no trusted
+    candidate reaches ``q_min`` (then the LLM chooses among all candidates).
+    """
+    trusted = [e for e in estimates if e.optimistic or e.support >= config.min_support]
+    if not trusted:
+        return []
+    best = max(e.q for e in trusted)
+    if best < config.q_min:
+        return []
+    return [e for e in trusted if e.q >= best - config.tie_margin]
+
+
+def drop_repeats(candidates: Sequence[str], taken_here: set[str]) -> list[str]:
+    """Candidates not yet taken on this observation (all of them if that would leave none).
+
+    ``< Prev`` on an item sub-page is never dropped: a sub-page's text does
+    not show the item's chosen options, so one sub-page text stands for
+    several states, and going back from it is not a loop.
+    """
+    sub_page = page_type_of(candidates) == "item_sub"
+    fresh = [a for a in candidates if a not in taken_here or (sub_page and element_of(a) == "< prev")]
+    return fresh or list(candidates)
+
+
+def match_action(text: str, available_actions: Sequence[str], instruction: str = "") -> str | None:
+    """A hosted model's answer → one valid action (parsed, then fuzzy-matched), or None.
+
+    Takes the first ``search[...]``/``click[...]`` in ``text`` (after
+    "Encouraged:" when present). ``search[...]`` is valid when the page has the
+    search bar (empty keywords → :func:`search_keywords`); a click is matched
+    to the available clicks with rapidfuzz ``WRatio`` ≥ 80 on the element text;
+    a bare element name is matched the same way.
+    """
+    from rapidfuzz import fuzz, process
+
+    if not available_actions:
+        return None
+    body = text.split("Encouraged:", 1)[-1].split("Discouraged:", 1)[0]
+    found = _ANY_ACTION.search(body) or _ANY_ACTION.search(text)
+    searchable = page_type_of(available_actions) == "search"
+    if found and found.group(1).lower() == "search":
+        if not searchable:
+            return None
+        words = found.group(2).strip()
+        return f"search[{words if words and words != '<keywords>' else search_keywords(instruction)}]"
+    if searchable:
+        return f"search[{search_keywords(instruction)}]"
+    wanted = (found.group(2) if found else body.strip().splitlines()[0] if body.strip() else "").strip()
+    if not wanted:
+        return None
+    elements = [element_of(a) for a in available_actions]
+    best = process.extractOne(wanted.lower(), elements, scorer=fuzz.WRatio)
+    if best is None or best[1] < 80:
+        return None
+    return available_actions[best[2]]

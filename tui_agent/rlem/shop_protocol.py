@@ -1,0 +1,138 @@
+"""The paper's train / evaluate protocol for the shop, and free-text goal matching.
+
+Source: REMEMBERER §4.1 (WebShop setting): memory initialised with one
+annotated successful trajectory (the initial pool); 10 training tasks × 3
+epochs with the memory updated at every step, tasks solved in the first
+epoch skipped in the later ones (the reference's ``main.py`` training loop);
+then the memory is frozen and the agent is evaluated on test tasks; score =
+mean reward, success rate = share of episodes with reward 1.
+
+These functions drive any agent with ``run_episode(env, options, policy,
+learn) -> EpisodeResult`` (:class:`tui_agent.agent.shop.ShopAgent`) on a
+``ShopEnv``; they do no I/O of their own.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from tui_agent.envs.shop.initial_pool import INITIAL_TASK
+
+FREE_TEXT_MATCH = 90.0  # rapidfuzz token_set_ratio (0-100) for a free-text goal to get a reward
+
+__all__ = [
+    "FREE_TEXT_MATCH",
+    "GoalMatch",
+    "evaluate",
+    "match_goal",
+    "summarize",
+    "train",
+    "training_goals",
+]
+
+OnEpisode = Callable[[Any, int, int], Any]
+
+
+def training_goals(tasks: int, seed: int = 0, split_size: int = 100) -> list[int]:
+    """``tasks`` distinct train-split goal indices drawn with ``seed`` (the initial pool's goal excluded).
+
+    Raises:
+        ValueError: more tasks than goals.
+    """
+    pool = [i for i in range(split_size) if i != INITIAL_TASK["goal_index"]]
+    if not 0 < tasks <= len(pool):
+        raise ValueError(f"tasks must be in 1..{len(pool)}, got {tasks}")
+    return random.Random(seed).sample(pool, tasks)
+
+
+def summarize(results: Sequence[Any]) -> dict[str, float]:
+    """``{"episodes", "score", "success_rate"}``: mean reward in [0, 1] and share of reward-1 episodes."""
+    rewards = [float(r.reward or 0.0) for r in results]
+    return {"episodes": len(results),
+            "score": statistics.fmean(rewards) if rewards else 0.0,
+            "success_rate": sum(bool(r.success) for r in results) / len(results) if results else 0.0}
+
+
+def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "rlem",
+          on_episode: OnEpisode | None = None) -> dict[str, Any]:
+    """Train: ``epochs`` passes over ``tasks`` train goals, memory updated every step.
+
+    Goals solved (reward 1) in epoch 0 are skipped in later epochs. Returns
+    ``{"goals", "epochs": [summary per epoch], "episodes": [per-episode dicts]}``.
+    ``on_episode(result, done, total)`` is called after each episode (total
+    counts the episodes still planned).
+    """
+    goals = training_goals(tasks, seed, env.catalog.split_size("train"))
+    solved: set[int] = set()
+    per_epoch, episodes = [], []
+    done = 0
+    for epoch in range(epochs):
+        todo = [g for g in goals if epoch == 0 or g not in solved]
+        results = []
+        for g in todo:
+            result = agent.run_episode(env, {"split": "train", "goal_index": g}, policy, learn=True)
+            if epoch == 0 and result.success:
+                solved.add(g)
+            results.append(result)
+            episodes.append({"epoch": epoch, "goal_index": g, "reward": result.reward,
+                             "success": result.success, "steps": len(result.steps)})
+            done += 1
+            if on_episode is not None:
+                remaining = sum(1 for x in goals if x not in solved) * (epochs - epoch - 1)
+                on_episode(result, done, done + (len(todo) - len(results)) + remaining)
+        per_epoch.append({"epoch": epoch, **summarize(results)})
+    return {"goals": goals, "epochs": per_epoch, "episodes": episodes}
+
+
+def evaluate(agent: Any, env: Any, tasks: int = 100, policy: str = "rlem", split: str = "test",
+             start: int = 0, on_episode: OnEpisode | None = None) -> dict[str, Any]:
+    """Evaluate with the memory frozen on goals ``start .. start+tasks-1`` of ``split``.
+
+    Returns ``{"policy", "split", **summarize(...), "results": [EpisodeResult.to_json(), ...]}``.
+    """
+    size = env.catalog.split_size(split)
+    if not 0 < tasks <= size - start:
+        raise ValueError(f"tasks must be in 1..{size - start} for split {split!r}, got {tasks}")
+    results = []
+    for i in range(start, start + tasks):
+        results.append(agent.run_episode(env, {"split": split, "goal_index": i}, policy, learn=False))
+        if on_episode is not None:
+            on_episode(results[-1], len(results), tasks)
+    return {"policy": policy, "split": split, **summarize(results),
+            "results": [r.to_json() for r in results]}
+
+
+@dataclass
+class GoalMatch:
+    """A free-text goal matched to the catalog's goals.
+
+    ``options`` reset the env (split, goal_index, instruction = the user's
+    text); ``has_reward`` is True when the closest goal's instruction scores ≥
+    :data:`FREE_TEXT_MATCH` (then the reward is computed against that goal),
+    else the episode runs without a reward.
+    """
+
+    text: str
+    split: str
+    goal_index: int
+    similarity: float
+    closest: str
+    has_reward: bool
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+def match_goal(text: str, catalog: Any, threshold: float = FREE_TEXT_MATCH) -> GoalMatch:
+    """Match a user's goal text to the closest test / eval / train goal (rapidfuzz token_set_ratio)."""
+    from rapidfuzz import fuzz, process
+
+    choices = {(split, i): catalog.goal(split, i)["instruction"]
+               for split in ("test", "eval", "train") for i in range(catalog.split_size(split))}
+    keys = list(choices)
+    best = process.extractOne(text.lower(), [choices[k] for k in keys], scorer=fuzz.token_set_ratio)
+    (split, index), score = keys[best[2]], float(best[1])
+    return GoalMatch(text, split, index, score, choices[(split, index)], score >= threshold,
+                     {"split": split, "goal_index": index, "instruction": text})

@@ -1,0 +1,188 @@
+"""``/task``: a shop episode run live in the chat, with 👍/👎 afterwards.
+
+Each step shows the page type, the chosen action, who chose it and why, the
+observation (collapsible) and the advice used (collapsible: the memory's Q̂ per
+candidate and the exemplars' encouraged/discouraged actions). Then the final
+reward. 👍/👎 adds one extra update of +1/−1 to every step of the episode.
+
+Goals: ``/task`` alone runs a random test goal. ``/task GOAL`` uses the
+user's text as the instruction; the reward is computed against the closest
+catalog goal when its instruction matches well (rapidfuzz token_set_ratio ≥
+90), otherwise the episode runs with "no reward: free-text goal" and the
+memory learns only from 👍/👎.
+
+No user, catalog or model text is parsed as markup (``rich.text.Text``).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Any
+
+from rich.text import Text
+from textual import on, work
+from textual.app import ComposeResult
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Button, Collapsible, Static
+
+__all__ = ["StepView", "TaskView", "make_shop_agent"]
+
+
+def make_shop_agent(app: Any) -> Any:
+    """A ShopAgent over the chat agent's memory, embedder and model (settings: λ, m)."""
+    from tui_agent.agent.shop import ShopAgent, ShopConfig
+
+    agent, settings = app.agent, app.agent.settings
+    return ShopAgent(agent.store, agent.embedder, agent.llm,
+                     ShopConfig(lam=settings.similarity_lambda, m=max(settings.exemplars, 1)))
+
+
+class StepView(Vertical):
+    """One step: header line, reason, collapsible observation and advice."""
+
+    def __init__(self, step: Any) -> None:
+        super().__init__(classes="task-step")
+        self.step = step
+
+    def compose(self) -> ComposeResult:
+        s = self.step
+        head = Text(f"{s.t + 1}. ", style="bold")
+        head.append(f"[{s.page_type}] ", style="dim")
+        head.append(s.action, style="bold")
+        if not s.valid:
+            head.append("  (invalid: nothing happened)", style="red")
+        yield Static(head, classes="task-step-head")
+        yield Static(Text(f"{s.chosen_by}: {s.reason}"), classes="task-step-reason")
+        with Collapsible(title="observation", collapsed=True, classes="task-observation"):
+            yield Static(Text(s.observation + "\n\navailable: " + ", ".join(s.available_actions)),
+                         classes="task-observation-text")
+        with Collapsible(title="advice", collapsed=True, classes="task-advice"):
+            yield Static(Text(s.advice or "none (the action was fixed)"), classes="task-advice-text")
+
+
+class TaskView(Vertical):
+    """A live shop episode for ``goal`` (None: a random test goal) inside ``app`` (a ChatApp)."""
+
+    DEFAULT_CSS = """
+    TaskView { height: auto; margin: 1 8 0 0; padding: 0 1; border-left: thick $accent 50%; }
+    TaskView .task-title { text-style: bold; }
+    TaskView .task-meta { color: $text-muted; }
+    TaskView .task-step { height: auto; margin: 1 0 0 0; }
+    TaskView .task-step-reason { color: $text-muted; padding-left: 3; }
+    TaskView Collapsible { padding: 0 0 0 2; margin: 0; border: none; background: transparent; }
+    TaskView .task-result { margin-top: 1; text-style: bold; }
+    TaskView .task-actions { height: 1; }
+    TaskView .task-actions Button { margin-right: 1; min-width: 4; }
+    TaskView .task-actions Button.chosen { background: $accent 40%; }
+    """
+
+    def __init__(self, goal: str | None, app: Any) -> None:
+        super().__init__(classes="task")
+        self.goal = goal
+        self.chat_app = app
+        self.agent: Any = None
+        self.result: Any = None
+        self.rated: bool | None = None
+
+    def compose(self) -> ComposeResult:
+        yield Static(Text("web task: " + (self.goal or "a random test goal")), classes="task-title")
+        yield Static(Text("waiting for the model and memory…"), classes="task-meta")
+        yield Vertical(classes="task-steps")
+        yield Static(Text(""), classes="task-result")
+        with Horizontal(classes="task-actions"):
+            yield Button("👍", id="task-up", compact=True, disabled=True, tooltip="Good episode: +1 to every step")
+            yield Button("👎", id="task-down", compact=True, disabled=True, tooltip="Bad episode: −1 to every step")
+
+    def on_mount(self) -> None:
+        self.run_task()
+
+    # --- updates (UI thread) --------------------------------------------------------
+
+    def set_meta(self, text: str) -> None:
+        self.query_one(".task-meta", Static).update(Text(text))
+
+    def set_result(self, text: str) -> None:
+        self.query_one(".task-result", Static).update(Text(text))
+
+    def add_step(self, step: Any) -> None:
+        self.query_one(".task-steps", Vertical).mount(StepView(step))
+
+    @property
+    def steps(self) -> list[StepView]:
+        return list(self.query(StepView))
+
+    # --- the episode ----------------------------------------------------------------
+
+    @work(group="tasks")
+    async def run_task(self) -> None:
+        app = self.chat_app
+        await app.ready.wait()
+        if getattr(app, "load_error", None) or app.agent is None:
+            self.set_meta(f"✗ not ready: {getattr(app, 'load_error', None) or 'no agent'}")
+            return
+        try:
+            self.agent, env, options, has_reward, note = await asyncio.to_thread(self._prepare)
+            self.set_meta(note)
+
+            def on_step(step: Any) -> None:
+                app.call_from_thread(self.add_step, step)
+
+            self.result = await asyncio.to_thread(self.agent.run_episode, env, options, "rlem", True,
+                                                  on_step, has_reward)
+        except Exception as exc:  # noqa: BLE001 - shown, the app keeps running
+            self.set_result(f"✗ task failed: {exc}")
+            return
+        r = self.result
+        if r.reward is None:
+            text = f"no reward: free-text goal · {len(r.steps)} steps"
+        else:
+            text = (f"reward {r.reward:.2f} · {'success ✓' if r.success else 'not a full match'} · "
+                    f"{len(r.steps)} steps · memory updated ({len(set(r.row_ids))} experiences)")
+        self.set_result(text)
+        for button in self.query(Button):
+            button.disabled = False
+        if hasattr(app, "refresh_status"):
+            app.refresh_status()
+
+    def _prepare(self) -> tuple[Any, Any, dict[str, Any], bool, str]:
+        from tui_agent.envs.shop.env import ShopEnv
+        from tui_agent.rlem.shop_protocol import match_goal
+
+        agent = make_shop_agent(self.chat_app)
+        env = ShopEnv(split="test")
+        if not self.goal:
+            index = random.randrange(env.catalog.split_size("test"))
+            return agent, env, {"split": "test", "goal_index": index}, True, f"test goal #{index}"
+        match = match_goal(self.goal, env.catalog)
+        if match.has_reward:
+            note = (f"reward against the closest catalog goal ({match.split} #{match.goal_index}, "
+                    f"match {match.similarity:.0f}/100): {match.closest}")
+        else:
+            note = (f"no reward: free-text goal (closest catalog goal matched only "
+                    f"{match.similarity:.0f}/100); rate the episode with 👍/👎")
+        return agent, env, match.options, match.has_reward, note
+
+    # --- feedback -------------------------------------------------------------------
+
+    @on(Button.Pressed, "#task-up, #task-down")
+    def _rate(self, event: Button.Pressed) -> None:
+        event.stop()
+        if self.result is None or self.rated is not None:
+            return
+        self.rated = event.button.id == "task-up"
+        event.button.add_class("chosen")
+        for button in self.query(Button):
+            button.disabled = True
+        self.apply_feedback(self.rated)
+
+    @work(thread=True, group="task-ratings")
+    def apply_feedback(self, up: bool) -> None:
+        try:
+            updated = self.agent.feedback(self.result, up)
+        except Exception as exc:  # noqa: BLE001
+            self.chat_app.call_from_thread(self.set_meta, f"✗ feedback not saved: {exc}")
+            return
+        sign = "+1" if up else "−1"
+        self.chat_app.call_from_thread(self.set_meta, f"{'👍' if up else '👎'} applied: reward {sign} "
+                                                      f"to {len(updated)} steps")
