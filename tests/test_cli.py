@@ -43,3 +43,8 @@ def test_unwritable_memory_dir(tmp_path):
     blocker.write_text("not a directory")
     result = runner.invoke(app, ["memory", "stats", "--memory-dir", str(blocker / "memory")])
     assert result.exit_code == 1 and "cannot create memory directory" in result.output
+
+
+def test_ask_rejects_an_empty_question_from_stdin(tmp_path):
+    result = runner.invoke(app, ["ask", "-", "--memory-dir", str(tmp_path)], input="  \n")
+    assert result.exit_code == 2 and "the question is empty" in result.output

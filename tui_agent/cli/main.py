@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+import sys
 from typing import Annotated
 
 import typer
@@ -54,13 +55,19 @@ def chat(
 
 @app.command()
 def ask(
-    question: Annotated[str, typer.Argument(help="The question.")],
+    question: Annotated[str, typer.Argument(help="The question; '-' reads it from standard input.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (id, answer, model, exemplars…).")] = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
 ) -> None:
     """Answer QUESTION with RLEM and print the answer (stored as an experience you can rate)."""
+    if question == "-":
+        question = sys.stdin.read()
+    if not question.strip():
+        from tui_agent.cli.common import fail
+
+        fail("the question is empty", 2)
     settings = settings_for(memory_dir, model, api_base=api_base)
     from tui_agent.agent.chat import ChatAgent
 
