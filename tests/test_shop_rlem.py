@@ -187,3 +187,34 @@ def test_nstep_buffer_matches_nstep_targets(n, gamma):
         assert u.bootstrap_key is None
         got[u.t] = u.target()
     assert [got[t] for t in range(len(rewards))] == pytest.approx(nstep_targets(rewards, values, gamma, n))
+
+
+def test_hosted_model_answers_are_parsed_and_matched(store, emb):
+    """A hosted model writes text; the agent fuzzy-matches it to a valid action (no llama.cpp)."""
+    import re
+
+    from tui_agent.envs.shop.env import ShopEnv
+    from tui_agent.llm.client import Completion
+
+    class HostedLLM:
+        model, is_local = "openai/test-model", False
+
+        def __init__(self):
+            self.prompts = []
+
+        async def complete(self, messages, **params):
+            prompt = messages[-1]["content"].split("Now the new input:")[-1]
+            self.prompts.append(prompt)
+            if "click[Buy Now]" in prompt:
+                return Completion("Encouraged:\nclick[buy now] -> 0.9\nDiscouraged:\nclick[Reviews] -> 0.0", self.model)
+            asin = re.search(r"click\[(B0[0-9A-Z]{8})\]", prompt).group(1)
+            return Completion(f"I would pick {asin.lower()} because it matches.", self.model)
+
+    llm = HostedLLM()
+    agent = ShopAgent(store, emb, llm, ShopConfig(seed=0))
+    result = agent.run_episode(ShopEnv(split="test"), {"split": "test", "goal_index": 0}, "llm")
+    actions = [s.action for s in result.steps]
+    assert actions[0].startswith("search[") and actions[1].startswith("click[B0") and actions[-1] == "click[Buy Now]"
+    assert len(actions) == 3 and result.reward > 0
+    assert "openai/test-model: answered" in result.steps[1].reason and len(llm.prompts) == 2
+    assert "Here are some examples" not in llm.prompts[0]  # the exemplars come before the new input

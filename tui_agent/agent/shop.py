@@ -239,7 +239,7 @@ class ShopAgent:
             if len(tied) == 1:
                 e = tied[0]
                 step.action, step.chosen_by, step.q_estimate, step.explored = e.action, "memory", e.q, e.optimistic
-                step.reason = f"memory: Q̂ {e.q:.2f} for '{e.role}'" + (" (untried, exploring)" if e.optimistic else "")
+                step.reason = f"Q̂ {e.q:.2f} for '{e.role}'" + (" (untried, exploring)" if e.optimistic else "")
                 return step
             if tied:
                 candidates = [e.action for e in tied]
@@ -252,7 +252,8 @@ class ShopAgent:
         if policy == "rlem" and action in by_action:
             e = by_action[action]
             step.q_estimate, step.explored = e.q, e.optimistic
-            step.reason += f"; memory: Q̂ {e.q:.2f} for '{e.role}'" + (" (untried, exploring)" if e.optimistic else "")
+            step.reason = (f"Q̂ {e.q:.2f} for '{e.role}'" + (" (untried, exploring)" if e.optimistic else "")
+                           + f", tied with {len(candidates) - 1} more; {reason}")
         step.advice = (advice_text + ("\n\n" + step.advice if step.advice else "")).strip()
         return step
 
@@ -301,12 +302,15 @@ class ShopAgent:
     # --- episodes -----------------------------------------------------------------
 
     def run_episode(self, env: Any, options: dict[str, Any], policy: str = "rlem", learn: bool = False,
-                    on_step: Callable[[ShopStep], Any] | None = None, has_reward: bool = True) -> EpisodeResult:
+                    on_step: Callable[[ShopStep], Any] | None = None, has_reward: bool = True,
+                    explore: bool | None = None) -> EpisodeResult:
         """Run one episode on ``env`` (a ``ShopEnv``) reset with ``options``.
 
-        ``learn`` updates the memory every step (n-step targets); ``has_reward``
-        False (an unmatched free-text goal) runs the episode without updates.
-        ``on_step(step)`` is called after each step (from this thread).
+        ``learn`` updates the memory every step (n-step targets); ``explore``
+        (default: ``learn``) tries untried roles optimistically — off for a
+        user's task; ``has_reward`` False (an unmatched free-text goal) runs
+        the episode without updates. ``on_step(step)`` is called after each
+        step (from this thread).
 
         Raises:
             ValueError: unknown policy.
@@ -314,6 +318,7 @@ class ShopAgent:
         if policy not in POLICIES:
             raise ValueError(f"unknown policy {policy!r}; expected one of {POLICIES}")
         learn = learn and has_reward
+        explore = learn if explore is None else explore and learn
         if learn or policy == "rlem":
             self.ensure_initial_pool()
         obs, info = env.reset(options=options)
@@ -326,9 +331,8 @@ class ShopAgent:
         explored = 0
         while True:
             available = list(info["available_actions"])
-            explore = learn and explored < self.config.policy.explore_per_episode
             step = self.act(policy, instruction, obs, available, history, taken.setdefault(obs, set()),
-                            learn, explore)
+                            learn, explore and explored < self.config.policy.explore_per_episode)
             explored += step.explored
             key = RecordKey.of(instruction, obs, available)
             taken[obs].add(step.action)

@@ -83,18 +83,24 @@ class _Bar:
         self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
                                  TimeElapsedColumn(), console=self.console, transient=False)
         self.task = self.progress.add_task(title, total=None)
+        self.live = self.console.is_terminal
 
     def __enter__(self) -> Self:
-        self.progress.start()
+        if self.live:
+            self.progress.start()
         return self
 
     def __exit__(self, *exc: object) -> None:
-        self.progress.stop()
+        if self.live:
+            self.progress.stop()
 
     def __call__(self, result: Any, done: int, total: int) -> None:
         mark = "✓" if result.success else "·"
         desc = f"{self.title} {mark} {result.split}#{result.goal_index} reward {float(result.reward or 0):.2f}"
-        self.progress.update(self.task, completed=done, total=total, description=desc)
+        if self.live:
+            self.progress.update(self.task, completed=done, total=total, description=desc)
+        else:
+            print(f"[{done}/{total}] {desc} ({len(result.steps)} steps)", file=sys.stderr, flush=True)
 
 
 def train_command(
@@ -192,7 +198,8 @@ def task_command(
             typer.echo(f"{step.t + 1:>2}. [{step.page_type}] {step.action}   ({step.chosen_by}: {step.reason})")
 
     with user_errors():
-        result = agent.run_episode(env, options, policy, learn=learn, on_step=show, has_reward=has_reward)
+        result = agent.run_episode(env, options, policy, learn=learn, on_step=show, has_reward=has_reward,
+                                   explore=False)
     if as_json:
         print_json(result.to_json())
     elif result.reward is None:

@@ -3,7 +3,9 @@
 Each step shows the page type, the chosen action, who chose it and why, the
 observation (collapsible) and the advice used (collapsible: the memory's Q̂ per
 candidate and the exemplars' encouraged/discouraged actions). Then the final
-reward. 👍/👎 adds one extra update of +1/−1 to every step of the episode.
+reward. The episode's reward updates the memory (no exploration of untried
+actions: the user wants the best try). 👍/👎 adds one extra update of +1/−1
+to every (record, action) of the episode.
 
 Goals: ``/task`` alone runs a random test goal. ``/task GOAL`` uses the
 user's text as the instruction; the reward is computed against the closest
@@ -129,7 +131,7 @@ class TaskView(Vertical):
                 app.call_from_thread(self.add_step, step)
 
             self.result = await asyncio.to_thread(self.agent.run_episode, env, options, "rlem", True,
-                                                  on_step, has_reward)
+                                                  on_step, has_reward, False)
         except Exception as exc:  # noqa: BLE001 - shown, the app keeps running
             self.set_result(f"✗ task failed: {exc}")
             return
