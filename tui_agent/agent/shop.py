@@ -393,13 +393,7 @@ class ShopAgent:
             if (key, step.action) in seen:
                 continue
             seen.add((key, step.action))
-            record = find_record(self.records(), key)
-            row = record.rows.get(step.action) if record else None
-            if row is None:
-                row_id = self._upsert(self.records(), key, step.action, reward, reward, step.reason,
-                                      result.episode_id, step.t, vector)
-                exp = self.store.get(row_id)
-            else:
-                exp = self.store.update_q(row.id, reward, reward)
+            exp = self.store.get(self._upsert(self.records(), key, step.action, reward, reward, step.reason,
+                                              result.episode_id, step.t, vector))
             out.append((exp.id, exp.q, exp.n))
         return out
