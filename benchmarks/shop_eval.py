@@ -70,11 +70,18 @@ def main() -> None:
     results_dir = args.out / "shop_results"
     results_dir.mkdir(parents=True, exist_ok=True)
     if args.report_only:
-        saved = json.loads((results_dir / "run.json").read_text())
-        rows = {n: json.loads((results_dir / f"{n}.json").read_text()) for n in saved["commands"] if n != "train"}
+        # Each eval JSON records the command that wrote it; run.json (if the whole script
+        # ran) adds the training command and the wall time.
+        saved = json.loads(p.read_text()) if (p := results_dir / "run.json").exists() else {}
+        rows = {n: json.loads((results_dir / f"{n}.json").read_text()) for n in LABELS
+                if (results_dir / f"{n}.json").exists()}
         train_report = json.loads((results_dir / "train.json").read_text())
-        commands = {n: c for n, c in saved["commands"].items()}
-        return write_report(args, commands, rows, train_report, saved["elapsed"])
+        commands = saved.get("commands") or {
+            "train": "tui-agent " + shlex.join(["train", "--env", "shop", "--tasks", str(args.train_tasks),
+                                                "--epochs", str(args.epochs), "--seed", str(args.seed),
+                                                "--json", "--memory-dir", "MEMORY", "--model", args.model]),
+            **{n: rows[n]["command"] for n in rows}}
+        return write_report(args, commands, rows, train_report, saved.get("elapsed"))
     memory = args.memory_dir or Path(tempfile.mkdtemp(prefix="shop-bench-"))
     empty = Path(tempfile.mkdtemp(prefix="shop-bench-pool-"))  # RLEM with only the initial pool
     common = ["--memory-dir", str(memory), "--model", args.model]
@@ -149,9 +156,14 @@ LABELS = {
 
 
 def write_report(args, commands, rows, train_report, elapsed) -> None:
-    lines = ["| policy | average score | success rate |", "|---|---:|---:|"]
+    lines = ["| policy | average score | success rate | steps / episode | hit the 15-step limit |",
+             "|---|---:|---:|---:|---:|"]
     for name, data in sorted(rows.items(), key=lambda kv: list(LABELS).index(kv[0]) if kv[0] in LABELS else 99):
-        lines.append(f"| {LABELS.get(name, name)} | {data['score']:.3f} | {100 * data['success_rate']:.0f} % |")
+        steps = [len(r["steps"]) for r in data["results"]]
+        limit = sum(1 for r in data["results"] if len(r["steps"]) >= 15 and not r["steps"][-1]["action"].endswith(
+            "[Buy Now]"))
+        lines.append(f"| {LABELS.get(name, name)} | {data['score']:.3f} | {100 * data['success_rate']:.0f} % | "
+                     f"{sum(steps) / len(steps):.1f} | {limit} |")
     rl, llm = rows["rlem"], rows["llm"]
     gain = 100 * (rl["success_rate"] - llm["success_rate"])
     epochs = ", ".join(f"epoch {e['epoch']}: {e['episodes']} episodes, score {e['score']:.2f}, "
@@ -163,6 +175,11 @@ def write_report(args, commands, rows, train_report, elapsed) -> None:
     verdict = (f"RLEM vs LLM-only: success rate **{gain:+.0f} points** "
                f"({100 * rl['success_rate']:.0f} % vs {100 * llm['success_rate']:.0f} %), average score "
                f"{rl['score'] - llm['score']:+.3f}.")
+    if "rlem_pool_only" in rows:
+        pool = rows["rlem_pool_only"]
+        verdict += (f" Training adds {100 * (rl['success_rate'] - pool['success_rate']):+.0f} points of success "
+                    f"over the same policy with the initial pool alone "
+                    f"({100 * pool['success_rate']:.0f} %).")
     text = "\n".join([
         "# Shop results (bundled model)", "", setting, "",
         *lines, "", verdict, "",
@@ -170,8 +187,9 @@ def write_report(args, commands, rows, train_report, elapsed) -> None:
         "Produced by:", "", "```", f"python benchmarks/shop_eval.py --tasks {args.tasks} --train-tasks "
         f"{args.train_tasks} --epochs {args.epochs} --seed {args.seed}" + (" --ablations" if args.ablations else ""),
         "```", "", "which ran (memory directories are temporary):", "", "```",
-        *[shown(cmd) for cmd in commands.values()], "```", "",
-        f"Wall time {elapsed / 3600:.1f} h on 2 shared CPU cores. Per-task results: `docs/shop_results/*.json`.",
+        *[cmd if isinstance(cmd, str) else shown(cmd) for cmd in commands.values()], "```", "",
+        (f"Wall time {elapsed / 3600:.1f} h on 2 shared CPU cores. " if elapsed else "")
+        + "Per-task results: `docs/shop_results/*.json`.",
         "", METHOD])
     (args.out / "shop_results.md").write_text(text)
     print(text)
