@@ -76,11 +76,13 @@ def main() -> None:
         rows = {n: json.loads((results_dir / f"{n}.json").read_text()) for n in LABELS
                 if (results_dir / f"{n}.json").exists()}
         train_report = json.loads((results_dir / "train.json").read_text())
+        trained = shlex.split(rows["rlem"]["command"])
+        memory_dir = trained[trained.index("--memory-dir") + 1] if "--memory-dir" in trained else "MEMORY"
         commands = saved.get("commands") or {
             "train": "tui-agent " + shlex.join(["train", "--env", "shop", "--tasks", str(args.train_tasks),
                                                 "--epochs", str(args.epochs), "--seed", str(args.seed),
-                                                "--json", "--memory-dir", "MEMORY", "--model", args.model]),
-            **{n: rows[n]["command"] for n in rows}}
+                                                "--json", "--memory-dir", memory_dir, "--model", args.model]),
+            **{n: rows[n]["command"].replace(f"{ROOT}/", "") for n in rows}}
         return write_report(args, commands, rows, train_report, saved.get("elapsed"))
     memory = args.memory_dir or Path(tempfile.mkdtemp(prefix="shop-bench-"))
     empty = Path(tempfile.mkdtemp(prefix="shop-bench-pool-"))  # RLEM with only the initial pool
