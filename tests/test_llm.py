@@ -71,6 +71,11 @@ def closed_port() -> int:
 
 
 async def test_time_limit_is_enforced_and_retried():
+    # Warm up LiteLLM's provider path first (lazy imports, client set-up take > 1 s on a
+    # cold, loaded machine, which would use up the first attempt before it connects).
+    with pytest.raises(LLMError):
+        await LLM("openai/warm", api_base=f"http://127.0.0.1:{closed_port()}/v1", api_key="x",
+                  timeout_s=30, retries=0, fallback_to_local=False).complete([{"role": "user", "content": "hi"}])
     hole = BlackHole()
     try:
         llm = LLM("openai/never", api_base=f"http://127.0.0.1:{hole.port}/v1", api_key="x",
