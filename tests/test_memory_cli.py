@@ -12,13 +12,9 @@ from typer.testing import CliRunner
 from tui_agent.cli import app
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import ExperienceStore
+from vectors import unit
 
 runner = CliRunner()
-
-
-def unit(seed: int) -> list[float]:
-    v = np.random.default_rng(seed).normal(size=384).astype(np.float32)
-    return (v / np.linalg.norm(v)).tolist()
 
 
 def run(*args: str, memory: Path | None = None):

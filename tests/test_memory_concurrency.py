@@ -18,15 +18,11 @@ import pytest
 
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import ExperienceStore
+from vectors import unit
 
 PROCESSES = 4
 RATINGS = 50
 SHARED = 10
-
-
-def unit(seed: int) -> list[float]:
-    v = np.random.default_rng(seed).normal(size=384).astype(np.float32)
-    return (v / np.linalg.norm(v)).tolist()
 
 
 def seed_experiences() -> list[Experience]:

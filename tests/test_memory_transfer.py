@@ -23,11 +23,7 @@ from tui_agent.memory.schema import (
 from tui_agent.memory.store import ExperienceStore
 from tui_agent.memory.transfer import combine, export_memory, import_memory, load_file, memory_table
 from tui_agent.memory.versions import restore_points, undo
-
-
-def unit(seed: int) -> list[float]:
-    v = np.random.default_rng(seed).normal(size=384).astype(np.float32)
-    return (v / np.linalg.norm(v)).tolist()
+from vectors import unit
 
 
 T0 = datetime(2025, 3, 1, 12, 0, 0, 123456, tzinfo=UTC)

@@ -17,11 +17,7 @@ from tui_agent.memory.versions import (
     restore_points,
     undo,
 )
-
-
-def unit(seed: int) -> list[float]:
-    v = np.random.default_rng(seed).normal(size=384).astype(np.float32)
-    return (v / np.linalg.norm(v)).tolist()
+from vectors import unit
 
 
 def test_nothing_to_undo_on_a_new_memory(store: ExperienceStore):

@@ -10,11 +10,7 @@ import pytest
 
 from tui_agent.memory.schema import META_EMBEDDING_DIM, META_SCHEMA_VERSION, Experience
 from tui_agent.memory.store import ExperienceStore
-
-
-def unit(seed: int) -> list[float]:
-    v = np.random.default_rng(seed).normal(size=384).astype(np.float32)
-    return (v / np.linalg.norm(v)).tolist()
+from vectors import unit
 
 
 def test_schema_is_explicit_and_versioned(store: ExperienceStore):

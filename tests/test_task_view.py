@@ -2,19 +2,14 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from rich.text import Text
 from textual.widgets import Button, Collapsible, Static
 
-from tui_agent.agent.chat import ChatAgent
 from tui_agent.agent.shop import ShopAgent, ShopConfig
-from tui_agent.config import load_settings
 from tui_agent.tui import task_view
-from tui_agent.tui.app import ChatApp
 from tui_agent.tui.task_view import StepView, TaskView
-from tui_agent.tui.widgets import ChatInput
+from pilots import make_app, submit
 
 SIZE = (110, 50)
 
@@ -33,17 +28,9 @@ def fake_model(monkeypatch):
     monkeypatch.setattr(task_view, "make_shop_agent", make)
 
 
-def make_app(memory_dir: Path, embedder) -> ChatApp:
-    settings = load_settings(memory_dir=memory_dir)
-    return ChatApp(settings, agent=ChatAgent(settings, embedder=embedder))
-
-
 async def run_task(pilot, command: str) -> TaskView:
     app = pilot.app
-    await app.ready.wait()
-    app.query_one(ChatInput).focus()
-    app.query_one(ChatInput).insert(command)
-    await pilot.press("enter")
+    await submit(pilot, command)
     await pilot.pause()
     view = app.query(TaskView).last()
     await app.workers.wait_for_complete()

@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from textual.widgets import Button, Collapsible, Input
 
 from tui_agent.agent.chat import ChatAgent
 from tui_agent.config import load_settings, load_state
 from tui_agent.tui.app import ChatApp
-from tui_agent.tui.widgets import AnswerView, ChatInput
+from tui_agent.tui.widgets import AnswerView
+from pilots import make_app, submit
 
 SIZE = (100, 40)
 
 
-def make_app(memory_dir: Path, embedder, **llm_params) -> ChatApp:
-    settings = load_settings(memory_dir=memory_dir)
-    return ChatApp(settings, agent=ChatAgent(settings, embedder=embedder), **llm_params)
-
-
 async def ask(pilot, text: str) -> AnswerView:
     app = pilot.app
-    await app.ready.wait()
-    app.query_one(ChatInput).focus()
-    app.query_one(ChatInput).insert(text)
-    await pilot.press("enter")
+    await submit(pilot, text)
     await app.workers.wait_for_complete()
     await pilot.pause()
     return app.query(AnswerView).last()

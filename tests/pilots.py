@@ -1,0 +1,25 @@
+"""Test helpers for Textual pilot tests of the chat app."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tui_agent.agent.chat import ChatAgent
+from tui_agent.config import load_settings
+from tui_agent.tui.app import ChatApp
+from tui_agent.tui.widgets import ChatInput
+
+
+def make_app(memory_dir: Path, embedder, **llm_params) -> ChatApp:
+    """A ChatApp on ``memory_dir`` with the shared embedder; ``llm_params`` go to ChatApp."""
+    settings = load_settings(memory_dir=memory_dir)
+    return ChatApp(settings, agent=ChatAgent(settings, embedder=embedder), **llm_params)
+
+
+async def submit(pilot, text: str) -> None:
+    """Wait until the app is ready, type ``text`` into the chat input and press Enter."""
+    app = pilot.app
+    await app.ready.wait()
+    app.query_one(ChatInput).focus()
+    app.query_one(ChatInput).insert(text)
+    await pilot.press("enter")
