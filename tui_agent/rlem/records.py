@@ -1,0 +1,253 @@
+"""RLEM records: keys, action tables, λ-scored retrieval and exemplar choice (pure, no I/O).
+
+Source: REMEMBERER (Zhang et al., 2023, §3.2–3.3) and OpenDFM/Rememberer
+``history.py`` (``HistoryReplay._record``, ``__getitem__``, ``LambdaMatcher``)
+and ``agent_protos.py`` (``HistoryReplayClient._get_examplars``).
+
+* A **record** is one observation key — (task, observation, available
+  actions), :class:`RecordKey` — with an **action table**: for each
+  :class:`ActionKey` = (action, reason), as the reference keys its actions,
+  an :class:`ActionValue` (Q, N, mean immediate reward). The record also keeps
+  the reference's ``other_info``: the action history that led to it, the
+  last and the total reward, and a visit count.
+* **Retrieval** scores every record against a query with
+  ``score = λ·f_task + (1−λ)·f_obs`` (λ = 0.5 in the paper), f_task and f_obs
+  being pluggable similarity functions of a :class:`Similarity` (the shop:
+  instruction-embedding dot product and page type; chat: question and
+  context embeddings). Records are sorted by (score, visits) descending, ties
+  kept in insertion order, as the reference's ``sorted(..., reverse=True)``.
+* **Exemplars**: the first ``m`` records (best first) whose rendered text
+  fits the remaining budget; the prompt shows them most similar *last*.
+
+Rows of the experience table map to records with :func:`records_from_rows`:
+one row per (record, action, reason).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+DEFAULT_LAMBDA = 0.5
+
+__all__ = [
+    "DEFAULT_LAMBDA",
+    "ActionKey",
+    "ActionValue",
+    "Record",
+    "RecordKey",
+    "Scored",
+    "Similarity",
+    "actions_json",
+    "choose_exemplars",
+    "dot_similarity",
+    "records_from_rows",
+    "score_records",
+]
+
+
+def actions_json(available_actions: Sequence[str]) -> str:
+    """Available actions as the compact JSON list stored in a row's ``available_actions``."""
+    return json.dumps(list(available_actions), ensure_ascii=False, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class RecordKey:
+    """(task, observation, available actions as a JSON list): what makes two steps the same record."""
+
+    task: str
+    observation: str
+    available_actions: str = ""
+
+    @classmethod
+    def of(cls, task: str, observation: str, available_actions: Sequence[str] | str = "") -> RecordKey:
+        acts = available_actions if isinstance(available_actions, str) else actions_json(available_actions)
+        return cls(task, observation, acts)
+
+    @property
+    def actions(self) -> list[str]:
+        """The available actions as a list ([] when none are recorded)."""
+        return list(json.loads(self.available_actions)) if self.available_actions else []
+
+
+@dataclass(frozen=True)
+class ActionKey:
+    """(action, reason), the reference's action key: one action taken for two reasons is two entries."""
+
+    action: str
+    reason: str = ""
+
+
+@dataclass
+class ActionValue:
+    """One entry of an action table.
+
+    ``q``: the Q-value estimate (a return; any finite float — shop rewards are
+    in [0, 1], chat feedback ±1); ``n`` ≥ 0: updates so far; ``mean_reward``:
+    running mean of the immediate rewards; ``row_id``: the experience row that
+    stores it (None until stored); ``row``: the stored row object, if any.
+    """
+
+    q: float = 0.0
+    n: int = 0
+    mean_reward: float = 0.0
+    row_id: str | None = None
+    row: Any = None
+
+
+@dataclass
+class Record:
+    """A record: its key, the task embedding, the action table and the reference's ``other_info``.
+
+    ``vector``: float32 ``(dim,)`` L2-normalised task embedding (None when the
+    domain's f_task does not need it). ``actions`` keeps insertion order.
+    ``action_history``: the actions taken before this observation in the
+    episode that created it (the reference keeps the shortest seen).
+    """
+
+    key: RecordKey
+    vector: np.ndarray | None = None
+    actions: dict[ActionKey, ActionValue] = field(default_factory=dict)
+    action_history: list[ActionKey] = field(default_factory=list)
+    last_reward: float = 0.0
+    total_reward: float = 0.0
+    number: int = 1
+
+    @property
+    def visits(self) -> int:
+        """Σ N over the record's actions (the reference's retrieval tie-breaker)."""
+        return sum(v.n for v in self.actions.values())
+
+    @property
+    def max_q(self) -> float:
+        """max_a Q(o, a) over the action table; 0.0 for an empty table."""
+        return max((v.q for v in self.actions.values()), default=0.0)
+
+    def ranked(self) -> list[tuple[ActionKey, ActionValue]]:
+        """The action table best Q first (ties: insertion order, as the reference's stable sort)."""
+        return sorted(self.actions.items(), key=lambda kv: kv[1].q, reverse=True)
+
+    def find(self, action: str) -> tuple[ActionKey, ActionValue] | None:
+        """The entry of ``action`` under any reason (the one with most updates), or None."""
+        entries = [(k, v) for k, v in self.actions.items() if k.action == action]
+        return max(entries, key=lambda kv: kv[1].n) if entries else None
+
+
+@dataclass
+class Scored:
+    """A record with its similarity to a query: ``score = λ·f_task + (1−λ)·f_obs``."""
+
+    record: Record
+    f_task: float
+    f_obs: float
+    score: float
+
+
+F = Callable[[Any, Sequence[Record]], np.ndarray]
+
+
+def dot_similarity(query_vector: np.ndarray, records: Sequence[Record]) -> np.ndarray:
+    """f_task as the paper computes it: dot products of L2-normalised embeddings, in [−1, 1]."""
+    if not records:
+        return np.zeros(0, dtype=np.float32)
+    return np.stack([r.vector for r in records]) @ np.asarray(query_vector, dtype=np.float32)
+
+
+@dataclass(frozen=True)
+class Similarity:
+    """Pluggable retrieval similarity: ``score = lam·f_task(q, records) + (1 − lam)·f_obs(q, records)``.
+
+    ``f_task`` / ``f_obs`` take the domain's query object and the records and
+    return one float per record (NumPy array). λ ∈ [0, 1].
+    """
+
+    f_task: F
+    f_obs: F
+    lam: float = DEFAULT_LAMBDA
+
+    def __post_init__(self) -> None:
+        if not 0.0 <= self.lam <= 1.0:
+            raise ValueError(f"lambda must be in [0, 1], got {self.lam}")
+
+
+def score_records(similarity: Similarity, query: Any, records: Sequence[Record]) -> list[Scored]:
+    """All ``records`` scored against ``query``, sorted by (score, visits) descending, ties in given order.
+
+    Source: ``HistoryReplay.__getitem__`` (the reference sorts by (score, Σ N) with reverse=True).
+    """
+    if not records:
+        return []
+    lam = similarity.lam
+    f_task = np.asarray(similarity.f_task(query, records), dtype=np.float64) if lam > 0 \
+        else np.zeros(len(records))
+    f_obs = np.asarray(similarity.f_obs(query, records), dtype=np.float64) if lam < 1 \
+        else np.zeros(len(records))
+    out = [Scored(r, float(ft), float(fo), lam * float(ft) + (1.0 - lam) * float(fo))
+           for r, ft, fo in zip(records, f_task, f_obs)]
+    out.sort(key=lambda s: (s.score, s.record.visits), reverse=True)
+    return out
+
+
+def choose_exemplars(candidates: Sequence[Scored], m: int, budget: int,
+                     render: Callable[[Scored, int], str], length: Callable[[str], int] = len
+                     ) -> list[tuple[Scored, str]]:
+    """The first ``m`` candidates (best first) whose text fits the remaining budget, most similar *last*.
+
+    ``render(scored, index)`` gives an exemplar's text (index 0 = the best);
+    ``length(text)`` its cost (characters by default; the reference counts
+    tokens, +1 for the separator). Records without actions are skipped.
+    Source: ``_get_examplars`` + ``"\\n".join(reversed(examplars))``.
+    """
+    chosen: list[tuple[Scored, str]] = []
+    for scored in candidates:
+        if len(chosen) >= m:
+            break
+        if not scored.record.actions:
+            continue
+        text = render(scored, len(chosen))
+        cost = length(text) + 1
+        if cost <= budget:
+            chosen.append((scored, text))
+            budget -= cost
+    return list(reversed(chosen))
+
+
+def records_from_rows(rows: Iterable[Any], vector: Callable[[Any], np.ndarray | None] | None = None
+                      ) -> list[Record]:
+    """Group experience rows (one per record, action, reason) into records, oldest record first.
+
+    A row has ``task``, ``observation``, ``available_actions``, ``action``,
+    ``reason``, ``q``, ``n``, ``mean_reward``, ``id``, ``episode_id``,
+    ``step``, ``created_at`` and ``vector`` attributes. Two rows with the same
+    (record, action, reason) keep the one with most updates. The action
+    history of a record is that of its oldest row's episode (the actions of
+    the same ``episode_id`` at earlier steps; empty for rows without an
+    episode, e.g. imported ones).
+    """
+    rows = sorted(rows, key=lambda e: (e.created_at, e.step, e.id))
+    records: dict[RecordKey, Record] = {}
+    episodes: dict[str, dict[int, ActionKey]] = {}
+    origin: dict[RecordKey, Any] = {}
+    for row in rows:
+        key = RecordKey(row.task, row.observation or "", row.available_actions or "")
+        rec = records.get(key)
+        if rec is None:
+            vec = vector(row) if vector else (np.asarray(row.vector, dtype=np.float32) if row.vector is not None
+                                              else None)
+            rec = records[key] = Record(key, vec)
+            origin[key] = row
+        akey = ActionKey(row.action, row.reason or "")
+        old = rec.actions.get(akey)
+        if old is None or (row.n, row.q) > (old.n, old.q):
+            rec.actions[akey] = ActionValue(float(row.q), int(row.n), float(row.mean_reward), row.id, row)
+        if row.episode_id:
+            episodes.setdefault(row.episode_id, {}).setdefault(int(row.step), akey)
+    for key, rec in records.items():
+        first = origin[key]
+        steps = episodes.get(first.episode_id, {}) if first.episode_id else {}
+        rec.action_history = [steps[s] for s in sorted(steps) if s < first.step]
+    return list(records.values())
