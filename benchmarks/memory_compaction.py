@@ -35,6 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from tui_agent.memory.schema import Experience  # noqa: E402
 from tui_agent.memory.store import ExperienceStore  # noqa: E402
+from tui_agent.rlem.learning import change_towards  # noqa: E402
 
 BUDGET_RATIO = 1.5
 BUDGET_SLACK_MS = 5.0
@@ -81,7 +82,7 @@ def run(label: str, path: Path, args: argparse.Namespace, every: int) -> list[tu
     for checkpoint in checkpoints:
         start = time.perf_counter()
         for _ in range(checkpoint - done):
-            store.update_q(ids[int(rng.integers(len(ids)))], float(rng.choice([-1.0, 1.0])))
+            store.modify(ids[int(rng.integers(len(ids)))], change_towards(float(rng.choice([-1.0, 1.0]))))
         per_rating = (time.perf_counter() - start) * 1000 / max(checkpoint - done, 1)
         done = checkpoint
         med, p95 = search_ms(store, queries)

@@ -12,7 +12,7 @@ import sys
 import tempfile
 from pathlib import Path
 
-from tui_agent.agent.chat import ChatAgent
+from tui_agent.chat.agent import ChatAgent
 from tui_agent.config import load_settings
 from tui_agent.tui.app import ChatApp
 from tui_agent.tui.widgets import AnswerView, ChatInput

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from tui_agent.agent.chat import I_DONT_KNOW, ChatAgent
+from tui_agent.chat.agent import I_DONT_KNOW, ChatAgent
 from tui_agent.config import load_settings
 
 

@@ -1,27 +1,51 @@
-"""The chat policy's pure functions (tui_agent.rlem.chat_policy)."""
+"""The chat policy's pure parts (tui_agent.chat.policy, tui_agent.chat.prompt) on the RLEM core."""
 
 from __future__ import annotations
 
+import random
+
+import numpy as np
+
+from tui_agent.chat import policy as p
+from tui_agent.chat.prompt import chat_messages, format_exemplar, pick_exemplars
 from tui_agent.memory.schema import Experience
-from tui_agent.rlem import chat_policy as p
-from tui_agent.rlem.advice import advice_line, chat_messages
+from tui_agent.rlem.records import records_from_rows, score_records
+
+
+def unit(i: int, dim: int = 384) -> np.ndarray:
+    v = np.zeros(dim, dtype=np.float32)
+    v[i] = 1.0
+    return v
 
 
 def cand(action: str, q: float, f_task: float, f_obs: float = 1.0, n: int = 1, task: str = "t") -> p.Candidate:
     exp = Experience(task=task, action=action, q=q, n=n, vector=[0.0] * 384)
-    return p.Candidate(exp, f_task, f_obs, p.combined_score(f_task, f_obs))
+    return p.Candidate(exp, f_task, f_obs, 0.5 * f_task + 0.5 * f_obs)
 
 
-def test_combined_score_is_lambda_mix():
-    assert p.combined_score(0.8, 0.2, 0.5) == 0.5
-    assert p.combined_score(0.8, 0.2, 1.0) == 0.8
-    assert abs(p.combined_score(0.8, 0.2, 0.25) - 0.35) < 1e-12
+def row(task: str, action: str, q: float, n: int, vec: np.ndarray, observation: str = "", reason: str = ""):
+    return Experience(task=task, action=action, q=q, n=n, vector=vec.tolist(), observation=observation,
+                      reason=reason)
 
 
 def test_context_similarity_cases():
     assert p.context_similarity(True, True, 0.0) == 1.0
     assert p.context_similarity(True, False, 0.9) == p.ONE_SIDED_CONTEXT_SIMILARITY
     assert p.context_similarity(False, False, 0.42) == 0.42
+
+
+def test_chat_similarity_is_the_lambda_mix_of_question_and_context():
+    q = (unit(0) + unit(1)) / np.sqrt(2)
+    rows = [row("a", "x", 1.0, 1, unit(0)), row("b", "y", 1.0, 1, unit(2), observation="User: hi")]
+    records = records_from_rows(rows)
+    query = p.ChatQuery(q, unit(5), context_empty=True)
+    scored = score_records(p.chat_similarity(0.5), query, records)
+    assert scored[0].record.key.task == "a"
+    assert abs(scored[0].score - (0.5 * (1 / np.sqrt(2)) + 0.5 * 1.0)) < 1e-6  # both contexts empty → 1
+    assert abs(scored[1].f_obs - p.ONE_SIDED_CONTEXT_SIMILARITY) < 1e-9
+    with_context = p.ChatQuery(q, unit(7), False, {"User: hi": unit(7)})
+    b = [s for s in score_records(p.chat_similarity(0.25), with_context, records) if s.record.key.task == "b"][0]
+    assert abs(b.f_obs - 1.0) < 1e-6 and abs(b.score - 0.75) < 1e-6
 
 
 def test_recall_needs_both_similarity_and_q():
@@ -38,20 +62,31 @@ def test_recall_prefers_highest_estimated_value():
     assert p.choose_recall([a, b], 0.78, 0.5) is b  # 0.85 > 0.57
 
 
-def test_rank_breaks_ties_by_visits():
-    a = cand("a", 0.0, 0.8, n=1)
-    b = cand("b", 0.0, 0.8, n=5)
-    assert p.rank([a, b])[0] is b
+def test_exemplars_rated_similar_records_most_similar_last():
+    q = unit(0)
+    rows = [
+        row("far", "far", 1.0, 1, unit(3)),
+        row("unrated", "u", 0.0, 0, unit(0)),
+        row("r1", "r1", 1.0, 1, (0.7 * unit(0) + np.sqrt(1 - 0.49) * unit(4)).astype(np.float32)),
+        row("r2", "r2", -1.0, 1, (0.9 * unit(0) + np.sqrt(1 - 0.81) * unit(5)).astype(np.float32)),
+    ]
+    scored = score_records(p.chat_similarity(), p.ChatQuery(q, q, True), records_from_rows(rows))
+    eligible = p.exemplar_records(scored, 0.6)
+    assert [s.record.key.task for s in eligible] == ["r2", "r1"]  # unrated and dissimilar left out
+    chosen = pick_exemplars(eligible, 2, random.Random(0))
+    assert [s.record.key.task for s, _ in chosen] == ["r1", "r2"]  # most similar last
+    assert pick_exemplars(eligible, 0, random.Random(0)) == []
 
 
-def test_exemplars_filtered_rated_first_most_similar_last():
-    far = cand("far", 1.0, 0.3)
-    unrated = cand("unrated", 0.0, 0.99, n=0)
-    r1 = cand("r1", 1.0, 0.7)
-    r2 = cand("r2", -1.0, 0.9)
-    chosen = p.choose_exemplars([far, unrated, r1, r2], 2, 0.6)
-    assert [c.experience.action for c in chosen] == ["r1", "r2"]  # unrated and dissimilar left out
-    assert p.choose_exemplars([r1], 0, 0.0) == []
+def test_exemplar_advice_in_the_reference_line_format():
+    rows = [row("What is the capital of Zorbania?", "Paris.", -1.0, 1, unit(0)),
+            row("What is the capital of Zorbania?", "Quellport.", 1.0, 1, unit(0), reason="corrected by the user")]
+    rec = records_from_rows(rows)[0]
+    text = format_exemplar(rec, random.Random(0))
+    assert text == ("Question: What is the capital of Zorbania?\nEncouraged:\nQuellport. -> 1.0 corrected by the user"
+                    "\nDiscouraged:\nParis. -> -1.0 ")
+    only_bad = records_from_rows(rows[:1])[0]
+    assert format_exemplar(only_bad, random.Random(0)).split("\n")[1:3] == ["Encouraged:", ""]  # no fill in chat
 
 
 def test_discouraged_answers_only_for_same_question():
@@ -72,13 +107,9 @@ def test_roles():
     assert cand("a", 0.0, 1).role == "neutral"
 
 
-def test_advice_line_and_prompt():
-    assert advice_line("click[Buy Now]", 1.0, "it matches") == "click[Buy Now] -> 1.00 it matches"
-    assert advice_line("two\nlines", -0.5) == "two lines -> -0.50"
-    ex = cand("Quellport", 1.0, 0.9, task="What is the capital of Zorbania?")
-    msgs = chat_messages("Zorbania's capital?", [("hi", "hello")], [ex])
-    assert msgs[0]["role"] == "system" and "Encouraged answer" in msgs[0]["content"]
-    assert "Quellport -> 1.00" in msgs[0]["content"]
+def test_prompt_messages():
+    msgs = chat_messages("Zorbania's capital?", [("hi", "hello")], ["Question: x\nEncouraged:\nQuellport -> 1.0 "])
+    assert msgs[0]["role"] == "system" and "Quellport -> 1.0" in msgs[0]["content"]
     assert [m["role"] for m in msgs[1:]] == ["user", "assistant", "user"]
     assert msgs[-1]["content"] == "Zorbania's capital?"
     assert "Past questions" not in chat_messages("q", [], [])[0]["content"]
@@ -86,5 +117,5 @@ def test_advice_line_and_prompt():
 
 def test_clean_answer_strips_echoed_advice():
     assert p.clean_answer("Berlin is the capital. -> 0.01") == "Berlin is the capital."
-    assert p.clean_answer("x -> -1.00 ") == "x"
+    assert p.clean_answer("x -> -1.0 corrected by the user") == "x"
     assert p.clean_answer("a -> b stays") == "a -> b stays"

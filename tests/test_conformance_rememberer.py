@@ -13,7 +13,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tests.reference import load_reference
+from reference import load_reference
 from tui_agent.rlem.learning import LearningConfig
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity
 from tui_agent.rlem.replay import ExperienceReplay, InMemoryRows

@@ -16,15 +16,15 @@ from pathlib import Path
 import pytest
 
 from learning_facts import FACTS, UNRELATED
-from tui_agent.agent.chat import ChatAgent
+from tui_agent.chat.agent import ChatAgent
 from tui_agent.config import load_settings
-from tui_agent.rlem.chat_policy import near_duplicate
+from tui_agent.chat.policy import near_duplicate
 
 pytestmark = pytest.mark.model
 
 RECALL_DRIVER = """
 import asyncio, json, sys
-from tui_agent.agent.chat import ChatAgent
+from tui_agent.chat.agent import ChatAgent
 from tui_agent.config import load_settings
 agent = ChatAgent(load_settings(memory_dir=sys.argv[1]))
 out = []

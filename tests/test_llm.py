@@ -122,7 +122,7 @@ def lookup(*args, **kwargs):
     calls.append(args[0])
     return real_lookup(*args, **kwargs)
 socket.socket.connect, socket.getaddrinfo = connect, lookup
-import tui_agent.cli, tui_agent.agent.chat
+import tui_agent.cli, tui_agent.chat.agent
 from tui_agent.llm.client import litellm_module
 litellm_module()
 import time; time.sleep(1.0)

@@ -12,6 +12,7 @@ from typer.testing import CliRunner
 from tui_agent.cli import app
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import ExperienceStore
+from tui_agent.rlem.learning import change_towards
 from vectors import unit
 
 runner = CliRunner()
@@ -141,7 +142,7 @@ def test_undo_and_compact_and_stats(mem: Path):
     store = ExperienceStore(mem)
     store.optimize_every = 0
     for e in store.all():
-        store.update_q(e.id, 1.0)
+        store.modify(e.id, change_towards(1.0))
     fragments = store.fragment_count()
     data = json.loads(run("compact", "--json", memory=mem).stdout)
     assert data["fragments_before"] == fragments and data["fragments_after"] == 1

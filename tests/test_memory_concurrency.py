@@ -18,6 +18,7 @@ import pytest
 
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import ExperienceStore
+from tui_agent.rlem.learning import change_towards
 from vectors import unit
 
 PROCESSES = 4
@@ -38,7 +39,7 @@ def rate_and_insert(memory_dir: str, proc: int, shared_ids: list[str]) -> dict:
     for i in range(RATINGS):
         experience_id = shared_ids[(proc * 7 + i) % len(shared_ids)]
         target = 1.0 if (proc + i) % 3 else -1.0
-        store.update_q(experience_id, target)
+        store.modify(experience_id, change_towards(target))
         targets.append((experience_id, target))
         if i % 5 == 0:
             new = Experience(task=f"process {proc} question {i}", action="answer", vector=unit(proc * 1000 + i))

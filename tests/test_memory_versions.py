@@ -17,6 +17,7 @@ from tui_agent.memory.versions import (
     restore_points,
     undo,
 )
+from tui_agent.rlem.learning import change_towards
 from vectors import unit
 
 
@@ -32,7 +33,7 @@ def test_undo_is_a_stack_of_changes(store: ExperienceStore):
     states = [memory_table(store)]
     store.add([a, b])
     states.append(memory_table(store))
-    store.update_q(a.id, 1.0)
+    store.modify(a.id, change_towards(1.0))
     states.append(memory_table(store))
     store.set_q(b.id, -0.5)
     states.append(memory_table(store))
@@ -78,7 +79,7 @@ def test_automatic_compaction_every_n_writes(store: ExperienceStore):
     exps = [Experience(task=f"t{i}", action="x", vector=unit(i)) for i in range(30)]
     store.add(exps)
     for e in exps:
-        store.update_q(e.id, 1.0)
+        store.modify(e.id, change_towards(1.0))
     # 31 writes: compacted after the 10th, 20th and 30th; at most one small fragment since
     assert store.fragment_count() <= 2
     assert sum(1 for v in list_versions(store) if v.note == "compact") >= 3
@@ -94,7 +95,7 @@ def test_compaction_can_be_switched_off(store: ExperienceStore):
     exps = [Experience(task=f"t{i}", action="x", vector=unit(i)) for i in range(12)]
     store.add(exps)
     for e in exps:
-        store.update_q(e.id, 1.0)
+        store.modify(e.id, change_towards(1.0))
     assert store.fragment_count() > 6
     assert not any(v.note == "compact" for v in list_versions(store))
 

@@ -13,11 +13,11 @@ from typing import Any
 import numpy as np
 import pytest
 
-from tui_agent.agent.shop import ShopAgent, ShopConfig
+from tui_agent.shop.agent import ShopAgent, ShopConfig
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import ExperienceStore
-from tui_agent.rlem.nstep import nstep_targets
-from tui_agent.rlem.shop_memory import NStepBuffer, RecordKey
+from tui_agent.rlem.learning import LearningConfig, NStepBuffer, nstep_targets
+from tui_agent.rlem.records import RecordKey
 
 TASK = "i need a test gadget, and price lower than 10.00 dollars"
 
@@ -94,8 +94,8 @@ def emb():
     return FakeEmbedder()
 
 
-def make_agent(store, emb, **config) -> ShopAgent:
-    agent = ShopAgent(store, emb, config=ShopConfig(seed=0, **config))
+def make_agent(store, emb, n=None, gamma=1.0) -> ShopAgent:
+    agent = ShopAgent(store, emb, config=ShopConfig(seed=0, learning=LearningConfig(gamma=gamma, n=n)))
     agent.ensure_initial_pool = lambda: 0  # keep the hand-computed tables free of the pool
     return agent
 

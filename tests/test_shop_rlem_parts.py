@@ -9,24 +9,15 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tui_agent.agent.shop import INITIAL_POOL_FILE, load_initial_pool, pool_experiences
 from tui_agent.envs.shop.initial_pool import initial_episode
 from tui_agent.memory.schema import Experience
-from tui_agent.rlem.shop_advice import (
-    AdviceOptions,
-    choose_exemplars,
-    format_exemplar,
-    format_input,
-    make_advice,
-)
-from tui_agent.rlem.shop_memory import (
-    RecordKey,
-    ShopRecord,
-    bootstrap_value,
-    group_records,
-    score_records,
-)
-from tui_agent.rlem.shop_policy import (
+from tui_agent.rlem.advice import AdviceOptions, make_advice, parse_advice
+from tui_agent.rlem.records import ActionKey, Record, RecordKey, choose_exemplars, records_from_rows, score_records
+from tui_agent.rlem.replay import ExperienceReplay
+from tui_agent.shop import prompt as prm
+from tui_agent.shop.pool import INITIAL_POOL_FILE, load_initial_pool, pool_experiences
+from tui_agent.shop.records import ShopQuery, random_action, shop_similarity
+from tui_agent.shop.policy import (
     Estimate,
     PolicyConfig,
     action_role,
@@ -36,7 +27,7 @@ from tui_agent.rlem.shop_policy import (
     match_action,
     search_keywords,
 )
-from tui_agent.rlem.shop_protocol import match_goal, summarize, train, training_goals
+from tui_agent.shop.protocol import match_goal, summarize, train, training_goals
 
 ITEM = ["click[Back to Search]", "click[< Prev]", "click[red]", "click[blue]", "click[small]",
         "click[Description]", "click[Features]", "click[Reviews]", "click[Buy Now]"]
@@ -52,12 +43,16 @@ def unit(*xs: float) -> np.ndarray:
 
 
 def record(task: str, actions: list[str], qs: dict[str, float], vec: np.ndarray, obs: str = "page",
-           n: int = 1) -> ShopRecord:
+           n: int = 1) -> Record:
     key = RecordKey.of(task, obs, actions)
     rows = [Experience(task=task, action=a, kind="shop", observation=obs, available_actions=key.available_actions,
                        q=q, n=n, vector=list(vec)) for a, q in qs.items()]
-    (rec,) = group_records(rows)
+    (rec,) = records_from_rows(rows)
     return rec
+
+
+def scores(records, vec, page, lam=0.5):
+    return score_records(shop_similarity(lam), ShopQuery(vec, page), records)
 
 
 # --- retrieval ------------------------------------------------------------------------
@@ -67,7 +62,7 @@ def test_score_is_lambda_mix_of_task_and_page_type_similarity():
     same_task_item = record("t", ITEM, {"click[Buy Now]": 1.0}, unit(1, 0))
     other_task_sub = record("u", SUB, {"click[< Prev]": 1.0}, unit(0.6, 0.8))
     other_task_results = record("u", RESULTS, {"click[Next >]": 0.0}, unit(0, 1))
-    scored = score_records([other_task_results, other_task_sub, same_task_item], here, "item", lam=0.5)
+    scored = scores([other_task_results, other_task_sub, same_task_item], here, "item", lam=0.5)
     assert [s.record for s in scored] == [same_task_item, other_task_sub, other_task_results]
     assert [round(s.score, 4) for s in scored] == [1.0, round(0.5 * 0.6 + 0.5 * 0.3, 4), 0.0]
     assert scored[1].f_obs == pytest.approx(0.3) and scored[1].f_task == pytest.approx(0.6)
@@ -77,72 +72,100 @@ def test_ties_are_broken_by_visits_and_bootstrap_uses_own_record_first():
     vec = unit(1)
     few = record("t", ITEM, {"click[red]": 0.2}, vec, obs="a", n=1)
     many = record("t", ITEM, {"click[blue]": 0.9}, vec, obs="b", n=7)
-    assert score_records([few, many], vec, "item")[0].record is many
-    assert bootstrap_value([few, many], few.key, vec) == (0.2, few)
-    unknown = RecordKey.of("t", "c", ITEM)
-    assert bootstrap_value([few, many], unknown, vec) == (0.9, many)
-    assert bootstrap_value([], unknown, vec) == (0.0, None)
+    assert scores([few, many], vec, "item")[0].record is many
+    replay = ExperienceReplay(shop_similarity(), lambda k: ShopQuery(vec, "item"), records=[few, many])
+    assert replay.max_q(few.key) == 0.2
+    assert replay.max_q(RecordKey.of("t", "c", ITEM)) == 0.9  # unknown: the most similar record
+    assert ExperienceReplay(shop_similarity(), lambda k: None, records=[]).max_q(few.key) == 0.0
 
 
-def test_duplicate_rows_keep_the_most_updated():
+def test_rows_are_keyed_by_action_and_reason_duplicates_keep_the_most_updated():
     key = RecordKey.of("t", "o", SUB)
-    rows = [Experience(task="t", action="click[< Prev]", kind="shop", observation="o",
+    rows = [Experience(task="t", action="click[< Prev]", kind="shop", observation="o", reason=r,
                        available_actions=key.available_actions, q=q, n=n, vector=list(unit(1)))
-            for q, n in ((0.1, 1), (0.7, 4))]
-    (rec,) = group_records(rows)
-    assert rec.rows["click[< Prev]"].q == 0.7 and rec.visits == 4 and rec.page_type == "item_sub"
+            for q, n, r in ((0.1, 1, ""), (0.7, 4, ""), (0.3, 2, "go back"))]
+    (rec,) = records_from_rows(rows)
+    assert rec.actions[ActionKey("click[< Prev]")].q == 0.7 and rec.actions[ActionKey("click[< Prev]", "go back")].n == 2
+    assert rec.visits == 6 and rec.find("click[< Prev]")[1].n == 4
 
 
 # --- advice ---------------------------------------------------------------------------
 
 def test_advice_encourages_top_q_and_discourages_zero_q():
     rec = record("t", ITEM, {"click[red]": 0.8, "click[Buy Now]": 0.0, "click[blue]": 0.0}, unit(1))
-    adv = make_advice(rec, random.Random(0))
-    assert adv.encouraged == [("click[red]", 0.8, "")]
-    assert {a for a, q, _ in adv.discouraged} == {"click[Buy Now]", "click[blue]"}
-    assert "click[red] -> 0.8" in adv.text() and "Discouraged:" in adv.text()
+    adv = make_advice(rec, random.Random(0), random_action)
+    assert adv.encouraged == [(ActionKey("click[red]"), 0.8)]
+    assert {a.action for a, _ in adv.discouraged} == {"click[Buy Now]", "click[blue]"}
+    assert "click[red] -> 0.8 " in adv.text() and "Discouraged:" in adv.text()
 
 
-def test_random_fill_when_no_positive_or_no_zero_q():
+def test_random_fill_writes_valid_actions_with_the_reference_reasons():
     rng = random.Random(1)
     bad = record("t", ITEM, {"click[red]": 0.0}, unit(1))
-    adv = make_advice(bad, rng)
-    (action, value, _), = adv.encouraged
-    assert action in ITEM and 0.0 <= value < 0.5  # a random valid action with a small value
+    (action, value), = make_advice(bad, rng, random_action).encouraged
+    assert action.action in ITEM and 0.0 <= value < 0.5 and action.reason  # canned reason
     good = record("t", ITEM, {"click[red]": 1.0, "click[Buy Now]": 0.6}, unit(1))
-    adv = make_advice(good, rng)
-    (other, zero, _), = adv.discouraged
-    assert zero == 0.0 and other in ITEM and other != "click[red]"
+    (other, zero), = make_advice(good, rng, random_action).discouraged
+    assert zero == 0.0 and other.action in ITEM and other.action != "click[red]"
+    search = record("i need a lamp", SEARCH, {"search[lamp]": 0.0}, unit(1))
+    assert random_action(search, True, rng) == ActionKey("search[i need a lamp]", "")
+    assert random_action(Record(RecordKey.of("t", "o", ITEM)), False, random.Random(0)).reason.endswith(".")
+    reasons = {random_action(bad, False, random.Random(i)) for i in range(60)}
+    assert ActionKey("click[Reviews]", "There is no need to review.") in reasons
+    assert ActionKey("click[red]", "red is not the desired item.") in reasons
 
 
 def test_ablations_no_random_and_no_discouraged():
     bad = record("t", ITEM, {"click[red]": 0.0}, unit(1))
-    assert make_advice(bad, random.Random(0), AdviceOptions(random_fill=False)).encouraged[0][:2] == ("click[red]", 0.0)
+    assert make_advice(bad, random.Random(0), random_action, AdviceOptions(random_fill=False)).encouraged == \
+        [(ActionKey("click[red]"), 0.0)]
     good = record("t", ITEM, {"click[red]": 1.0, "click[Buy Now]": 0.6}, unit(1))
-    norandom = make_advice(good, random.Random(0), AdviceOptions(random_fill=False))
-    assert norandom.discouraged == [("click[Buy Now]", 0.6, "")]  # the reference's actions[-1:]
-    nodis = make_advice(good, random.Random(0), AdviceOptions(discouraged=False))
+    norandom = make_advice(good, random.Random(0), random_action, AdviceOptions(random_fill=False))
+    assert norandom.discouraged == [(ActionKey("click[Buy Now]"), 0.6)]  # the reference's actions[-1:]
+    nodis = make_advice(good, random.Random(0), random_action, AdviceOptions(discouraged=False))
     assert nodis.discouraged == [] and "Discouraged" not in nodis.text(with_discouraged=False)
 
 
 def test_exemplars_fit_the_budget_and_most_similar_comes_last():
     recs = [record(f"task {i}", ITEM, {"click[red]": 1.0}, unit(1, i / 10), obs=f"o{i}") for i in range(4)]
-    scored = score_records(recs, unit(1, 0), "item")
+    scored = scores(recs, unit(1, 0), "item")
 
     def render(s, i):
-        return format_exemplar(i, s, make_advice(s.record, random.Random(0)), ["search[x]"])
+        return f"Example {i + 1}:\n" + prm.format_input(s.record.key.task, "page", ITEM, [ActionKey("search[x]", "r")])
 
-    size = len(render(scored[0], 1))
+    size = len(render(scored[0], 0))
     chosen = choose_exemplars(scored, 2, 2 * size + 10, render)
     assert [s.record.key.task for s, _ in chosen] == [scored[1].record.key.task, scored[0].record.key.task]
-    assert chosen[-1][1].startswith("Example 1:") and "Last 5 Actions:\n- search[x]" in chosen[-1][1]
+    assert chosen[-1][1].startswith("Example 1:") and "Last 5 Actions:\n- search[x] r" in chosen[-1][1]
     assert len(choose_exemplars(scored, 2, size + 1, render)) == 1  # text + newline
     assert choose_exemplars(scored, 2, 10, render) == []
 
 
-def test_input_clips_long_observations():
-    text = format_input("i need x", "line\n" * 200, ITEM, [], obs_chars=50)
-    assert "..." in text and text.count("line") < 15 and "- click[Buy Now]" in text
+def test_prompt_has_the_reference_structure():
+    past = record("i need a red shirt", ITEM, {"click[red]": 1.0, "click[Buy Now]": 0.0}, unit(1), obs="shirt page")
+    messages, shown = prm.build_prompt("i need a blue cap", "cap page\nline 2", ITEM, [ActionKey("search[cap]", "")],
+                                       scores([past], unit(1), "item"), random.Random(0))
+    system, user = messages[0]["content"], messages[1]["content"]
+    assert "Here are several common principles" in system and "9. I should encourage" in system
+    assert user.startswith("Here are some examples:\n\nExample 1:\n\n---\nLast 5 Actions:\n")
+    assert "Encouraged:\nclick[red] -> 1.0 \nDiscouraged:\nclick[Buy Now] -> 0.0\n\nNow the new input" in user
+    assert user.endswith("Now the new input:\n\n---\nLast 5 Actions:\n- search[cap] \nObservation: |\n"
+                         "  Instruction: i need a blue cap\n  cap page\n  line 2\nAvailable Actions:\n"
+                         + "\n".join(f"- {a}" for a in ITEM) + "\n...")
+    assert shown == ["Encouraged:\nclick[red] -> 1.0 \nDiscouraged:\nclick[Buy Now] -> 0.0 "]
+    tight, _ = prm.build_prompt("i need a blue cap", "cap page", ITEM, [], scores([past], unit(1), "item"),
+                                random.Random(0), budget=120)
+    assert "Example 1" not in tight[1]["content"]  # the new input is paid first
+
+
+def test_advice_parsing_follows_the_reference():
+    text = ("Encouraged:\nclick[B0ABCDEFGH] -> 0.8 It is a red shirt.\nclick[Next >] -> 0.3\n"
+            "Discouraged:\nclick[Reviews] -> 0.0 no need")
+    assert parse_advice(text) == ActionKey("click[B0ABCDEFGH]", "It is a red shirt.")
+    assert parse_advice("Encouraged:\nsearch[red shirt] -> 1.0") == ActionKey("search[red shirt]", "")
+    assert parse_advice(" click[a] -> 0.2 x\nclick[b] -> 0.9 y") is None  # no "Encouraged:" colon before a line
+    assert parse_advice("Encouraged:\nclick[a] -> high") is None  # not a number: unreadable
+    assert parse_advice("I think you should buy it.") is None
 
 
 # --- policy parts ---------------------------------------------------------------------
@@ -172,7 +195,7 @@ def test_q_estimates_carry_over_by_role_and_choose():
     past = record("i need argan oil shampoo", ["click[< Prev]", "click[argan oil]", "click[tea tree]",
                                                "click[Buy Now]"],
                   {"click[argan oil]": 0.9, "click[Buy Now]": 0.4, "click[tea tree]": 0.1}, unit(1))
-    retrieved = score_records([past], unit(1), "item")
+    retrieved = scores([past], unit(1), "item")
     est = {e.action: e for e in estimate_q(ITEM, ITEM, INSTR, "", retrieved, PolicyConfig(prior_weight=0))}
     assert est["click[red]"].q == pytest.approx(0.9) and est["click[red]"].role == "option named, new"
     assert est["click[blue]"].q == pytest.approx(0.1)
@@ -242,11 +265,11 @@ def test_initial_pool_file_replays_the_hand_written_trajectory():
     rows = pool_experiences(list(unit(1)))
     assert all((e.q, e.n, e.source, e.kind) == (1.0, 1, "initial", "shop") for e in rows)
     # steps 2 and 4 (Features, argan oil) share one observation: one record, two actions
-    assert sorted(len(r.rows) for r in group_records(rows)) == [1, 1, 1, 1, 1, 2]
+    assert sorted(len(r.actions) for r in records_from_rows(rows)) == [1, 1, 1, 1, 1, 2]
 
 
 def test_initial_pool_is_loaded_once(store):
-    from tui_agent.agent.shop import ShopAgent
+    from tui_agent.shop.agent import ShopAgent
 
     emb = SimpleNamespace(encode_one=lambda text: unit(1))
     agent = ShopAgent(store, emb)

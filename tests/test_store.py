@@ -10,6 +10,7 @@ import pytest
 
 from tui_agent.memory.schema import META_EMBEDDING_DIM, META_SCHEMA_VERSION, Experience
 from tui_agent.memory.store import ExperienceStore
+from tui_agent.rlem.learning import change_towards
 from vectors import unit
 
 
@@ -38,7 +39,7 @@ def test_update_q_is_running_mean_of_targets(store: ExperienceStore):
     store.add([e])
     targets = [1.0, -1.0, 1.0, 1.0]
     for t in targets:
-        store.update_q(e.id, t)
+        store.modify(e.id, change_towards(t))
     got = store.get(e.id)
     assert got.n == 4
     assert got.q == pytest.approx(sum(targets) / 4)
@@ -50,9 +51,9 @@ def test_update_rejects_bad_input(store: ExperienceStore):
     e = Experience(task="t", action="x", vector=unit(4))
     store.add([e])
     with pytest.raises(ValueError):
-        store.update_q(e.id, math.nan)
+        store.modify(e.id, change_towards(math.nan))
     with pytest.raises(KeyError):
-        store.update_q("missing", 1.0)
+        store.modify("missing", change_towards(1.0))
     with pytest.raises(ValueError):
         store.add([Experience(task="t", action="x", vector=[0.0] * 3)])
     assert store.get(e.id).n == 0
@@ -61,7 +62,7 @@ def test_update_rejects_bad_input(store: ExperienceStore):
 def test_quotes_in_ids_and_text_are_safe(store: ExperienceStore):
     e = Experience(task="it's", action="O'Brien", vector=unit(5), id="a'b")
     store.add([e])
-    store.update_q("a'b", 1.0)
+    store.modify("a'b", change_towards(1.0))
     assert store.get("a'b").q == 1.0
 
 
@@ -69,10 +70,10 @@ def test_persists_across_reopen(memory_dir):
     s1 = ExperienceStore(memory_dir)
     e = Experience(task="t", action="x", vector=unit(6))
     s1.add([e])
-    s1.update_q(e.id, 1.0)
+    s1.modify(e.id, change_towards(1.0))
     s2 = ExperienceStore(memory_dir)
     assert s2.get(e.id).q == 1.0
-    s2.update_q(e.id, -1.0)
+    s2.modify(e.id, change_towards(-1.0))
     assert s1.get(e.id).n == 2  # the first connection sees the other one's write
 
 

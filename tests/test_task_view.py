@@ -6,7 +6,7 @@ import pytest
 from rich.text import Text
 from textual.widgets import Button, Collapsible, Static
 
-from tui_agent.agent.shop import ShopAgent, ShopConfig
+from tui_agent.shop.agent import ShopAgent, ShopConfig
 from tui_agent.tui import task_view
 from tui_agent.tui.task_view import StepView, TaskView
 from pilots import make_app, submit
@@ -110,7 +110,7 @@ async def test_free_text_goal_close_to_a_catalog_goal_gets_its_reward(memory_dir
 
 
 def test_step_view_never_parses_markup():
-    from tui_agent.agent.shop import ShopStep
+    from tui_agent.shop.agent import ShopStep
 
     step = ShopStep(0, "item", "[bold]x[/bold]", ["click[[red]]"], "[i]advice[/i]", "click[[red]]",
                     "[b]why[/b]", "llm")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from textual.widgets import Button, Collapsible, Input
 
-from tui_agent.agent.chat import ChatAgent
+from tui_agent.chat.agent import ChatAgent
 from tui_agent.config import load_settings, load_state
 from tui_agent.tui.app import ChatApp
 from tui_agent.tui.widgets import AnswerView

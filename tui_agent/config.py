@@ -17,11 +17,13 @@ import tomllib
 from pathlib import Path
 from typing import Any
 
-from pydantic import Field
+from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
 APP_NAME = "tui-agent"
 DEFAULT_MODEL = "local/smollm2"
+POLICIES = ("q-driven", "rememberer", "llm", "random")
+"""Decision procedures, for chat and shop alike (``policy`` setting, ``--policy``)."""
 
 
 def home_dir() -> Path | None:
@@ -98,7 +100,12 @@ class Settings(BaseSettings):
     # --- memory ------------------------------------------------------------
     memory_dir: Path | None = Field(None, description="LanceDB directory; default <data dir>/memory.")
 
-    # --- RLEM (see tui_agent/rlem/chat_policy.py for what each does) -------
+    # --- RLEM (see tui_agent/chat/policy.py for what each does) -------------
+    policy: str = Field(
+        "q-driven",
+        description="q-driven (Q chooses: recall / reject in chat, action roles in the shop; learns with small "
+        "models) | rememberer (the paper's: advice in the prompt only) | llm (no memory) | random.",
+    )
     similarity_lambda: float = Field(0.5, ge=0, le=1, description="λ in λ·f_task + (1−λ)·f_obs.")
     exemplars: int = Field(2, ge=0, le=8, description="m: experiences shown to the model as exemplars.")
     recall_similarity: float = Field(0.78, ge=0, le=1, description="Min question similarity to answer from memory.")
@@ -111,6 +118,14 @@ class Settings(BaseSettings):
 
     # --- UI ------------------------------------------------------------------
     theme: str | None = Field(None, description="Theme name; the last one chosen is remembered in state.toml.")
+
+    @field_validator("policy")
+    @classmethod
+    def _known_policy(cls, value: str) -> str:
+        value = {"rlem": "q-driven"}.get(value.strip(), value.strip())
+        if value not in POLICIES:
+            raise ValueError(f"unknown policy {value!r}; expected one of {', '.join(POLICIES)}")
+        return value
 
     @classmethod
     def settings_customise_sources(

@@ -21,6 +21,10 @@ ModelOption = Annotated[
     typer.Option("--model", "-m", help="LiteLLM model string, e.g. openai/gpt-4o-mini (default: local/smollm2).",
                  envvar="TUI_AGENT_MODEL", show_default=False),
 ]
+PolicyOption = Annotated[
+    str | None,
+    typer.Option("--policy", help="q-driven (default) | rememberer (the paper's) | llm | random.", show_default=False),
+]
 ApiBaseOption = Annotated[
     str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible or local server.", show_default=False)
 ]

@@ -13,6 +13,7 @@ from tui_agent.cli.common import (
     ApiBaseOption,
     MemoryDirOption,
     ModelOption,
+    PolicyOption,
     print_json,
     progress,
     settings_for,
@@ -38,16 +39,18 @@ def chat(
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
+    policy: PolicyOption = None,
 ) -> None:
     """Start the chat (the default when no command is given)."""
     if ctx.invoked_subcommand is not None:
         # `tui-agent --model M ask …`: hand the group's options to the command via the
         # environment variables its options (and the settings) read.
-        for name, value in (("MEMORY_DIR", memory_dir), ("MODEL", model), ("API_BASE", api_base)):
+        for name, value in (("MEMORY_DIR", memory_dir), ("MODEL", model), ("API_BASE", api_base),
+                            ("POLICY", policy)):
             if value is not None:
                 os.environ[f"TUI_AGENT_{name}"] = str(value)
         return
-    settings = settings_for(memory_dir, model, api_base=api_base)
+    settings = settings_for(memory_dir, model, api_base=api_base, policy=policy)
     from tui_agent.tui.app import ChatApp
 
     ChatApp(settings).run()
@@ -60,6 +63,7 @@ def ask(
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
+    policy: PolicyOption = None,
 ) -> None:
     """Answer QUESTION with RLEM and print the answer (stored as an experience you can rate)."""
     if question == "-":
@@ -68,8 +72,8 @@ def ask(
         from tui_agent.cli.common import fail
 
         fail("the question is empty", 2)
-    settings = settings_for(memory_dir, model, api_base=api_base)
-    from tui_agent.agent.chat import ChatAgent
+    settings = settings_for(memory_dir, model, api_base=api_base, policy=policy)
+    from tui_agent.chat.agent import ChatAgent
 
     agent = ChatAgent(settings)
     with user_errors():
@@ -104,7 +108,7 @@ def rate(
 
         fail(f"verdict must be 'up' or 'down', got {verdict!r}", 2)
     settings = settings_for(memory_dir, model)
-    from tui_agent.agent.chat import ChatAgent
+    from tui_agent.chat.agent import ChatAgent
 
     agent = ChatAgent(settings)
     with user_errors():

@@ -1,7 +1,7 @@
 """Web-task commands: ``train``, ``eval``, ``task`` and ``serve-shop`` (the shop environment).
 
 ``train --env shop --tasks 10 --epochs 3`` runs the REMEMBERER protocol (memory
-updated every step); ``eval --env shop --tasks N --policy random|llm|rlem``
+updated every step); ``eval --env shop --tasks N --policy random|llm|rememberer|q-driven``
 evaluates with the memory frozen and writes per-task results as JSON;
 ``task "GOAL"`` runs one episode and prints its steps; ``serve-shop`` serves
 the shop as HTML on localhost.
@@ -19,6 +19,7 @@ import typer
 from tui_agent.cli.common import (
     MemoryDirOption,
     ModelOption,
+    PolicyOption,
     fail,
     print_json,
     settings_for,
@@ -36,6 +37,9 @@ NoRandomOption = Annotated[bool, typer.Option("--no-random", help="Ablation: no 
 NoDiscouragedOption = Annotated[bool, typer.Option("--no-discouraged", help="Ablation: no discouraged actions.")]
 NoAnalogyOption = Annotated[bool, typer.Option(
     "--no-analogy", help="Q from memory only for identical action strings (no action roles).")]
+ScorerOption = Annotated[str, typer.Option(
+    "--scorer", help="How q-driven breaks ties: llm (the model's log-likelihoods) | constant (first candidate).")]
+UpdateModeOption = Annotated[str, typer.Option("--update-mode", help="Q update: mean (α = 1/N) | const (α = 0.1).")]
 
 
 def _check_env(env: str) -> None:
@@ -45,24 +49,36 @@ def _check_env(env: str) -> None:
 
 def build_agent(memory_dir: Path | None, model: str | None, *, seed: int | None = None, gamma: float = 1.0,
                 n: int | None = None, no_bootstrap: bool = False, no_random: bool = False,
-                no_discouraged: bool = False, no_analogy: bool = False) -> Any:
+                no_discouraged: bool = False, no_analogy: bool = False, scorer: str = "llm",
+                update_mode: str = "mean") -> Any:
     """A ShopAgent over the configured memory, the bundled embedder and the model."""
-    from tui_agent.agent.shop import ShopAgent, ShopConfig
     from tui_agent.embed import shared_embedder
     from tui_agent.llm.client import LLM
     from tui_agent.memory.store import ExperienceStore
-    from tui_agent.rlem.shop_advice import AdviceOptions
-    from tui_agent.rlem.shop_policy import PolicyConfig
+    from tui_agent.shop.agent import ShopAgent, config_from_settings
 
     settings = settings_for(memory_dir, model)
-    config = ShopConfig(lam=settings.similarity_lambda, m=settings.exemplars, gamma=gamma,
-                        n=1 if no_bootstrap else n, seed=seed,
-                        advice=AdviceOptions(random_fill=not no_random, discouraged=not no_discouraged),
-                        policy=PolicyConfig(analogy=not no_analogy))
+    try:
+        config = config_from_settings(settings, gamma=gamma, n=1 if no_bootstrap else n, update_mode=update_mode,
+                                      seed=seed, scorer=scorer, random_fill=not no_random,
+                                      discouraged=not no_discouraged, analogy=not no_analogy)
+    except ValueError as exc:
+        fail(str(exc), 2)
     with user_errors():
         store = ExperienceStore(settings.resolved_memory_dir())
         llm = LLM.from_settings(settings)
         return ShopAgent(store, shared_embedder(), llm, config)
+
+
+def resolve_policy(policy: str | None, memory_dir: Path | None, model: str | None) -> str:
+    """``--policy``, else the configured ``policy`` setting; exits 2 on an unknown name."""
+    from tui_agent.shop.agent import policy_name
+
+    try:
+        return policy_name(policy or settings_for(memory_dir, model).policy)
+    except ValueError as exc:
+        fail(str(exc), 2)
+        raise
 
 
 class _Bar:
@@ -114,6 +130,12 @@ def train_command(
     no_random: NoRandomOption = False,
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
+    policy: PolicyOption = None,
+    scorer: ScorerOption = "llm",
+    update_mode: UpdateModeOption = "mean",
+    test_tasks: Annotated[int, typer.Option(
+        "--test-tasks", min=0, help="Test on goals 0..N-1 after every epoch (memory frozen), as the reference.")] = 0,
+    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report as JSON here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
@@ -121,46 +143,55 @@ def train_command(
     """Train RLEM on shop goals (REMEMBERER protocol: memory updated every step; goals solved in epoch 0 skipped)."""
     _check_env(env)
     from tui_agent.envs.shop.env import ShopEnv
-    from tui_agent.rlem.shop_protocol import train
+    from tui_agent.shop.protocol import train
 
+    policy = resolve_policy(policy, memory_dir, model)
     agent = build_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, no_bootstrap=no_bootstrap,
-                        no_random=no_random, no_discouraged=no_discouraged, no_analogy=no_analogy)
-    with user_errors(), _Bar("train") as bar:
-        report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, on_episode=bar)
+                        no_random=no_random, no_discouraged=no_discouraged, no_analogy=no_analogy, scorer=scorer,
+                        update_mode=update_mode)
+    with user_errors(), _Bar(f"train {policy}") as bar:
+        report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, policy, on_episode=bar,
+                       test_env=ShopEnv(split="test") if test_tasks else None, test_tasks=test_tasks)
+    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
     if as_json:
         print_json(report)
         return
     for e in report["epochs"]:
+        test = e.get("test")
         typer.echo(f"epoch {e['epoch']}: {e['episodes']} episodes, score {e['score']:.3f}, "
-                   f"success rate {e['success_rate']:.2f}")
+                   f"success rate {e['success_rate']:.2f}"
+                   + (f"; test {test['episodes']} goals: score {test['score']:.3f}, "
+                      f"success rate {test['success_rate']:.2f}" if test else ""))
     typer.echo(f"memory: {agent.store.count('shop')} shop experiences in {agent.store.path}")
 
 
 def eval_command(
     env: EnvOption = "shop",
     tasks: Annotated[int, typer.Option("--tasks", min=1, help="Goals 0..N-1 of the split.")] = 100,
-    policy: Annotated[str, typer.Option("--policy", help="random | llm | rlem")] = "rlem",
+    policy: PolicyOption = None,
     split: Annotated[str, typer.Option("--split", help="test | eval | train")] = "test",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write per-task results as JSON here.")] = None,
     seed: SeedOption = 0,
     no_random: NoRandomOption = False,
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
+    scorer: ScorerOption = "llm",
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
     """Evaluate a policy on shop goals with the memory frozen; prints average score and success rate."""
     _check_env(env)
-    from tui_agent.agent.shop import POLICIES
     from tui_agent.envs.shop.env import ShopEnv
-    from tui_agent.rlem.shop_protocol import evaluate
+    from tui_agent.shop.protocol import evaluate
 
-    if policy not in POLICIES:
-        fail(f"unknown policy {policy!r}; expected one of {', '.join(POLICIES)}", 2)
+    policy = resolve_policy(policy, memory_dir, model)
     if split not in ("test", "eval", "train"):
         fail(f"unknown split {split!r}", 2)
     agent = build_agent(memory_dir, model, seed=seed, no_random=no_random, no_discouraged=no_discouraged,
-                        no_analogy=no_analogy)
+                        no_analogy=no_analogy, scorer=scorer)
     with user_errors(), _Bar(f"eval {policy}") as bar:
         report = evaluate(agent, ShopEnv(split=split), tasks, policy, split, on_episode=bar)
     report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
@@ -173,7 +204,7 @@ def eval_command(
 
 def task_command(
     goal: Annotated[str | None, typer.Argument(help="The goal in words (default: a random test goal).")] = None,
-    policy: Annotated[str, typer.Option("--policy", help="random | llm | rlem")] = "rlem",
+    policy: PolicyOption = None,
     learn: Annotated[bool, typer.Option("--learn/--no-learn", help="Update the memory with the reward.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the episode as JSON.")] = False,
     memory_dir: MemoryDirOption = None,
@@ -183,8 +214,9 @@ def task_command(
     import random
 
     from tui_agent.envs.shop.env import ShopEnv
-    from tui_agent.rlem.shop_protocol import match_goal
+    from tui_agent.shop.protocol import match_goal
 
+    policy = resolve_policy(policy, memory_dir, model)
     agent = build_agent(memory_dir, model)
     env = ShopEnv(split="test")
     if goal:

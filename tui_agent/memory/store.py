@@ -17,7 +17,7 @@ import contextlib
 import logging
 import math
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -135,40 +135,39 @@ class ExperienceStore:
         self._write(lambda: self.table.add(table))
         return [e.id for e in experiences]
 
-    def update_q(self, experience_id: str, target: float, reward: float | None = None) -> Experience:
-        """One RLEM update of an experience; returns the updated experience.
+    def modify(self, experience_id: str,
+               change: Callable[[float, int, float], tuple[float, int, float]]) -> Experience:
+        """Read-modify-write of one row's (q, n, mean_reward) under the write lock; returns the row.
 
-        ``N ← N + 1;  Q ← Q + (target − Q)/N`` (α = 1/N, so Q is the running mean
-        of the targets; REMEMBERER §3.2 and ``history.py`` of the reference code).
-        ``mean_reward`` gets the same running mean of ``reward`` (default: target).
-
-        Atomicity: the read and the write happen under the store's write lock,
-        after ``checkout_latest()``, so updates from several processes are all
-        counted. (A single ``values_sql`` UPDATE of ``q`` and ``n`` together is
-        *not* safe on lancedb 0.40: whether ``q`` sees the old or the new ``n``
+        ``change(q, n, mean_reward) -> (q, n, mean_reward)`` runs on the latest
+        stored values (after ``checkout_latest()``), so changes from several
+        processes are all counted. The store knows no learning rule: the RLEM
+        update is the caller's ``change`` (:class:`tui_agent.rlem.replay.ExperienceReplay`).
+        (A single ``values_sql`` UPDATE of ``q`` and ``n`` together is *not*
+        safe on lancedb 0.40: whether ``q`` sees the old or the new ``n``
         depends on the column order — measured on lancedb 0.40.0.)
 
         Raises:
-            ValueError: target or reward not finite.
+            ValueError: ``change`` gave a non-finite value or a negative count.
             KeyError: no experience with that id.
+            MemoryStoreError: the lock is held elsewhere, or the disk is not writable.
         """
-        target = _finite(target, "target")
-        reward = target if reward is None else _finite(reward, "reward")
         result: list[Experience] = []
 
         def operation() -> None:
             current = self.get(experience_id)
             if current is None:
                 raise KeyError(experience_id)
-            n = current.n + 1
-            current.q += (target - current.q) / n
-            current.mean_reward += (reward - current.mean_reward) / n
-            current.n = n
+            q, n, mean_reward = change(current.q, current.n, current.mean_reward)
+            current.q, current.mean_reward = _finite(q, "q"), _finite(mean_reward, "mean_reward")
+            if int(n) < 0:
+                raise ValueError(f"n must be >= 0, got {n}")
+            current.n = int(n)
             current.updated_at = now_utc()
             values = {
                 "q": repr(float(current.q)),
                 "mean_reward": repr(float(current.mean_reward)),
-                "n": str(n),
+                "n": str(current.n),
                 "updated_at": _sql_ts(current.updated_at),
             }
             self.table.update(where=f"id = {_sql_str(experience_id)}", values_sql=values)

@@ -37,6 +37,7 @@ __all__ = [
     "NStepBuffer",
     "PendingUpdate",
     "update_value",
+    "change_towards",
     "pooled_value",
     "nstep_target",
     "nstep_targets",
@@ -100,6 +101,23 @@ def update_value(value: float, count: int, target: float, mode: str = "mean",
     if mode == "const":
         return value + learning_rate * (target - value)
     raise ValueError(f"update_mode must be one of {UPDATE_MODES}, got {mode!r}")
+
+
+def change_towards(target: float, reward: float | None = None, mode: str = "mean",
+                   learning_rate: float = 0.1):
+    """The update of one stored entry as a function ``(q, n, mean_reward) -> (q, n + 1, mean_reward')``.
+
+    Q moves towards ``target`` and the mean reward towards ``reward`` (default:
+    ``target``) with :func:`update_value`. The store runs it on the latest
+    stored values under its lock (``ExperienceStore.modify``).
+    """
+    r = target if reward is None else reward
+
+    def change(q: float, n: int, mean_reward: float) -> tuple[float, int, float]:
+        return update_value(q, n, target, mode, learning_rate), n + 1, update_value(mean_reward, n, r, mode,
+                                                                                   learning_rate)
+
+    return change
 
 
 def pooled_value(q1: float, n1: int, q2: float, n2: int) -> float:

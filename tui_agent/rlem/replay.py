@@ -31,7 +31,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from tui_agent.rlem.learning import LearningConfig, NStepBuffer, PendingUpdate, update_value
+from tui_agent.rlem.learning import LearningConfig, NStepBuffer, PendingUpdate, change_towards
 from tui_agent.rlem.records import ActionKey, ActionValue, Record, RecordKey, Scored, Similarity, score_records
 
 __all__ = ["Change", "Episode", "ExperienceReplay", "InMemoryRows", "RowSink", "Update"]
@@ -125,16 +125,20 @@ class ExperienceReplay:
         sink: where entries are stored (None: RAM only).
         config: γ, n, update mode (:class:`~tui_agent.rlem.learning.LearningConfig`).
         records: initial records (else loaded from ``sink`` on first use).
+        in_ram: keep the records in RAM (the shop). False (chat): records come
+            from the caller's own search each time (:meth:`rank`), nothing is
+            loaded, and an update only stores its row.
     """
 
     def __init__(self, similarity: Similarity, query_of: Callable[[RecordKey], Any],
                  vector_of: Callable[[RecordKey], np.ndarray | None] = lambda _k: None,
                  sink: RowSink | None = None, config: LearningConfig | None = None,
-                 records: Sequence[Record] | None = None) -> None:
+                 records: Sequence[Record] | None = None, in_ram: bool = True) -> None:
         self.similarity, self.query_of, self.vector_of = similarity, query_of, vector_of
         self.sink, self.config = sink, config or LearningConfig()
         self.records: dict[RecordKey, Record] = {}
         self._synced: int | None = None
+        self.in_ram = in_ram
         if records is not None:
             self.records = {r.key: r for r in records}
             self._synced = sink.version() if sink is not None else None
@@ -143,7 +147,7 @@ class ExperienceReplay:
 
     def sync(self) -> dict[RecordKey, Record]:
         """Reload the records when the sink changed outside this object; returns them."""
-        if self.sink is not None:
+        if self.sink is not None and self.in_ram:
             version = self.sink.version()
             if version != self._synced:
                 self.records = {r.key: r for r in self.sink.load()}
@@ -153,6 +157,10 @@ class ExperienceReplay:
     def retrieve(self, query: Any) -> list[Scored]:
         """Every record scored against ``query``, best first by (score, visits)."""
         return score_records(self.similarity, query, list(self.sync().values()))
+
+    def rank(self, query: Any, records: Sequence[Record]) -> list[Scored]:
+        """``records`` (e.g. the nearest rows of a vector search) scored against ``query``, best first."""
+        return score_records(self.similarity, query, records)
 
     def max_q(self, key: RecordKey) -> float:
         """max_a Q(key, a): from the key's record, else from the most similar record; 0.0 when empty."""
@@ -225,12 +233,7 @@ class ExperienceReplay:
         return row_id
 
     def _change(self, target: float, reward: float) -> Change:
-        mode, lr = self.config.update_mode, self.config.learning_rate
-
-        def change(q: float, n: int, mean_reward: float) -> tuple[float, int, float]:
-            return update_value(q, n, target, mode, lr), n + 1, update_value(mean_reward, n, reward, mode, lr)
-
-        return change
+        return change_towards(target, reward, self.config.update_mode, self.config.learning_rate)
 
     def _apply(self, u: PendingUpdate, episode: Episode) -> Update:
         action, any_reason = u.action
@@ -275,4 +278,6 @@ class ExperienceReplay:
             raise
         if self.sink is not None:
             self._synced = self.sink.version()
+        if not self.in_ram:
+            self.records.clear()
         return Update(u.key, action, entry.row_id, entry.q, entry.n, target, bootstrap, u.t)

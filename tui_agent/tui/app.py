@@ -16,6 +16,13 @@ from textual.widgets import Footer, Markdown, Static
 
 from tui_agent.config import Settings, load_state, save_state
 from tui_agent.tui.themes import DEFAULT_THEME, load_themes
+
+POLICY_HELP = {
+    "q-driven": "Q chooses: recall rated answers, reject disliked ones (learns with small models)",
+    "rememberer": "The paper's: rated answers as advice in the prompt; the model decides",
+    "llm": "The model alone, no memory",
+    "random": "A random remembered answer",
+}
 from tui_agent.tui.widgets import AnswerView, ChatInput, UserMessage
 
 WELCOME = (
@@ -89,7 +96,7 @@ class ChatApp(App):
 
     @work(thread=True, exclusive=True, group="load")
     def load_agent(self) -> None:
-        from tui_agent.agent.chat import ChatAgent
+        from tui_agent.chat.agent import ChatAgent
 
         try:
             if self.agent is None:
@@ -105,8 +112,8 @@ class ChatApp(App):
     def refresh_status(self) -> None:
         if self.agent is None or self.load_error:
             return
-        count = self.agent.store.count()
-        self.set_status(f"● {self.settings.model} · {count} experiences")
+        count = self.agent.memory_count()
+        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count} experiences")
 
     # --- chatting -----------------------------------------------------------------
 
@@ -242,3 +249,13 @@ class ChatApp(App):
         yield SystemCommand("New chat", "Clear the conversation (memory is kept)", self.action_new_chat)
         yield SystemCommand("Memory browser", "Browse, search, edit and undo experiences (F2)", self.action_open_memory)
         yield SystemCommand("Memory stats", "Number of experiences and their mean Q-value", self.action_memory_stats)
+        for name, help_text in POLICY_HELP.items():
+            yield SystemCommand(f"Policy: {name}", help_text, lambda name=name: self.set_policy(name))
+
+    def set_policy(self, name: str) -> None:
+        """Switch the decision policy for this session (the ``policy`` setting makes it permanent)."""
+        self.settings.policy = name
+        if self.agent is not None:
+            self.agent.settings.policy = name
+        self.refresh_status()
+        self.notify(f"policy: {name}", markup=False)

@@ -32,12 +32,10 @@ __all__ = ["StepView", "TaskView", "make_shop_agent"]
 
 
 def make_shop_agent(app: Any) -> Any:
-    """A ShopAgent over the chat agent's memory, embedder and model (settings: λ, m)."""
-    from tui_agent.agent.shop import ShopAgent, ShopConfig
+    """A ShopAgent sharing the chat agent's memory, embedder and model."""
+    from tui_agent.shop.agent import shop_agent_for
 
-    agent, settings = app.agent, app.agent.settings
-    return ShopAgent(agent.store, agent.embedder, agent.llm,
-                     ShopConfig(lam=settings.similarity_lambda, m=max(settings.exemplars, 1)))
+    return shop_agent_for(app.agent)
 
 
 class StepView(Vertical):
@@ -130,7 +128,7 @@ class TaskView(Vertical):
             def on_step(step: Any) -> None:
                 app.call_from_thread(self.add_step, step)
 
-            self.result = await asyncio.to_thread(self.agent.run_episode, env, options, "rlem", True,
+            self.result = await asyncio.to_thread(self.agent.run_episode, env, options, app.agent.settings.policy, True,
                                                   on_step, has_reward, False)
         except Exception as exc:  # noqa: BLE001 - shown, the app keeps running
             self.set_result(f"✗ task failed: {exc}")
@@ -149,7 +147,7 @@ class TaskView(Vertical):
 
     def _prepare(self) -> tuple[Any, Any, dict[str, Any], bool, str]:
         from tui_agent.envs.shop.env import ShopEnv
-        from tui_agent.rlem.shop_protocol import match_goal
+        from tui_agent.shop.protocol import match_goal
 
         agent = make_shop_agent(self.chat_app)
         env = ShopEnv(split="test")

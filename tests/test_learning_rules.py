@@ -1,12 +1,14 @@
-"""n-step Q-learning targets (tui_agent.rlem.nstep) against hand-computed values."""
+"""n-step Q-learning targets (tui_agent.rlem.learning) against hand-computed values."""
 
 import math
 
 import pytest
 
-from tui_agent.rlem.nstep import (
-    constant_step_update,
-    incremental_mean_update,
+from tui_agent.rlem.learning import (
+    LearningConfig,
+    change_towards,
+    pooled_value,
+    update_value,
     nstep_target,
     nstep_targets,
 )
@@ -73,22 +75,28 @@ def test_single_target_and_errors():
         nstep_targets(REWARDS, None, n=1)  # bootstrap needed but missing
 
 
-def test_incremental_mean_is_running_average():
+def test_mean_update_is_running_average():
     q, n = 0.0, 0
     targets = [1.0, 0.0, 0.5, 1.0]
-    for k, g in enumerate(targets, start=1):
-        q, n = incremental_mean_update(q, n, g)
-        assert n == k
-        assert q == pytest.approx(sum(targets[:k]) / k)
-    assert incremental_mean_update(0.3, 0, -1.0) == (-1.0, 1)  # first update overwrites
+    for g in targets:
+        q, n = update_value(q, n, g), n + 1
+    assert abs(q - sum(targets) / len(targets)) < 1e-12 and n == 4
+    assert update_value(0.3, 0, -1.0) == -1.0  # first update overwrites
     with pytest.raises(ValueError):
-        incremental_mean_update(0.0, -1, 1.0)
+        update_value(0.0, -1, 1.0)
+    with pytest.raises(ValueError):
+        update_value(0.0, 0, 1.0, mode="median")
 
 
 def test_constant_step_update():
-    q, n = constant_step_update(0.0, 0, 1.0, learning_rate=0.1)
-    assert (q, n) == (pytest.approx(0.1), 1)
-    q, n = constant_step_update(q, n, 1.0, learning_rate=0.1)
-    assert math.isclose(q, 0.19) and n == 2
+    q = update_value(0.0, 0, 1.0, mode="const", learning_rate=0.1)
+    assert abs(q - 0.1) < 1e-12
+    assert abs(update_value(q, 1, 1.0, mode="const", learning_rate=0.1) - 0.19) < 1e-12
     with pytest.raises(ValueError):
-        constant_step_update(0.0, 0, 1.0, learning_rate=0.0)
+        LearningConfig(learning_rate=0.0)
+
+
+def test_change_towards_and_pooling():
+    change = change_towards(1.0, reward=0.5)
+    assert change(0.0, 1, 0.0) == (0.5, 2, 0.25)
+    assert pooled_value(1.0, 3, 0.0, 1) == 0.75 and pooled_value(0.2, 0, 0.4, 0) == 0.4

@@ -4,11 +4,12 @@ Source: REMEMBERER §4.1 (WebShop setting): memory initialised with one
 annotated successful trajectory (the initial pool); 10 training tasks × 3
 epochs with the memory updated at every step, tasks solved in the first
 epoch skipped in the later ones (the reference's ``main.py`` training loop);
-then the memory is frozen and the agent is evaluated on test tasks; score =
+then the memory is frozen and the agent is evaluated on test tasks (the
+reference tests after every epoch: ``train(..., test_tasks=N)``); score =
 mean reward, success rate = share of episodes with reward 1.
 
 These functions drive any agent with ``run_episode(env, options, policy,
-learn) -> EpisodeResult`` (:class:`tui_agent.agent.shop.ShopAgent`) on a
+learn) -> EpisodeResult`` (:class:`tui_agent.shop.agent.ShopAgent`) on a
 ``ShopEnv``; they do no I/O of their own.
 """
 
@@ -57,14 +58,17 @@ def summarize(results: Sequence[Any]) -> dict[str, float]:
             "success_rate": sum(bool(r.success) for r in results) / len(results) if results else 0.0}
 
 
-def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "rlem",
-          on_episode: OnEpisode | None = None) -> dict[str, Any]:
+def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "q-driven",
+          on_episode: OnEpisode | None = None, test_env: Any = None, test_tasks: int = 0) -> dict[str, Any]:
     """Train: ``epochs`` passes over ``tasks`` train goals, memory updated every step.
 
-    Goals solved (reward 1) in epoch 0 are skipped in later epochs. Returns
-    ``{"goals", "epochs": [summary per epoch], "episodes": [per-episode dicts]}``.
-    ``on_episode(result, done, total)`` is called after each episode (total
-    counts the episodes still planned).
+    Goals solved (reward 1) in epoch 0 are skipped in later epochs. With
+    ``test_tasks`` > 0, after every epoch the memory is frozen and test goals
+    ``0..test_tasks-1`` of ``test_env`` are run (the reference's protocol);
+    each epoch's summary then has ``"test"`` (:func:`summarize` plus the
+    per-task results). Returns ``{"goals", "epochs": [summary per epoch],
+    "episodes": [per-episode dicts]}``. ``on_episode(result, done, total)`` is
+    called after each training episode (total counts the episodes still planned).
     """
     goals = training_goals(tasks, seed, env.catalog.split_size("train"))
     solved: set[int] = set()
@@ -84,11 +88,14 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
             if on_episode is not None:
                 remaining = sum(1 for x in goals if x not in solved) * (epochs - epoch - 1)
                 on_episode(result, done, done + (len(todo) - len(results)) + remaining)
-        per_epoch.append({"epoch": epoch, **summarize(results)})
+        summary: dict[str, Any] = {"epoch": epoch, **summarize(results)}
+        if test_tasks and test_env is not None:
+            summary["test"] = evaluate(agent, test_env, test_tasks, policy)
+        per_epoch.append(summary)
     return {"goals": goals, "epochs": per_epoch, "episodes": episodes}
 
 
-def evaluate(agent: Any, env: Any, tasks: int = 100, policy: str = "rlem", split: str = "test",
+def evaluate(agent: Any, env: Any, tasks: int = 100, policy: str = "q-driven", split: str = "test",
              start: int = 0, on_episode: OnEpisode | None = None) -> dict[str, Any]:
     """Evaluate with the memory frozen on goals ``start .. start+tasks-1`` of ``split``.
 

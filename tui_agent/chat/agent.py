@@ -9,15 +9,18 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
+import random
 from typing import Any
 
+from tui_agent.chat import policy
+from tui_agent.chat.prompt import chat_messages, pick_exemplars
 from tui_agent.config import Settings
-from tui_agent.rlem import chat_policy as policy
-from tui_agent.rlem.advice import chat_messages
+from tui_agent.rlem.records import ActionKey, RecordKey, Scored, records_from_rows
 
 CANDIDATES = 12  # experiences fetched by vector search before re-scoring
 HISTORY_TURNS = 2  # (user, assistant) pairs kept as the observation / prompt history
 RESAMPLE_TEMPERATURE = 0.9
+CORRECTION_REASON = "corrected by the user"
 I_DONT_KNOW = (
     "I don't know. My earlier answers to this were rated down. "
     "Rate this 👎 and type the right answer to teach me."
@@ -42,9 +45,12 @@ class ExemplarInfo:
 class ChatAnswer:
     """An answer and how it was made.
 
-    ``policy`` is "recall" (a remembered answer chosen by Q), "generate" (a
-    fresh sample), "resample" (a fresh sample after rejecting near-duplicates of
-    discouraged answers) or "abstain" (every sample was rejected).
+    ``policy`` is how this answer was made: "recall" (a remembered answer
+    chosen by Q), "generate" (a fresh sample), "resample" (a fresh sample after
+    rejecting near-duplicates of discouraged answers), "abstain" (every sample
+    was rejected) or "random" (a random remembered answer). ``decision`` is
+    the configured decision procedure (``q-driven``, ``rememberer``, ``llm``,
+    ``random``).
     """
 
     id: str
@@ -55,6 +61,7 @@ class ChatAnswer:
     exemplars: list[ExemplarInfo] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     warning: str | None = None
+    decision: str = "q-driven"
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,6 +96,8 @@ class ChatAgent:
         self._store = store
         self._llm = llm
         self._embedder = embedder
+        self._replay: Any = None
+        self.rng = random.Random()
 
     # --- parts, loaded lazily -----------------------------------------------------
 
@@ -116,6 +125,22 @@ class ChatAgent:
             self._embedder = shared_embedder()
         return self._embedder
 
+    @property
+    def replay(self):
+        """The experience memory that learns (:class:`~tui_agent.rlem.replay.ExperienceReplay`); rows in the store."""
+        if self._replay is None:
+            from tui_agent.rlem.replay import ExperienceReplay
+            from tui_agent.rows import StoreRows
+
+            sink = StoreRows(self.store, "chat", lambda key: self.embedder.encode_one(key.task))
+            self._replay = ExperienceReplay(policy.chat_similarity(self.settings.similarity_lambda),
+                                            query_of=lambda key: key, sink=sink, in_ram=False)
+        return self._replay
+
+    def memory_count(self) -> int:
+        """Number of experiences in the memory (every kind)."""
+        return self.store.count()
+
     def load(self, progress: Callable[[str], Any] | None = None) -> None:
         """Open the memory, load the embedding model and the LLM (blocking; call from a thread)."""
         say = progress or (lambda _msg: None)
@@ -128,24 +153,29 @@ class ChatAgent:
 
     # --- acting -------------------------------------------------------------------
 
-    def retrieve(self, question: str, history: Sequence[tuple[str, str]]) -> tuple[list[float], list[policy.Candidate]]:
-        """Embed the question and context; score the nearest chat experiences (blocking)."""
+    def retrieve(self, question: str, history: Sequence[tuple[str, str]]) -> tuple[list[float], list[Scored]]:
+        """Embed the question (and context); score the nearest chat records, best first (blocking).
+
+        Returns the question's embedding (384 floats) and the records scored by
+        λ·f_task + (1−λ)·f_obs. Contexts of stored rows are embedded only when
+        this question has a context (otherwise f_obs needs none).
+        """
         context = format_history(history)
-        q_vec, c_vec = self.embedder.encode([question, context or " "])
+        if context:
+            q_vec, c_vec = self.embedder.encode([question, context])
+        else:
+            q_vec = self.embedder.encode_one(question)
+            c_vec = q_vec
         found = self.store.search(q_vec, kind="chat", limit=CANDIDATES)
         if not found:
             return q_vec.tolist(), []
-        observations = [r.experience.observation for r in found]
-        nonempty = [o for o in observations if o]
-        obs_vecs = dict(zip(nonempty, self.embedder.encode(nonempty))) if nonempty else {}
-        candidates = []
-        for r in found:
-            obs = r.experience.observation
-            dot = float(obs_vecs[obs] @ c_vec) if obs and context else 0.0
-            f_obs = policy.context_similarity(not context, not obs, dot)
-            score = policy.combined_score(r.similarity, f_obs, self.settings.similarity_lambda)
-            candidates.append(policy.Candidate(r.experience, r.similarity, f_obs, score))
-        return q_vec.tolist(), policy.rank(candidates)
+        records = records_from_rows([r.experience for r in found])
+        obs_vecs = {}
+        if context:
+            texts = sorted({r.key.observation for r in records if r.key.observation})
+            obs_vecs = dict(zip(texts, self.embedder.encode(texts))) if texts else {}
+        query = policy.ChatQuery(q_vec, c_vec, not context, obs_vecs)
+        return q_vec.tolist(), self.replay.rank(query, records)
 
     async def answer(
         self,
@@ -154,7 +184,7 @@ class ChatAgent:
         on_token: Callable[[str], Any] | None = None,
         **llm_params: Any,
     ) -> ChatAnswer:
-        """Answer ``question`` and store the answer as a new experience (Q = 0, N = 0).
+        """Answer ``question`` with the configured policy and store the answer (Q = 0, N = 0).
 
         ``on_token(piece)`` receives streamed text; on a resample it receives
         ``None`` first, meaning "discard what was shown". ``llm_params`` go to
@@ -165,17 +195,24 @@ class ChatAgent:
             tui_agent.memory.MemoryStoreError: the memory cannot be written.
         """
         s = self.settings
-        q_vec, candidates = await asyncio.to_thread(self.retrieve, question, history)
-        recalled = policy.choose_recall(candidates, s.recall_similarity, s.recall_q)
-        if recalled is not None:
-            return await self._answer_from_memory(question, recalled, on_token)
+        decision = s.policy
+        q_vec, scored = await asyncio.to_thread(self.retrieve, question, history)
+        cands = policy.candidates(scored)
+        if decision == "random" and cands:
+            return await self._answer_from_memory(question, self.rng.choice(cands), on_token, "random", decision)
+        if decision == "q-driven":
+            recalled = await asyncio.to_thread(self._recall, question, cands)
+            if recalled is not None:
+                return await self._answer_from_memory(question, recalled, on_token, "recall", decision)
 
-        exemplars = policy.choose_exemplars(candidates, s.exemplars, s.exemplar_similarity)
-        avoid = policy.discouraged_answers(candidates, s.recall_similarity)
-        messages = chat_messages(question, history[-HISTORY_TURNS:], exemplars)
+        exemplars = [] if decision == "llm" else pick_exemplars(
+            policy.exemplar_records(scored, s.exemplar_similarity), s.exemplars, self.rng)
+        avoid = policy.discouraged_answers(cands, s.recall_similarity) if decision == "q-driven" else []
+        messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars])
         rejected: list[str] = []
         completion = None
-        for attempt in range(s.resamples + 1):
+        attempts = s.resamples + 1 if avoid else 1
+        for attempt in range(attempts):
             if attempt and on_token is not None:
                 on_token(None)
             params = dict(llm_params)
@@ -189,7 +226,7 @@ class ChatAgent:
                 break
             rejected.append(completion.text)
         assert completion is not None
-        if len(rejected) == s.resamples + 1:
+        if avoid and len(rejected) == attempts:
             text, mode = I_DONT_KNOW, "abstain"
             if on_token is not None:
                 on_token(None)
@@ -199,19 +236,26 @@ class ChatAgent:
         exp_id = await asyncio.to_thread(
             self._store_answer, question, format_history(history), text, q_vec, completion.model
         )
-        await asyncio.to_thread(self.store.touch, [c.experience.id for c in exemplars])
+        shown = [c for sc, _ in exemplars for c in policy.candidates([sc])]
+        await asyncio.to_thread(self.store.touch, [c.experience.id for c in shown])
         return ChatAnswer(
             id=exp_id,
             question=question,
             answer=text,
             model=completion.model,
             policy=mode,
-            exemplars=[_info(c, c.role) for c in reversed(exemplars)],
+            exemplars=[_info(c, c.role) for c in reversed(shown)],
             rejected=rejected,
             warning=f"fell back to the local model ({completion.error})" if completion.fell_back else None,
+            decision=decision,
         )
 
-    async def _answer_from_memory(self, question: str, chosen: policy.Candidate, on_token: Any) -> ChatAnswer:
+    def _recall(self, question: str, cands: list[policy.Candidate]) -> policy.Candidate | None:
+        """The q-driven recall decision (blocking: embeds the candidates' answers when needed)."""
+        return policy.choose_recall(cands, self.settings.recall_similarity, self.settings.recall_q)
+
+    async def _answer_from_memory(self, question: str, chosen: policy.Candidate, on_token: Any,
+                                  mode: str, decision: str) -> ChatAnswer:
         exp = chosen.experience
         if on_token is not None:
             on_token(exp.action)
@@ -221,15 +265,14 @@ class ChatAgent:
             question=question,
             answer=exp.action,
             model="memory",
-            policy="recall",
-            exemplars=[_info(chosen, "recalled")],
+            policy=mode,
+            exemplars=[_info(chosen, "recalled" if mode == "recall" else "random")],
+            decision=decision,
         )
 
     def _store_answer(self, question: str, context: str, text: str, vector: list[float], model: str) -> str:
-        from tui_agent.memory.schema import Experience
-
-        exp = Experience(task=question, observation=context, action=text, vector=vector, model=model, source="model")
-        return self.store.add([exp])[0]
+        return self.replay.add_unrated(RecordKey(question, context), ActionKey(text), vector=vector, model=model,
+                                       source="model")
 
     # --- learning -----------------------------------------------------------------
 
@@ -243,9 +286,9 @@ class ChatAgent:
             KeyError: no experience with that id.
         """
         reward = 1.0 if up else -1.0
-        rated = self.store.update_q(experience_id, reward)
+        q, n = self.replay.learn_row(experience_id, reward)
         correction_id = self.correct(experience_id, correction) if correction and correction.strip() else None
-        return RatingResult(experience_id, reward, rated.q, rated.n, correction_id)
+        return RatingResult(experience_id, reward, q, n, correction_id)
 
     def correct(self, experience_id: str, correction: str) -> str:
         """Store ``correction`` as the demonstrated answer to the rated experience's question.
@@ -257,27 +300,15 @@ class ChatAgent:
             KeyError: no experience with that id.
             ValueError: the correction is empty.
         """
-        from tui_agent.memory.schema import Experience
-
         text = correction.strip()
         if not text:
             raise ValueError("the correction is empty")
         rated = self.store.get(experience_id)
         if rated is None:
             raise KeyError(experience_id)
-        demo = Experience(
-            task=rated.task,
-            observation=rated.observation,
-            action=text,
-            vector=rated.vector,
-            model="user",
-            source="correction",
-            q=1.0,
-            n=1,
-            mean_reward=1.0,
-            reason="corrected by the user",
-        )
-        return self.store.add([demo])[0]
+        update = self.replay.learn(RecordKey(rated.task, rated.observation), ActionKey(text, CORRECTION_REASON),
+                                   1.0, vector=rated.vector, model="user", source="correction")
+        return str(update.row_id)
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()

@@ -1,6 +1,6 @@
-"""The shop policy's pure parts: search keywords, action roles, Q estimates from memory, choice.
+"""The ``q-driven`` shop policy (this project's extension, not the paper's): action roles, Q estimates, choice.
 
-No I/O. The agent (:mod:`tui_agent.agent.shop`) calls these with retrieved
+No I/O. The agent (:mod:`tui_agent.shop.agent`) calls these with retrieved
 records and, when needed, the language model's scores.
 
 Why Q chooses directly (DESIGN.md §4)
@@ -8,7 +8,7 @@ Why Q chooses directly (DESIGN.md §4)
 REMEMBERER steers the LLM only through exemplars with advice. The bundled
 135M model copies the exemplar's action instead (measured: shown the initial
 pool's item-page exemplar "click[Features] -> 1.0" it clicked Features on
-every item page of 10 test goals, 0/10 solved). So the ``rlem`` policy reads
+every item page of 10 test goals, 0/10 solved). So the ``q-driven`` policy reads
 the Q-values itself and leaves the LLM to break ties and to act where the
 memory knows nothing:
 
@@ -56,7 +56,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tui_agent.envs.shop.pagetype import page_type_of
-from tui_agent.rlem.shop_memory import ScoredRecord
+from tui_agent.rlem.records import Scored
 
 _CLICK = re.compile(r"^\s*click\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
 _SEARCH = re.compile(r"^\s*search\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
@@ -85,7 +85,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    """Thresholds of the ``rlem`` policy (see the module docstring)."""
+    """Thresholds of the ``q-driven`` policy (see the module docstring)."""
 
     q_min: float = 0.5
     min_support: float = 0.3
@@ -168,7 +168,7 @@ def action_role(action: str, available_actions: Sequence[str], instruction: str,
 
 
 def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], instruction: str,
-               observation: str, retrieved: Sequence[ScoredRecord], config: PolicyConfig = PolicyConfig(),
+               observation: str, retrieved: Sequence[Scored], config: PolicyConfig = PolicyConfig(),
                optimistic: bool = False, training: bool = False) -> list[Estimate]:
     """Q̂ = Σ w·Q / (Σ w + k) and support Σ w for each candidate from the ``top_k`` same-page-type records.
 
@@ -180,7 +180,7 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
     """
     k = 0.0 if training else config.prior_weight
     page = page_type_of(available_actions)
-    same = [s for s in retrieved if s.record.page_type == page][: config.top_k]
+    same = [s for s in retrieved if page_type_of(s.record.key.actions) == page][: config.top_k]
     roles = {a: action_role(a, available_actions, instruction, observation) if config.analogy else a
              for a in candidates}
     sums: dict[str, float] = {}
@@ -191,9 +191,10 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
             continue
         key = scored.record.key
         seen: dict[str, float] = {}
-        for exp in scored.record.rows.values():
-            role = action_role(exp.action, key.actions, key.task, key.observation) if config.analogy else exp.action
-            seen[role] = max(seen.get(role, float("-inf")), exp.q)
+        for akey, value in scored.record.actions.items():
+            role = action_role(akey.action, key.actions, key.task, key.observation) if config.analogy \
+                else akey.action
+            seen[role] = max(seen.get(role, float("-inf")), value.q)
         for role, q in seen.items():
             sums[role] = sums.get(role, 0.0) + w * q
             weights[role] = weights.get(role, 0.0) + w

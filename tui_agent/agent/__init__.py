@@ -1,1 +1,0 @@
-"""Agents: glue between the UI/CLI and memory, LLM, embeddings and RLEM."""

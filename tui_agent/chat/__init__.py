@@ -1,0 +1,1 @@
+"""Chat domain: one-step RLEM episodes (question → answer), its policies and prompt."""

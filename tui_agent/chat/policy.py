@@ -1,0 +1,171 @@
+"""Chat policies: RLEM retrieval for one-step episodes, and the ``q-driven`` recall / reject rules.
+
+Pure functions, no I/O. A chat question is a one-step episode (DESIGN.md §4):
+task = the question, observation = the conversation context, action = the
+answer, reward = +1 (👍) or −1 (👎); a correction is a demonstrated action
+with reward +1. Q updates go through :class:`tui_agent.rlem.replay.ExperienceReplay`.
+
+Retrieval is REMEMBERER's ``λ·f_task + (1−λ)·f_obs`` (:func:`chat_similarity`):
+f_task = cosine of the question embeddings, f_obs = cosine of the
+conversation contexts (:func:`context_similarity`).
+
+Policies (``policy`` setting, :data:`tui_agent.config.POLICIES`):
+
+* ``rememberer`` — the paper's: the m best rated records go into the prompt
+  as exemplars with encouraged / discouraged answers; the model answers. No
+  recall, no rejection.
+* ``q-driven`` (default) — this project's extension, because the bundled
+  135M model ignores advice (measured: shown an encouraged and a discouraged
+  answer it repeated the discouraged one):
+
+  1. **Recall** — a remembered answer with Q ≥ ``recall_q`` (default 0.5) to a
+     question that asks the same thing is the answer: its value Q·f beats an
+     unrated fresh sample (Q = 0). "Asks the same thing" is decided by
+     :func:`tui_agent.chat.recall.choose_recall` (question and answer similarity).
+  2. **Generate** with exemplars as ``rememberer`` does.
+  3. **Reject** a sample that nearly repeats (rapidfuzz ≥ ``reject_similarity``)
+     an answer rated down for a near-identical question; resample at a higher
+     temperature up to ``resamples`` times, then say "I don't know".
+* ``llm`` — the model alone, no memory in the prompt.
+* ``random`` — a uniformly random remembered answer among the retrieved
+  experiences (the model answers when memory has none).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tui_agent.rlem.records import Record, Scored, Similarity, dot_similarity
+
+# Context similarity when one side has no conversation context: no evidence
+# for or against, so halfway between "unrelated" (0) and "same" (1).
+ONE_SIDED_CONTEXT_SIMILARITY = 0.5
+
+
+@dataclass
+class ChatQuery:
+    """A retrieval query: question and context embeddings (float32 ``(384,)``, L2-normalised).
+
+    ``context_empty``: a fresh conversation. ``observation_vectors``: embeddings
+    of the retrieved records' contexts, by text.
+    """
+
+    question: np.ndarray
+    context: np.ndarray
+    context_empty: bool
+    observation_vectors: dict[str, np.ndarray] = field(default_factory=dict)
+
+
+@dataclass
+class Candidate:
+    """A retrieved experience row with its similarities to the current question.
+
+    f_task, f_obs ∈ [−1, 1] (cosine similarities); score = λ·f_task + (1−λ)·f_obs.
+    """
+
+    experience: Any
+    f_task: float
+    f_obs: float
+    score: float
+
+    @property
+    def q(self) -> float:
+        return self.experience.q
+
+    @property
+    def role(self) -> str:
+        """"encouraged" (Q > 0), "discouraged" (Q < 0) or "neutral" (Q = 0)."""
+        return "encouraged" if self.q > 0 else "discouraged" if self.q < 0 else "neutral"
+
+
+def context_similarity(own_empty: bool, other_empty: bool, dot: float) -> float:
+    """f_obs for chat: cosine similarity of the two conversation contexts.
+
+    Both empty → 1.0 (same situation: a fresh conversation); one empty → 0.5;
+    otherwise ``dot`` (dot product of the normalised context embeddings).
+    """
+    if own_empty and other_empty:
+        return 1.0
+    if own_empty or other_empty:
+        return ONE_SIDED_CONTEXT_SIMILARITY
+    return float(dot)
+
+
+def _f_task(query: ChatQuery, records: Sequence[Record]) -> np.ndarray:
+    return dot_similarity(query.question, records)
+
+
+def _f_obs(query: ChatQuery, records: Sequence[Record]) -> np.ndarray:
+    out = []
+    for r in records:
+        obs = r.key.observation
+        vec = query.observation_vectors.get(obs) if obs else None
+        dot = float(vec @ query.context) if vec is not None and not query.context_empty else 0.0
+        out.append(context_similarity(query.context_empty, not obs, dot))
+    return np.array(out)
+
+
+def chat_similarity(lam: float = 0.5) -> Similarity:
+    """λ·f_task + (1−λ)·f_obs for chat (λ = 0.5 as in the paper)."""
+    return Similarity(_f_task, _f_obs, lam)
+
+
+def candidates(scored: Sequence[Scored]) -> list[Candidate]:
+    """One :class:`Candidate` per stored answer of the scored records, best record first."""
+    return [Candidate(v.row, s.f_task, s.f_obs, s.score) for s in scored for v in s.record.actions.values()
+            if v.row is not None]
+
+
+def exemplar_records(scored: Sequence[Scored], min_similarity: float) -> list[Scored]:
+    """Records that may be exemplars: rated (some N > 0) and f_task ≥ ``min_similarity``, best first.
+
+    Unrated answers carry no advice, and the small model copies whatever an
+    exemplar shows, so they are left out.
+    """
+    return [s for s in scored if s.f_task >= min_similarity and s.record.visits > 0]
+
+
+def choose_recall(cands: Sequence[Candidate], recall_similarity: float, recall_q: float) -> Candidate | None:
+    """The remembered answer to give directly, or ``None`` (then generate).
+
+    Eligible: f_task ≥ ``recall_similarity`` and Q ≥ ``recall_q``; the one with
+    the highest estimated value Q·f_task wins (ties: more updates N).
+    """
+    eligible = [c for c in cands if c.f_task >= recall_similarity and c.q >= recall_q]
+    if not eligible:
+        return None
+    return max(eligible, key=lambda c: (c.q * c.f_task, c.experience.n))
+
+
+_ECHOED_ADVICE = re.compile(r"\s*->\s*[-+]?\d+(?:\.\d+)?(?:\s+corrected by the user)?\s*$")
+
+
+def clean_answer(text: str) -> str:
+    """Strip an echoed advice suffix (`` -> 0.0``) that small models copy from exemplars."""
+    return _ECHOED_ADVICE.sub("", text).strip()
+
+
+def discouraged_answers(cands: Sequence[Candidate], same_question_similarity: float) -> list[str]:
+    """Answers with Q < 0 to near-identical questions: a new sample must not repeat them."""
+    return [c.experience.action for c in cands if c.q < 0 and c.f_task >= same_question_similarity]
+
+
+def near_duplicate(sample: str, answers: Sequence[str], threshold: float) -> str | None:
+    """The first of ``answers`` that ``sample`` nearly repeats, or ``None``.
+
+    Text similarity is the larger of rapidfuzz's ``ratio`` and
+    ``token_sort_ratio`` on lower-cased text, in [0, 100].
+    """
+    from rapidfuzz import fuzz
+
+    text = " ".join(sample.lower().split())
+    for answer in answers:
+        other = " ".join(answer.lower().split())
+        if max(fuzz.ratio(text, other), fuzz.token_sort_ratio(text, other)) >= threshold:
+            return answer
+    return None

@@ -1,0 +1,430 @@
+"""The shop agent: runs web-task episodes with a policy over the RLEM experience memory.
+
+Policies (``policy=``, :data:`POLICIES`):
+
+* ``"rememberer"`` — the paper's procedure (REMEMBERER §3.3, ``webshop_agent.py``):
+  the model reads exemplars with encouraged / discouraged advice in the
+  reference's prompt (:mod:`tui_agent.shop.prompt`) and writes its own advice;
+  the top encouraged action is parsed (:func:`~tui_agent.rlem.advice.parse_advice`)
+  and matched to a valid action; unreadable advice is no action (an invalid
+  step), as in the reference.
+* ``"q-driven"`` — this project's extension for models that do not follow
+  advice (the bundled 135M one): Q from the memory chooses by action role,
+  the model only breaks ties (:mod:`tui_agent.shop.policy`). ``"rlem"`` is
+  accepted as its earlier name.
+* ``"llm"`` — the model with static exemplars from the initial pool, no memory.
+* ``"random"`` — a random available action.
+
+On the search page every policy but ``rememberer`` searches
+:func:`~tui_agent.shop.policy.search_keywords` of the instruction.
+
+Learning (``learn=True``) goes through :class:`~tui_agent.rlem.replay.ExperienceReplay`
+(n-step targets as soon as known, the reference's order); rows live in the
+LanceDB store (:class:`~tui_agent.rows.StoreRows`). The initial pool
+(:mod:`tui_agent.shop.pool`) is loaded into a memory without shop rows on
+first use. Blocking code: call from a thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tui_agent.envs.shop.pagetype import page_type_of
+from tui_agent.rlem.advice import AdviceOptions, parse_advice
+from tui_agent.rlem.learning import LearningConfig
+from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, RecordKey, records_from_rows
+from tui_agent.rlem.replay import ExperienceReplay
+from tui_agent.rows import StoreRows
+from tui_agent.shop import policy as pol
+from tui_agent.shop import prompt as prm
+from tui_agent.shop.pool import load_initial_pool, pool_experiences
+from tui_agent.shop.records import ShopQuery, query_for, shop_similarity
+
+POLICIES = ("random", "llm", "rememberer", "q-driven")
+ALIASES = {"rlem": "q-driven"}
+SCORERS = ("llm", "constant")
+NO_ACTION = "NOTHINGG"  # the reference's action when the model's advice cannot be read
+
+Scorer = Callable[[str, list[str]], list[float]]
+
+
+def policy_name(name: str) -> str:
+    """The canonical policy name (``rlem`` → ``q-driven``).
+
+    Raises:
+        ValueError: an unknown policy.
+    """
+    canonical = ALIASES.get(name, name)
+    if canonical not in POLICIES:
+        raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
+    return canonical
+
+
+@dataclass
+class ShopConfig:
+    """Settings of the shop agent.
+
+    ``lam``: λ of the retrieval score; ``m``: exemplars; ``learning``: γ, n
+    (None = full-episode return, 1 = "w/o bootstrap"), update mode;
+    ``advice``: random fill / discouraged switches; ``policy``: q-driven
+    thresholds; ``scorer``: how the q-driven policy breaks ties, "llm"
+    (the model's log-likelihoods) or "constant" (the first candidate: what
+    the model adds); ``prompt_tokens``: the rememberer prompt budget (the
+    reference's 3,700; cut to the local model's context).
+    """
+
+    lam: float = DEFAULT_LAMBDA
+    m: int = 2
+    learning: LearningConfig = field(default_factory=LearningConfig)
+    advice: AdviceOptions = field(default_factory=AdviceOptions)
+    policy: pol.PolicyConfig = field(default_factory=pol.PolicyConfig)
+    scorer: str = "llm"
+    prompt_tokens: int = prm.PROMPT_TOKENS
+    seed: int | None = None
+
+
+@dataclass
+class ShopStep:
+    """One step as shown to the user: what was seen, the advice, the action and why."""
+
+    t: int
+    page_type: str
+    observation: str
+    available_actions: list[str]
+    advice: str
+    action: str
+    reason: str
+    chosen_by: str  # memory | memory+llm | llm | random | search | rememberer
+    q_estimate: float | None = None
+    reward: float = 0.0
+    valid: bool = True
+    explored: bool = False  # chosen for its optimistic (untried) Q̂ while training
+    action_reason: str | None = None  # the reason stored with the action (rememberer); None: any
+
+    def action_key(self) -> ActionKey:
+        return ActionKey(self.action, self.action_reason or "")
+
+
+@dataclass
+class EpisodeResult:
+    """A finished episode. ``reward`` ∈ [0, 1] (None for a free-text goal without a matched goal)."""
+
+    episode_id: str
+    instruction: str
+    policy: str
+    split: str
+    goal_index: int
+    steps: list[ShopStep] = field(default_factory=list)
+    reward: float | None = 0.0
+    success: bool = False
+    learned: bool = False
+    row_ids: list[str] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, Any]:
+        data = asdict(self)
+        for step in data["steps"]:
+            step.pop("observation")
+            step.pop("available_actions")
+        return data
+
+
+def local_scorer() -> Scorer:
+    """Log-likelihood scorer over the bundled model: Σ log p of each continuation's tokens."""
+    from tui_agent.llm.local import runtime
+    from tui_agent.shop.lm import score_continuations
+
+    def score(prompt: str, continuations: list[str]) -> list[float]:
+        rt = runtime()
+        with rt.lock:
+            return [lp for lp, _ in score_continuations(rt.llama, prompt, continuations)]
+
+    return score
+
+
+def constant_scorer(_prompt: str, continuations: list[str]) -> list[float]:
+    """The same score for every candidate (ties go to the first): the q-driven policy without a model."""
+    return [0.0] * len(continuations)
+
+
+def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
+                         random_fill: bool = True, discouraged: bool = True, analogy: bool = True,
+                         scorer: str = "llm", seed: int | None = None) -> ShopConfig:
+    """The shop configuration from the app's :class:`~tui_agent.config.Settings` (λ, m) and the run's options.
+
+    The one place a :class:`ShopConfig` is made for the CLI and the TUI alike.
+
+    Raises:
+        ValueError: an option out of range (γ, n, update mode, scorer).
+    """
+    if scorer not in SCORERS:
+        raise ValueError(f"unknown scorer {scorer!r}; expected one of {', '.join(SCORERS)}")
+    return ShopConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
+                      learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
+                      advice=AdviceOptions(random_fill=random_fill, discouraged=discouraged),
+                      policy=pol.PolicyConfig(analogy=analogy), scorer=scorer, seed=seed)
+
+
+def shop_agent_for(chat_agent: Any) -> ShopAgent:
+    """A ShopAgent sharing a chat agent's memory, embedder and model (the TUI's ``/task``)."""
+    return ShopAgent(chat_agent.store, chat_agent.embedder, chat_agent.llm,
+                     config_from_settings(chat_agent.settings))
+
+
+class ShopAgent:
+    """Runs shop episodes with a policy, reading and (when learning) updating the memory.
+
+    Args:
+        store: an :class:`~tui_agent.memory.store.ExperienceStore`.
+        embedder: an :class:`~tui_agent.embed.Embedder` (instruction embeddings, 384-dim).
+        llm: a :class:`~tui_agent.llm.client.LLM`; ``None`` or a local model →
+            the bundled model scores candidates for ``llm`` / ``q-driven``; a
+            hosted model writes advice that is parsed. ``rememberer`` needs one.
+        config: :class:`ShopConfig`.
+        scorer: ``(prompt, continuations) -> scores`` override (tests).
+    """
+
+    def __init__(self, store: Any, embedder: Any, llm: Any = None, config: ShopConfig | None = None,
+                 scorer: Scorer | None = None) -> None:
+        self.store, self.embedder, self.llm = store, embedder, llm
+        self.config = config or ShopConfig()
+        self.rng = random.Random(self.config.seed)
+        self._scorer = constant_scorer if self.config.scorer == "constant" else scorer
+        self._vectors: dict[str, np.ndarray] = {}
+        model = getattr(llm, "model", "local/smollm2") or ""
+        self.replay = ExperienceReplay(shop_similarity(self.config.lam), self._query_of, self._vector_of,
+                                       StoreRows(store, "shop", self._vector_of, model=model),
+                                       self.config.learning)
+        self._pool: ExperienceReplay | None = None
+
+    # --- memory -------------------------------------------------------------------
+
+    def vector(self, text: str) -> np.ndarray:
+        """The instruction's float32 ``(384,)`` embedding (cached)."""
+        if text not in self._vectors:
+            self._vectors[text] = np.asarray(self.embedder.encode_one(text), dtype=np.float32)
+        return self._vectors[text]
+
+    def _vector_of(self, key: RecordKey) -> np.ndarray:
+        return self.vector(key.task)
+
+    def _query_of(self, key: RecordKey) -> ShopQuery:
+        return query_for(key, self.vector(key.task))
+
+    def ensure_initial_pool(self) -> int:
+        """Load the initial pool if the memory has no shop rows; returns the rows added."""
+        if self.store.count("shop"):
+            return 0
+        steps = load_initial_pool()
+        return len(self.store.add_missing(pool_experiences(self.vector(steps[0]["task"]).tolist(), steps)))
+
+    def pool_replay(self) -> ExperienceReplay:
+        """The initial pool alone, in RAM (the ``llm`` policy's static exemplars; never written)."""
+        if self._pool is None:
+            steps = load_initial_pool()
+            rows = pool_experiences(self.vector(steps[0]["task"]).tolist(), steps)
+            self._pool = ExperienceReplay(shop_similarity(self.config.lam), self._query_of, self._vector_of,
+                                          records=records_from_rows(rows))
+        return self._pool
+
+    # --- acting -------------------------------------------------------------------
+
+    def act(self, policy: str, instruction: str, observation: str, available: list[str],
+            history: list[ActionKey], taken_here: set[str], learn: bool = False, explore: bool = False) -> ShopStep:
+        """Choose the next action (no env step, no memory write).
+
+        ``history``: the (action, reason) pairs taken so far; ``learn``:
+        training (plain-mean Q̂); ``explore``: untried roles get the optimistic Q̂.
+        """
+        policy = policy_name(policy)
+        page = page_type_of(available)
+        step = ShopStep(len(history), page, observation, list(available), "", "", "", "search")
+        query = ShopQuery(self.vector(instruction), page)
+        if policy == "rememberer":
+            return self._rememberer(step, instruction, observation, available, history, query)
+        if page == "search":
+            step.action = f"search[{pol.search_keywords(instruction)}]"
+            step.reason = "search with the instruction's keywords"
+            return step
+        candidates = pol.drop_repeats(available, taken_here)
+        if policy == "random":
+            step.action, step.chosen_by, step.reason = self.rng.choice(candidates), "random", "random policy"
+            return step
+        by_action: dict[str, pol.Estimate] = {}
+        retrieved = (self.pool_replay() if policy == "llm" else self.replay).retrieve(query)
+        if policy == "q-driven":
+            estimates = pol.estimate_q(candidates, available, instruction, observation, retrieved,
+                                       self.config.policy, optimistic=explore, training=learn)
+            step.advice = "\n".join(f"Q̂ {e.q:.2f} (support {e.support:.2f}{', untried' if e.optimistic else ''})"
+                                    f"  {e.role}: {e.action}" for e in sorted(estimates, key=lambda e: -e.q))
+            tied = pol.choose_by_q(estimates, self.config.policy)
+            by_action = {e.action: e for e in tied}
+            if len(tied) == 1:
+                e = tied[0]
+                step.action, step.chosen_by, step.q_estimate, step.explored = e.action, "memory", e.q, e.optimistic
+                step.reason = f"Q̂ {e.q:.2f} for '{e.role}'" + (" (untried, exploring)" if e.optimistic else "")
+                return step
+            if tied:
+                candidates = [e.action for e in tied]
+            step.chosen_by = "memory+llm" if tied else "llm"
+        else:
+            step.chosen_by = "llm"
+        action, advice_text, reason = self.llm_choose(instruction, observation, available, history,
+                                                      candidates, retrieved)
+        step.action, step.reason = action, reason
+        if policy == "q-driven" and action in by_action:
+            e = by_action[action]
+            step.q_estimate, step.explored = e.q, e.optimistic
+            step.reason = (f"Q̂ {e.q:.2f} for '{e.role}'" + (" (untried, exploring)" if e.optimistic else "")
+                           + f", tied with {len(candidates) - 1} more; {reason}")
+        step.advice = (advice_text + ("\n\n" + step.advice if step.advice else "")).strip()
+        return step
+
+    def _budget(self) -> int:
+        """Prompt tokens: the reference's budget, cut to the local model's context."""
+        budget = self.config.prompt_tokens
+        if self.llm is None or getattr(self.llm, "is_local", True):
+            n_ctx = int(getattr(getattr(self.llm, "settings", None), "local_n_ctx", 2048) or 2048)
+            budget = min(budget, n_ctx - prm.MAX_NEW_TOKENS - 300)
+        return budget
+
+    def _prompt(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
+                retrieved: list) -> tuple[list[dict[str, str]], list[str]]:
+        c = self.config
+        return prm.build_prompt(instruction, observation, available, history, retrieved, self.rng, c.m,
+                                c.advice, self._budget())
+
+    def _rememberer(self, step: ShopStep, instruction: str, observation: str, available: list[str],
+                    history: list[ActionKey], query: ShopQuery) -> ShopStep:
+        """The paper's decision: the model writes advice; its top encouraged action is taken."""
+        if self.llm is None:
+            raise ValueError("the rememberer policy needs a language model")
+        messages, shown = self._prompt(instruction, observation, available, history, self.replay.retrieve(query))
+        completion = asyncio.run(self.llm.complete(messages, temperature=prm.TEMPERATURE,
+                                                   max_tokens=prm.MAX_NEW_TOKENS, stop=[prm.STOP]))
+        text = completion.text.strip()
+        step.chosen_by, step.advice = "rememberer", "\n\n".join(shown)
+        parsed = parse_advice(text)
+        action = pol.match_action(parsed.action, available, instruction) if parsed is not None else None
+        if action is None:
+            step.action, step.action_reason = NO_ACTION, ""
+            step.reason = f"{completion.model}: advice not readable as a valid action: {text[:120]!r}"
+        else:
+            step.action, step.action_reason = action, parsed.reason
+            step.reason = f"{completion.model}: {parsed.action} -> {parsed.reason}".strip()
+        return step
+
+    def llm_choose(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
+                   candidates: list[str], retrieved: list) -> tuple[str, str, str]:
+        """The model's pick among ``candidates``: (action, advice text shown, reason)."""
+        messages, shown = self._prompt(instruction, observation, available, history, retrieved)
+        advice = "\n\n".join(shown)
+        if len(candidates) == 1:
+            return candidates[0], advice, "the only action left"
+        if self.config.scorer != "constant" and self.llm is not None and not getattr(self.llm, "is_local", True):
+            return self._hosted_choose(messages, instruction, candidates, advice)
+        from tui_agent.shop.lm import chatml
+
+        scorer = self._scorer or local_scorer()
+        scores = scorer(chatml(messages[0]["content"], messages[1]["content"], "Encouraged:\n"),
+                        [f"{a} ->" for a in candidates])
+        best = max(range(len(candidates)), key=lambda i: scores[i])
+        if self.config.scorer == "constant":
+            return candidates[best], advice, f"first of {len(candidates)} tied actions (constant scorer)"
+        return candidates[best], advice, f"LLM: most likely of {len(candidates)} actions (log p {scores[best]:.2f})"
+
+    def _hosted_choose(self, messages: list[dict[str, str]], instruction: str, candidates: list[str],
+                       advice: str) -> tuple[str, str, str]:
+        completion = asyncio.run(self.llm.complete(messages, temperature=0.0, max_tokens=prm.MAX_NEW_TOKENS,
+                                                   stop=[prm.STOP]))
+        parsed = parse_advice(completion.text)
+        action = pol.match_action(parsed.action if parsed else completion.text, candidates, instruction)
+        if action is None:
+            action = self.rng.choice(candidates)
+            return action, advice, f"{completion.model}: no valid action in the answer; random fallback"
+        return action, advice, f"{completion.model}: answered {completion.text.strip()[:80]!r}"
+
+    # --- episodes -----------------------------------------------------------------
+
+    def run_episode(self, env: Any, options: dict[str, Any], policy: str = "q-driven", learn: bool = False,
+                    on_step: Callable[[ShopStep], Any] | None = None, has_reward: bool = True,
+                    explore: bool | None = None) -> EpisodeResult:
+        """Run one episode on ``env`` (a ``ShopEnv``) reset with ``options``.
+
+        ``learn`` updates the memory every step (n-step targets); ``explore``
+        (default: ``learn``) tries untried roles optimistically (q-driven) —
+        off for a user's task; ``has_reward`` False (an unmatched free-text
+        goal) runs the episode without updates. ``on_step(step)`` is called
+        after each step (from this thread).
+
+        Raises:
+            ValueError: unknown policy, or ``rememberer`` without a model.
+        """
+        policy = policy_name(policy)
+        learn = learn and has_reward
+        explore = learn if explore is None else explore and learn
+        if learn or policy in ("q-driven", "rememberer"):
+            self.ensure_initial_pool()
+        obs, info = env.reset(options=options)
+        instruction = info["instruction"]
+        result = EpisodeResult(uuid.uuid4().hex, instruction, policy, info["goal"].get("split", ""),
+                               int(info["goal"].get("index", -1)), learned=learn)
+        episode = self.replay.begin_episode(episode_id=result.episode_id) if learn else None
+        history: list[ActionKey] = []
+        taken: dict[str, set[str]] = {}
+        explored = 0
+        while True:
+            available = list(info["available_actions"])
+            step = self.act(policy, instruction, obs, available, history, taken.setdefault(obs, set()),
+                            learn, explore and explored < self.config.policy.explore_per_episode)
+            if step.action_reason is None:
+                step.action_reason = step.reason if learn else None
+            explored += step.explored
+            key = RecordKey.of(instruction, obs, available)
+            taken[obs].add(step.action)
+            obs, reward, terminated, truncated, info = env.step(step.action)
+            step.reward, step.valid = float(reward), bool(info["valid"])
+            history.append(step.action_key())
+            result.steps.append(step)
+            if episode is not None:
+                ended = terminated or truncated
+                next_key = None if ended else RecordKey.of(instruction, obs, info["available_actions"])
+                updates = self.replay.step(episode, key, step.action_key(), reward, next_key,
+                                           any_reason=policy != "rememberer")
+                result.row_ids.extend(u.row_id for u in updates if u.row_id)
+            if on_step is not None:
+                on_step(step)
+            if terminated or truncated:
+                break
+        if episode is not None:
+            result.row_ids.extend(u.row_id for u in self.replay.end_episode(episode) if u.row_id)
+        result.reward = float(info.get("reward", 0.0)) if has_reward else None
+        result.success = bool(info.get("success", False)) and has_reward
+        return result
+
+    def feedback(self, result: EpisodeResult, up: bool) -> list[tuple[str, float, int]]:
+        """👍/👎 after an episode: one terminal update with target +1/−1 for each (record, action) it took.
+
+        A (record, action) taken twice in the episode is updated once; steps not
+        in memory yet (an unmatched free-text goal) are added. Returns
+        ``[(row id, Q, N), ...]``.
+        """
+        reward = 1.0 if up else -1.0
+        out = []
+        seen: set[tuple[RecordKey, str]] = set()
+        for step in result.steps:
+            key = RecordKey.of(result.instruction, step.observation, step.available_actions)
+            if (key, step.action) in seen:
+                continue
+            seen.add((key, step.action))
+            u = self.replay.learn(key, ActionKey(step.action, step.action_reason or step.reason), reward,
+                                  any_reason=result.policy != "rememberer", episode_id=result.episode_id,
+                                  step=step.t)
+            out.append((u.row_id, u.q, u.n))
+        return out
