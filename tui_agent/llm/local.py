@@ -85,6 +85,13 @@ class LocalRuntime:
         with self.lock:
             return self.llama.create_chat_completion(messages=messages, stream=False, **params)
 
+    def complete(self, prompt: str | list[int], **params: Any) -> str:
+        """Plain text completion of ``prompt`` (text, or token ids), e.g. a chat prompt with the
+        assistant's first words already written; returns the generated text."""
+        with self.lock:
+            out = self.llama.create_completion(prompt=prompt, stream=False, **params)
+            return out["choices"][0]["text"]
+
     def chat_stream(self, messages: list[dict[str, Any]], **params: Any) -> Iterator[str]:
         """Stream the answer's text pieces; holds the model lock until exhausted."""
         with self.lock:

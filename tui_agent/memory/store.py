@@ -26,6 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
+from tui_agent.memory.errors import MemoryStoreError
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     META_SCHEMA_VERSION,
@@ -37,15 +38,13 @@ from tui_agent.memory.schema import (
     rows_to_table,
 )
 
+__all__ = ["ExperienceStore", "MemoryStoreError", "Retrieved"]
+
 LOCK_NAME = ".write.lock"
 LOCK_TIMEOUT_S = 30.0
 AUTO_COMPACT_EVERY = 100
 
 log = logging.getLogger(__name__)
-
-
-class MemoryStoreError(RuntimeError):
-    """The memory directory cannot be opened or written; the message is user-facing."""
 
 
 @dataclass

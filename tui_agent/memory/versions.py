@@ -18,6 +18,10 @@ row in place with the same file counts and sizes.)
 
 Restore points are LanceDB tags (``import-<UTC time>-v<version>``) made before
 every import; a tagged version survives compaction.
+
+The functions take the :class:`~tui_agent.memory.store.ExperienceStore` as an
+argument (``Any``: this module sits below ``store``, which calls it when it
+compacts, so it does not import it).
 """
 
 from __future__ import annotations
@@ -26,12 +30,9 @@ import json
 import re
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from tui_agent.memory.store import ExperienceStore
-
-from tui_agent.memory.store import MemoryStoreError
+from tui_agent.memory.errors import MemoryStoreError
 
 JOURNAL_NAME = ".versions.jsonl"
 RESTORE_POINT_PREFIX = "import"
@@ -82,15 +83,15 @@ class UndoResult:
 # --- journal ------------------------------------------------------------------------
 
 
-def _journal_path(store: ExperienceStore):
+def _journal_path(store: Any):
     return store.path / JOURNAL_NAME
 
 
-def _version_stamps(store: ExperienceStore) -> dict[int, dict[str, Any]]:
+def _version_stamps(store: Any) -> dict[int, dict[str, Any]]:
     return {int(v["version"]): v for v in store.table.list_versions()}
 
 
-def record_equivalent_versions(store: ExperienceStore, versions: range | list[int], *, same_as: int, op: str) -> None:
+def record_equivalent_versions(store: Any, versions: range | list[int], *, same_as: int, op: str) -> None:
     """Note in the journal that each of ``versions`` holds the same rows as version ``same_as``.
 
     Call with the store's write lock held, right after the commit(s). ``op``
@@ -113,7 +114,7 @@ def record_equivalent_versions(store: ExperienceStore, versions: range | list[in
         pass
 
 
-def _read_journal(store: ExperienceStore, stamps: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
+def _read_journal(store: Any, stamps: dict[int, dict[str, Any]]) -> dict[int, dict[str, Any]]:
     """Journal entries for versions that still exist with the recorded timestamp."""
     entries: dict[int, dict[str, Any]] = {}
     try:
@@ -132,7 +133,7 @@ def _read_journal(store: ExperienceStore, stamps: dict[int, dict[str, Any]]) -> 
     return entries
 
 
-def _equivalences(store: ExperienceStore) -> tuple[dict[int, dict[str, Any]], dict[int, tuple[int, str]]]:
+def _equivalences(store: Any) -> tuple[dict[int, dict[str, Any]], dict[int, tuple[int, str]]]:
     stamps = _version_stamps(store)
     journal = _read_journal(store, stamps)
     same: dict[int, tuple[int, str]] = {}
@@ -160,7 +161,7 @@ def _rows(stamp: dict[str, Any]) -> int:
 # --- public API ----------------------------------------------------------------------
 
 
-def list_versions(store: ExperienceStore) -> list[VersionInfo]:
+def list_versions(store: Any) -> list[VersionInfo]:
     """All versions still on disk, oldest first, with restore points and equivalences."""
     stamps, same = _equivalences(store)
     tags: dict[int, list[str]] = {}
@@ -179,7 +180,7 @@ def list_versions(store: ExperienceStore) -> list[VersionInfo]:
     ]
 
 
-def undo(store: ExperienceStore) -> UndoResult:
+def undo(store: Any) -> UndoResult:
     """Take back the last real change to the memory (a stack: repeat to go further back).
 
     Restores the rows as they were before that change, as a new version; it
@@ -206,7 +207,7 @@ def undo(store: ExperienceStore) -> UndoResult:
                           rows_before=_rows(stamps[latest]), rows_after=table.count_rows())
 
 
-def restore(store: ExperienceStore, ref: int | str) -> int:
+def restore(store: Any, ref: int | str) -> int:
     """Make the rows of version ``ref`` (a number or a restore point's name) current again.
 
     This is a change like any other (undo takes it back). Returns the new version.
@@ -226,7 +227,7 @@ def restore(store: ExperienceStore, ref: int | str) -> int:
         return table.version
 
 
-def create_restore_point(store: ExperienceStore, prefix: str = RESTORE_POINT_PREFIX) -> str:
+def create_restore_point(store: Any, prefix: str = RESTORE_POINT_PREFIX) -> str:
     """Tag the current version as a restore point; returns its name (``<prefix>-<UTC time>-v<version>``).
 
     Call with the write lock held. Keeps the newest 20 restore points with this
@@ -245,7 +246,7 @@ def create_restore_point(store: ExperienceStore, prefix: str = RESTORE_POINT_PRE
     return name
 
 
-def delete_restore_point(store: ExperienceStore, name: str) -> None:
+def delete_restore_point(store: Any, name: str) -> None:
     """Remove a restore point (the version itself stays until compaction)."""
     try:
         store.table.tags.delete(name)
@@ -253,13 +254,13 @@ def delete_restore_point(store: ExperienceStore, name: str) -> None:
         pass
 
 
-def restore_points(store: ExperienceStore) -> list[tuple[str, int]]:
+def restore_points(store: Any) -> list[tuple[str, int]]:
     """``(name, version)`` of every restore point, oldest first."""
     tags = store.table.tags.list()
     return sorted(((name, int(info["version"])) for name, info in tags.items()), key=lambda t: (t[1], t[0]))
 
 
-def _prune_restore_points(store: ExperienceStore, prefix: str) -> None:
+def _prune_restore_points(store: Any, prefix: str) -> None:
     mine = [(name, v) for name, v in restore_points(store) if name.startswith(prefix + "-")]
     for name, _version in mine[:-KEEP_RESTORE_POINTS]:
         delete_restore_point(store, name)

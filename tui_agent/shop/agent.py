@@ -185,7 +185,7 @@ class ShopAgent:
         embedder: an :class:`~tui_agent.embed.Embedder` (instruction embeddings, 384-dim).
         llm: a :class:`~tui_agent.llm.client.LLM`; ``None`` or a local model →
             the bundled model scores candidates for ``llm`` / ``q-driven``; a
-            hosted model writes advice that is parsed. ``rememberer`` needs one.
+            hosted model writes advice that is parsed.
         config: :class:`ShopConfig`.
         scorer: ``(prompt, continuations) -> scores`` override (tests).
     """
@@ -286,39 +286,73 @@ class ShopAgent:
         step.advice = (advice_text + ("\n\n" + step.advice if step.advice else "")).strip()
         return step
 
-    def _budget(self) -> int:
-        """Prompt tokens: the reference's budget, cut to the local model's context."""
+    def _is_local(self) -> bool:
+        return self.llm is None or bool(getattr(self.llm, "is_local", True))
+
+    def _length(self):
+        """Token count of a text: the bundled model's tokenizer, else ≈ 4 characters a token."""
+        if not self._is_local():
+            return prm.approx_tokens
+        from tui_agent.llm.local import runtime
+
+        llama = runtime().llama
+        return lambda text: len(llama.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def _budget(self, length) -> int:
+        """Prompt tokens for the examples and the new input: the reference's 3,700, cut so that the
+        bundled model's context also holds the system text and 200 new tokens."""
         budget = self.config.prompt_tokens
-        if self.llm is None or getattr(self.llm, "is_local", True):
+        if self._is_local():
             n_ctx = int(getattr(getattr(self.llm, "settings", None), "local_n_ctx", 2048) or 2048)
-            budget = min(budget, n_ctx - prm.MAX_NEW_TOKENS - 300)
+            budget = min(budget, n_ctx - prm.MAX_NEW_TOKENS - length(prm.SYSTEM_PROMPT) - 64)
         return budget
 
     def _prompt(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
                 retrieved: list) -> tuple[list[dict[str, str]], list[str]]:
         c = self.config
+        length = self._length() if self._scorer is None else prm.approx_tokens  # no model loaded for a fake scorer
         return prm.build_prompt(instruction, observation, available, history, retrieved, self.rng, c.m,
-                                c.advice, self._budget())
+                                c.advice, self._budget(length), length)
 
     def _rememberer(self, step: ShopStep, instruction: str, observation: str, available: list[str],
                     history: list[ActionKey], query: ShopQuery) -> ShopStep:
         """The paper's decision: the model writes advice; its top encouraged action is taken."""
-        if self.llm is None:
-            raise ValueError("the rememberer policy needs a language model")
         messages, shown = self._prompt(instruction, observation, available, history, self.replay.retrieve(query))
-        completion = asyncio.run(self.llm.complete(messages, temperature=prm.TEMPERATURE,
-                                                   max_tokens=prm.MAX_NEW_TOKENS, stop=[prm.STOP]))
-        text = completion.text.strip()
+        text, model = self._write_advice(messages)
         step.chosen_by, step.advice = "rememberer", "\n\n".join(shown)
         parsed = parse_advice(text)
         action = pol.match_action(parsed.action, available, instruction) if parsed is not None else None
         if action is None:
             step.action, step.action_reason = NO_ACTION, ""
-            step.reason = f"{completion.model}: advice not readable as a valid action: {text[:120]!r}"
+            step.reason = f"{model}: advice not readable as a valid action: {text[:120]!r}"
         else:
             step.action, step.action_reason = action, parsed.reason
-            step.reason = f"{completion.model}: {parsed.action} -> {parsed.reason}".strip()
+            step.reason = f"{model}: {parsed.action} -> {parsed.reason}".strip()
         return step
+
+    def _write_advice(self, messages: list[dict[str, str]]) -> tuple[str, str]:
+        """The model's advice text and the model's name.
+
+        The reference prompts a completion model, whose continuation starts the
+        advice; the bundled model is prompted the same way (its chat template
+        with the answer begun as ``Encouraged:``), hosted chat models get the
+        messages. At most 200 new tokens, stop at "Discouraged", temperature 0.1.
+        """
+        if getattr(self.llm, "is_local", True):
+            from tui_agent.llm.local import runtime
+            from tui_agent.shop.lm import chatml
+
+            prefix = "Encouraged:\n"
+            rt = runtime()
+            tokens = rt.llama.tokenize(chatml(messages[0]["content"], messages[1]["content"], prefix).encode(),
+                                       add_bos=False, special=True)
+            tokens = tokens[-(rt.llama.n_ctx() - prm.MAX_NEW_TOKENS - 1):]  # a page longer than the context
+            text = rt.complete(tokens, temperature=prm.TEMPERATURE, max_tokens=prm.MAX_NEW_TOKENS,
+                               stop=[prm.STOP])
+            return (prefix + text).strip(), "local/smollm2"
+        completion = asyncio.run(self.llm.complete(messages, temperature=prm.TEMPERATURE,
+                                                   max_tokens=prm.MAX_NEW_TOKENS, stop=[prm.STOP]))
+        return completion.text.strip(), completion.model
 
     def llm_choose(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
                    candidates: list[str], retrieved: list) -> tuple[str, str, str]:
@@ -364,7 +398,7 @@ class ShopAgent:
         after each step (from this thread).
 
         Raises:
-            ValueError: unknown policy, or ``rememberer`` without a model.
+            ValueError: unknown policy.
         """
         policy = policy_name(policy)
         learn = learn and has_reward
