@@ -48,20 +48,6 @@ def test_chat_similarity_is_the_lambda_mix_of_question_and_context():
     assert abs(b.f_obs - 1.0) < 1e-6 and abs(b.score - 0.75) < 1e-6
 
 
-def test_recall_needs_both_similarity_and_q():
-    good = cand("Quellport", 1.0, 0.9)
-    assert p.choose_recall([good], 0.78, 0.5) is good
-    assert p.choose_recall([cand("x", 1.0, 0.7)], 0.78, 0.5) is None  # different question
-    assert p.choose_recall([cand("x", 0.0, 0.99)], 0.78, 0.5) is None  # unrated
-    assert p.choose_recall([cand("x", -1.0, 0.99)], 0.78, 0.5) is None  # discouraged
-
-
-def test_recall_prefers_highest_estimated_value():
-    a = cand("a", 0.6, 0.95)
-    b = cand("b", 1.0, 0.85)
-    assert p.choose_recall([a, b], 0.78, 0.5) is b  # 0.85 > 0.57
-
-
 def test_exemplars_rated_similar_records_most_similar_last():
     q = unit(0)
     rows = [

@@ -25,6 +25,7 @@ from tui_agent.memory.store import ExperienceStore
 from tui_agent.memory.transfer import MODES, export_memory, import_memory, memory_table
 from tui_agent.memory.validate import MAX_TEXT_CHARS, REQUIRED
 from tui_agent.memory.versions import restore_points
+from tui_agent.rlem.learning import pooled_value
 
 CASES_RUN: Counter[str] = Counter()
 MAX_EXAMPLES = 400
@@ -245,7 +246,7 @@ def test_bad_files_give_one_line_errors_and_change_nothing(tmp_path: Path):
     store.add(good_rows())
     good = tmp_path / "good.parquet"
     export_memory(store, good)
-    import_memory(store, good, mode="merge")  # a restore point exists, so we can check none is added
+    import_memory(store, good, mode="merge", pool=pooled_value)  # a restore point exists, so we can check none is added
     snapshot, version, points = memory_table(store), store.version, restore_points(store)
     files = tmp_path / "files"
     files.mkdir()
@@ -256,7 +257,7 @@ def test_bad_files_give_one_line_errors_and_change_nothing(tmp_path: Path):
     def run(case: Case, mode: str) -> None:
         path = make_file(case, files)
         try:
-            import_memory(store, path, mode=mode)
+            import_memory(store, path, mode=mode, pool=pooled_value)
         except MemoryFileError as exc:
             message = str(exc)
         else:

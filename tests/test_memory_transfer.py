@@ -23,6 +23,7 @@ from tui_agent.memory.schema import (
 from tui_agent.memory.store import ExperienceStore
 from tui_agent.memory.transfer import combine, export_memory, import_memory, load_file, memory_table
 from tui_agent.memory.versions import restore_points, undo
+from tui_agent.rlem.learning import pooled_value
 from vectors import unit
 
 
@@ -186,7 +187,7 @@ def test_merge_sums_n_weights_q_and_keeps_newest_text(store: ExperienceStore, tm
     path = tmp_path / "in.parquet"
     write_table(rows_to_table(incoming), path, "parquet")
     version = store.version
-    report = import_memory(store, path, mode="merge")
+    report = import_memory(store, path, mode="merge", pool=pooled_value)
     assert (report.inserted, report.merged) == (1, 2)
     assert store.version == version + 1  # one commit
     assert store.count() == 4
@@ -200,14 +201,14 @@ def test_merge_sums_n_weights_q_and_keeps_newest_text(store: ExperienceStore, tm
     assert b.vector == pytest.approx(unit(13))
     assert store.get(untouched.id).n == 0
     # merging the same file again sums N again (idempotence is not promised: N counts updates)
-    import_memory(store, path, mode="merge")
+    import_memory(store, path, mode="merge", pool=pooled_value)
     assert store.get(old.id).n == 14 and store.count() == 4
 
 
 def test_combine_with_zero_counts_takes_the_newer_q():
     a = Experience(task="t", action="a", q=0.3, n=0, vector=unit(1), updated_at=T0).to_row()
     b = Experience(task="t", action="a", q=0.7, n=0, vector=unit(2), updated_at=T0 + timedelta(1)).to_row()
-    out = combine(a, b)
+    out = combine(a, b, pooled_value)
     assert out["q"] == 0.7 and out["n"] == 0 and out["id"] == a["id"]
 
 
@@ -242,7 +243,7 @@ def test_dry_run_writes_nothing(filled: ExperienceStore, tmp_path: Path):
     path = tmp_path / "m.parquet"
     export_memory(filled, path)
     version = filled.version
-    report = import_memory(filled, path, mode="merge", dry_run=True)
+    report = import_memory(filled, path, mode="merge", dry_run=True, pool=pooled_value)
     assert report.dry_run and report.merged == 8 and filled.version == version
     assert restore_points(filled) == []
 
@@ -343,7 +344,7 @@ def test_imports_a_rememberer_history_pool(store: ExperienceStore, tmp_path: Pat
 
     assert page_type_of(json.loads(item.available_actions)) == "results"
     # the same pool merged again: same ids, N summed
-    import_memory(store, path, mode="merge", embed=embedder.encode)
+    import_memory(store, path, mode="merge", embed=embedder.encode, pool=pooled_value)
     assert store.count() == 3 and store.get(item.id).n == 6
 
 
@@ -382,7 +383,7 @@ def test_a_failed_write_leaves_the_memory_and_restore_points_as_they_were(
     monkeypatch.setattr(filled.table, "add", broken)
     monkeypatch.setattr(filled.table, "merge_insert", broken)
     with pytest.raises(MemoryStoreError) as info:
-        import_memory(filled, path, mode=mode)
+        import_memory(filled, path, mode=mode, pool=pooled_value)
     assert str(info.value).endswith("import into " + str(filled.path) + " failed: lance error: No space left on device")
     monkeypatch.undo()
     assert filled.version == version and restore_points(filled) == points

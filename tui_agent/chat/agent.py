@@ -201,7 +201,7 @@ class ChatAgent:
         if decision == "random" and cands:
             return await self._answer_from_memory(question, self.rng.choice(cands), on_token, "random", decision)
         if decision == "q-driven":
-            recalled = await asyncio.to_thread(self._recall, question, cands)
+            recalled = await asyncio.to_thread(self._recall, question, q_vec, cands)
             if recalled is not None:
                 return await self._answer_from_memory(question, recalled, on_token, "recall", decision)
 
@@ -250,9 +250,26 @@ class ChatAgent:
             decision=decision,
         )
 
-    def _recall(self, question: str, cands: list[policy.Candidate]) -> policy.Candidate | None:
-        """The q-driven recall decision (blocking: embeds the candidates' answers when needed)."""
-        return policy.choose_recall(cands, self.settings.recall_similarity, self.settings.recall_q)
+    def _recall(self, question: str, q_vec: list[float], cands: list[policy.Candidate]) -> policy.Candidate | None:
+        """The q-driven recall decision (:func:`tui_agent.chat.recall.choose_recall`; blocking: embeds
+        the well-rated candidates' answers and the new question's novel words)."""
+        import numpy as np
+
+        from tui_agent.chat import recall
+
+        s = self.settings
+        rated = [c for c in cands if c.q >= s.recall_q and c.experience.vector is not None]
+        if not rated:
+            return None
+        questions = [c.experience.task for c in rated]
+        answers = [c.experience.action for c in rated]
+        features = recall.recall_features(question, np.asarray(q_vec, dtype=np.float32), questions, answers,
+                                          np.asarray([c.experience.vector for c in rated], dtype=np.float32),
+                                          self.embedder.encode(answers), self.embedder.encode)
+        best = recall.choose_recall(features.f_question, features.f_novel, features.substitution,
+                                    np.array([c.q for c in rated]), near_identical=s.recall_similarity,
+                                    min_q=s.recall_q)
+        return None if best is None else rated[best]
 
     async def _answer_from_memory(self, question: str, chosen: policy.Candidate, on_token: Any,
                                   mode: str, decision: str) -> ChatAnswer:

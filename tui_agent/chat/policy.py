@@ -130,18 +130,6 @@ def exemplar_records(scored: Sequence[Scored], min_similarity: float) -> list[Sc
     return [s for s in scored if s.f_task >= min_similarity and s.record.visits > 0]
 
 
-def choose_recall(cands: Sequence[Candidate], recall_similarity: float, recall_q: float) -> Candidate | None:
-    """The remembered answer to give directly, or ``None`` (then generate).
-
-    Eligible: f_task ≥ ``recall_similarity`` and Q ≥ ``recall_q``; the one with
-    the highest estimated value Q·f_task wins (ties: more updates N).
-    """
-    eligible = [c for c in cands if c.f_task >= recall_similarity and c.q >= recall_q]
-    if not eligible:
-        return None
-    return max(eligible, key=lambda c: (c.q * c.f_task, c.experience.n))
-
-
 _ECHOED_ADVICE = re.compile(r"\s*->\s*[-+]?\d+(?:\.\d+)?(?:\s+corrected by the user)?\s*$")
 
 

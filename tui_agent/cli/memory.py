@@ -211,6 +211,7 @@ def import_(
     """Import experiences from PATH (all or nothing; a restore point is made first)."""
     from tui_agent.embed import shared_embedder
     from tui_agent.memory.transfer import import_memory
+    from tui_agent.rlem.learning import pooled_value
 
     store = open_store(memory_dir, model)
     with user_errors():
@@ -219,7 +220,8 @@ def import_(
                 say(f"embedding {len(texts)} tasks…")
                 return shared_embedder().encode(texts)
 
-            report = import_memory(store, path, mode=mode, fmt=fmt, embed=embed, reembed=reembed, dry_run=dry_run)
+            report = import_memory(store, path, mode=mode, fmt=fmt, embed=embed, reembed=reembed, dry_run=dry_run,
+                                   pool=pooled_value)
     if as_json:
         print_json(report.to_json())
         return

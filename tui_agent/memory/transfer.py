@@ -6,7 +6,9 @@ Import modes:
   memory gets a fresh id (nothing is overwritten).
 * ``merge``: a row that matches an experience, by the same id or the same
   (task, observation, action), is combined with it: N summed, Q and
-  ``mean_reward`` the N-weighted means, the newer row's (by ``updated_at``)
+  ``mean_reward`` pooled by the caller's rule (the RLEM core's
+  ``tui_agent.rlem.learning.pooled_value``, the N-weighted mean: this module
+  knows no learning rule), the newer row's (by ``updated_at``)
   text and vector kept, the earliest ``created_at`` and latest
   ``updated_at``/``last_used_at`` kept. Rows of the file that match each other
   are combined the same way first. Other rows are added.
@@ -21,6 +23,7 @@ table as it was (same version, same rows); a finished one can be undone with
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from pathlib import Path
@@ -36,6 +39,7 @@ from tui_agent.memory.validate import Embed, validate_rows
 from tui_agent.memory.versions import create_restore_point, delete_restore_point
 
 MODES = ("append", "merge", "replace")
+Pool = Callable[[float, int, float, int], float]
 
 
 @dataclass(frozen=True)
@@ -165,7 +169,8 @@ def load_file(path: str | Path, fmt: str | None = None, *, embed: Embed | None =
 
 
 def import_memory(store: ExperienceStore, path: str | Path, *, mode: str = "append", fmt: str | None = None,
-                  embed: Embed | None = None, reembed: bool = False, dry_run: bool = False) -> ImportReport:
+                  embed: Embed | None = None, reembed: bool = False, dry_run: bool = False,
+                  pool: Pool | None = None) -> ImportReport:
     """Import a memory file into ``store`` (all or nothing; see the module docstring for modes).
 
     Args:
@@ -174,21 +179,26 @@ def import_memory(store: ExperienceStore, path: str | Path, *, mode: str = "appe
         reembed: compute every vector from the task text (for files made with
             another embedding model).
         dry_run: validate and count, write nothing.
+        pool: ``(q_old, n_old, q_new, n_new) -> q`` for ``merge`` (required
+            there): how two estimates of one experience combine.
 
     Raises:
+        ValueError: ``merge`` without ``pool``.
         MemoryFileError: bad mode, file or row; nothing was written.
         MemoryStoreError: the memory is locked elsewhere for over 30 s or not
             writable; nothing was written.
     """
     if mode not in MODES:
         raise MemoryFileError(f"unknown import mode {mode!r}; use one of {', '.join(MODES)}")
+    if mode == "merge" and pool is None:
+        raise ValueError("merging needs a pooling rule (tui_agent.rlem.learning.pooled_value)")
     table, reembedded, fmt = load_file(path, fmt, embed=embed, reembed=reembed)
     with store.locked(counts_as_write=not dry_run) as lance_table:
         before = lance_table.version
         if mode == "append":
             rows, plan = _plan_append(store, table)
         elif mode == "merge":
-            rows, plan = _plan_merge(store, table)
+            rows, plan = _plan_merge(store, table, pool)
         else:
             rows, plan = table, {"inserted": table.num_rows, "merged": 0, "renamed": 0,
                                  "removed": lance_table.count_rows()}
@@ -234,8 +244,8 @@ _TEXT_FIELDS = ("kind", "episode_id", "step", "task", "observation", "available_
                 "vector", "model", "source")
 
 
-def combine(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
-    """Two rows of one experience as one (``old``'s id): N summed, Q and mean reward N-weighted.
+def combine(old: dict[str, Any], new: dict[str, Any], pool: Pool) -> dict[str, Any]:
+    """Two rows of one experience as one (``old``'s id): N summed, Q and mean reward by ``pool``.
 
     The row with the later ``updated_at`` (``new`` on a tie) gives the text
     fields and the vector; ``created_at`` is the earliest, ``updated_at`` and
@@ -248,8 +258,8 @@ def combine(old: dict[str, Any], new: dict[str, Any]) -> dict[str, Any]:
     for name in _TEXT_FIELDS:
         out[name] = newer[name]
     if n > 0:
-        out["q"] = (old["q"] * old["n"] + new["q"] * new["n"]) / n
-        out["mean_reward"] = (old["mean_reward"] * old["n"] + new["mean_reward"] * new["n"]) / n
+        out["q"] = pool(old["q"], int(old["n"]), new["q"], int(new["n"]))
+        out["mean_reward"] = pool(old["mean_reward"], int(old["n"]), new["mean_reward"], int(new["n"]))
     else:
         out["q"], out["mean_reward"] = newer["q"], newer["mean_reward"]
     out["n"] = n
@@ -271,7 +281,7 @@ def _latest(a: datetime | None, b: datetime | None) -> datetime | None:
     return max((t for t in (a, b) if t is not None), default=None)
 
 
-def _plan_merge(store: ExperienceStore, table: pa.Table) -> tuple[pa.Table, dict[str, int]]:
+def _plan_merge(store: ExperienceStore, table: pa.Table, pool: Pool) -> tuple[pa.Table, dict[str, int]]:
     existing_rows = store.read_arrow().to_pylist()
     by_id = {r["id"]: r for r in existing_rows}
     by_key: dict[tuple[str, str, str], str] = {}
@@ -290,7 +300,7 @@ def _plan_merge(store: ExperienceStore, table: pa.Table) -> tuple[pa.Table, dict
             key_to_id[key] = row["id"]
             continue
         base = out.get(target) or by_id[target]
-        merged = combine(base, row)
+        merged = combine(base, row, pool)
         merged["id"] = target
         out[target] = merged
         key_to_id[key] = key_to_id[_key(merged)] = target
