@@ -91,7 +91,7 @@ class ShopConfig:
     policy: pol.PolicyConfig = field(default_factory=pol.PolicyConfig)
     scorer: str = "llm"
     prompt_tokens: int = prm.PROMPT_TOKENS
-    score_prompt_tokens: int = 700
+    score_prompt_tokens: int = 400
     score_obs_chars: int = 300
     seed: int | None = None
 
