@@ -41,6 +41,7 @@ ROWS = {  # name: (label, policy, extra options, trains, slow)
     "random": ("random (a random valid action)", "random", [], False, False),
     "llm": ("llm (the model alone; static exemplars = the initial pool)", "llm", [], False, True),
     "rememberer": ("rememberer (the paper's: the model writes advice)", "rememberer", [], True, True),
+    "rememberer-pool": ("rememberer, initial pool only (no training)", "rememberer", [], False, True),
     "q-driven": ("q-driven (Q chooses by action role; the model breaks ties)", "q-driven", [], True, False),
     "q-driven-constant": ("q-driven, constant scorer (no model)", "q-driven", ["--scorer", "constant"], True,
                           False),

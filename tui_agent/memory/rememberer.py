@@ -56,9 +56,14 @@ def _loader() -> type:
     return PoolLoader
 
 
-def experience_id(task: str, observation: str, action: str, available_actions: str = "") -> str:
-    """A stable id (32 hex characters) for an imported (task, observation, action, available actions)."""
-    return uuid.uuid5(_ID_NAMESPACE, json.dumps([task, observation, action, available_actions])).hex
+def experience_id(task: str, observation: str, action: str, available_actions: str = "", reason: str = "") -> str:
+    """A stable id (32 hex characters) for an imported (task, observation, available actions, action, reason).
+
+    The reason is part of the key, as in the reference (an action taken for two reasons is two
+    entries); an empty reason gives the same id as before reasons were keyed.
+    """
+    parts = [task, observation, action, available_actions] + ([reason] if reason else [])
+    return uuid.uuid5(_ID_NAMESPACE, json.dumps(parts)).hex
 
 
 def _task_of(text: str) -> str:
@@ -132,7 +137,7 @@ def read_history_pool(path: str | Path) -> tuple[RawRows, FileMeta]:
                 raise MemoryFileError(f"{at}: expected {{qvalue, number, reward}}")
             available_json = json.dumps(available, ensure_ascii=False)
             rows.append({
-                "id": experience_id(task, observation, action, available_json),
+                "id": experience_id(task, observation, action, available_json, reason),
                 "kind": "shop",
                 "task": task,
                 "observation": observation,
