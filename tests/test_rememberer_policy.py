@@ -88,3 +88,18 @@ def test_chat_rememberer_puts_advice_in_the_prompt_and_never_recalls(memory_dir,
     assert roles == {"Quellport.": "encouraged", "Paris.": "discouraged"}
     q_driven = ChatAgent(load_settings(memory_dir=memory_dir, model="openai/mock"), embedder=embedder)
     assert asyncio.run(q_driven.answer("What is the capital of Zorbania?", mock_response="x")).policy == "recall"
+
+
+def test_chat_llm_and_random_policies(memory_dir, embedder):
+    def agent(policy: str) -> ChatAgent:
+        return ChatAgent(load_settings(memory_dir=memory_dir, model="openai/mock", policy=policy), embedder=embedder)
+
+    first = asyncio.run(agent("q-driven").answer("Who maintains the build server?", mock_response="Priya."))
+    agent("q-driven").rate(first.id, up=True)
+    alone = asyncio.run(agent("llm").answer("Who maintains the build server?", mock_response="No idea."))
+    assert (alone.policy, alone.answer, alone.exemplars) == ("generate", "No idea.", [])  # no memory at all
+    chance = asyncio.run(agent("random").answer("Who maintains the build server?", mock_response="unused"))
+    assert chance.policy == "random" and chance.answer in {"Priya.", "No idea."} and chance.model == "memory"
+    empty = ChatAgent(load_settings(memory_dir=memory_dir / "empty", model="openai/mock", policy="random"),
+                      embedder=embedder)
+    assert asyncio.run(empty.answer("Anything?", mock_response="From the model.")).policy == "generate"

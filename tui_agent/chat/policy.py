@@ -1,6 +1,6 @@
 """Chat policies: RLEM retrieval for one-step episodes, and the ``q-driven`` recall / reject rules.
 
-Pure functions, no I/O. A chat question is a one-step episode (DESIGN.md §4):
+Pure functions, no I/O. A chat question is a one-step episode (docs/rlem.md):
 task = the question, observation = the conversation context, action = the
 answer, reward = +1 (👍) or −1 (👎); a correction is a demonstrated action
 with reward +1. Q updates go through :class:`tui_agent.rlem.replay.ExperienceReplay`.

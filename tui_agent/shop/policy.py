@@ -3,7 +3,7 @@
 No I/O. The agent (:mod:`tui_agent.shop.agent`) calls these with retrieved
 records and, when needed, the language model's scores.
 
-Why Q chooses directly (DESIGN.md §4)
+Why Q chooses directly (docs/rlem.md, "Policies")
 -------------------------------------
 REMEMBERER steers the LLM only through exemplars with advice. The bundled
 135M model copies the exemplar's action instead (measured: shown the initial
