@@ -77,11 +77,9 @@ class ShopConfig:
     thresholds; ``scorer``: how the q-driven policy breaks ties, "llm"
     (the model's log-likelihoods) or "constant" (the first candidate: what
     the model adds); ``prompt_tokens``: the rememberer prompt budget (the
-    reference's 3,700; cut to the local model's context). The ``llm`` and
-    ``q-driven`` policies only rank valid actions by likelihood, with a
-    short prompt of the same structure (``score_prompt_tokens``, observations
-    cut to ``score_obs_chars``): at ~100 prompt tokens/s on this machine's
-    CPU the reference's budget would cost ~15 s a step.
+    reference's 3,700; cut to the local model's context). With the bundled
+    model the ``llm`` and ``q-driven`` policies only rank valid actions by
+    likelihood, after their own short prompt (:mod:`tui_agent.shop.score_prompt`).
     """
 
     lam: float = DEFAULT_LAMBDA
@@ -91,8 +89,6 @@ class ShopConfig:
     policy: pol.PolicyConfig = field(default_factory=pol.PolicyConfig)
     scorer: str = "llm"
     prompt_tokens: int = prm.PROMPT_TOKENS
-    score_prompt_tokens: int = 400
-    score_obs_chars: int = 300
     seed: int | None = None
 
 
@@ -314,15 +310,12 @@ class ShopAgent:
         return budget
 
     def _prompt(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
-                retrieved: list, short: bool = False) -> tuple[list[dict[str, str]], list[str]]:
-        """The step's messages; ``short``: the tie-break prompt (smaller budget, observations cut)."""
+                retrieved: list) -> tuple[list[dict[str, str]], list[str]]:
+        """The step's messages in the reference's structure, and the exemplars' advice texts."""
         c = self.config
         length = self._length() if self._scorer is None else prm.approx_tokens  # no model loaded for a fake scorer
-        budget = self._budget(length)
-        if short:
-            budget = min(budget, c.score_prompt_tokens)
         return prm.build_prompt(instruction, observation, available, history, retrieved, self.rng, c.m,
-                                c.advice, budget, length, c.score_obs_chars if short else None)
+                                c.advice, self._budget(length), length)
 
     def _rememberer(self, step: ShopStep, instruction: str, observation: str, available: list[str],
                     history: list[ActionKey], query: ShopQuery) -> ShopStep:
@@ -366,19 +359,27 @@ class ShopAgent:
 
     def llm_choose(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
                    candidates: list[str], retrieved: list) -> tuple[str, str, str]:
-        """The model's pick among ``candidates``: (action, advice text shown, reason)."""
-        messages, shown = self._prompt(instruction, observation, available, history, retrieved,
-                                       short=self._is_local())
-        advice = "\n\n".join(shown)
+        """The model's pick among ``candidates``: (action, advice text shown, reason).
+
+        The bundled model ranks the candidates by likelihood after the short prompt of
+        :mod:`tui_agent.shop.score_prompt`; a hosted model gets the reference's prompt and its
+        advice is parsed (:meth:`_hosted_choose`).
+        """
+        if self.config.scorer != "constant" and not self._is_local():
+            messages, shown = self._prompt(instruction, observation, available, history, retrieved)
+            if len(candidates) == 1:
+                return candidates[0], "\n\n".join(shown), "the only action left"
+            return self._hosted_choose(messages, instruction, candidates, "\n\n".join(shown))
+        from tui_agent.shop.lm import chatml
+        from tui_agent.shop.score_prompt import build_score_prompt
+
+        system, user, shown = build_score_prompt(instruction, observation, available, history, retrieved,
+                                                 self.rng, self.config.m, self.config.advice)
+        advice = "\n".join(shown)
         if len(candidates) == 1:
             return candidates[0], advice, "the only action left"
-        if self.config.scorer != "constant" and self.llm is not None and not getattr(self.llm, "is_local", True):
-            return self._hosted_choose(messages, instruction, candidates, advice)
-        from tui_agent.shop.lm import chatml
-
         scorer = self._scorer or local_scorer()
-        scores = scorer(chatml(messages[0]["content"], messages[1]["content"], "Encouraged:\n"),
-                        [f"{a} ->" for a in candidates])
+        scores = scorer(chatml(system, user, "Encouraged:\n"), [f"{a} ->" for a in candidates])
         best = max(range(len(candidates)), key=lambda i: scores[i])
         if self.config.scorer == "constant":
             return candidates[best], advice, f"first of {len(candidates)} tied actions (constant scorer)"

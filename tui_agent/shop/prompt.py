@@ -56,21 +56,9 @@ def approx_tokens(text: str) -> int:
     return len(text) // 4 + 1
 
 
-def clip(observation: str, chars: int | None) -> str:
-    """The observation cut to ``chars`` characters at a line end (`` ...`` marks a cut); None: whole."""
-    if chars is None or len(observation) <= chars:
-        return observation
-    cut = observation.rfind("\n", 0, chars)
-    return observation[: cut if cut > chars // 2 else chars] + "\n..."
-
-
 def format_input(instruction: str, observation: str, available_actions: Sequence[str],
-                 last_actions: Sequence[ActionKey] = (), obs_chars: int | None = None) -> str:
-    """One step as ``input_template_w``: last 5 (action reason) pairs, the observation indented, the actions.
-
-    ``obs_chars`` clips the observation (None: whole, as the reference).
-    """
-    observation = clip(observation, obs_chars)
+                 last_actions: Sequence[ActionKey] = ()) -> str:
+    """One step as ``input_template_w``: last 5 (action reason) pairs, the observation indented, the actions."""
     acts = "\n".join("- " + " ".join((a.action, a.reason)) for a in list(last_actions)[-LAST_ACTIONS:])
     obs = "\n".join("  " + line for line in f"Instruction: {instruction}\n{observation}".splitlines())
     avail = "\n".join(f"- {a}" for a in available_actions)
@@ -80,15 +68,13 @@ def format_input(instruction: str, observation: str, available_actions: Sequence
 def build_prompt(instruction: str, observation: str, available_actions: Sequence[str],
                  last_actions: Sequence[ActionKey], retrieved: Sequence[Scored], rng: random.Random,
                  m: int = 2, options: AdviceOptions = AdviceOptions(), budget: int = PROMPT_TOKENS,
-                 length: Callable[[str], int] = approx_tokens, obs_chars: int | None = None
-                 ) -> tuple[list[dict[str, str]], list[str]]:
+                 length: Callable[[str], int] = approx_tokens) -> tuple[list[dict[str, str]], list[str]]:
     """Chat messages for one step, and the exemplars' advice texts (best first) to show the user.
 
     ``retrieved``: records best first; the first ``m`` whose text fits the
     budget left after the new input become exemplars, shown most similar last.
-    ``obs_chars`` clips every observation (the q-driven tie-break's short prompt).
     """
-    new_input = format_input(instruction, observation, available_actions, last_actions, obs_chars)
+    new_input = format_input(instruction, observation, available_actions, last_actions)
     advice_texts: dict[int, str] = {}
 
     def render(scored: Scored, index: int) -> str:
@@ -96,7 +82,7 @@ def build_prompt(instruction: str, observation: str, available_actions: Sequence
         advice = make_advice(rec, rng, random_action, options).text(options.discouraged)
         advice_texts[index] = advice
         return (f"Example {index + 1}:\n\n"
-                + format_input(rec.key.task, rec.key.observation, rec.key.actions, rec.action_history, obs_chars)
+                + format_input(rec.key.task, rec.key.observation, rec.key.actions, rec.action_history)
                 + "\n" + advice)
 
     chosen = choose_exemplars(retrieved, m, budget - length(new_input), render, length)
