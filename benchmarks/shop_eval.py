@@ -100,12 +100,13 @@ def row_line(name: str, data: dict, common: int) -> str:
 def write_report() -> str:
     rows = {n: json.loads((RESULTS / f"{n}.json").read_text()) for n in ROWS if (RESULTS / f"{n}.json").exists()}
     common = min(len(final_test(d)["results"]) for d in rows.values())
-    lines = [f"| policy | score, goals 0–{common - 1} | success, goals 0–{common - 1} | success after epoch 1 / 2 / 3 "
-             f"(goals 0–{common - 1}) | test goals run | score, all run | success, all run | steps / episode |",
+    goals = f"goals 0–{common - 1}"
+    lines = [f"| policy | score, {goals} | success, {goals} | success after epoch 1 / 2 / 3 ({goals}) "
+             "| test goals run | score, all run | success, all run | steps / episode |",
              "|---|---:|---:|---|---:|---:|---:|---:|"]
     lines += [row_line(n, d, common) for n, d in rows.items()]
-    commands = [d.get("command", "?").replace(f"{ROOT}/", "") + (f"   # {d['seconds'] / 60:.0f} min" if "seconds" in d else "")
-                for d in rows.values()]
+    commands = [d.get("command", "?").replace(f"{ROOT}/", "")
+                + (f"   # {d['seconds'] / 60:.0f} min" if "seconds" in d else "") for d in rows.values()]
     text = "\n".join([
         "# Shop results (bundled model)", "",
         "Model `local/smollm2` (SmolLM2-135M-Instruct Q4_1, llama.cpp, 1 thread) on this project's generated",

@@ -24,6 +24,7 @@ APP_NAME = "tui-agent"
 DEFAULT_MODEL = "local/smollm2"
 POLICIES = ("q-driven", "rememberer", "llm", "random")
 """Decision procedures, for chat and shop alike (``policy`` setting, ``--policy``)."""
+POLICY_ALIASES = {"rlem": "q-driven"}  # the q-driven policy's earlier name
 
 
 def home_dir() -> Path | None:
@@ -124,7 +125,7 @@ class Settings(BaseSettings):
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
-        value = {"rlem": "q-driven"}.get(value.strip(), value.strip())
+        value = POLICY_ALIASES.get(value.strip(), value.strip())
         if value not in POLICIES:
             raise ValueError(f"unknown policy {value!r}; expected one of {', '.join(POLICIES)}")
         return value

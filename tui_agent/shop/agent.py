@@ -36,6 +36,7 @@ from typing import Any
 
 import numpy as np
 
+from tui_agent.config import POLICIES, POLICY_ALIASES
 from tui_agent.envs.shop.pagetype import page_type_of
 from tui_agent.rlem.advice import AdviceOptions, parse_advice
 from tui_agent.rlem.learning import LearningConfig
@@ -47,8 +48,6 @@ from tui_agent.shop import prompt as prm
 from tui_agent.shop.pool import load_initial_pool, pool_experiences
 from tui_agent.shop.records import ShopQuery, query_for, shop_similarity
 
-POLICIES = ("random", "llm", "rememberer", "q-driven")
-ALIASES = {"rlem": "q-driven"}
 SCORERS = ("llm", "constant")
 NO_ACTION = "NOTHINGG"  # the reference's action when the model's advice cannot be read
 
@@ -61,7 +60,7 @@ def policy_name(name: str) -> str:
     Raises:
         ValueError: an unknown policy.
     """
-    canonical = ALIASES.get(name, name)
+    canonical = POLICY_ALIASES.get(name, name)
     if canonical not in POLICIES:
         raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
     return canonical
