@@ -1,6 +1,5 @@
 """n-step Q-learning targets (tui_agent.rlem.learning) against hand-computed values."""
 
-import math
 
 import pytest
 

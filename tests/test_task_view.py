@@ -110,7 +110,7 @@ async def test_free_text_goal_close_to_a_catalog_goal_gets_its_reward(memory_dir
 
 
 def test_step_view_never_parses_markup():
-    from tui_agent.shop.agent import ShopStep
+    from tui_agent.shop.episode import ShopStep
 
     step = ShopStep(0, "item", "[bold]x[/bold]", ["click[[red]]"], "[i]advice[/i]", "click[[red]]",
                     "[b]why[/b]", "llm")

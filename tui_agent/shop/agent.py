@@ -31,7 +31,7 @@ import asyncio
 import random
 import uuid
 from collections.abc import Callable
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -45,6 +45,7 @@ from tui_agent.rlem.replay import ExperienceReplay
 from tui_agent.rows import StoreRows
 from tui_agent.shop import policy as pol
 from tui_agent.shop import prompt as prm
+from tui_agent.shop.episode import EpisodeResult, ShopStep
 from tui_agent.shop.pool import load_initial_pool, pool_experiences
 from tui_agent.shop.records import ShopQuery, query_for, shop_similarity
 
@@ -89,51 +90,6 @@ class ShopConfig:
     scorer: str = "llm"
     prompt_tokens: int = prm.PROMPT_TOKENS
     seed: int | None = None
-
-
-@dataclass
-class ShopStep:
-    """One step as shown to the user: what was seen, the advice, the action and why."""
-
-    t: int
-    page_type: str
-    observation: str
-    available_actions: list[str]
-    advice: str
-    action: str
-    reason: str
-    chosen_by: str  # memory | memory+llm | llm | random | search | rememberer
-    q_estimate: float | None = None
-    reward: float = 0.0
-    valid: bool = True
-    explored: bool = False  # chosen for its optimistic (untried) Q̂ while training
-    action_reason: str | None = None  # the reason stored with the action (rememberer); None: any
-
-    def action_key(self) -> ActionKey:
-        return ActionKey(self.action, self.action_reason or "")
-
-
-@dataclass
-class EpisodeResult:
-    """A finished episode. ``reward`` ∈ [0, 1] (None for a free-text goal without a matched goal)."""
-
-    episode_id: str
-    instruction: str
-    policy: str
-    split: str
-    goal_index: int
-    steps: list[ShopStep] = field(default_factory=list)
-    reward: float | None = 0.0
-    success: bool = False
-    learned: bool = False
-    row_ids: list[str] = field(default_factory=list)
-
-    def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for step in data["steps"]:
-            step.pop("observation")
-            step.pop("available_actions")
-        return data
 
 
 def local_scorer() -> Scorer:
@@ -304,8 +260,9 @@ class ShopAgent:
         bundled model's context also holds the system text and 200 new tokens."""
         budget = self.config.prompt_tokens
         if self._is_local():
-            n_ctx = int(getattr(getattr(self.llm, "settings", None), "local_n_ctx", 2048) or 2048)
-            budget = min(budget, n_ctx - prm.MAX_NEW_TOKENS - length(prm.SYSTEM_PROMPT) - 64)
+            from tui_agent.llm.local import runtime
+
+            budget = min(budget, runtime().n_ctx - prm.MAX_NEW_TOKENS - length(prm.SYSTEM_PROMPT) - 64)
         return budget
 
     def _prompt(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
