@@ -11,7 +11,7 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
 os.environ["LITELLM_LOCAL_MODEL_COST_MAP"] = "True"
 for name in list(os.environ):
-    if name.startswith("TUI_AGENT_"):
+    if name.startswith("TUI_AGENT_") and name != "TUI_AGENT_REFERENCE_DIR":  # where conformance data lives
         del os.environ[name]
 
 
