@@ -1,1 +1,6 @@
-"""RLEM core: Q updates, retrieval similarity, exemplar/advice formatting, policies (pure, no I/O)."""
+"""The RLEM core (REMEMBERER, Zhang et al. 2023), once for every domain; pure Python + NumPy, no I/O.
+
+``records`` (keys, action tables, λ-scored retrieval, exemplar choice), ``learning`` (Q updates,
+n-step targets), ``replay`` (:class:`~tui_agent.rlem.replay.ExperienceReplay`, the only writer of Q)
+and ``advice`` (encouraged / discouraged advice, reading a model's advice). See docs/rlem.md.
+"""
