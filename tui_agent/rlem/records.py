@@ -8,8 +8,7 @@ and ``agent_protos.py`` (``HistoryReplayClient._get_examplars``).
   actions), :class:`RecordKey` — with an **action table**: for each
   :class:`ActionKey` = (action, reason), as the reference keys its actions,
   an :class:`ActionValue` (Q, N, mean immediate reward). The record also keeps
-  the reference's ``other_info``: the action history that led to it, the
-  last and the total reward, and a visit count.
+  the action history that led to it (the reference's ``other_info``).
 * **Retrieval** scores every record against a query with
   ``score = λ·f_task + (1−λ)·f_obs`` (λ = 0.5 in the paper), f_task and f_obs
   being pluggable similarity functions of a :class:`Similarity` (the shop:
@@ -101,21 +100,20 @@ class ActionValue:
 
 @dataclass
 class Record:
-    """A record: its key, the task embedding, the action table and the reference's ``other_info``.
+    """A record: its key, the task embedding, the action table and the action history.
 
     ``vector``: float32 ``(dim,)`` L2-normalised task embedding (None when the
     domain's f_task does not need it). ``actions`` keeps insertion order.
     ``action_history``: the actions taken before this observation in the
-    episode that created it (the reference keeps the shortest seen).
+    episode that created it (the reference keeps the shortest seen). The
+    reference's other ``other_info`` fields (last / total reward, count) are
+    used by no prompt of its WebShop agent and are not kept.
     """
 
     key: RecordKey
     vector: np.ndarray | None = None
     actions: dict[ActionKey, ActionValue] = field(default_factory=dict)
     action_history: list[ActionKey] = field(default_factory=list)
-    last_reward: float = 0.0
-    total_reward: float = 0.0
-    number: int = 1
 
     @property
     def visits(self) -> int:
@@ -216,8 +214,7 @@ def choose_exemplars(candidates: Sequence[Scored], m: int, budget: int,
     return list(reversed(chosen))
 
 
-def records_from_rows(rows: Iterable[Any], vector: Callable[[Any], np.ndarray | None] | None = None
-                      ) -> list[Record]:
+def records_from_rows(rows: Iterable[Any]) -> list[Record]:
     """Group experience rows (one per record, action, reason) into records, oldest record first.
 
     A row has ``task``, ``observation``, ``available_actions``, ``action``,
@@ -236,8 +233,7 @@ def records_from_rows(rows: Iterable[Any], vector: Callable[[Any], np.ndarray | 
         key = RecordKey(row.task, row.observation or "", row.available_actions or "")
         rec = records.get(key)
         if rec is None:
-            vec = vector(row) if vector else (np.asarray(row.vector, dtype=np.float32) if row.vector is not None
-                                              else None)
+            vec = np.asarray(row.vector, dtype=np.float32) if row.vector is not None else None
             rec = records[key] = Record(key, vec)
             origin[key] = row
         akey = ActionKey(row.action, row.reason or "")

@@ -7,8 +7,8 @@ holds the records in RAM, scores them with the domain's :class:`Similarity`,
 turns steps into n-step targets (:class:`~tui_agent.rlem.learning.NStepBuffer`)
 and applies them in the reference's order:
 
-1. the record being updated is inserted if new (with the action history and
-   the last / total reward), and its action entry is created (Q = 0, N = 0)
+1. the record being updated is inserted if new (with its action history),
+   and its action entry is created (Q = 0, N = 0)
    if new, then counted (N + 1);
 2. only then is the bootstrap ``max_a Q(o_{t+n}, a)`` read: from o_{t+n}'s own
    record, else from the most similar record by (score, visits) — which may be
@@ -76,11 +76,10 @@ class Update:
 
 @dataclass
 class Episode:
-    """One running episode: its n-step buffer, the actions so far and the info stored with its rows."""
+    """One running episode: its n-step buffer and the info stored with its rows."""
 
     buffer: NStepBuffer
     info: dict[str, Any] = field(default_factory=dict)
-    total_reward: float = 0.0
 
 
 class InMemoryRows:
@@ -189,9 +188,7 @@ class ExperienceReplay:
         """
         self.sync()
         ready = episode.buffer.push(key, (action, any_reason), reward, next_key)
-        updates = [self._apply(u, episode) for u in ready]
-        episode.total_reward += float(reward)
-        return updates
+        return [self._apply(u, episode) for u in ready]
 
     def end_episode(self, episode: Episode) -> list[Update]:
         """Apply the remaining terminal updates of ``episode`` (call once, after its last :meth:`step`)."""
@@ -237,16 +234,12 @@ class ExperienceReplay:
 
     def _apply(self, u: PendingUpdate, episode: Episode) -> Update:
         action, any_reason = u.action
+        hist = [a for a, _ in u.history]
         created_record = u.key not in self.records
         if created_record:
-            hist = [a for a, _ in u.history]
-            rec = Record(u.key, self.vector_of(u.key), action_history=hist,
-                         total_reward=episode.total_reward)
-            self.records[u.key] = rec
+            rec = self.records[u.key] = Record(u.key, self.vector_of(u.key), action_history=hist)
         else:
             rec = self.records[u.key]
-            rec.number += 1
-            hist = [a for a, _ in u.history]
             if len(hist) <= len(rec.action_history):  # the reference's "shortest" history
                 rec.action_history = hist
         found = rec.find(action.action) if any_reason and action not in rec.actions else None
@@ -264,8 +257,7 @@ class ExperienceReplay:
                 entry.q, entry.n, entry.mean_reward = change(entry.q, count, entry.mean_reward)
             elif entry.row_id is None:
                 q, n, mr = change(entry.q, count, entry.mean_reward)
-                info = {**episode.info, "step": u.t, "history": [a.action for a in rec.action_history]}
-                entry.row_id = self.sink.insert(u.key, action, ActionValue(q, n, mr), info)
+                entry.row_id = self.sink.insert(u.key, action, ActionValue(q, n, mr), {**episode.info, "step": u.t})
                 entry.q, entry.n, entry.mean_reward = q, n, mr
             else:
                 entry.q, entry.n, entry.mean_reward = self.sink.modify(entry.row_id, change)

@@ -289,7 +289,7 @@ class ShopAgent:
             step.reason = f"{model}: {parsed.action} -> {parsed.reason}".strip()
         return step
 
-    def _write_advice(self, messages: list[dict[str, str]]) -> tuple[str, str]:
+    def _write_advice(self, messages: list[dict[str, str]], temperature: float = prm.TEMPERATURE) -> tuple[str, str]:
         """The model's advice text and the model's name.
 
         The reference prompts a completion model, whose continuation starts the
@@ -306,10 +306,9 @@ class ShopAgent:
             tokens = rt.llama.tokenize(chatml(messages[0]["content"], messages[1]["content"], prefix).encode(),
                                        add_bos=False, special=True)
             tokens = tokens[-(rt.llama.n_ctx() - prm.MAX_NEW_TOKENS - 1):]  # a page longer than the context
-            text = rt.complete(tokens, temperature=prm.TEMPERATURE, max_tokens=prm.MAX_NEW_TOKENS,
-                               stop=[prm.STOP])
+            text = rt.complete(tokens, temperature=temperature, max_tokens=prm.MAX_NEW_TOKENS, stop=[prm.STOP])
             return (prefix + text).strip(), "local/smollm2"
-        completion = asyncio.run(self.llm.complete(messages, temperature=prm.TEMPERATURE,
+        completion = asyncio.run(self.llm.complete(messages, temperature=temperature,
                                                    max_tokens=prm.MAX_NEW_TOKENS, stop=[prm.STOP]))
         return completion.text.strip(), completion.model
 
@@ -343,14 +342,13 @@ class ShopAgent:
 
     def _hosted_choose(self, messages: list[dict[str, str]], instruction: str, candidates: list[str],
                        advice: str) -> tuple[str, str, str]:
-        completion = asyncio.run(self.llm.complete(messages, temperature=0.0, max_tokens=prm.MAX_NEW_TOKENS,
-                                                   stop=[prm.STOP]))
-        parsed = parse_advice(completion.text)
-        action = pol.match_action(parsed.action if parsed else completion.text, candidates, instruction)
+        text, model = self._write_advice(messages, temperature=0.0)
+        parsed = parse_advice(text)
+        action = pol.match_action(parsed.action if parsed else text, candidates, instruction)
         if action is None:
             action = self.rng.choice(candidates)
-            return action, advice, f"{completion.model}: no valid action in the answer; random fallback"
-        return action, advice, f"{completion.model}: answered {completion.text.strip()[:80]!r}"
+            return action, advice, f"{model}: no valid action in the answer; random fallback"
+        return action, advice, f"{model}: answered {text[:80]!r}"
 
     # --- episodes -----------------------------------------------------------------
 
