@@ -129,7 +129,11 @@ def test_reward_full_match_and_fuzzy_options():
     goal = {**goal, "options": {}}
     assert get_reward(PRODUCT, goal, 35.0, {}) == 1.0
     pack_goal = {**goal, "options": {"pack": "pack of 2"}}
-    assert get_reward(PRODUCT, pack_goal, 35.0, {"pack": "pack of 3"}) == pytest.approx(3 / 4)
+    # WebShop's fuzzy option match: "pack of 3" scores > 85 against "pack of 2" ...
+    assert get_reward(PRODUCT, pack_goal, 35.0, {"pack": "pack of 3"}) == 1.0
+    # ... our stricter variant (a named option, off by default) needs the exact pack
+    assert get_reward(PRODUCT, pack_goal, 35.0, {"pack": "pack of 3"}, strict_options=True) == pytest.approx(3 / 4)
+    assert get_reward(PRODUCT, pack_goal, 35.0, {"pack": "pack of 2"}, strict_options=True) == 1.0
 
 
 def test_reward_type_factor():

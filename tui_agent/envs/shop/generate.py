@@ -39,7 +39,7 @@ import sys
 from pathlib import Path
 
 from . import vocab
-from .reward import (EXACT_MATCH_OPTS, attribute_reward, fuzzy_match, get_reward,
+from .reward import (STRICT_OPTION_GROUPS, attribute_reward, fuzzy_match, get_reward,
                      price_upper_for)
 
 SEED = 20240519
@@ -81,7 +81,7 @@ def _check_options(options: dict[str, list[str]], where: str) -> None:
             if v in vocab.BUTTON_NAMES or v in seen or "[" in v or "]" in v:
                 raise ValueError(f"{where}: bad option value {v!r}")
             seen.append(v)
-        if group not in EXACT_MATCH_OPTS:
+        if group not in STRICT_OPTION_GROUPS:
             for i, a in enumerate(values):
                 for b in values[i + 1:]:
                     if fuzzy_match(a, b):
