@@ -19,6 +19,7 @@ from tui_agent.config import load_settings
 from tui_agent.envs.shop.env import ShopEnv
 from tui_agent.llm.client import LLM
 from tui_agent.shop.agent import NO_ACTION, ShopAgent, ShopConfig
+from tui_agent.shop.records import element
 from tui_agent.shop.protocol import evaluate
 
 
@@ -35,13 +36,13 @@ class AdviceFollower(LLM):
         examples, new_input = user.split("Now the new input:", 1)
         available = re.findall(r"^- (.+)$", new_input.split("Available Actions:", 1)[1], re.M)
         advised = re.findall(r"Encouraged:\n(.+?) -> ", examples)
-        if available[0].startswith("search["):
-            instruction = re.search(r"Instruction: (.+)", new_input).group(1)
+        if available == ["search"]:  # the reference lists WebShop's clickables
+            instruction = re.search(r"Instruction:\n\s*(.+)", new_input).group(1)
             action, reason = f"search[{instruction}]", ""
-        elif advised and advised[-1] in available:
+        elif advised and element(advised[-1]) in available:
             action, reason = advised[-1], "The example encourages it."
         else:
-            action = next(a for a in available if "Back to Search" not in a and "< Prev" not in a)
+            action = "click[" + next(a for a in available if a not in ("back to search", "< prev")) + "]"
             reason = f"{action} conforms to the instruction."
         text = "I am not sure." if self.garble else \
             f"Encouraged:\n{action} -> 1.0 {reason}\nDiscouraged:\nclick[Reviews] -> 0.0 There is no need to review."

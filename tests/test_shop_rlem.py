@@ -205,9 +205,9 @@ def test_hosted_model_answers_are_parsed_and_matched(store, emb):
         async def complete(self, messages, **params):
             prompt = messages[-1]["content"].split("Now the new input:")[-1]
             self.prompts.append(prompt)
-            if "click[Buy Now]" in prompt:
+            if "\n- buy now\n" in prompt:  # the prompt lists WebShop's clickables
                 return Completion("Encouraged:\nclick[buy now] -> 0.9\nDiscouraged:\nclick[Reviews] -> 0.0", self.model)
-            asin = re.search(r"click\[(B0[0-9A-Z]{8})\]", prompt).group(1)
+            asin = re.search(r"^- (b0[0-9a-z]{8})$", prompt, re.M).group(1)
             return Completion(f"I would pick {asin.lower()} because it matches.", self.model)
 
     llm = HostedLLM()

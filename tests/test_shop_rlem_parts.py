@@ -16,7 +16,7 @@ from tui_agent.rlem.records import ActionKey, Record, RecordKey, choose_exemplar
 from tui_agent.rlem.replay import ExperienceReplay
 from tui_agent.shop import prompt as prm
 from tui_agent.shop.pool import INITIAL_POOL_FILE, load_initial_pool, pool_experiences
-from tui_agent.shop.records import ShopQuery, random_action, shop_similarity
+from tui_agent.shop.records import ShopQuery, element, random_action, shop_similarity
 from tui_agent.shop.policy import (
     Estimate,
     PolicyConfig,
@@ -150,11 +150,12 @@ def test_prompt_has_the_reference_structure():
     assert user.startswith("Here are some examples:\n\nExample 1:\n\n---\nLast 5 Actions:\n")
     assert "Encouraged:\nclick[red] -> 1.0 \nDiscouraged:\nclick[Buy Now] -> 0.0\n\nNow the new input" in user
     assert user.endswith("Now the new input:\n\n---\nLast 5 Actions:\n- search[cap] \nObservation: |\n"
-                         "  Instruction: i need a blue cap\n  cap page\n  line 2\nAvailable Actions:\n"
-                         + "\n".join(f"- {a}" for a in ITEM) + "\n...")
+                         "  cap page\n  line 2\nAvailable Actions:\n"
+                         + "\n".join(f"- {element(a)}" for a in ITEM) + "\n...")
     assert shown == ["Encouraged:\nclick[red] -> 1.0 \nDiscouraged:\nclick[Buy Now] -> 0.0 "]
+    new_input = prm.approx_tokens(prm.format_input("i need a blue cap", "cap page", ITEM))
     tight, _ = prm.build_prompt("i need a blue cap", "cap page", ITEM, [], scores([past], unit(1), "item"),
-                                random.Random(0), budget=120)
+                                random.Random(0), budget=new_input + 10)
     assert "Example 1" not in tight[1]["content"]  # the new input is paid first
 
 

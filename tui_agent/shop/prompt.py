@@ -7,9 +7,12 @@ Source: OpenDFM/Rememberer ``prompts/prompt_pthw.txt`` (whole prompt),
 new tokens, stop at "Discouraged", temperature 0.1; 3,700 prompt tokens, of
 which the new input is paid first and the exemplars share the rest).
 
-Deviations, on purpose: WebShop's text pages start with the instruction and
-ours do not yet, so the input carries an ``Instruction:`` line; the prompt is
-sent to chat models as a system message (the description and principles) and
+The observation is the page text (which starts with the instruction, as
+WebShop's does) indented by two spaces; the available actions are listed as
+the reference lists WebShop's clickables (``- back to search``,
+``- b078gwrc1j``, ``- search``), whether a record stores them so (imported
+pools) or as exact actions (``click[Back to Search]``, our own records).
+Deviation, on purpose: the prompt is sent to chat models as a system message (the description and principles) and
 a user message (examples and the new input) instead of one completion prompt.
 """
 
@@ -20,7 +23,7 @@ from collections.abc import Callable, Sequence
 
 from tui_agent.rlem.advice import AdviceOptions, make_advice
 from tui_agent.rlem.records import ActionKey, Scored, choose_exemplars
-from tui_agent.shop.records import random_action
+from tui_agent.shop.records import element, random_action
 
 PROMPT_TOKENS = 3700  # the reference's input length limit (tokens)
 MAX_NEW_TOKENS = 200
@@ -58,10 +61,13 @@ def approx_tokens(text: str) -> int:
 
 def format_input(instruction: str, observation: str, available_actions: Sequence[str],
                  last_actions: Sequence[ActionKey] = ()) -> str:
-    """One step as ``input_template_w``: last 5 (action reason) pairs, the observation indented, the actions."""
+    """One step as ``input_template_w``: last 5 (action reason) pairs, the observation indented, the clickables.
+
+    ``instruction`` is unused in the text (the page shows it) and kept for callers' symmetry.
+    """
     acts = "\n".join("- " + " ".join((a.action, a.reason)) for a in list(last_actions)[-LAST_ACTIONS:])
-    obs = "\n".join("  " + line for line in f"Instruction: {instruction}\n{observation}".splitlines())
-    avail = "\n".join(f"- {a}" for a in available_actions)
+    obs = "\n".join("  " + line for line in observation.splitlines())
+    avail = "\n".join(f"- {element(a)}" for a in available_actions)
     return f"---\nLast 5 Actions:\n{acts}\nObservation: |\n{obs}\nAvailable Actions:\n{avail}\n..."
 
 

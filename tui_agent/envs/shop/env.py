@@ -15,10 +15,12 @@ same task on our generated catalog (``catalog.py``).
   (``terminated=True``) with WebShop's reward in [0, 1] (``reward.py``).
 * Episode: at most ``max_steps`` = 15 steps; then ``truncated=True`` with reward 0.
 
-Differences from WebShop: search is only valid on the search page (WebShop's
-text env accepts it anywhere, though its pages offer it only there); one
-price per product (WebShop samples one from a range); no images; no
-"Attributes" sub-page; a terminal "done" page type.
+Pages read as WebShop's text env as REMEMBERER ran it (``pages.py``): the
+instruction on every page, 3 of each page's 10 results shown (a setting),
+price ranges, chosen options. Differences from WebShop: search is only valid
+on the search page (WebShop's text env accepts it anywhere, though its pages
+offer it only there); no images; no "Attributes" sub-page; a terminal "done"
+page type.
 
 ``info`` after ``reset`` and every ``step``:
 
@@ -51,7 +53,7 @@ import gymnasium as gym
 from gymnasium import spaces
 
 from .catalog import SPLITS, Catalog, load_catalog
-from .pages import ShopSession
+from .pages import PRODUCT_WINDOW, RESULTS_PER_PAGE, ShopSession
 from .search import engine_for
 
 MAX_STEPS = 15
@@ -68,9 +70,9 @@ class ShopEnv(gym.Env[str, str]):
     Args:
         split: default goal split for ``reset``: "train", "eval" or "test".
         max_steps: steps per episode before truncation (WebShop/REMEMBERER: 15).
-        show_instruction: also put "Instruction:\\n<text>" on top of
-            non-search pages (as in REMEMBERER's prompts); the search page always
-            shows it.
+        results_per_page: product links shown per results page (default 3, the
+            REMEMBERER fork's text env; WebShop's own: 10). A page still spans
+            WebShop's 10 products, so ``Next >`` moves by 10.
         render_mode: None, "ansi" (``render()`` returns the observation) or
             "human" (prints it).
         catalog: a :class:`Catalog`; default the shipped one.
@@ -85,7 +87,7 @@ class ShopEnv(gym.Env[str, str]):
     metadata = {"render_modes": ["ansi", "human"], "render_fps": 4}
 
     def __init__(self, split: str = "train", max_steps: int = MAX_STEPS,
-                 show_instruction: bool = False, render_mode: str | None = None,
+                 results_per_page: int = RESULTS_PER_PAGE, render_mode: str | None = None,
                  catalog: Catalog | None = None):
         if split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
@@ -95,7 +97,9 @@ class ShopEnv(gym.Env[str, str]):
         self.engine = engine_for(self.catalog)
         self.split = split
         self.max_steps = max_steps
-        self.show_instruction = show_instruction
+        if not 1 <= results_per_page <= PRODUCT_WINDOW:
+            raise ValueError(f"results_per_page must be in [1, {PRODUCT_WINDOW}], got {results_per_page}")
+        self.results_per_page = results_per_page
         self.render_mode = render_mode
         self.observation_space = spaces.Text(max_length=MAX_OBSERVATION_CHARS, charset=CHARSET)
         self.action_space = spaces.Text(max_length=MAX_ACTION_CHARS, charset=CHARSET)
@@ -119,7 +123,7 @@ class ShopEnv(gym.Env[str, str]):
             goal = {**goal, "instruction": str(options["instruction"]).strip()}
         self.goal = {**goal, "index": int(index)}
         self.session = ShopSession(self.catalog, self.engine, goal,
-                                   show_instruction=self.show_instruction)
+                                   results_per_page=self.results_per_page)
         self.steps, self._over, self._truncated = 0, False, False
         return self._observation(), self._info(valid=True)
 

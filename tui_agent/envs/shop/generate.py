@@ -9,12 +9,12 @@ seed or the platform.
 
 Output (canonical JSON, gzip with mtime 0)::
 
-    {"version": 1, "seed": int,
+    {"version": 2, "seed": int,
      "products": [{"asin", "title", "product_type", "query", "category",
                    "category_path": [top, sub, leaf], "price", "brand",
                    "attributes": [..], "options": {group: [values]},
                    "description", "features": [..], "reviews": [{"title",
-                   "score", "body"}], "rating"}, ...],
+                   "score", "body"}], "rating", "price_range"}, ...],
      "goals": [{"id", "split", "asin", "instruction", "attributes": [..],
                 "options": {group: value}, "price_upper", "product_type",
                 "query", "category", "product_category", "name"}, ...],
@@ -26,6 +26,12 @@ some of its attributes, one value of some of its option groups, and a price
 limit from ``price_upper_for``. The generator asserts that each goal's own
 product scores reward 1.0 and that no product "accidentally" matches an
 attribute of its pool that it does not have.
+
+``price_range`` is ``[low, high]`` (dollars, ``low <= price <= high``) for
+about 40 % of products and ``null`` otherwise: WebShop lists such products as
+"$low to $high" and charges one hidden price within the range (``price``,
+which the reward uses). It is drawn from its own ``random.Random`` per ASIN,
+so adding it changed no other field of the catalog.
 """
 
 from __future__ import annotations
@@ -211,6 +217,17 @@ def _make_goal(rng, product: dict) -> dict:
     }
 
 
+def _price_range(seed: int, product: dict) -> list[float] | None:
+    """WebShop-style listed price range around the product's hidden price, or None."""
+    rng = random.Random(f"{seed}:{product['asin']}:price_range")
+    if rng.random() >= 0.4:
+        return None
+    price = product["price"]
+    low = round(price * (1 - 0.35 * rng.random()), 2)
+    high = round(price * (1 + 0.6 * rng.random()) + 0.01, 2)
+    return [min(low, price), max(high, price)]
+
+
 def build_catalog(seed: int = SEED) -> dict:
     """Build the whole catalog dict (products, goals, splits) from ``seed``."""
     rng = random.Random(seed)
@@ -224,6 +241,8 @@ def build_catalog(seed: int = SEED) -> dict:
             pools[t["name"]] = pool
             for _ in range(PRODUCTS_PER_TYPE):
                 products.append(_make_product(rng, cat, t, pool, used))
+    for p in products:
+        p["price_range"] = _price_range(seed, p)
     for p in products:  # the text must not claim attributes the product lacks
         for a in pools[p["product_type"]]:
             if (a in p["attributes"]) != (attribute_reward(p, [a])[1] == 1):
@@ -245,7 +264,7 @@ def build_catalog(seed: int = SEED) -> dict:
     for name, ids in splits.items():
         for gid in ids:
             goals[gid] = {"id": gid, "split": name, **goals[gid]}
-    return {"version": 1, "seed": seed, "products": products, "goals": goals,
+    return {"version": 2, "seed": seed, "products": products, "goals": goals,
             "splits": {k: splits[k] for k in ("train", "eval", "test")}}
 
 

@@ -1,4 +1,4 @@
-"""The shop's pages as a state machine, rendered as WebShop/ReAct-style text.
+"""The shop's pages as a state machine, rendered as WebShop's text environment shows them.
 
 One :class:`ShopSession` is one shopper on the site (used by ``ShopEnv`` and
 by the HTML server). Pages and their clickable elements, as in WebShop
@@ -16,16 +16,34 @@ Actions are ``search[keywords]`` (only on the search page) and
 ``click[element]`` (element text, case-insensitive, e.g. ``click[Buy Now]``,
 ``click[b078gwrc1j]``, ``click[18 inch]``). Anything else is invalid.
 
-Observation text: one element per line; clickable elements in ``[x]``, the
-chosen option of a group in ``[[x]]``, e.g. a results page::
+Observation text: the ``text_rich`` mode of WebShop's ``WebAgentTextEnv``
+(``web_agent_site/envs/web_agent_text_env.py``, ``convert_html_to_text``) in
+the zdy023/WebShop fork that REMEMBERER ran, in the form its history pools
+store it: a leading newline, one element a line, a trailing newline; the
+instruction on every page; buttons in ``[x]``; option values after their
+group name as ``[x]`` or, when chosen, ``[[x]]`` with a "You have clicked x."
+line on top (in reverse page order); ``Price: $a`` or a range ``$a to $b``;
+results pages of WebShop's 10 products of which the first
+``results_per_page`` are shown and clickable (the fork: 3; WebShop: 10),
+items already visited as ``[[ASIN]]``. An item page::
 
+    You have clicked bright citrus.
+    Instruction:
+    i would like a 3 ounce bottle of bright citrus deodorant ...
     [Back to Search]
-    Page 1 (Total results: 50)
-    [Next >]
-    [B078GWRC1J]
-    Bright Citrus Deodorant ...
-    $10.99
-    ...
+    [< Prev]
+    scent [assorted scents][[bright citrus]][calming lavender]
+    size [travel set (4-pack)][3 ounce (pack of 1)]
+    Bright Citrus Deodorant by Earth Mama ...
+    Price: $10.99
+    Rating: 4.3
+    [Description]
+    [Features]
+    [Reviews]
+    [Buy Now]
+
+``clickables()`` lists, like WebShop's ``get_available_actions``, the
+buttons in page order, then the shown product links, then the option values.
 """
 
 from __future__ import annotations
@@ -38,12 +56,13 @@ from .catalog import Catalog
 from .reward import get_reward
 from .search import SearchEngine
 
-RESULTS_PER_PAGE = 10
+PRODUCT_WINDOW = 10  # WebShop engine.PRODUCT_WINDOW: products per results page
+RESULTS_PER_PAGE = 3  # product links shown per page: the REMEMBERER fork's text env (WebShop: 10)
 SUB_PAGES = ("description", "features", "reviews")
 SEARCH_PLACEHOLDER = "search[<keywords>]"
 _ACTION = re.compile(r"^\s*(search|click)\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
 
-__all__ = ["RESULTS_PER_PAGE", "SEARCH_PLACEHOLDER", "ShopSession", "parse_action"]
+__all__ = ["PRODUCT_WINDOW", "RESULTS_PER_PAGE", "price_tag", "SEARCH_PLACEHOLDER", "ShopSession", "parse_action"]
 
 
 def parse_action(action: str) -> tuple[str, str] | None:
@@ -54,6 +73,14 @@ def parse_action(action: str) -> tuple[str, str] | None:
     if m is None:
         return None
     return m.group(1).lower(), m.group(2).strip()
+
+
+def price_tag(product: dict[str, Any]) -> str:
+    """WebShop's price tag: ``$18.49``, or ``$17.33 to $26.97`` for a price range."""
+    rng = product.get("price_range")
+    if rng:
+        return f"${rng[0]:.2f} to ${rng[1]:.2f}"
+    return f"${product['price']:.2f}"
 
 
 @dataclass
@@ -69,13 +96,14 @@ class ShopSession:
     catalog: Catalog
     engine: SearchEngine
     goal: dict[str, Any]
-    show_instruction: bool = False
+    results_per_page: int = RESULTS_PER_PAGE
     page: str = "search"
     keywords: str = ""
     results: list[int] = field(default_factory=list)
     page_num: int = 1
     asin: str | None = None
     options: dict[str, str] = field(default_factory=dict)
+    visited: set[str] = field(default_factory=set)  # ASINs of item pages seen
     sub_page: str | None = None
     reward: float = 0.0
     reward_info: dict[str, Any] = field(default_factory=dict)
@@ -92,15 +120,16 @@ class ShopSession:
 
     @property
     def n_pages(self) -> int:
-        return max(1, -(-len(self.results) // RESULTS_PER_PAGE))
+        return max(1, -(-len(self.results) // PRODUCT_WINDOW))
 
     def page_products(self) -> list[dict[str, Any]]:
-        """Products shown on the current results page (at most 10)."""
-        start = (self.page_num - 1) * RESULTS_PER_PAGE
-        return [self.catalog.products[i] for i in self.results[start:start + RESULTS_PER_PAGE]]
+        """Products shown on the current results page: the first ``results_per_page`` of its 10."""
+        start = (self.page_num - 1) * PRODUCT_WINDOW
+        window = self.results[start:start + PRODUCT_WINDOW][:self.results_per_page]
+        return [self.catalog.products[i] for i in window]
 
     def buttons(self) -> list[str]:
-        """Clickable elements of the current page, display case, in page order."""
+        """Clickable elements of the current page, display case, in WebShop's clickables order."""
         if self.page == "results":
             out = ["Back to Search"]
             if self.page_num > 1:
@@ -110,8 +139,8 @@ class ShopSession:
             return out + [p["asin"] for p in self.page_products()]
         if self.page == "item":
             opts = [v for values in self.product["options"].values() for v in values]
-            return ["Back to Search", "< Prev", *opts, "Description", "Features", "Reviews",
-                    "Buy Now"]
+            return ["Back to Search", "< Prev", "Description", "Features", "Reviews", "Buy Now",
+                    *opts]
         if self.page == "item_sub":
             return ["Back to Search", "< Prev"]
         return []
@@ -158,6 +187,7 @@ class ShopSession:
                 self.page_num -= 1
             else:
                 self.page, self.asin, self.options = "item", target.upper(), {}
+                self.visited.add(self.asin)
         elif self.page == "item":
             self._click_item(target)
         elif self.page == "item_sub":  # only "< prev" is left
@@ -183,17 +213,22 @@ class ShopSession:
 
     # -- text observation ------------------------------------------------------
     def observation(self) -> str:
-        """The current page as text (see module docstring)."""
-        lines: list[str] = []
+        """The current page as WebShop's text env shows it (see module docstring)."""
         if self.page == "search":
             lines = ["WebShop", "Instruction:", self.instruction, "[Search]"]
         elif self.page == "done":
             lines = self._done_lines()
         else:
-            if self.show_instruction:
-                lines = ["Instruction:", self.instruction]
+            lines = self._clicked_lines() if self.page == "item" else []
+            lines += ["Instruction:", self.instruction]
             lines += getattr(self, f"_{self.page}_lines")()
-        return "\n".join(lines)
+        return "\n" + "\n".join(lines) + "\n"
+
+    def _clicked_lines(self) -> list[str]:
+        """WebShop prepends "You have clicked x." per chosen option, so they read in reverse page order."""
+        chosen = [v for g, values in self.product["options"].items() for v in values
+                  if self.options.get(g) == v]
+        return [f"You have clicked {v}." for v in reversed(chosen)]
 
     def _results_lines(self) -> list[str]:
         lines = ["[Back to Search]", f"Page {self.page_num} (Total results: {len(self.results)})"]
@@ -202,7 +237,8 @@ class ShopSession:
         if self.page_num < self.n_pages:
             lines.append("[Next >]")
         for p in self.page_products():
-            lines += [f"[{p['asin']}]", p["title"], f"${p['price']:.2f}"]
+            asin = f"[[{p['asin']}]]" if p["asin"] in self.visited else f"[{p['asin']}]"
+            lines += [asin, p["title"], price_tag(p)]
         return lines
 
     def _item_lines(self) -> list[str]:
@@ -210,10 +246,11 @@ class ShopSession:
         lines = ["[Back to Search]", "[< Prev]"]
         for group, values in p["options"].items():
             chosen = self.options.get(group)
-            lines.append(group + " " + " ".join(f"[[{v}]]" if v == chosen else f"[{v}]"
+            lines.append(group + " " + "".join(f"[[{v}]]" if v == chosen else f"[{v}]"
                                                 for v in values))
-        return lines + [p["title"], f"Price: ${p['price']:.2f}",
-                        f"Rating: {p['rating']:.1f} out of 5",
+        rating = p.get("rating")
+        return lines + [p["title"], f"Price: {price_tag(p)}",
+                        f"Rating: {rating:.1f}" if rating is not None else "Rating: N.A.",
                         "[Description]", "[Features]", "[Reviews]", "[Buy Now]"]
 
     def _item_sub_lines(self) -> list[str]:

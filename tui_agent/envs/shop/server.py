@@ -1,10 +1,15 @@
 """The shop as HTML pages on localhost, so a person can browse what the agent sees.
 
 ``serve(host, port, ...)`` blocks and serves (``tui-agent serve-shop`` calls it);
-``make_server(...)`` returns the server without serving (tests, embedding).
-Standard library only (``http.server``). Every page is the same
-:class:`~tui_agent.envs.shop.pages.ShopSession` the env uses, drawn as HTML,
-with the agent's text observation and available actions underneath.
+``make_server(...)`` returns a bound :class:`ShopServer` without serving (tests,
+embedding). A Flask app (as WebShop's own ``web_agent_site/app.py``) with a
+Jinja template (``templates/shop.html``, autoescaped: nothing from the user or
+the catalog is emitted raw), served by waitress — a fixed pool of worker
+threads behind an asynchronous socket layer, with an idle timeout, a
+connection limit and header/body size limits, so malformed or half-open
+requests cost neither a thread nor a traceback. Every page is the same
+:class:`~tui_agent.envs.shop.pages.ShopSession` the env uses, with the
+agent's text observation and available actions underneath.
 
 Routes::
 
@@ -12,65 +17,40 @@ Routes::
     GET  /s/<session>            the session's current page
     POST /s/<session>            form field action=<"click[...]" | "search[...]"> or
                                  keywords=<text>; then 303 back to the page
-All text is HTML-escaped; nothing from the user or the catalog is emitted raw.
 """
 
 from __future__ import annotations
 
-import html
 import random
-import re
 import secrets
 import threading
 from collections import OrderedDict
-from http import HTTPStatus
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qs, quote, urlsplit
 
 from .catalog import SPLITS, Catalog, load_catalog
-from .pages import ShopSession
+from .pages import ShopSession, price_tag
 from .search import engine_for
 
 MAX_SESSIONS = 500
-MAX_BODY = 16_384
-_SID = re.compile(r"^/s/([A-Za-z0-9_-]{6,64})/?$")
-_CSS = """
-body{font-family:system-ui,sans-serif;max-width:920px;margin:1.5em auto;padding:0 1em;color:#222}
-header{background:#f3f0e8;padding:.6em 1em;border-radius:6px}
-form.inline{display:inline;margin:0}
-button{margin:2px;padding:3px 9px;cursor:pointer}
-button.chosen{background:#2d6cdf;color:#fff;font-weight:bold}
-.product{border-bottom:1px solid #ddd;padding:.4em 0}
-pre{background:#111;color:#d8d8d8;padding:.8em;white-space:pre-wrap;border-radius:6px}
-.score{font-size:2em;font-weight:bold}
-"""
+MAX_BODY = 16_384  # bytes of a POST body
+MAX_HEADER = 16_384  # bytes of a request's headers
+IDLE_TIMEOUT_S = 30  # seconds before an idle (or half-open) connection is closed
+MAX_CONNECTIONS = 100  # open connections; more wait in the listen backlog
+WORKER_THREADS = 4
+CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
 
-__all__ = ["serve", "make_server", "ShopHTTPServer"]
+__all__ = ["ShopServer", "create_app", "make_server", "serve"]
 
 
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+class ShopState:
+    """Catalog, search engine and the open shopping sessions (oldest dropped past ``MAX_SESSIONS``)."""
 
-
-class ShopHTTPServer(ThreadingHTTPServer):
-    """HTTP server holding the catalog, search engine and open shopping sessions."""
-
-    daemon_threads = True
-
-    def __init__(self, address: tuple[str, int], catalog: Catalog, split: str = "test",
-                 goal_index: int | None = None, seed: int | None = None, quiet: bool = True):
-        super().__init__(address, _Handler)
+    def __init__(self, catalog: Catalog, split: str, goal_index: int | None, seed: int | None):
         self.catalog, self.engine = catalog, engine_for(catalog)
-        self.split, self.goal_index, self.quiet = split, goal_index, quiet
+        self.split, self.goal_index = split, goal_index
         self.rng = random.Random(seed)
         self.sessions: OrderedDict[str, tuple[ShopSession, dict[str, Any]]] = OrderedDict()
         self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        host, port = self.server_address[:2]
-        return f"http://{host}:{port}/"
 
     def new_session(self, split: str | None, goal_index: int | None) -> str:
         split = split if split in SPLITS else self.split
@@ -88,150 +68,108 @@ class ShopHTTPServer(ThreadingHTTPServer):
         return sid
 
 
-class _Handler(BaseHTTPRequestHandler):
-    server: ShopHTTPServer
-    server_version = "tui-agent-shop/1"
-
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
-        if not self.server.quiet:
-            super().log_message(format, *args)
-
-    # -- routing ---------------------------------------------------------------
-    def do_GET(self) -> None:  # noqa: N802
-        url = urlsplit(self.path)
-        if url.path in ("/", "/new"):
-            q = parse_qs(url.query)
-            goal = q.get("goal", [""])[0]
-            sid = self.server.new_session(q.get("split", [None])[0],
-                                          int(goal) if goal.isdigit() else None)
-            return self._redirect(f"/s/{sid}")
-        m = _SID.match(url.path)
-        entry = self.server.sessions.get(m.group(1)) if m else None
-        if entry is None:
-            return self._send(HTTPStatus.NOT_FOUND, _page(
-                "Not found", "<p>No such page or session. <a href='/'>Start shopping</a>.</p>"))
-        return self._send(HTTPStatus.OK, _render(m.group(1), *entry))
-
-    def do_POST(self) -> None:  # noqa: N802
-        m = _SID.match(urlsplit(self.path).path)
-        entry = self.server.sessions.get(m.group(1)) if m else None
-        length = int(self.headers.get("Content-Length") or 0)
-        if entry is None or length > MAX_BODY:
-            return self._send(HTTPStatus.NOT_FOUND, _page("Not found", "<a href='/'>Start</a>"))
-        form = parse_qs(self.rfile.read(length).decode("utf-8", "replace"))
-        action = form.get("action", [""])[0]
-        if "keywords" in form:
-            action = f"search[{form['keywords'][0]}]"
-        session, meta = entry
-        with self.server.lock:
-            if session.page != "done":
-                meta["steps"] += 1
-                meta["last_valid"] = session.act(action)
-        return self._redirect(f"/s/{m.group(1)}")
-
-    # -- helpers ---------------------------------------------------------------
-    def _redirect(self, location: str) -> None:
-        self.send_response(HTTPStatus.SEE_OTHER)
-        self.send_header("Location", quote(location, safe="/"))
-        self.send_header("Content-Length", "0")
-        self.end_headers()
-
-    def _send(self, status: HTTPStatus, body: str) -> None:
-        data = body.encode("utf-8")
-        self.send_response(status)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        self.send_header("Content-Security-Policy",
-                         "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'")
-        self.end_headers()
-        self.wfile.write(data)
-
-
-def _page(title: str, body: str) -> str:
-    return (f"<!DOCTYPE html><html lang='en'><head><meta charset='utf-8'>"
-            f"<title>{_e(title)}</title><style>{_CSS}</style></head><body>{body}</body></html>")
-
-
-def _opts(options: dict[str, str]) -> str:
+def _options_text(options: dict[str, str]) -> str:
     return ", ".join(f"{k}: {v}" for k, v in options.items()) or "none"
 
 
-def _button(sid: str, element: str, chosen: bool = False) -> str:
-    cls = " class='chosen'" if chosen else ""
-    return (f"<form class='inline' method='post' action='/s/{_e(sid)}'>"
-            f"<input type='hidden' name='action' value='{_e(f'click[{element}]')}'>"
-            f"<button{cls}>{_e(element)}</button></form>")
+def create_app(state: ShopState):
+    """The Flask app over ``state`` (a WSGI callable)."""
+    from flask import Flask, abort, redirect, render_template, request, url_for
+
+    app = Flask(__name__)
+    app.config.update(MAX_CONTENT_LENGTH=MAX_BODY, MAX_FORM_MEMORY_SIZE=MAX_BODY)
+    app.jinja_env.globals.update(price_tag=price_tag, options_text=_options_text)
+
+    @app.after_request
+    def security_headers(response):
+        response.headers["Content-Security-Policy"] = CSP
+        response.headers["X-Content-Type-Options"] = "nosniff"
+        return response
+
+    @app.errorhandler(404)
+    def not_found(_error):
+        return ("<!DOCTYPE html><title>Not found</title><p>No such page or session. "
+                "<a href='/'>Start shopping</a>.</p>", 404)
+
+    @app.get("/")
+    def new_session():
+        goal = request.args.get("goal", type=int)  # None for "", "²", 5,000 digits, ...
+        sid = state.new_session(request.args.get("split"), goal)
+        return redirect(url_for("page", sid=sid), code=303)
+
+    @app.get("/s/<sid>")
+    def page(sid: str):
+        entry = state.sessions.get(sid) or abort(404)
+        session, meta = entry
+        with state.lock:
+            return render_template("shop.html", sid=sid, s=session, meta=meta)
+
+    @app.post("/s/<sid>")
+    def act(sid: str):
+        entry = state.sessions.get(sid) or abort(404)
+        form = request.form
+        action = f"search[{form['keywords']}]" if "keywords" in form else form.get("action", "")
+        session, meta = entry
+        with state.lock:
+            if session.page != "done":
+                meta["steps"] += 1
+                meta["last_valid"] = session.act(action)
+        return redirect(url_for("page", sid=sid), code=303)
+
+    return app
 
 
-def _render(sid: str, s: ShopSession, meta: dict[str, Any]) -> str:
-    b = lambda element, chosen=False: _button(sid, element, chosen)  # noqa: E731
-    parts = [f"<header><b>Instruction:</b> {_e(s.instruction)}<br><small>split "
-             f"{_e(meta['split'])}, goal {_e(meta['goal_index'])} &middot; step "
-             f"{_e(meta['steps'])} &middot; page {_e(s.page)}"
-             + ("" if meta["last_valid"] else " &middot; <b>last action was invalid</b>")
-             + "</small></header>"]
-    if s.page == "search":
-        parts.append(f"<h2>WebShop</h2><form method='post' action='/s/{_e(sid)}'>"
-                     "<input name='keywords' size='60' autofocus placeholder='keywords'> "
-                     "<button>Search</button></form>")
-    elif s.page == "results":
-        nav = [b("Back to Search")] + [b(x) for x in ("< Prev", "Next >") if x in s.buttons()]
-        parts.append(" ".join(nav) + f"<p>Results for <i>{_e(s.keywords)}</i> &middot; Page "
-                     f"{s.page_num} (Total results: {len(s.results)})</p>")
-        for p in s.page_products():
-            parts.append(f"<div class='product'>{b(p['asin'])} {_e(p['title'])} "
-                         f"<b>${p['price']:.2f}</b></div>")
-    elif s.page == "item":
-        p = s.product
-        parts.append(b("Back to Search") + b("< Prev") + f"<h2>{_e(p['title'])}</h2>")
-        for group, values in p["options"].items():
-            chosen = s.options.get(group)
-            parts.append(f"<p>{_e(group)}: " + "".join(b(v, v == chosen) for v in values) + "</p>")
-        parts.append(f"<p>Price: <b>${p['price']:.2f}</b> &middot; Rating: {p['rating']:.1f}"
-                     " out of 5</p>" + "".join(b(x) for x in ("Description", "Features",
-                                                              "Reviews", "Buy Now")))
-    elif s.page == "item_sub":
-        p = s.product
-        parts.append(b("Back to Search") + b("< Prev") + f"<h2>{_e(s.sub_page.title())}: "
-                     f"{_e(p['title'])}</h2>")
-        if s.sub_page == "description":
-            parts.append(f"<p>{_e(p['description'])}</p>")
-        elif s.sub_page == "features":
-            parts.append("<ul>" + "".join(f"<li>{_e(f)}</li>" for f in p["features"]) + "</ul>")
-        else:
-            parts.append("".join(f"<p><b>{_e(r['title'])}</b> ({_e(r['score'])}/5)<br>"
-                                 f"{_e(r['body'])}</p>" for r in p["reviews"]))
-    else:
-        info, bought, goal = s.reward_info, s.purchased, s.goal
-        parts.append(
-            "<h2>Thank you for shopping with us!</h2>"
-            f"<p>Purchased {_e(bought['asin'])}: {_e(bought['title'])}, "
-            f"${bought['price']:.2f}, options: {_e(_opts(bought['options']))}</p>"
-            f"<p>Your score (min 0.0, max 1.0)</p><p class='score'>{s.reward:.2f}</p>"
-            f"<p>type {info['r_type']:.1f} &middot; attributes {info['num_attr_matches']}/"
-            f"{len(goal['attributes'])} &middot; options {info['num_option_matches']}/"
-            f"{len(goal['options'])} &middot; price {'ok' if info['r_price'] else 'too high'}</p>"
-            f"<p>Goal: {_e(goal['asin'])}; attributes: {_e(', '.join(goal['attributes']))}; "
-            f"options: {_e(_opts(goal['options']))}; price &lt; {goal['price_upper']:.2f}</p>"
-            f"<p><a href='/?split={_e(meta['split'])}'>Next task</a></p>")
-    parts.append("<details open><summary>What the agent sees</summary><pre>"
-                 f"{_e(s.observation())}</pre><pre>{_e(chr(10).join(s.available_actions()))}"
-                 "</pre></details>")
-    return _page(f"Shop - {s.page}", "\n".join(parts))
+class ShopServer:
+    """A bound waitress server for the shop: ``url``, ``serve_forever()``, ``shutdown()``."""
+
+    def __init__(self, host: str, port: int, state: ShopState, quiet: bool = True):
+        from waitress.server import create_server
+
+        self.state = state
+        self._server = create_server(
+            create_app(state), host=host, port=port, threads=WORKER_THREADS,
+            channel_timeout=IDLE_TIMEOUT_S, cleanup_interval=max(1, IDLE_TIMEOUT_S // 3),
+            connection_limit=MAX_CONNECTIONS,
+            max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEADER,
+            expose_tracebacks=False, ident="tui-agent-shop")
+        if quiet:
+            import logging
+
+            logging.getLogger("waitress").setLevel(logging.ERROR)
+
+    @property
+    def sessions(self) -> OrderedDict[str, tuple[ShopSession, dict[str, Any]]]:
+        return self.state.sessions
+
+    @property
+    def url(self) -> str:
+        return f"http://{self._server.effective_host}:{self._server.effective_port}/"
+
+    def serve_forever(self) -> None:
+        """Serve until :meth:`shutdown` (from another thread) or KeyboardInterrupt."""
+        self._server.run()
+
+    def shutdown(self) -> None:
+        """Stop accepting, close connections and stop the worker threads."""
+        self._server.close()
+        self._server.task_dispatcher.shutdown()
+
+    server_close = shutdown
 
 
 def make_server(host: str = "127.0.0.1", port: int = 8765, split: str = "test",
                 goal_index: int | None = None, seed: int | None = None,
-                catalog: Catalog | None = None, quiet: bool = True) -> ShopHTTPServer:
+                catalog: Catalog | None = None, quiet: bool = True) -> ShopServer:
     """Create (bind) the shop server; call ``serve_forever()`` / ``shutdown()`` on it.
 
     ``port=0`` picks a free port (see ``server.url``). New sessions get goal
     ``goal_index`` of ``split`` if given, else a goal drawn with ``seed``.
+    Raises ValueError for an unknown split, OSError if the port is taken.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
-    return ShopHTTPServer((host, port), catalog or load_catalog(), split=split,
-                          goal_index=goal_index, seed=seed, quiet=quiet)
+    state = ShopState(catalog or load_catalog(), split, goal_index, seed)
+    return ShopServer(host, port, state, quiet=quiet)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, split: str = "test",
@@ -249,4 +187,4 @@ def serve(host: str = "127.0.0.1", port: int = 8765, split: str = "test",
     except KeyboardInterrupt:
         pass
     finally:
-        server.server_close()
+        server.shutdown()
