@@ -23,3 +23,12 @@ async def submit(pilot, text: str) -> None:
     app.query_one(ChatInput).focus()
     app.query_one(ChatInput).insert(text)
     await pilot.press("enter")
+
+
+def make_light_app(memory_dir: Path, **llm_params) -> ChatApp:
+    """A ChatApp on ``memory_dir`` with a hash embedder (no torch import): for UI tests that need no real
+    similarity. ``llm_params`` go to ChatApp (``mock_response=…``)."""
+    from vectors import HashEmbedder
+
+    settings = load_settings(memory_dir=memory_dir)
+    return ChatApp(settings, agent=ChatAgent(settings, embedder=HashEmbedder()), **llm_params)

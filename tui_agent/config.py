@@ -121,6 +121,12 @@ class Settings(BaseSettings):
 
     # --- UI ------------------------------------------------------------------
     theme: str | None = Field(None, description="Theme name; the last one chosen is remembered in state.toml.")
+    models: list[str] = Field(
+        default_factory=list, description="Models offered in the chat's palette (Ctrl+P → Model), besides "
+        "`model` and local/smollm2.")
+    keys: Any = Field(
+        default_factory=dict, description="[keys] table: action = key or [keys] (tui_agent/tui/keymap.py; checked "
+        "there, so a bad entry is reported and the app still starts).")
 
     @field_validator("policy")
     @classmethod

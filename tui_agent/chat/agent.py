@@ -137,6 +137,15 @@ class ChatAgent:
                                             query_of=lambda key: key, sink=sink, in_ram=False)
         return self._replay
 
+    def use_model(self, model: str) -> None:
+        """Answer with ``model`` (a LiteLLM model string) from now on; it loads on :meth:`load_model` or first use."""
+        self.settings.model = model
+        self._llm = None
+
+    def load_model(self) -> None:
+        """Load the current model now (blocking: the bundled model reads its weights, a hosted one imports LiteLLM)."""
+        self.llm.load()
+
     def memory_count(self) -> int:
         """Number of experiences in the memory (every kind)."""
         return self.store.count()
@@ -182,12 +191,15 @@ class ChatAgent:
         question: str,
         history: Sequence[tuple[str, str]] = (),
         on_token: Callable[[str], Any] | None = None,
+        *,
+        system_prompt: str | None = None,
         **llm_params: Any,
     ) -> ChatAnswer:
         """Answer ``question`` with the configured policy and store the answer (Q = 0, N = 0).
 
         ``on_token(piece)`` receives streamed text; on a resample it receives
-        ``None`` first, meaning "discard what was shown". ``llm_params`` go to
+        ``None`` first, meaning "discard what was shown". ``system_prompt``
+        replaces the default one (a chat's own). ``llm_params`` go to
         LiteLLM (e.g. ``mock_response`` in tests).
 
         Raises:
@@ -208,7 +220,7 @@ class ChatAgent:
         exemplars = [] if decision == "llm" else pick_exemplars(
             policy.exemplar_records(scored, s.exemplar_similarity), s.exemplars, self.rng)
         avoid = policy.discouraged_answers(cands, s.recall_similarity) if decision == "q-driven" else []
-        messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars])
+        messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars], system_prompt)
         rejected: list[str] = []
         completion = None
         attempts = s.resamples + 1 if avoid else 1

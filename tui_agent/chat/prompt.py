@@ -36,13 +36,15 @@ def pick_exemplars(scored: Sequence[Scored], m: int, rng: random.Random,
     return choose_exemplars(scored, m, budget, lambda s, _i: format_exemplar(s.record, rng))
 
 
-def chat_messages(question: str, history: Sequence[tuple[str, str]], exemplars: Sequence[str]) -> list[dict[str, str]]:
+def chat_messages(question: str, history: Sequence[tuple[str, str]], exemplars: Sequence[str],
+                  system_prompt: str | None = None) -> list[dict[str, str]]:
     """The chat prompt: system (+ exemplars with advice), the history, the question.
 
     ``history`` is (user, assistant) pairs, oldest first; ``exemplars`` are
-    texts from :func:`format_exemplar`, most similar last.
+    texts from :func:`format_exemplar`, most similar last; ``system_prompt``
+    replaces :data:`SYSTEM_PROMPT` (a chat's own, set from the palette).
     """
-    system = SYSTEM_PROMPT
+    system = system_prompt.strip() if system_prompt and system_prompt.strip() else SYSTEM_PROMPT
     if exemplars:
         system += (
             "\n\nPast questions and how the user rated the answers (value near 1 = correct, "

@@ -24,16 +24,21 @@ POLICY_HELP = {
     "random": "A random remembered answer",
 }
 from tui_agent.tui.widgets import AnswerView, ChatInput, UserMessage
+from tui_agent.tui.chat_session import ChatSession
+from tui_agent.tui.history import InputHistory, history_file
+from tui_agent.tui.keymap import Keymap, bindings, display
+from tui_agent.tui.chat_actions import ChatActions
 
 WELCOME = (
-    "Ask anything. Rate answers with 👍/👎 (or + / − on a focused answer); after 👎 you can type the right "
-    "answer and I will remember it. Enter sends, Ctrl+J adds a new line, Tab moves between answers, "
-    "Ctrl+P opens the command palette, F2 the memory. /task GOAL runs a web-shop task (/task alone: a random one)."
+    "Ask anything. Rate answers with 👍/👎 (or {rate_up} / {rate_down} on a focused answer); after 👎 you can type "
+    "the right answer and I will remember it. {send} sends, {newline} adds a new line, {history_prev} brings back "
+    "what you asked before, Tab moves between answers, {command_palette} opens the command palette, {help} lists "
+    "the keys, {memory} the memory, {chats} saved chats. /task GOAL runs a web-shop task (/task alone: a random one)."
 )
 _END = object()
 
 
-class ChatApp(App):
+class ChatApp(ChatActions, App):
     """tui-agent's chat screen.
 
     Args:
@@ -44,12 +49,7 @@ class ChatApp(App):
 
     CSS_PATH = "app.tcss"
     TITLE = "tui-agent"
-    BINDINGS = [
-        Binding("ctrl+n", "new_chat", "New chat"),
-        Binding("f2", "open_memory", "Memory"),
-        Binding("escape", "focus_input", "Input", show=False),
-        Binding("ctrl+q", "quit", "Quit", priority=True),
-    ]
+    BINDINGS = bindings("app")  # keys: tui_agent/tui/keymap.py, the user's [keys] applied in on_mount
 
     def __init__(self, settings: Settings, agent: Any = None, **llm_params: Any) -> None:
         super().__init__()
@@ -59,16 +59,28 @@ class ChatApp(App):
         self.history: list[tuple[str, str]] = []
         self.ready = asyncio.Event()
         self.load_error: str | None = None
+        self.keymap = Keymap(settings.keys)
+        self.input_history = InputHistory(history_file())
+        self.session = ChatSession(on_error=lambda msg: self.notify(msg, severity="error", markup=False))
+
+    def welcome(self) -> Text:
+        """The welcome line, naming the active keys."""
+        keys = {a.id: display(k[:1]) for a, k in self.keymap.rows()}
+        return Text(WELCOME.format(**keys))
 
     def compose(self) -> ComposeResult:
         yield Static(Text("starting…"), id="status")
         with VerticalScroll(id="chat"):
-            yield Static(Text(WELCOME), classes="welcome")
-        yield ChatInput(id="input")
+            yield Static(self.welcome(), classes="welcome")
+        yield ChatInput(history=self.input_history, id="input")
         yield Footer()
 
     def on_mount(self) -> None:
         self._setup_themes()
+        self.set_keymap(self.keymap.overrides)
+        for problem in (*self.keymap.errors, self.session.error, self.input_history.error):
+            if problem:
+                self.notify(problem, severity="warning", markup=False, timeout=15)
         self.query_one(ChatInput).focus()
         self.query_one("#chat", VerticalScroll).anchor()
         self.load_agent()
@@ -124,6 +136,7 @@ class ChatApp(App):
             self.start_task(event.text[len("/task") :].strip() or None)
             return
         view = AnswerView(event.text, list(self.history))
+        self.session.user(event.text, self.settings.model)
         chat.mount(UserMessage(event.text))
         chat.mount(view)
         chat.anchor()
@@ -139,7 +152,8 @@ class ChatApp(App):
         pump = asyncio.create_task(self._pump(view.body, queue))
         view.set_meta(f"{self.settings.model} · answering…")
         try:
-            result = await self.agent.answer(view.question, view.history, queue.put_nowait, **self.llm_params)
+            result = await self.agent.answer(view.question, view.history, queue.put_nowait,
+                                             system_prompt=self.session.system_prompt, **self.llm_params)
         except Exception as exc:  # noqa: BLE001 - LLMError, MemoryStoreError, …: shown, app keeps running
             queue.put_nowait(_END)
             await pump
@@ -149,6 +163,7 @@ class ChatApp(App):
         await pump
         await view.body.update(result.answer)
         view.finish(result)
+        view.message_id = self.session.answer(result)
         self.history.append((view.question, result.answer))
         self.refresh_status()
 
@@ -188,6 +203,7 @@ class ChatApp(App):
             self.call_from_thread(view.fail, f"rating failed: {exc}")
             return
         self.call_from_thread(view.show_rating, up, result.q, result.n)
+        self.call_from_thread(self.session.rating, view.message_id, up, result.q, result.n)
         self.call_from_thread(self.refresh_status)
 
     @on(AnswerView.Corrected)
@@ -202,6 +218,7 @@ class ChatApp(App):
             self.call_from_thread(view.fail, f"correction not saved: {exc}")
             return
         self.call_from_thread(view.set_meta, "👎 rated · correction saved (Q = +1.00); press r for a new answer")
+        self.call_from_thread(self.session.correction, view.message_id, text)
         self.call_from_thread(self.refresh_status)
 
     @on(AnswerView.RetryRequested)
@@ -218,11 +235,17 @@ class ChatApp(App):
         self.query_one(ChatInput).focus()
 
     def action_new_chat(self) -> None:
+        """Start a new chat; the current one is already saved (F3 lists them)."""
+        self.session.new()
+        self._clear_chat()
+        self.action_focus_input()
+
+    def _clear_chat(self) -> VerticalScroll:
         self.history.clear()
         chat = self.query_one("#chat", VerticalScroll)
         chat.remove_children()
-        chat.mount(Static(Text(WELCOME), classes="welcome"))
-        self.action_focus_input()
+        chat.mount(Static(self.welcome(), classes="welcome"))
+        return chat
 
     def action_memory_stats(self) -> None:
         if self.agent is None or not self.ready.is_set():
@@ -246,7 +269,9 @@ class ChatApp(App):
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         yield from super().get_system_commands(screen)
-        yield SystemCommand("New chat", "Clear the conversation (memory is kept)", self.action_new_chat)
+        yield SystemCommand("New chat", "Start a new conversation (this one stays saved; memory is kept)",
+                            self.action_new_chat)
+        yield from self.chat_commands()
         yield SystemCommand("Memory browser", "Browse, search, edit and undo experiences (F2)", self.action_open_memory)
         yield SystemCommand("Memory stats", "Number of experiences and their mean Q-value", self.action_memory_stats)
         for name, help_text in POLICY_HELP.items():

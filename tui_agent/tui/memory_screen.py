@@ -18,7 +18,6 @@ from typing import Any
 from rich.text import Text
 from textual import on, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.coordinate import Coordinate
 from textual.screen import Screen
@@ -32,6 +31,7 @@ from tui_agent.memory.browse import (
     sort_rows,
 )
 from tui_agent.memory.schema import KINDS, SOURCES, Experience
+from tui_agent.tui.keymap import bindings
 from tui_agent.tui.memory_dialogs import (
     ConfirmScreen,
     EditQScreen,
@@ -74,16 +74,7 @@ class MemoryScreen(Screen[None]):
     MemoryScreen #mem-preview { height: auto; max-height: 6; padding: 0 1; border-top: solid $primary-darken-2; }
     """
 
-    BINDINGS = [
-        Binding("escape", "close", "Close"),
-        Binding("slash", "focus_search", "Search"),
-        Binding("ctrl+t", "toggle_mode", "Text/semantic"),
-        Binding("e", "edit_q", "Edit Q"),
-        Binding("d,delete", "delete", "Delete"),
-        Binding("u,ctrl+z", "undo", "Undo"),
-        Binding("s", "next_sort", "Sort"),
-        Binding("r,f5", "reload", "Reload"),
-    ]
+    BINDINGS = bindings("memory")  # keys: tui_agent/tui/keymap.py (the user's [keys] remap them)
 
     def __init__(self, store: Any, embedder: Any = None) -> None:
         super().__init__()

@@ -1,4 +1,4 @@
-"""Chat widgets: the input box, a user message, and an answer with rating and "from memory".
+"""Chat widgets: a user message, and an answer with rating, copy and "from memory" (the input: chat_input.py).
 
 No user or model text is ever parsed as Rich markup: plain text goes through
 ``rich.text.Text`` or ``markup=False``; answers are rendered as Markdown.
@@ -6,43 +6,22 @@ No user or model text is ever parsed as Rich markup: plain text goes through
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Collapsible, Input, Markdown, Static, TextArea
+from textual.widgets import Button, Collapsible, Input, Markdown, Static
 
+from tui_agent.tui.chat_input import ChatInput
+from tui_agent.tui.keymap import bindings
 
-class ChatInput(TextArea):
-    """Multi-line input: Enter sends; Ctrl+J (or Shift+Enter where the terminal reports it) adds a new line."""
+__all__ = ["AnswerView", "ChatInput", "UserMessage"]
 
-    class Submitted(Message):
-        def __init__(self, text: str) -> None:
-            super().__init__()
-            self.text = text
-
-    def __init__(self, **kwargs: Any) -> None:
-        super().__init__(soft_wrap=True, show_line_numbers=False, tab_behavior="focus", **kwargs)
-
-    async def _on_key(self, event: events.Key) -> None:
-        if event.key == "enter":
-            event.prevent_default()
-            event.stop()
-            text = self.text.strip()
-            if text:
-                self.post_message(self.Submitted(text))
-                self.clear()
-            return
-        if event.key in ("ctrl+j", "shift+enter", "alt+enter"):
-            event.prevent_default()
-            event.stop()
-            self.insert("\n")
-            return
-        await super()._on_key(event)
+_SAVED_EXEMPLAR = {"task": "", "answer": "", "q": 0.0, "n": 0, "similarity": 0.0, "f_task": 0.0, "role": "?"}
 
 
 class UserMessage(Static):
@@ -55,15 +34,11 @@ class UserMessage(Static):
 class AnswerView(Vertical, can_focus=True):
     """One answer: streamed Markdown, a meta line, 👍/👎 buttons, correction field, "from memory".
 
-    Keys when focused: ``+`` 👍, ``-`` 👎, ``r`` new answer, ``m`` toggle "from memory".
+    Keys when focused (defaults; the keymap's ``answer`` scope): ``+`` 👍, ``-`` 👎, ``r`` new answer,
+    ``m`` toggle "from memory", ``c`` copy.
     """
 
-    BINDINGS = [
-        Binding("plus,equals_sign", "rate(True)", "Good", show=True),
-        Binding("minus,underscore", "rate(False)", "Bad", show=True),
-        Binding("r", "retry", "New answer", show=True),
-        Binding("m", "toggle_memory", "From memory", show=True),
-    ]
+    BINDINGS = bindings("answer")
 
     class Rated(Message):
         """The user rated this answer (``up`` True for 👍)."""
@@ -86,13 +61,18 @@ class AnswerView(Vertical, can_focus=True):
             super().__init__()
             self.view = view
 
-    def __init__(self, question: str, history: list[tuple[str, str]]) -> None:
+    def __init__(self, question: str, history: list[tuple[str, str]], saved: Any = None) -> None:
         super().__init__(classes="answer")
         self.question = question
         self.history = history
         self.experience_id: str | None = None
         self.answer_text = ""
         self.rating: bool | None = None
+        self.model: str | None = None
+        self.saved = saved
+        """A saved answer (:class:`tui_agent.chats.store.ChatMessage`) to show instead of asking the model."""
+        self.message_id: int | None = saved.id if saved is not None else None
+        """Its row in the chats store, once saved."""
 
     def compose(self) -> ComposeResult:
         yield Markdown("", classes="answer-body")
@@ -104,6 +84,26 @@ class AnswerView(Vertical, can_focus=True):
         yield Input(placeholder="Type the right answer (Enter saves, Esc skips)", classes="correction")
         with Collapsible(title="from memory", collapsed=True, classes="memory"):
             yield Static(Text(""), classes="memory-list")
+
+    def on_mount(self) -> None:
+        if self.saved is not None:
+            self.restore(self.saved)
+
+    def restore(self, saved: Any) -> None:
+        """Show a saved answer as it was: text, model, "from memory", rating (no model call)."""
+        self.body.update(saved.content)
+        result = SimpleNamespace(
+            id=saved.experience_id, answer=saved.content, model=saved.model or "?", policy=saved.policy or "generate",
+            exemplars=[SimpleNamespace(**{**_SAVED_EXEMPLAR, **e}) for e in saved.exemplars], rejected=saved.rejected,
+            warning=saved.warning)
+        self.finish(result)
+        if saved.experience_id is None:
+            self.query_one("#up", Button).disabled = self.query_one("#down", Button).disabled = True
+        if saved.rating is not None:
+            self.show_rating(saved.rating > 0, saved.q or 0.0, saved.n or 0, ask_correction=False)
+            if saved.correction:
+                self.set_meta(f"👎 rated · correction saved: {_clip(saved.correction)}")
+        self.query_one("#retry", Button).disabled = saved.rating is not None and saved.rating > 0
 
     @property
     def body(self) -> Markdown:
@@ -118,6 +118,7 @@ class AnswerView(Vertical, can_focus=True):
         """Show the final answer and its provenance (``result`` is a ChatAnswer)."""
         self.experience_id = result.id
         self.answer_text = result.answer
+        self.model = result.model
         if result.policy == "recall" and result.exemplars:
             ex = result.exemplars[0]
             meta = f"from memory · Q = {ex.q:+.2f} (N = {ex.n}) · question similarity {ex.f_task:.2f}"
@@ -144,13 +145,14 @@ class AnswerView(Vertical, can_focus=True):
         self.set_meta(f"✗ {message}", error=True)
         self.query_one("#retry", Button).disabled = False
 
-    def show_rating(self, up: bool, q: float, n: int) -> None:
+    def show_rating(self, up: bool, q: float, n: int, ask_correction: bool = True) -> None:
+        """Show a rating (Q and N after it); after 👎 open the correction field unless ``ask_correction`` is off."""
         self.rating = up
         self.set_meta(f"{'👍' if up else '👎'} rated · Q = {q:+.2f} (N = {n})")
         self.query_one("#up", Button).set_class(up, "chosen")
         self.query_one("#down", Button).set_class(not up, "chosen")
         self.query_one("#retry", Button).disabled = up
-        if not up:
+        if not up and ask_correction:
             self.add_class("correcting")
             self.query_one(".correction", Input).focus()
 
@@ -168,6 +170,14 @@ class AnswerView(Vertical, can_focus=True):
     def action_retry(self) -> None:
         if not self.query_one("#retry", Button).disabled:
             self.post_message(self.RetryRequested(self))
+
+    def action_copy(self) -> None:
+        """Copy the answer's Markdown to the clipboard (Textual's OSC 52) and say so."""
+        if not self.answer_text:
+            self.notify("Nothing to copy yet.", severity="warning")
+            return
+        self.app.copy_to_clipboard(self.answer_text)
+        self.notify(f"Copied the answer ({len(self.answer_text)} characters).", markup=False)
 
     def action_toggle_memory(self) -> None:
         collapsible = self.query_one(Collapsible)

@@ -1,0 +1,360 @@
+"""Saved conversations in SQLite (standard library ``sqlite3``), one file in the user data dir.
+
+Every chat keeps its messages; an answer keeps the model that gave it, how it
+was made (policy), the experience it was stored as, the experiences that
+steered it ("from memory"), its rating with Q and N after the rating, and a
+correction. The file is ``<data dir>/chats.sqlite3`` (platformdirs; under
+``$TUI_AGENT_HOME/data`` when set).
+
+Schema versions live in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades an
+older file in place, in one transaction, when it is opened. A file from a newer
+tui-agent, or one that is not a SQLite database, raises :class:`ChatStoreError`
+with a one-line message and is left untouched. WAL mode and a busy time-out
+let the chat and ``tui-agent chats`` use the file at the same time.
+"""
+
+from __future__ import annotations
+
+import json
+import sqlite3
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from tui_agent.config import data_dir
+
+MIGRATIONS: tuple[str, ...] = (
+    # 1: chats and their messages
+    """
+    CREATE TABLE chats (
+        id TEXT PRIMARY KEY,
+        title TEXT NOT NULL,
+        created REAL NOT NULL,          -- Unix time, seconds
+        updated REAL NOT NULL,
+        model TEXT                      -- the model of the last answer
+    );
+    CREATE TABLE messages (
+        id INTEGER PRIMARY KEY AUTOINCREMENT,
+        chat_id TEXT NOT NULL REFERENCES chats(id) ON DELETE CASCADE,
+        role TEXT NOT NULL CHECK (role IN ('user', 'assistant')),
+        content TEXT NOT NULL,
+        created REAL NOT NULL,
+        model TEXT,
+        experience_id TEXT,
+        policy TEXT,
+        rating INTEGER CHECK (rating IN (-1, 1)),
+        q REAL,
+        n INTEGER,
+        correction TEXT,
+        details TEXT NOT NULL DEFAULT '{}'   -- JSON: exemplars, rejected, warning
+    );
+    CREATE INDEX messages_by_chat ON messages(chat_id, id);
+    """,
+    # 2: a system prompt per chat
+    """
+    ALTER TABLE chats ADD COLUMN system_prompt TEXT;
+    """,
+)
+SCHEMA_VERSION = len(MIGRATIONS)
+TITLE_CHARS = 60
+MEMORY = ":memory:"
+
+
+class ChatStoreError(RuntimeError):
+    """The chats file cannot be opened, read or written; the message is one line and names the file."""
+
+
+@dataclass
+class ChatMessage:
+    """One message. ``rating`` is +1 (👍), −1 (👎) or ``None``; ``q``/``n`` are the experience's Q and N
+    after the rating; ``exemplars`` are dicts (id, task, answer, q, n, similarity, f_task, role)."""
+
+    id: int
+    role: str
+    content: str
+    created: float
+    model: str | None = None
+    experience_id: str | None = None
+    policy: str | None = None
+    rating: int | None = None
+    q: float | None = None
+    n: int | None = None
+    correction: str | None = None
+    exemplars: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[str] = field(default_factory=list)
+    warning: str | None = None
+
+
+@dataclass
+class Chat:
+    """A conversation. Times are Unix seconds; ``messages`` is empty in listings (``count`` holds their number)."""
+
+    id: str
+    title: str
+    created: float
+    updated: float
+    model: str | None = None
+    system_prompt: str | None = None
+    count: int = 0
+    messages: list[ChatMessage] = field(default_factory=list)
+
+
+def default_path() -> Path:
+    """``<data dir>/chats.sqlite3``."""
+    return data_dir() / "chats.sqlite3"
+
+
+def title_for(text: str) -> str:
+    """A chat title from its first message: one line, at most :data:`TITLE_CHARS` characters."""
+    line = " ".join(text.split()) or "untitled"
+    return line if len(line) <= TITLE_CHARS else line[: TITLE_CHARS - 1] + "…"
+
+
+class ChatStore:
+    """The saved chats in one SQLite file (created with its directory on first use).
+
+    Args:
+        path: the database file; default :func:`default_path`.
+
+    Raises:
+        ChatStoreError: the file is not a chats database, is from a newer tui-agent, or cannot be created.
+    """
+
+    def __init__(self, path: Path | str | None = None) -> None:
+        self.path = Path(path) if path else default_path()
+        self._lock = threading.Lock()
+        try:
+            if str(self.path) != MEMORY:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+            self._db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False, isolation_level=None)
+        except (OSError, sqlite3.Error) as exc:
+            raise ChatStoreError(f"chats file {self.path} cannot be opened: {exc}") from exc
+        self._db.row_factory = sqlite3.Row
+        try:
+            self._upgrade()
+        except ChatStoreError:
+            self._db.close()
+            raise
+
+    @classmethod
+    def in_memory(cls) -> ChatStore:
+        """A store that lasts as long as the process (used when the file cannot be opened)."""
+        return cls(MEMORY)
+
+    @property
+    def persistent(self) -> bool:
+        return str(self.path) != MEMORY
+
+    # --- schema ---------------------------------------------------------------------
+
+    def _upgrade(self) -> None:
+        with self._guard("opened"):
+            version = self._db.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise ChatStoreError(
+                    f"chats file {self.path} has schema version {version}; this tui-agent reads up to "
+                    f"{SCHEMA_VERSION} (update tui-agent)")
+            tables = {r[0] for r in self._db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}
+            if version == 0 and tables - {"sqlite_sequence"}:
+                raise ChatStoreError(f"chats file {self.path} holds other tables ({', '.join(sorted(tables))})")
+            self._db.execute("PRAGMA journal_mode = WAL")
+            self._db.execute("PRAGMA foreign_keys = ON")
+            if version == SCHEMA_VERSION:
+                return
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                # another process may have upgraded it meanwhile
+                version = self._db.execute("PRAGMA user_version").fetchone()[0]
+                for number in range(version, SCHEMA_VERSION):
+                    for statement in MIGRATIONS[number].split(";"):
+                        if statement.strip():
+                            self._db.execute(statement)
+                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    @property
+    def version(self) -> int:
+        """The file's schema version (:data:`SCHEMA_VERSION` once opened)."""
+        with self._guard("read"):
+            return int(self._db.execute("PRAGMA user_version").fetchone()[0])
+
+    @contextmanager
+    def _guard(self, doing: str) -> Iterator[None]:
+        with self._lock:
+            try:
+                yield
+            except sqlite3.Error as exc:
+                raise ChatStoreError(f"chats file {self.path} cannot be {doing}: {exc}") from exc
+
+    @contextmanager
+    def _write(self) -> Iterator[sqlite3.Connection]:
+        with self._guard("written"):
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    # --- chats ----------------------------------------------------------------------
+
+    def create(self, title: str, model: str | None = None, system_prompt: str | None = None) -> Chat:
+        """A new, empty chat (``title`` is cut to one line of :data:`TITLE_CHARS`)."""
+        now = time.time()
+        chat = Chat(uuid.uuid4().hex[:12], title_for(title), now, now, model, system_prompt)
+        with self._write() as db:
+            db.execute("INSERT INTO chats (id, title, created, updated, model, system_prompt) VALUES (?, ?, ?, ?, ?, ?)",
+                       (chat.id, chat.title, now, now, model, system_prompt))
+        return chat
+
+    def list(self, search: str | None = None, limit: int | None = None) -> list[Chat]:
+        """Chats, most recently updated first (without messages; ``count`` set).
+
+        ``search`` keeps chats whose title or any message contains it (case-insensitive substring).
+        """
+        sql = ("SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id) AS count FROM chats c")
+        args: list[Any] = []
+        if search and search.strip():
+            pattern = "%" + _escape_like(search.strip()) + "%"
+            sql += (" WHERE c.title LIKE ? ESCAPE '\\' OR EXISTS (SELECT 1 FROM messages m WHERE m.chat_id = c.id "
+                    "AND m.content LIKE ? ESCAPE '\\')")
+            args += [pattern, pattern]
+        sql += " ORDER BY c.updated DESC, c.rowid DESC"
+        if limit is not None:
+            sql += " LIMIT ?"
+            args.append(int(limit))
+        with self._guard("read"):
+            return [_chat(r) for r in self._db.execute(sql, args).fetchall()]
+
+    def resolve(self, chat_id: str) -> str:
+        """The full id of the chat whose id is ``chat_id`` or starts with it.
+
+        Raises:
+            KeyError: no chat has that id (or the prefix is ambiguous; the message says which).
+        """
+        text = chat_id.strip()
+        with self._guard("read"):
+            rows = self._db.execute("SELECT id FROM chats WHERE id LIKE ? ESCAPE '\\' LIMIT 3",
+                                    (_escape_like(text) + "%",)).fetchall() if text else []
+        ids = [r[0] for r in rows]
+        if text in ids:
+            return text
+        if len(ids) == 1:
+            return ids[0]
+        raise KeyError(f"no chat with id {text!r}" if not ids else f"chat id {text!r} is ambiguous")
+
+    def get(self, chat_id: str) -> Chat:
+        """The chat (id or unique prefix) with all its messages, oldest first.
+
+        Raises:
+            KeyError: no such chat.
+        """
+        full = self.resolve(chat_id)
+        with self._guard("read"):
+            row = self._db.execute("SELECT c.*, 0 AS count FROM chats c WHERE id = ?", (full,)).fetchone()
+            if row is None:
+                raise KeyError(f"no chat with id {chat_id!r}")
+            rows = self._db.execute("SELECT * FROM messages WHERE chat_id = ? ORDER BY id", (full,)).fetchall()
+        chat = _chat(row)
+        chat.messages = [_message(r) for r in rows]
+        chat.count = len(chat.messages)
+        return chat
+
+    def rename(self, chat_id: str, title: str) -> None:
+        """Set a chat's title (one line; empty titles are refused).
+
+        Raises:
+            KeyError: no such chat.  ValueError: the title is empty.
+        """
+        if not title.strip():
+            raise ValueError("the title is empty")
+        self._update_chat(chat_id, "title = ?", (title_for(title),))
+
+    def set_system_prompt(self, chat_id: str, prompt: str | None) -> None:
+        """Set (or clear, with ``None`` / blank) the chat's system prompt.
+
+        Raises:
+            KeyError: no such chat.
+        """
+        self._update_chat(chat_id, "system_prompt = ?", (prompt.strip() if prompt and prompt.strip() else None,))
+
+    def _update_chat(self, chat_id: str, assignment: str, args: tuple[Any, ...]) -> None:
+        full = self.resolve(chat_id)
+        with self._write() as db:
+            db.execute(f"UPDATE chats SET {assignment}, updated = ? WHERE id = ?", (*args, time.time(), full))
+
+    def delete(self, chat_id: str) -> None:
+        """Delete a chat and its messages.
+
+        Raises:
+            KeyError: no such chat.
+        """
+        full = self.resolve(chat_id)
+        with self._write() as db:
+            db.execute("DELETE FROM chats WHERE id = ?", (full,))
+
+    # --- messages -------------------------------------------------------------------
+
+    def add_message(self, chat_id: str, role: str, content: str, *, model: str | None = None,
+                    experience_id: str | None = None, policy: str | None = None,
+                    exemplars: list[dict[str, Any]] | None = None, rejected: list[str] | None = None,
+                    warning: str | None = None) -> int:
+        """Append a message ("user" or "assistant"); returns its id. An answer also sets the chat's model.
+
+        Raises:
+            ChatStoreError: the file cannot be written, or the chat does not exist.
+        """
+        details = json.dumps({"exemplars": exemplars or [], "rejected": rejected or [], "warning": warning},
+                             ensure_ascii=False)
+        now = time.time()
+        with self._write() as db:
+            cur = db.execute(
+                "INSERT INTO messages (chat_id, role, content, created, model, experience_id, policy, details) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                (chat_id, role, content, now, model, experience_id, policy, details))
+            db.execute("UPDATE chats SET updated = ?, model = COALESCE(?, model) WHERE id = ?", (now, model, chat_id))
+            return int(cur.lastrowid)
+
+    def set_rating(self, message_id: int, up: bool, q: float, n: int) -> None:
+        """Record a rating on an answer: +1 / −1 and the experience's Q and N after it."""
+        with self._write() as db:
+            db.execute("UPDATE messages SET rating = ?, q = ?, n = ? WHERE id = ?", (1 if up else -1, q, n, message_id))
+
+    def set_correction(self, message_id: int, text: str) -> None:
+        """Record the correction typed after 👎."""
+        with self._write() as db:
+            db.execute("UPDATE messages SET correction = ? WHERE id = ?", (text, message_id))
+
+
+def _escape_like(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+
+
+def _chat(row: sqlite3.Row) -> Chat:
+    return Chat(row["id"], row["title"], row["created"], row["updated"], row["model"], row["system_prompt"],
+                int(row["count"]))
+
+
+def _message(row: sqlite3.Row) -> ChatMessage:
+    try:
+        details = json.loads(row["details"] or "{}")
+    except ValueError:
+        details = {}
+    details = details if isinstance(details, dict) else {}
+    exemplars = [e for e in details.get("exemplars") or [] if isinstance(e, dict)]
+    return ChatMessage(row["id"], row["role"], row["content"], row["created"], row["model"], row["experience_id"],
+                       row["policy"], row["rating"], row["q"], row["n"], row["correction"], exemplars,
+                       [str(r) for r in details.get("rejected") or []], details.get("warning"))

@@ -1,0 +1,139 @@
+"""The chat app's actions around a conversation: help, saved chats, copy, model switch, system prompt.
+
+A mixin of :class:`~tui_agent.tui.app.ChatApp` (it uses the app's ``session``, ``keymap``, ``settings``,
+``agent`` and chat widgets), kept here so the app module stays about chatting itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+from textual import work
+from textual.app import SystemCommand
+from textual.containers import VerticalScroll
+
+from tui_agent.config import DEFAULT_MODEL
+from tui_agent.tui.widgets import AnswerView, UserMessage
+
+
+class ChatActions:
+    """Help (F1), saved chats (F3), copy chat (F4), the palette's model and system prompt commands."""
+
+    # provided by ChatApp
+    session: Any
+    keymap: Any
+    settings: Any
+    agent: Any
+    history: list[tuple[str, str]]
+
+    def chat_commands(self) -> Iterator[SystemCommand]:
+        """The palette's commands of this mixin (Ctrl+P)."""
+        yield SystemCommand("Saved chats", "Open, search, rename or delete a saved conversation",
+                            self.action_open_chats)
+        yield SystemCommand("Copy chat as Markdown", "The whole conversation to the clipboard", self.action_copy_chat)
+        yield SystemCommand("System prompt…", "This chat's own instructions to the model", self.action_system_prompt)
+        yield SystemCommand("Keys", "Every key and what it does (F1)", self.action_help)
+        for model in self.model_choices():
+            current = " (current)" if model == self.settings.model else ""
+            yield SystemCommand(f"Model: {model}", f"Answer with {model} from now on{current}",
+                                lambda model=model: self.set_model(model))
+
+    # --- help ---------------------------------------------------------------------------
+
+    def action_help(self) -> None:
+        """Show every action with its active key (tui_agent.tui.help_screen)."""
+        from tui_agent.tui.help_screen import HelpScreen
+
+        if not isinstance(self.screen, HelpScreen):
+            self.push_screen(HelpScreen(self.keymap))
+
+    # --- saved chats --------------------------------------------------------------------
+
+    def action_open_chats(self) -> None:
+        """The saved chats list (tui_agent.tui.chats_screen); choosing one opens it here."""
+        from tui_agent.tui.chats_screen import ChatsScreen
+
+        if isinstance(self.screen, ChatsScreen):
+            return
+        self.push_screen(ChatsScreen(self.session.store, self.session.chat_id),
+                         lambda chat_id: self.open_chat(chat_id) if chat_id else None)
+
+    def open_chat(self, chat_id: str) -> None:
+        """Show a saved chat: its messages, each answer with its model, rating and "from memory"; new messages
+        continue it."""
+        chat = self.session.open(chat_id)
+        if chat is None:
+            return
+        scroll: VerticalScroll = self._clear_chat()
+        question = ""
+        for message in chat.messages:
+            if message.role == "user":
+                question = message.content
+                scroll.mount(UserMessage(message.content))
+            else:
+                scroll.mount(AnswerView(question, list(self.history), saved=message))
+                self.history.append((question, message.content))
+        scroll.anchor()
+        self.notify(f"opened {chat.title!r} ({len(chat.messages)} messages)", markup=False)
+        self.action_focus_input()
+
+    # --- copy ---------------------------------------------------------------------------
+
+    def action_copy_chat(self) -> None:
+        """Copy the current chat as Markdown (tui_agent.chats.export) to the clipboard."""
+        from tui_agent.chats.export import to_markdown
+
+        chat = self.session.current()
+        if chat is None or not chat.messages:
+            self.notify("Nothing to copy yet.", severity="warning")
+            return
+        text = to_markdown(chat)
+        self.copy_to_clipboard(text)
+        self.notify(f"Copied the chat as Markdown ({len(chat.messages)} messages, {len(text)} characters).",
+                    markup=False)
+
+    # --- model and system prompt --------------------------------------------------------
+
+    def model_choices(self) -> list[str]:
+        """The configured model, the ``models`` setting, and the bundled model; no repeats."""
+        seen: dict[str, None] = {}
+        for model in (self.settings.model, *self.settings.models, DEFAULT_MODEL):
+            if model and model.strip():
+                seen.setdefault(model.strip(), None)
+        return list(seen)
+
+    def set_model(self, model: str) -> None:
+        """Answer with ``model`` from now on (this session; the ``model`` setting makes it permanent)."""
+        if self.agent is not None:
+            self.agent.use_model(model)
+        else:
+            self.settings.model = model
+        self.refresh_status()
+        self.notify(f"model: {model}", markup=False)
+        if self.agent is not None and self.ready.is_set() and not self.load_error:
+            self._load_model(model)
+
+    @work(thread=True, exclusive=True, group="model")
+    def _load_model(self, model: str) -> None:
+        self.call_from_thread(self.set_status, f"⏳ loading {model}…")
+        try:
+            self.agent.load_model()
+        except Exception as exc:  # noqa: BLE001 - shown; the next answer reports it too
+            self.call_from_thread(self.notify, f"{model}: {exc}", severity="error", markup=False)
+        self.call_from_thread(self.refresh_status)
+
+    def action_system_prompt(self) -> None:
+        """Edit this chat's system prompt (empty: the default one)."""
+        from tui_agent.chat.prompt import SYSTEM_PROMPT
+        from tui_agent.tui.dialogs import AskTextScreen
+
+        def done(text: str | None) -> None:
+            if text is None:
+                return
+            text = "" if text == SYSTEM_PROMPT else text
+            self.session.set_system_prompt(text or None)
+            self.notify("system prompt set for this chat" if text else "default system prompt", markup=False)
+
+        current = self.session.system_prompt or SYSTEM_PROMPT
+        self.push_screen(AskTextScreen("System prompt of this chat:", current, multiline=True), done)
