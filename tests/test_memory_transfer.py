@@ -17,6 +17,7 @@ from tui_agent.memory.schema import (
     META_EMBEDDING_DIM,
     META_EMBEDDING_MODEL,
     META_SCHEMA_VERSION,
+    SCHEMA_VERSION,
     Experience,
     rows_to_table,
 )
@@ -83,7 +84,7 @@ def test_files_carry_model_metadata_and_no_machine_path(filled: ExperienceStore,
     export_memory(filled, path)
     raw, meta = read_file(path, fmt)
     assert (meta.schema_version, meta.embedding_model, meta.embedding_dim) == (
-        1, "sentence-transformers/all-MiniLM-L6-v2", 384)
+        SCHEMA_VERSION, "sentence-transformers/all-MiniLM-L6-v2", 384)
     data = path.read_bytes()
     assert str(filled.path).encode() not in data and str(tmp_path).encode() not in data
     assert b"api_key" not in data.lower() and b"/home" not in data and b"/tmp" not in data
@@ -102,7 +103,7 @@ def test_jsonl_has_header_iso_times_and_null_for_nan(tmp_path: Path):
     path = tmp_path / "x.jsonl"
     write_table(table, path, "jsonl")
     header, row = (json.loads(line) for line in path.read_text().splitlines())
-    assert header == {"format": "tui-agent-experiences", "schema_version": 1,
+    assert header == {"format": "tui-agent-experiences", "schema_version": SCHEMA_VERSION,
                       "embedding_model": "sentence-transformers/all-MiniLM-L6-v2", "embedding_dim": 384}
     assert row["created_at"] == "2025-03-01T12:00:00.123456+00:00"
     assert row["mean_reward"] is None and row["last_used_at"] is None
@@ -120,7 +121,7 @@ def test_csv_encodes_vectors_as_base64_and_repeats_metadata(filled: ExperienceSt
         rows = list(csv.DictReader(fh))
     assert len(rows) == 8
     assert {r["embedding_model"] for r in rows} == {"sentence-transformers/all-MiniLM-L6-v2"}
-    assert {r["embedding_dim"] for r in rows} == {"384"} and {r["schema_version"] for r in rows} == {"1"}
+    assert {r["embedding_dim"] for r in rows} == {"384"} and {r["schema_version"] for r in rows} == {str(SCHEMA_VERSION)}
     vec = np.frombuffer(base64.b64decode(rows[0]["vector"]), dtype="<f4")
     assert vec.shape == (384,)
 
@@ -354,11 +355,11 @@ def test_rememberer_pool_errors_are_one_line(store: ExperienceStore, tmp_path: P
         "nomap.yaml": "- just\n- a list\n",
         "noq.yaml": "? !!python/tuple [obs, 'Instruction: t', search]\n: action_dict:\n    search[x]: {number: 1}\n",
         "badq.yaml": "? !!python/tuple [obs, 'Instruction: t', search]\n"
-                     ": action_dict:\n    search[x]: {number: 1, qvalue: 7.0}\n",
+                     ": action_dict:\n    search[x]: {number: 1, qvalue: .inf}\n",
         "broken.yaml": "? !!python/tuple [obs\n: {",
     }
     expected = {"evil.yaml": "python/object", "nomap.yaml": "mapping of records", "noq.yaml": "missing qvalue",
-                "badq.yaml": "q of a shop experience must be in [0, 1]", "broken.yaml": "not a readable history pool"}
+                "badq.yaml": "q is infinite", "broken.yaml": "not a readable history pool"}
     for name, text in cases.items():
         path = tmp_path / name
         path.write_text(text)

@@ -19,7 +19,7 @@ def test_schema_is_explicit_and_versioned(store: ExperienceStore):
     assert schema.field("vector").type == pa.list_(pa.float32(), 384)
     assert schema.field("q").type == pa.float64()
     assert schema.field("created_at").type == pa.timestamp("us", tz="UTC")
-    assert schema.metadata[META_SCHEMA_VERSION] == b"1"
+    assert schema.metadata[META_SCHEMA_VERSION] == b"2"
     assert schema.metadata[META_EMBEDDING_DIM] == b"384"
 
 

@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from tui_agent.memory.schema import Experience
-from tui_agent.rlem.records import ActionKey, ActionValue, Record, RecordKey, records_from_rows
+from tui_agent.rlem.records import ActionKey, ActionValue, Record, RecordKey, history_json, records_from_rows
 from tui_agent.rlem.replay import Change
 
 __all__ = ["StoreRows"]
@@ -52,7 +52,8 @@ class StoreRows:
                          n=int(value.n), mean_reward=float(value.mean_reward),
                          model=str(info.get("model", self.model) or ""),
                          source=str(info.get("source", self.source)), episode_id=str(info.get("episode_id", "")),
-                         step=int(info.get("step", 0)), vector=[float(x) for x in np.asarray(vector)])
+                         step=int(info.get("step", 0)), vector=[float(x) for x in np.asarray(vector)],
+                         action_history=history_json(info.get("action_history") or ()))
         return self.store.add([exp])[0]
 
     def modify(self, row_id: str, change: Change) -> tuple[float, int, float]:

@@ -16,15 +16,23 @@ maps each action to ``{qvalue, number, reward}``::
       other_info: {action_history: [...], last_reward: 0.0, number: 1, total_reward: 0.0}
       id: 1
 
-Each (record, action) becomes one ``shop`` experience: task = the
-instruction without its ``Instruction:`` label, observation = the page text,
-available_actions = the JSON list of the action lines, action = the action
-(the first tuple item when it is a tuple), reason = the second item, Q =
-``qvalue``, N = ``number``, mean_reward = ``reward``, step = the length of
-``action_history``, source = "import", and a deterministic id from (task,
-observation, action, available actions) so importing a pool twice with ``--mode merge`` combines
-rows. Keys of other layouts (e.g. WikiHow's (screen, task, instruction)) map
-the same way by position. Vectors are computed from the task text.
+Each (record, action) becomes one experience row, Q as given (any finite
+number: WebShop pools hold 0–1, WikiHow pools 1–4):
+
+* WebShop pools (``*.wq.yaml``; every task starts with ``Instruction:``):
+  kind "shop"; task = the instruction without its label, observation = the
+  page text, available_actions = the JSON list of the key's clickables.
+* WikiHow pools (``*.q.yaml``; key = (screen, task, step instruction)): kind
+  "wikihow"; observation = the screen, task = the task text,
+  step_instruction = the key's third part, available_actions = "".
+
+Both: action = the action tuple's first item, reason = its second (WebShop:
+the reason; WikiHow: the element acted on), Q = ``qvalue``, N = ``number``,
+mean_reward = ``reward``, action_history = the JSON list of
+``other_info["action_history"]`` pairs, step = its length, source =
+"import", and a deterministic id from the key and the action pair, so
+importing a pool twice with ``--mode merge`` combines rows and one action
+under two reasons stays two rows. Vectors are computed from the task text.
 
 Only the ``!!python/tuple`` tag is understood; the file is read with PyYAML's
 safe loader, so no other Python object can be built from it.
@@ -56,13 +64,16 @@ def _loader() -> type:
     return PoolLoader
 
 
-def experience_id(task: str, observation: str, action: str, available_actions: str = "", reason: str = "") -> str:
+def experience_id(task: str, observation: str, action: str, available_actions: str = "", reason: str = "",
+                  step_instruction: str = "") -> str:
     """A stable id (32 hex characters) for an imported (task, observation, available actions, action, reason).
 
     The reason is part of the key, as in the reference (an action taken for two reasons is two
-    entries); an empty reason gives the same id as before reasons were keyed.
+    entries); an empty reason gives the same id as before reasons were keyed. WikiHow's step
+    instruction is part of its key.
     """
     parts = [task, observation, action, available_actions] + ([reason] if reason else [])
+    parts += [step_instruction] if step_instruction else []
     return uuid.uuid5(_ID_NAMESPACE, json.dumps(parts)).hex
 
 
@@ -71,6 +82,18 @@ def _task_of(text: str) -> str:
     if text.startswith(INSTRUCTION_LABEL):
         text = text[len(INSTRUCTION_LABEL):].strip()
     return text
+
+
+def _pair(item: Any) -> list[str]:
+    """An action-tuple (or bare action) as ``[action, reason]``."""
+    if isinstance(item, (tuple, list)):
+        return [str(item[0]) if item else "", str(item[1]) if len(item) > 1 else ""]
+    return [str(item), ""]
+
+
+def _is_webshop(pool: dict[Any, Any]) -> bool:
+    return all(isinstance(k, tuple) and len(k) > 1 and isinstance(k[1], str)
+               and k[1].strip().startswith(INSTRUCTION_LABEL) for k in pool)
 
 
 def _number(where: str, stats: dict[str, Any], key: str, whole: bool = False) -> float | int:
@@ -113,43 +136,46 @@ def read_history_pool(path: str | Path) -> tuple[RawRows, FileMeta]:
     if not isinstance(pool, dict) or not pool:
         raise MemoryFileError(f"{name}: not a REMEMBERER history pool (expected a mapping of records)")
     rows: list[dict[str, Any]] = []
+    webshop = _is_webshop(pool)
     for number, (key, record) in enumerate(pool.items(), start=1):
         where = f"{name}: record {number}"
         parts = [key] if isinstance(key, str) else list(key) if isinstance(key, tuple) else None
         if not parts or not all(isinstance(p, str) for p in parts):
             raise MemoryFileError(f"{where}: the key must be a tuple of texts")
         observation = parts[0]
-        task = _task_of(parts[1]) if len(parts) > 1 else ""
-        available = parts[2].splitlines() if len(parts) > 2 else []
+        if webshop:
+            task, step_instruction = _task_of(parts[1]), ""
+            available = json.dumps(parts[2].splitlines() if len(parts) > 2 else [], ensure_ascii=False)
+        else:
+            task = parts[1] if len(parts) > 1 else ""
+            step_instruction, available = (parts[2] if len(parts) > 2 else ""), ""
         if not isinstance(record, dict) or not isinstance(record.get("action_dict"), dict):
             raise MemoryFileError(f"{where}: no action_dict")
         info = record.get("other_info") if isinstance(record.get("other_info"), dict) else {}
         history = info.get("action_history") or []
-        step = len(history) if isinstance(history, list) else 0
+        history = [_pair(h) for h in history] if isinstance(history, list) else []
+        history_json = json.dumps(history, ensure_ascii=False) if history else ""
         for action_key, stats in record["action_dict"].items():
-            if isinstance(action_key, tuple):
-                action = str(action_key[0]) if action_key else ""
-                reason = str(action_key[1]) if len(action_key) > 1 else ""
-            else:
-                action, reason = str(action_key), ""
+            action, reason = _pair(action_key)
             at = f"{where}, action {action[:40]!r}"
             if not isinstance(stats, dict):
                 raise MemoryFileError(f"{at}: expected {{qvalue, number, reward}}")
-            available_json = json.dumps(available, ensure_ascii=False)
             rows.append({
-                "id": experience_id(task, observation, action, available_json, reason),
-                "kind": "shop",
+                "id": experience_id(task, observation, action, available, reason, step_instruction),
+                "kind": "shop" if webshop else "wikihow",
                 "task": task,
                 "observation": observation,
-                "available_actions": available_json,
+                "available_actions": available,
                 "action": action,
                 "reason": reason,
                 "q": _number(at, stats, "qvalue"),
                 "n": _number(at, stats, "number", whole=True),
                 "mean_reward": _number(at, stats, "reward") if "reward" in stats else 0.0,
-                "step": step,
+                "step": len(history),
                 "source": "import",
                 "model": "",
+                "step_instruction": step_instruction,
+                "action_history": history_json,
             })
     if not rows:
         raise MemoryFileError(f"{name}: the history pool has no actions")

@@ -8,10 +8,20 @@ actions) and each row holds one action of that record with its Q-value.
   conversation context before it ("" when none), action = the answer.
 * shop: a step of a web-task episode. task = the instruction, observation =
   the page text, available_actions = the JSON list of valid actions.
+* wikihow: a record of REMEMBERER's WikiHow pools (imported; no environment
+  here). observation = the screen (simplified HTML), task = the task text,
+  step_instruction = the current step's instruction (the key's third part),
+  action = e.g. ``CLICK(3)``, reason = the element acted on (the second part
+  of the reference's action tuple).
 
-Ranges: ``q`` is a return estimate; for chat rewards are ±1 so Q ∈ [−1, 1];
-for the shop rewards are in [0, 1] and γ ≤ 1, so Q ∈ [0, 1]. ``n`` ≥ 0 counts
-updates; ``mean_reward`` is the running mean of immediate rewards. ``vector``
+``action_history`` is the JSON list of ``[action, reason]`` pairs taken
+before this observation in the episode that created the record (the
+reference's ``other_info["action_history"]``), ``""`` when unknown.
+
+Ranges: ``q`` is a return estimate, any finite number (chat rewards are ±1 so
+its Q stays in [−1, 1]; shop rewards are in [0, 1] and γ ≤ 1, so learned shop
+Q stays in [0, 1]; imported pools may hold other values, e.g. WikiHow's Q = 2
+or a 👎 on a shop step). ``n`` ≥ 0 counts updates; ``mean_reward`` is the running mean of immediate rewards. ``vector``
 is the L2-normalised all-MiniLM-L6-v2 embedding of ``task`` (384 float32).
 """
 
@@ -26,10 +36,11 @@ import pyarrow as pa
 
 from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # v2 added step_instruction and action_history
 TABLE_NAME = "experiences"
+V2_COLUMNS = ("step_instruction", "action_history")
 
-KINDS = ("chat", "shop")
+KINDS = ("chat", "shop", "wikihow")
 SOURCES = ("model", "correction", "initial", "import", "demonstration")
 
 META_SCHEMA_VERSION = b"tui_agent.schema_version"
@@ -65,6 +76,8 @@ def experience_schema() -> pa.Schema:
             pa.field("vector", pa.list_(pa.float32(), EMBEDDING_DIM)),
             pa.field("model", pa.string()),
             pa.field("source", pa.string()),
+            pa.field("step_instruction", pa.string()),
+            pa.field("action_history", pa.string()),
         ],
         metadata={
             META_SCHEMA_VERSION: str(SCHEMA_VERSION).encode(),
@@ -105,6 +118,8 @@ class Experience:
     created_at: datetime = field(default_factory=now_utc)
     updated_at: datetime = field(default_factory=now_utc)
     last_used_at: datetime | None = None
+    step_instruction: str = ""
+    action_history: str = ""
 
     def to_row(self) -> dict[str, Any]:
         row = {f.name: getattr(self, f.name) for f in fields(self)}
@@ -118,7 +133,8 @@ class Experience:
         values = {k: v for k, v in row.items() if k in names}
         if values.get("vector") is not None:
             values["vector"] = list(values["vector"])
-        for key in ("observation", "available_actions", "reason", "model", "source", "episode_id"):
+        for key in ("observation", "available_actions", "reason", "model", "source", "episode_id",
+                    "step_instruction", "action_history"):
             if values.get(key) is None:
                 values[key] = ""
         return cls(**values)

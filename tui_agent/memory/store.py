@@ -31,6 +31,7 @@ from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     META_SCHEMA_VERSION,
     SCHEMA_VERSION,
+    V2_COLUMNS,
     TABLE_NAME,
     Experience,
     experience_schema,
@@ -103,12 +104,23 @@ class ExperienceStore:
     # --- schema -----------------------------------------------------------------
 
     def _check_schema(self) -> None:
+        """Refuse newer tables; upgrade older ones in place (v1 → v2 adds two text columns, empty)."""
         meta = self.table.schema.metadata or {}
         version = int(meta.get(META_SCHEMA_VERSION, b"1"))
         if version > SCHEMA_VERSION:
             raise MemoryStoreError(
                 f"{self.path} was written by a newer tui-agent (schema v{version}; this one reads v{SCHEMA_VERSION})"
             )
+        missing = [c for c in V2_COLUMNS if c not in self.table.schema.names]
+        if missing:
+            def upgrade() -> None:
+                self.table.add_columns({c: "CAST('' AS STRING)" for c in missing})
+                self.table.alter_columns(*({"path": c, "nullable": True} for c in missing))
+
+            try:
+                self._write(upgrade)
+            except MemoryStoreError:  # read-only memory: read it as v1 (rows get "" for these)
+                pass
 
     @property
     def version(self) -> int:

@@ -241,7 +241,7 @@ def _key(row: dict[str, Any]) -> tuple[str, str, str]:
 
 
 _TEXT_FIELDS = ("kind", "episode_id", "step", "task", "observation", "available_actions", "action", "reason",
-                "vector", "model", "source")
+                "vector", "model", "source", "step_instruction", "action_history")
 
 
 def combine(old: dict[str, Any], new: dict[str, Any], pool: Pool) -> dict[str, Any]:

@@ -10,8 +10,9 @@ optional (``id``: a fresh one; text: ""; ``mean_reward``: 0; ``step``: 0;
 ``source``: "import"; ``created_at``/``updated_at``: now; ``last_used_at``:
 null). Unknown columns are refused, so no data is dropped silently.
 
-Ranges: Q finite, in [−1, 1] for chat and [0, 1] for shop (rewards ±1 for
-chat, [0, 1] for the shop, γ ≤ 1); ``mean_reward`` in [−1, 1]; N and step
+Ranges: Q any finite number, for every kind (a learned chat Q stays in
+[−1, 1] and a learned shop Q in [0, 1], but a 👎 on a shop step or
+REMEMBERER's WikiHow pools, Q = 2, are valid too); ``mean_reward`` in [−1, 1]; N and step
 whole numbers ≥ 0; ``kind`` in :data:`KINDS`; ``source`` in :data:`SOURCES`
 or empty; ids 1–128 characters without control characters, unique; text at
 most 200,000 characters; vectors of 384 finite float32 values, unit length
@@ -36,11 +37,11 @@ from tui_agent.memory.schema import KINDS, SCHEMA_VERSION, SOURCES, TIMESTAMP, e
 
 REQUIRED = ("kind", "task", "action", "q", "n")
 TEXT_COLUMNS = ("id", "kind", "episode_id", "task", "observation", "available_actions", "action", "reason",
-                "model", "source")
-OPTIONAL_TEXT = ("episode_id", "observation", "available_actions", "reason", "model")
+                "model", "source", "step_instruction", "action_history")
+OPTIONAL_TEXT = ("episode_id", "observation", "available_actions", "reason", "model", "step_instruction",
+                 "action_history")
 MAX_TEXT_CHARS = 200_000
 MAX_ID_CHARS = 128
-Q_RANGE = {"chat": (-1.0, 1.0), "shop": (0.0, 1.0)}
 REWARD_RANGE = (-1.0, 1.0)
 NORM_TOLERANCE = 1e-3
 DEFAULT_IMPORT_SOURCE = "import"
@@ -49,16 +50,11 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 """Texts → float32 array ``(len(texts), 384)`` of unit vectors (e.g. ``Embedder.encode``)."""
 
 
-def q_range(kind: str) -> tuple[float, float]:
-    """The allowed Q-value range ``(low, high)`` for an experience kind."""
-    return Q_RANGE.get(kind, (-1.0, 1.0))
-
-
 def check_q(kind: str, q: float) -> float:
-    """``q`` as a float if it is finite and within :func:`q_range` of ``kind``.
+    """``q`` as a float if it is a finite number (any kind: Q-values are return estimates).
 
     Raises:
-        ValueError: not a number, not finite, or out of range (one-line message).
+        ValueError: not a number or not finite (one-line message).
     """
     try:
         value = float(q)
@@ -66,9 +62,6 @@ def check_q(kind: str, q: float) -> float:
         raise ValueError(f"Q must be a number, got {q!r:.40}") from None
     if not math.isfinite(value):
         raise ValueError(f"Q must be finite, got {value}")
-    low, high = q_range(kind)
-    if not low <= value <= high:
-        raise ValueError(f"Q of a {kind} experience must be in [{low:g}, {high:g}], got {value:g}")
     return value
 
 
@@ -230,11 +223,6 @@ def _check(arrays: dict[str, pa.Array], where: str) -> None:
             raise fail(row, f"{name} is NaN (not a number)")
         if (row := _first(np.isinf(values))) is not None:
             raise fail(row, f"{name} is infinite ({values[row]})")
-    q = arrays["q"].to_numpy(zero_copy_only=False)
-    kinds = np.asarray(arrays["kind"].to_pylist(), dtype=object)
-    for kind, (low, high) in Q_RANGE.items():
-        if (row := _first((kinds == kind) & ((q < low) | (q > high)))) is not None:
-            raise fail(row, f"q of a {kind} experience must be in [{low:g}, {high:g}], got {q[row]:g}")
     reward = arrays["mean_reward"].to_numpy(zero_copy_only=False)
     low, high = REWARD_RANGE
     if (row := _first((reward < low) | (reward > high))) is not None:

@@ -43,6 +43,8 @@ __all__ = [
     "Similarity",
     "actions_json",
     "choose_exemplars",
+    "history_json",
+    "parse_history",
     "dot_similarity",
     "records_from_rows",
     "score_records",
@@ -214,6 +216,26 @@ def choose_exemplars(candidates: Sequence[Scored], m: int, budget: int,
     return list(reversed(chosen))
 
 
+def history_json(history: Iterable[ActionKey]) -> str:
+    """An action history as stored in a row: JSON ``[[action, reason], ...]``, ``""`` when empty."""
+    pairs = [[a.action, a.reason] for a in history]
+    return json.dumps(pairs, ensure_ascii=False) if pairs else ""
+
+
+def parse_history(text: str) -> list[ActionKey]:
+    """The inverse of :func:`history_json`; ``[]`` for ``""`` or text that is not such a list."""
+    if not text:
+        return []
+    try:
+        pairs = json.loads(text)
+    except ValueError:
+        return []
+    if not isinstance(pairs, list):
+        return []
+    return [ActionKey(str(p[0]), str(p[1]) if len(p) > 1 else "") for p in pairs
+            if isinstance(p, list) and p]
+
+
 def records_from_rows(rows: Iterable[Any]) -> list[Record]:
     """Group experience rows (one per record, action, reason) into records, oldest record first.
 
@@ -221,9 +243,10 @@ def records_from_rows(rows: Iterable[Any]) -> list[Record]:
     ``reason``, ``q``, ``n``, ``mean_reward``, ``id``, ``episode_id``,
     ``step``, ``created_at`` and ``vector`` attributes. Two rows with the same
     (record, action, reason) keep the one with most updates. The action
-    history of a record is that of its oldest row's episode (the actions of
-    the same ``episode_id`` at earlier steps; empty for rows without an
-    episode, e.g. imported ones).
+    history of a record is its oldest row's ``action_history`` (JSON list of
+    ``[action, reason]``, as stored since schema v2 and by pool imports), else
+    that of the row's episode (the actions of the same ``episode_id`` at
+    earlier steps), else empty.
     """
     rows = sorted(rows, key=lambda e: (e.created_at, e.step, e.id))
     records: dict[RecordKey, Record] = {}
@@ -244,6 +267,7 @@ def records_from_rows(rows: Iterable[Any]) -> list[Record]:
             episodes.setdefault(row.episode_id, {}).setdefault(int(row.step), akey)
     for key, rec in records.items():
         first = origin[key]
+        stored = parse_history(getattr(first, "action_history", "") or "")
         steps = episodes.get(first.episode_id, {}) if first.episode_id else {}
-        rec.action_history = [steps[s] for s in sorted(steps) if s < first.step]
+        rec.action_history = stored or [steps[s] for s in sorted(steps) if s < first.step]
     return list(records.values())

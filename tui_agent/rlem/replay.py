@@ -257,7 +257,8 @@ class ExperienceReplay:
                 entry.q, entry.n, entry.mean_reward = change(entry.q, count, entry.mean_reward)
             elif entry.row_id is None:
                 q, n, mr = change(entry.q, count, entry.mean_reward)
-                entry.row_id = self.sink.insert(u.key, action, ActionValue(q, n, mr), {**episode.info, "step": u.t})
+                entry.row_id = self.sink.insert(u.key, action, ActionValue(q, n, mr),
+                                                {**episode.info, "step": u.t, "action_history": hist})
                 entry.q, entry.n, entry.mean_reward = q, n, mr
             else:
                 entry.q, entry.n, entry.mean_reward = self.sink.modify(entry.row_id, change)
