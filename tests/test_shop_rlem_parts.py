@@ -296,3 +296,27 @@ def test_training_protocol_skips_goals_solved_in_the_first_epoch():
     assert [e["episodes"] for e in report["epochs"]] == [4, len(unsolved), len(unsolved)]
     assert summarize([SimpleNamespace(reward=1.0, success=True), SimpleNamespace(reward=0.5, success=False)]) == \
         {"episodes": 2, "score": 0.75, "success_rate": 0.5}
+
+
+def test_training_sets_are_the_papers_two_fixed_sets_of_ten():
+    from tui_agent.shop.protocol import TRAINING_SETS, evaluate, training_set
+
+    s0, s1 = training_set("S0"), training_set("s1")
+    assert len(s0) == len(s1) == 10 and not set(s0) & set(s1) and 2 not in s0 + s1
+    assert TRAINING_SETS["S0"] == s0
+    with pytest.raises(ValueError, match="S0, S1"):
+        training_set("S2")
+    calls = []
+
+    class Agent:
+        def run_episode(self, env, options, policy, learn):
+            calls.append((options["split"], options["goal_index"], learn))
+            return SimpleNamespace(reward=0.0, success=False, steps=[1], to_json=lambda: {})
+
+    env = SimpleNamespace(catalog=SimpleNamespace(split_size=lambda split: 100))
+    report = train(Agent(), env, epochs=1, train_set="S1")
+    assert report["train_set"] == "S1" and report["goals"] == s1
+    assert calls == [("train", g, True) for g in s1]
+    calls.clear()
+    report = evaluate(Agent(), env, policy="q-driven", split="train", goals=s0)
+    assert report["goals"] == s0 and calls == [("train", g, False) for g in s0]

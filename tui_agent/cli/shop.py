@@ -121,7 +121,10 @@ class _Bar:
 
 def train_command(
     env: EnvOption = "shop",
-    tasks: Annotated[int, typer.Option("--tasks", min=1, help="Training goals (from the train split).")] = 10,
+    tasks: Annotated[int, typer.Option("--tasks", min=1,
+                                       help="Training goals drawn with --seed (with --train-set random).")] = 10,
+    train_set: Annotated[str, typer.Option(
+        "--train-set", help="S0 | S1 (the paper's fixed sets of 10 train goals) | random (--tasks goals).")] = "S0",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training goals.")] = 3,
     seed: SeedOption = 0,
     gamma: GammaOption = 1.0,
@@ -140,10 +143,20 @@ def train_command(
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Train RLEM on shop goals (REMEMBERER protocol: memory updated every step; goals solved in epoch 0 skipped)."""
+    """Train RLEM on shop goals (REMEMBERER protocol: memory updated every step; goals solved in epoch 0 skipped).
+
+    The initial pool is the memory's shop experiences if it has any (e.g. a REMEMBERER pool brought in with
+    `tui-agent memory import init_pool.wq.yaml`), else the bundled one.
+    """
     _check_env(env)
     from tui_agent.envs.shop.env import ShopEnv
-    from tui_agent.shop.protocol import train
+    from tui_agent.shop.protocol import train, training_set
+
+    if train_set.lower() != "random":
+        try:
+            training_set(train_set)
+        except ValueError as exc:
+            fail(str(exc), 2)
 
     policy = resolve_policy(policy, memory_dir, model)
     agent = build_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, no_bootstrap=no_bootstrap,
@@ -151,7 +164,8 @@ def train_command(
                         update_mode=update_mode)
     with user_errors(), _Bar(f"train {policy}") as bar:
         report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, policy, on_episode=bar,
-                       test_env=ShopEnv(split="test") if test_tasks else None, test_tasks=test_tasks)
+                       test_env=ShopEnv(split="test") if test_tasks else None, test_tasks=test_tasks,
+                       train_set=None if train_set.lower() == "random" else train_set.upper())
     report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
@@ -173,6 +187,8 @@ def eval_command(
     tasks: Annotated[int, typer.Option("--tasks", min=1, help="Goals 0..N-1 of the split.")] = 100,
     policy: PolicyOption = None,
     split: Annotated[str, typer.Option("--split", help="test | eval | train")] = "test",
+    train_set: Annotated[str | None, typer.Option(
+        "--train-set", help="Evaluate on training set S0 or S1 (train split) instead of --split goals.")] = None,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write per-task results as JSON here.")] = None,
     seed: SeedOption = 0,
     no_random: NoRandomOption = False,
@@ -185,15 +201,21 @@ def eval_command(
     """Evaluate a policy on shop goals with the memory frozen; prints average score and success rate."""
     _check_env(env)
     from tui_agent.envs.shop.env import ShopEnv
-    from tui_agent.shop.protocol import evaluate
+    from tui_agent.shop.protocol import evaluate, training_set
 
     policy = resolve_policy(policy, memory_dir, model)
     if split not in ("test", "eval", "train"):
         fail(f"unknown split {split!r}", 2)
+    goals = None
+    if train_set is not None:
+        try:
+            goals, split = training_set(train_set), "train"
+        except ValueError as exc:
+            fail(str(exc), 2)
     agent = build_agent(memory_dir, model, seed=seed, no_random=no_random, no_discouraged=no_discouraged,
                         no_analogy=no_analogy, scorer=scorer)
     with user_errors(), _Bar(f"eval {policy}") as bar:
-        report = evaluate(agent, ShopEnv(split=split), tasks, policy, split, on_episode=bar)
+        report = evaluate(agent, ShopEnv(split=split), tasks, policy, split, on_episode=bar, goals=goals)
     report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

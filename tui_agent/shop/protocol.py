@@ -1,12 +1,19 @@
 """The paper's train / evaluate protocol for the shop, and free-text goal matching.
 
 Source: REMEMBERER §4.1 (WebShop setting): memory initialised with one
-annotated successful trajectory (the initial pool); 10 training tasks × 3
-epochs with the memory updated at every step, tasks solved in the first
+annotated successful trajectory (the initial pool: ours, or whatever shop
+experiences the memory already holds, e.g. an imported REMEMBERER pool);
+10 training tasks × 3 epochs with the memory updated at every step, tasks solved in the first
 epoch skipped in the later ones (the reference's ``main.py`` training loop);
 then the memory is frozen and the agent is evaluated on test tasks (the
 reference tests after every epoch: ``train(..., test_tasks=N)``); score =
 mean reward, success rate = share of episodes with reward 1.
+
+Training sets: the reference trains on one of two fixed sets of 10 goals
+(``launchw.sh`` ``--trainseta/--trainsetb``: goals 500–509 and 510–519 of
+its mapping, the paper's S0 and S1) and tests on goals [0, 100). Ours,
+:data:`TRAINING_SETS`, are train-split goals 0–10 and 11–20 (goal 2, the
+initial pool's own task, left out); the test split is separate.
 
 These functions drive any agent with ``run_episode(env, options, policy,
 learn) -> EpisodeResult`` (:class:`tui_agent.shop.agent.ShopAgent`) on a
@@ -32,10 +39,30 @@ __all__ = [
     "match_goal",
     "summarize",
     "train",
+    "TRAINING_SETS",
     "training_goals",
+    "training_set",
 ]
 
 OnEpisode = Callable[[Any, int, int], Any]
+
+TRAINING_SETS: dict[str, list[int]] = {
+    "S0": [i for i in range(11) if i != INITIAL_TASK["goal_index"]],
+    "S1": list(range(11, 21)),
+}
+"""The paper's two fixed training sets (train-split goal indices), 10 goals each."""
+
+
+def training_set(name: str) -> list[int]:
+    """The goals of training set ``name`` ("S0" or "S1").
+
+    Raises:
+        ValueError: an unknown name (the message lists the known ones).
+    """
+    try:
+        return list(TRAINING_SETS[name.upper()])
+    except KeyError:
+        raise ValueError(f"unknown training set {name!r}; expected one of {', '.join(TRAINING_SETS)}") from None
 
 
 def training_goals(tasks: int, seed: int = 0, split_size: int = 100) -> list[int]:
@@ -59,8 +86,12 @@ def summarize(results: Sequence[Any]) -> dict[str, float]:
 
 
 def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "q-driven",
-          on_episode: OnEpisode | None = None, test_env: Any = None, test_tasks: int = 0) -> dict[str, Any]:
-    """Train: ``epochs`` passes over ``tasks`` train goals, memory updated every step.
+          on_episode: OnEpisode | None = None, test_env: Any = None, test_tasks: int = 0,
+          train_set: str | None = None) -> dict[str, Any]:
+    """Train: ``epochs`` passes over the training goals, memory updated every step.
+
+    The goals are training set ``train_set`` ("S0" / "S1", see
+    :data:`TRAINING_SETS`) or, without one, ``tasks`` train goals drawn with ``seed``.
 
     Goals solved (reward 1) in epoch 0 are skipped in later epochs. With
     ``test_tasks`` > 0, after every epoch the memory is frozen and test goals
@@ -70,7 +101,7 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
     "episodes": [per-episode dicts]}``. ``on_episode(result, done, total)`` is
     called after each training episode (total counts the episodes still planned).
     """
-    goals = training_goals(tasks, seed, env.catalog.split_size("train"))
+    goals = training_set(train_set) if train_set else training_goals(tasks, seed, env.catalog.split_size("train"))
     solved: set[int] = set()
     per_epoch, episodes = [], []
     done = 0
@@ -92,24 +123,31 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
         if test_tasks and test_env is not None:
             summary["test"] = evaluate(agent, test_env, test_tasks, policy)
         per_epoch.append(summary)
-    return {"goals": goals, "epochs": per_epoch, "episodes": episodes}
+    return {"train_set": train_set, "goals": goals, "epochs": per_epoch, "episodes": episodes}
 
 
 def evaluate(agent: Any, env: Any, tasks: int = 100, policy: str = "q-driven", split: str = "test",
-             start: int = 0, on_episode: OnEpisode | None = None) -> dict[str, Any]:
-    """Evaluate with the memory frozen on goals ``start .. start+tasks-1`` of ``split``.
+             start: int = 0, on_episode: OnEpisode | None = None, goals: Sequence[int] | None = None
+             ) -> dict[str, Any]:
+    """Evaluate with the memory frozen on goals ``start .. start+tasks-1`` of ``split`` (or on ``goals``).
 
-    Returns ``{"policy", "split", **summarize(...), "results": [EpisodeResult.to_json(), ...]}``.
+    Returns ``{"policy", "split", "goals", **summarize(...), "results": [EpisodeResult.to_json(), ...]}``.
     """
     size = env.catalog.split_size(split)
-    if not 0 < tasks <= size - start:
-        raise ValueError(f"tasks must be in 1..{size - start} for split {split!r}, got {tasks}")
+    if goals is None:
+        if not 0 < tasks <= size - start:
+            raise ValueError(f"tasks must be in 1..{size - start} for split {split!r}, got {tasks}")
+        goals = range(start, start + tasks)
+    goals = list(goals)
+    if not goals or not all(0 <= g < size for g in goals):
+        raise ValueError(f"goals must be non-empty indices in 0..{size - 1} of split {split!r}")
+    tasks = len(goals)
     results = []
-    for i in range(start, start + tasks):
+    for i in goals:
         results.append(agent.run_episode(env, {"split": split, "goal_index": i}, policy, learn=False))
         if on_episode is not None:
             on_episode(results[-1], len(results), tasks)
-    return {"policy": policy, "split": split, **summarize(results),
+    return {"policy": policy, "split": split, "goals": goals, **summarize(results),
             "results": [r.to_json() for r in results]}
 
 
