@@ -52,7 +52,10 @@ class AskTextScreen(ModalScreen[str | None]):
                 yield Static(Text("Enter saves, Esc cancels"), classes="dialog-hint")
 
     def on_mount(self) -> None:
-        self.query_one("#dialog-text").focus()
+        field = self.query_one("#dialog-text")
+        field.focus()
+        if isinstance(field, TextArea):
+            field.select_all()  # typing replaces it; arrows keep it
 
     @on(Input.Submitted)
     def _submitted(self, event: Input.Submitted) -> None:

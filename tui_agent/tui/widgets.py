@@ -18,7 +18,6 @@ from textual.widgets import Button, Collapsible, Input, Markdown, Static
 
 from tui_agent.tui.chat_input import ChatInput
 from tui_agent.tui.keymap import bindings
-from tui_agent.tui.safe import SafeMarkdown, plain, visible
 
 __all__ = ["AnswerView", "ChatInput", "UserMessage"]
 
@@ -29,7 +28,7 @@ class UserMessage(Static):
     """The user's message, shown verbatim."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(plain(text), classes="user-message")
+        super().__init__(Text(text), classes="user-message")
 
 
 class AnswerView(Vertical, can_focus=True):
@@ -76,7 +75,7 @@ class AnswerView(Vertical, can_focus=True):
         """Its row in the chats store, once saved."""
 
     def compose(self) -> ComposeResult:
-        yield SafeMarkdown("", classes="answer-body")
+        yield Markdown("", classes="answer-body")
         yield Static(Text("thinking…"), classes="answer-meta")
         with Horizontal(classes="answer-actions"):
             yield Button("👍", id="up", classes="rate-up", compact=True, disabled=True, tooltip="Good answer (+)")
@@ -112,7 +111,7 @@ class AnswerView(Vertical, can_focus=True):
 
     def set_meta(self, text: str, *, error: bool = False) -> None:
         meta = self.query_one(".answer-meta", Static)
-        meta.update(plain(text))
+        meta.update(Text(text))
         meta.set_class(error, "error")
 
     def finish(self, result: Any) -> None:
@@ -130,16 +129,13 @@ class AnswerView(Vertical, can_focus=True):
             meta += f" · rejected {len(result.rejected)} discouraged repeat(s)"
         if result.warning:
             meta += f" · ⚠ {result.warning}"
-        stored = result.id is not None  # not stored: cut off, or the memory is full / read-only
-        self.set_meta(meta if stored else f"{meta} · nothing to rate; press r to ask again", error=not stored)
-        if not stored:
-            self.add_class("incomplete")
+        self.set_meta(meta)
         for button in self.query(Button):
-            button.disabled = (button.id == "retry") == stored
+            button.disabled = button.id == "retry"
         lines = Text()
         for ex in result.exemplars:
             lines.append(f"{ex.role:<11} Q={ex.q:+.2f} N={ex.n} sim={ex.similarity:.2f} (question {ex.f_task:.2f})  ", style="bold")
-            lines.append(visible(f"{_clip(ex.task)} → {_clip(ex.answer)}\n"))
+            lines.append(f"{_clip(ex.task)} → {_clip(ex.answer)}\n")
         collapsible = self.query_one(Collapsible)
         collapsible.title = f"from memory ({len(result.exemplars)})"
         self.query_one(".memory-list", Static).update(lines or Text("no similar experiences yet"))
