@@ -4,9 +4,11 @@ Each row is one CLI command on its own fresh memory directory, run in a subproce
 
 * ``random`` and ``llm`` use no memory, so training cannot change them: one evaluation each;
 * ``q-driven``, ``q-driven --scorer constant`` (what the model adds) and ``rememberer``: the
-  paper's protocol, ``tui-agent train --tasks 10 --epochs 3 --test-tasks N`` — 10 training goals ×
-  3 epochs with the memory updated every step, and the memory frozen for a test on goals
-  0..N-1 after every epoch, as the reference tests after every epoch.
+  paper's protocol, ``tui-agent train --train-set S0 --epochs 3 --test-tasks N`` — the 10 goals
+  of training set S0 (or S1) × 3 epochs with the memory updated every step, and the memory
+  frozen for a test on goals 0..N-1 after every epoch, as the reference tests after every epoch;
+* rows with a REMEMBERER pool first import it (``tui-agent memory import``) as the initial pool
+  instead of the bundled one.
 
 The JSON of each run (with the command that wrote it) goes to ``docs/shop_results/<row>.json``;
 the report ``docs/shop_results.md`` is rebuilt from those files (``--report-only`` rebuilds it
@@ -37,31 +39,42 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "shop_results"
 
-ROWS = {  # name: (label, policy, extra options, trains, slow)
-    "random": ("random (a random valid action)", "random", [], False, False),
-    "llm": ("llm (the model alone; static exemplars = the initial pool)", "llm", [], False, True),
-    "rememberer": ("rememberer (the paper's: the model writes advice)", "rememberer", [], True, True),
-    "rememberer-pool": ("rememberer, initial pool only (no training)", "rememberer", [], False, True),
-    "q-driven": ("q-driven (Q chooses by action role; the model breaks ties)", "q-driven", [], True, False),
-    "q-driven-constant": ("q-driven, constant scorer (no model)", "q-driven", ["--scorer", "constant"], True,
-                          False),
-    "q-driven-test100": ("q-driven, the memory of the q-driven row, 100 test goals", "q-driven", [], False, False),
+POOLS = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT.parent / "shared" / "reference") / "rememberer-pools"
+
+ROWS = {  # name: (label, policy, extra options, training set or None, slow, REMEMBERER pool or None)
+    "random": ("random (a random valid action)", "random", [], None, False, None),
+    "llm": ("llm (the model alone; static exemplars = the initial pool)", "llm", [], None, True, None),
+    "rememberer": ("rememberer (the paper's: the model writes advice), S0", "rememberer", [], "S0", True, None),
+    "rememberer-pool": ("rememberer, bundled initial pool only (no training)", "rememberer", [], None, True, None),
+    "rememberer-refpool": ("rememberer, REMEMBERER's init_pool.wq.yaml only (no training)", "rememberer", [],
+                           None, True, "init_pool.wq.yaml"),
+    "q-driven": ("q-driven (Q chooses by action role; the model breaks ties), S0", "q-driven", [], "S0", False,
+                 None),
+    "q-driven-s1": ("q-driven, S1", "q-driven", [], "S1", False, None),
+    "q-driven-refpool": ("q-driven, S0, initial pool = REMEMBERER's init_pool.wq.yaml", "q-driven", [], "S0",
+                         False, "init_pool.wq.yaml"),
+    "q-driven-constant": ("q-driven, constant scorer (no model), S0", "q-driven", ["--scorer", "constant"], "S0",
+                          False, None),
 }
 
 
 def command(name: str, args: argparse.Namespace, memory: Path) -> list[str]:
-    _label, policy, extra, trains, slow = ROWS[name]
+    _label, policy, extra, train_set, slow, _pool = ROWS[name]
     tasks = str(min(args.tasks, args.slow_tasks) if slow else args.tasks)
     out = str(RESULTS / f"{name}.json")
     common = ["--policy", policy, "--seed", str(args.seed), "--memory-dir", str(memory), "--model", args.model,
               "--output", out, *extra]
-    if trains:
-        return ["train", "--env", "shop", "--tasks", "10", "--epochs", "3", "--test-tasks", tasks, *common]
+    if train_set:
+        return ["train", "--env", "shop", "--train-set", train_set, "--epochs", "3", "--test-tasks", tasks, *common]
     return ["eval", "--env", "shop", "--tasks", tasks, *common]
 
 
 def run(name: str, args: argparse.Namespace) -> None:
     memory = Path(tempfile.mkdtemp(prefix=f"shop-{name}-"))
+    pool = ROWS[name][5]
+    if pool:
+        subprocess.run([sys.executable, "-m", "tui_agent", "memory", "import", str(POOLS / pool),
+                        "--memory-dir", str(memory)], cwd=ROOT, check=True)
     cmd = command(name, args, memory)
     print("$ tui-agent " + shlex.join(cmd), flush=True)
     started = time.time()
@@ -72,6 +85,8 @@ def run(name: str, args: argparse.Namespace) -> None:
         raise SystemExit(f"{name} failed (exit {proc.returncode}); see {RESULTS / (name + '.log')}")
     data = json.loads((RESULTS / f"{name}.json").read_text())
     data["seconds"] = time.time() - started
+    if pool:
+        data["command"] = f"tui-agent memory import {pool} --memory-dir {memory} && " + data.get("command", "")
     (RESULTS / f"{name}.json").write_text(json.dumps(data, ensure_ascii=False, indent=1))
 
 

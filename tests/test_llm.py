@@ -70,27 +70,24 @@ def closed_port() -> int:
     return port
 
 
-async def test_time_limit_is_enforced_and_retried():
+async def test_time_limit_is_one_budget_for_all_attempts():
     # Warm up LiteLLM's provider path first (lazy imports, client set-up take > 1 s on a
-    # cold, loaded machine, which would use up the first attempt before it connects).
+    # cold, loaded machine, which would use up the budget before it connects).
     with pytest.raises(LLMError):
         await LLM("openai/warm", api_base=f"http://127.0.0.1:{closed_port()}/v1", api_key="x",
                   timeout_s=30, retries=0, fallback_to_local=False).complete([{"role": "user", "content": "hi"}])
     hole = BlackHole()
     try:
         llm = LLM("openai/never", api_base=f"http://127.0.0.1:{hole.port}/v1", api_key="x",
-                  timeout_s=1.0, retries=1, fallback_to_local=False)
+                  timeout_s=1.0, retries=3, fallback_to_local=False)
         start = time.monotonic()
-        with pytest.raises(LLMError, match="no answer within the time limit"):
+        with pytest.raises(LLMError, match="no answer within 1 s"):
             await llm.complete([{"role": "user", "content": "hi"}])
         elapsed = time.monotonic() - start
-        deadline = time.monotonic() + 5
-        while hole.connections < 2 and time.monotonic() < deadline:  # the accept thread may lag under load
-            await asyncio.sleep(0.05)
     finally:
         hole.close()
-    assert hole.connections >= 2  # first attempt + one retry
-    assert 2.0 <= elapsed < 15  # two attempts of 1 s each, not LiteLLM's own longer waits
+    # timeout_s is per answer: retries do not multiply it (was: one full timeout_s per attempt)
+    assert 1.0 <= elapsed < 4
 
 
 async def test_unreachable_model_error_is_one_line():

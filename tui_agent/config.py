@@ -71,9 +71,13 @@ class _TomlSource(PydanticBaseSettingsSource):
         if not self.path.is_file():
             return {}
         try:
-            return tomllib.loads(self.path.read_text(encoding="utf-8"))
+            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
         except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
             raise ValueError(f"config file {self.path} is not valid TOML: {exc}") from exc
+        if "api_key" in data:  # keys are never stored in files we write or read
+            raise ValueError(f"config file {self.path}: 'api_key' is not read from the config file; put the key in "
+                             "an environment variable and give that variable's name as api_key_env")
+        return data
 
 
 class Settings(BaseSettings):

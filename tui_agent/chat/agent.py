@@ -7,6 +7,7 @@ llama.cpp) load in :meth:`ChatAgent.load` or on first use.
 from __future__ import annotations
 
 import asyncio
+import logging
 from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field
 import random
@@ -15,7 +16,10 @@ from typing import Any
 from tui_agent.chat import policy
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
 from tui_agent.config import Settings
+from tui_agent.memory.errors import MemoryStoreError, RowLimitError
 from tui_agent.rlem.records import ActionKey, RecordKey, Scored, records_from_rows
+
+log = logging.getLogger(__name__)
 
 CANDIDATES = 12  # experiences fetched by vector search before re-scoring
 HISTORY_TURNS = 2  # (user, assistant) pairs kept as the observation / prompt history
@@ -53,7 +57,7 @@ class ChatAnswer:
     ``random``).
     """
 
-    id: str
+    id: str | None  # None: not stored (cut off, or the memory could not be written; ``warning`` says why)
     question: str
     answer: str
     model: str
@@ -62,6 +66,8 @@ class ChatAnswer:
     rejected: list[str] = field(default_factory=list)
     warning: str | None = None
     decision: str = "q-driven"
+    incomplete: bool = False
+    """The stream ended without a finish reason (cut off): shown as such, not stored, ``id`` is ``None``."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -202,9 +208,12 @@ class ChatAgent:
         replaces the default one (a chat's own). ``llm_params`` go to
         LiteLLM (e.g. ``mock_response`` in tests).
 
+        An answer whose stream was cut off (``incomplete``) or that the memory cannot store
+        (full disk, read-only directory) is returned with ``id = None`` and the reason in
+        ``warning``: never lost, never stored as a normal answer.
+
         Raises:
             tui_agent.llm.LLMError: the model failed (nothing is stored).
-            tui_agent.memory.MemoryStoreError: the memory cannot be written.
         """
         s = self.settings
         decision = s.policy
@@ -245,11 +254,19 @@ class ChatAgent:
                 on_token(text)
         else:
             text, mode = completion.text, "resample" if rejected else "generate"
-        exp_id = await asyncio.to_thread(
-            self._store_answer, question, format_history(history), text, q_vec, completion.model
-        )
+        warnings = [f"fell back to the local model ({completion.error})"] if completion.fell_back else []
+        exp_id: str | None = None
+        if completion.incomplete:
+            warnings.append("incomplete answer: the stream ended without a normal end (cut off); not stored")
+        else:
+            try:
+                exp_id = await asyncio.to_thread(
+                    self._store_answer, question, format_history(history), text, q_vec, completion.model
+                )
+            except (MemoryStoreError, RowLimitError) as exc:  # the answer is still shown, with the reason
+                warnings.append(f"answer not stored: {exc}")
         shown = [c for sc, _ in exemplars for c in policy.candidates([sc])]
-        await asyncio.to_thread(self.store.touch, [c.experience.id for c in shown])
+        await self._touch([c.experience.id for c in shown])
         return ChatAnswer(
             id=exp_id,
             question=question,
@@ -258,9 +275,17 @@ class ChatAgent:
             policy=mode,
             exemplars=[_info(c, c.role) for c in reversed(shown)],
             rejected=rejected,
-            warning=f"fell back to the local model ({completion.error})" if completion.fell_back else None,
+            warning="; ".join(warnings) or None,
             decision=decision,
+            incomplete=completion.incomplete,
         )
+
+    async def _touch(self, ids: list[str]) -> None:
+        """Mark experiences as used; a memory that cannot be written (full, read-only) only skips this."""
+        try:
+            await asyncio.to_thread(self.store.touch, ids)
+        except MemoryStoreError as exc:
+            log.warning("last-used time not recorded: %s", exc)
 
     def _recall(self, question: str, q_vec: list[float], cands: list[policy.Candidate]) -> policy.Candidate | None:
         """The q-driven recall decision (:func:`tui_agent.chat.recall.choose_recall`; blocking: embeds
@@ -288,7 +313,7 @@ class ChatAgent:
         exp = chosen.experience
         if on_token is not None:
             on_token(exp.action)
-        await asyncio.to_thread(self.store.touch, [exp.id])
+        await self._touch([exp.id])
         return ChatAnswer(
             id=exp.id,
             question=question,

@@ -8,9 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tui_agent.cli.common import fail, print_json, settings_for
-
-echo = typer.echo  # TODO(issue 10): the sanitising common.echo once it is committed
+from tui_agent.cli.common import echo, fail, print_json, settings_for
 
 chats_app = typer.Typer(help="List, show, export, rename and delete saved chats.", no_args_is_help=True,
                         rich_markup_mode=None)

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
-import json
 import sys
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
 import typer
+
+from tui_agent.terminal_text import json_text, visible
 
 MemoryDirOption = Annotated[
     Path | None,
@@ -44,13 +45,23 @@ def settings_for(memory_dir: Path | None, model: str | None, **extra: Any):
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
-    """Print ``tui-agent: error: MESSAGE`` to stderr and exit (no markup is interpreted)."""
-    typer.echo(f"tui-agent: error: {message}", err=True)
+    """Print ``tui-agent: error: MESSAGE`` to stderr and exit (no markup or control character is interpreted)."""
+    echo(f"tui-agent: error: {message}", err=True)
     raise typer.Exit(code)
 
 
+def echo(text: Any = "", err: bool = False) -> None:
+    """Print one line with every terminal control made visible (:func:`tui_agent.terminal_text.visible`).
+
+    Every command prints stored or generated text through this (or :func:`print_json`), on a
+    terminal and into a pipe alike.
+    """
+    typer.echo(visible(text), err=err)
+
+
 def print_json(data: Any) -> None:
-    typer.echo(json.dumps(data, ensure_ascii=False, default=str))
+    """Print ``data`` as one line of JSON with controls escaped (:func:`tui_agent.terminal_text.json_text`)."""
+    typer.echo(json_text(data))
 
 
 @contextlib.contextmanager

@@ -14,6 +14,7 @@ from tui_agent.cli.common import (
     MemoryDirOption,
     ModelOption,
     PolicyOption,
+    echo,
     print_json,
     progress,
     settings_for,
@@ -68,7 +69,11 @@ def ask(
     api_base: ApiBaseOption = None,
     policy: PolicyOption = None,
 ) -> None:
-    """Answer QUESTION with RLEM and print the answer (stored as an experience you can rate)."""
+    """Answer QUESTION with RLEM and print the answer (stored as an experience you can rate).
+
+    Exit code 3: the answer is printed but was not stored — its stream was cut off (incomplete),
+    or the memory could not be written; the reason is on stderr (and in the JSON's ``warning``).
+    """
     if question == "-":
         question = sys.stdin.read()
     if not question.strip():
@@ -86,11 +91,14 @@ def ask(
             result = asyncio.run(agent.answer(question))
     if as_json:
         print_json(result.to_json())
-        return
-    if result.warning:
-        typer.echo(f"tui-agent: warning: {result.warning}", err=True)
-    typer.echo(result.answer)
-    typer.echo(f"(id {result.id}; rate with: tui-agent rate {result.id} up|down)", err=True)
+    else:
+        if result.warning:
+            echo(f"tui-agent: warning: {result.warning}", err=True)
+        echo(result.answer + (" [incomplete]" if result.incomplete else ""))
+        if result.id is not None:
+            echo(f"(id {result.id}; rate with: tui-agent rate {result.id} up|down)", err=True)
+    if result.id is None:
+        raise typer.Exit(3)
 
 
 @app.command()
@@ -121,9 +129,9 @@ def rate(
 
         print_json(asdict(result))
         return
-    typer.echo(f"{experience_id}: reward {result.reward:+.0f} → Q = {result.q:.3f} (N = {result.n})")
+    echo(f"{experience_id}: reward {result.reward:+.0f} → Q = {result.q:.3f} (N = {result.n})")
     if result.correction_id:
-        typer.echo(f"correction stored as {result.correction_id} (Q = 1.000, N = 1)")
+        echo(f"correction stored as {result.correction_id} (Q = 1.000, N = 1)")
 
 
 def main() -> None:

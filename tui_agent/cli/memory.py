@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from tui_agent.cli.common import MemoryDirOption, ModelOption, print_json, progress, settings_for, user_errors
+from tui_agent.cli.common import MemoryDirOption, ModelOption, echo, print_json, progress, settings_for, user_errors
 
 memory_app = typer.Typer(help="Inspect and manage the experience memory.", no_args_is_help=True, rich_markup_mode=None)
 
@@ -31,14 +31,14 @@ def stats(
     if as_json:
         print_json(data)
         return
-    typer.echo(f"experiences: {data['experiences']}")
-    typer.echo(f"mean Q:      {data['mean_q']:.3f}")
-    typer.echo(f"rated:       {data['rated']}")
+    echo(f"experiences: {data['experiences']}")
+    echo(f"mean Q:      {data['mean_q']:.3f}")
+    echo(f"rated:       {data['rated']}")
     for name in ("by_kind", "by_source"):
         if data[name]:
-            typer.echo(f"{name.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in data[name].items()))
-    typer.echo(f"version:     {data['version']}")
-    typer.echo(f"path:        {data['path']}")
+            echo(f"{name.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in data[name].items()))
+    echo(f"version:     {data['version']}")
+    echo(f"path:        {data['path']}")
 
 
 # --- browsing -----------------------------------------------------------------------
@@ -60,10 +60,10 @@ def _print_rows(rows, similarity: bool = False) -> None:
     from tui_agent.memory.browse import one_line
 
     sim = "  SIM  " if similarity else ""
-    typer.echo(f"{'ID':<32}  KIND  {sim}{'Q':>6}  {'N':>4}  {'LAST USED':<16}  TASK -> ACTION")
+    echo(f"{'ID':<32}  KIND  {sim}{'Q':>6}  {'N':>4}  {'LAST USED':<16}  TASK -> ACTION")
     for r in rows:
         sim = f"  {r['similarity']:+.2f}" if similarity else ""
-        typer.echo(f"{r['id']:<32}  {r['kind']:<4}{sim}  {r['q']:+6.3f}  {r['n']:>4}  {_when(r['last_used_at']):<16}  "
+        echo(f"{r['id']:<32}  {r['kind']:<4}{sim}  {r['q']:+6.3f}  {r['n']:>4}  {_when(r['last_used_at']):<16}  "
                    f"{one_line(r['task'], 50)} -> {one_line(r['action'], 40)}")
 
 
@@ -92,7 +92,7 @@ def list_(
         print_json(_page_json(page))
         return
     _print_rows(page.rows)
-    typer.echo(f"{len(page.rows)} of {page.matching} shown · {page.total} experiences · version {page.version}", err=True)
+    echo(f"{len(page.rows)} of {page.matching} shown · {page.total} experiences · version {page.version}", err=True)
 
 
 @memory_app.command()
@@ -124,7 +124,7 @@ def search(
         print_json(_page_json(page))
         return
     _print_rows(page.rows, similarity=not text)
-    typer.echo(f"{len(page.rows)} found · {page.total} experiences · version {page.version}", err=True)
+    echo(f"{len(page.rows)} found · {page.total} experiences · version {page.version}", err=True)
 
 
 @memory_app.command()
@@ -151,14 +151,14 @@ def show(
         return
     for name in ("id", "kind", "source", "model", "episode_id", "step", "q", "n", "mean_reward",
                  "created_at", "updated_at", "last_used_at"):
-        typer.echo(f"{name + ':':<13} {data[name] if data[name] not in (None, '') else '-'}")
+        echo(f"{name + ':':<13} {data[name] if data[name] not in (None, '') else '-'}")
     for name in ("task", "observation", "available_actions", "action", "reason"):
         if data[name]:
-            typer.echo(f"--- {name} ---")
-            typer.echo(data[name])
+            echo(f"--- {name} ---")
+            echo(data[name])
     if vector:
-        typer.echo("--- vector ---")
-        typer.echo(" ".join(f"{x:.4f}" for x in data["vector"]))
+        echo("--- vector ---")
+        echo(" ".join(f"{x:.4f}" for x in data["vector"]))
 
 
 # --- export / import ------------------------------------------------------------------
@@ -189,7 +189,7 @@ def export(
     if as_json:
         print_json(report.to_json())
         return
-    typer.echo(f"exported {report.rows} experiences to {report.path} ({report.format})")
+    echo(f"exported {report.rows} experiences to {report.path} ({report.format})")
 
 
 @memory_app.command("import")
@@ -225,7 +225,7 @@ def import_(
     if as_json:
         print_json(report.to_json())
         return
-    typer.echo(report.describe())
+    echo(report.describe())
 
 
 # --- versions -------------------------------------------------------------------------
@@ -255,7 +255,7 @@ def undo(
             for v in infos:
                 note = f"{v.note} (= v{v.same_as})" if v.same_as is not None else ""
                 tags = ("  restore point: " + ", ".join(v.tags)) if v.tags else ""
-                typer.echo(f"v{v.version:<6} {v.timestamp:%Y-%m-%d %H:%M:%S}  {v.rows:>7} rows  {note}{tags}")
+                echo(f"v{v.version:<6} {v.timestamp:%Y-%m-%d %H:%M:%S}  {v.rows:>7} rows  {note}{tags}")
             return
         if to is not None:
             new_version = versions.restore(store, to)
@@ -269,7 +269,7 @@ def undo(
     if as_json:
         print_json(data)
         return
-    typer.echo(message)
+    echo(message)
 
 
 @memory_app.command()
@@ -290,6 +290,6 @@ def compact(
     if as_json:
         print_json(result)
         return
-    typer.echo(f"compacted: {result['fragments_before']} -> {result['fragments_after']} fragments, "
+    echo(f"compacted: {result['fragments_before']} -> {result['fragments_after']} fragments, "
                f"version {result['version_before']} -> {result['version_after']}, {result['versions']} versions "
                f"kept ({result['seconds']:.2f} s)")

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from tui_agent.memory.errors import MemoryStoreError
+from tui_agent.memory.errors import MemoryStoreError, RowLimitError, storage_error
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     META_SCHEMA_VERSION,
@@ -42,6 +42,8 @@ from tui_agent.memory.schema import (
 __all__ = ["ExperienceStore", "MemoryStoreError", "Retrieved"]
 
 LOCK_NAME = ".write.lock"
+MAX_N = 2**63 - 1
+"""The largest update count N (the int64 column's maximum): sums and increments saturate here."""
 LOCK_TIMEOUT_S = 30.0
 AUTO_COMPACT_EVERY = 100
 
@@ -66,6 +68,26 @@ def _sql_str(value: str) -> str:
 def _sql_ts(value: datetime) -> str:
     text = value.astimezone().strftime("%Y-%m-%dT%H:%M:%S.%f%z")
     return f"arrow_cast(to_timestamp_micros({_sql_str(text)}), 'Timestamp(Microsecond, Some(\"UTC\"))')"
+
+
+def check_limits(exp: Experience) -> None:
+    """The limits the importer enforces (:mod:`tui_agent.memory.validate`), on every write too.
+
+    Raises:
+        RowLimitError: a text field over ``MAX_TEXT_CHARS`` (200,000) characters, an id over 128,
+            or N outside [0, ``MAX_N``].
+    """
+    from tui_agent.memory.validate import MAX_ID_CHARS, MAX_TEXT_CHARS, TEXT_COLUMNS
+
+    for name in TEXT_COLUMNS:
+        value = getattr(exp, name, None)
+        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
+            raise RowLimitError(f"{name} is too long to store ({len(value):,} characters; at most "
+                                f"{MAX_TEXT_CHARS:,}, the import limit)")
+    if not exp.id or len(exp.id) > MAX_ID_CHARS:
+        raise RowLimitError(f"experience id must have 1 to {MAX_ID_CHARS} characters")
+    if not 0 <= int(exp.n) <= MAX_N:
+        raise RowLimitError(f"N must be in [0, {MAX_N}], got {exp.n}")
 
 
 def _finite(value: float, name: str) -> float:
@@ -97,8 +119,11 @@ class ExperienceStore:
             raise MemoryStoreError(f"cannot create memory directory {self.path}: {exc.strerror}") from exc
         self.lock = FileLock(str(self.path / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
         self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
-        with self.lock:
-            self.table = self.db.create_table(TABLE_NAME, schema=experience_schema(), exist_ok=True)
+        try:  # an existing table opens without the lock, so a read-only memory can be read
+            self.table = self.db.open_table(TABLE_NAME)
+        except (ValueError, FileNotFoundError):
+            with self.locked(counts_as_write=False, checkout=False):
+                self.table = self.db.create_table(TABLE_NAME, schema=experience_schema(), exist_ok=True)
         self._check_schema()
 
     # --- schema -----------------------------------------------------------------
@@ -134,12 +159,14 @@ class ExperienceStore:
 
         Raises:
             ValueError: a vector has the wrong dimension or a Q is not finite.
+            RowLimitError: a row over the import limits (:func:`check_limits`; nothing is written).
             MemoryStoreError: the disk is full or not writable (nothing is written).
         """
         for exp in experiences:
             if exp.vector is None or len(exp.vector) != EMBEDDING_DIM:
                 raise ValueError(f"experience {exp.id}: vector must have {EMBEDDING_DIM} values")
             _finite(exp.q, "q")
+            check_limits(exp)
         if not experiences:
             return []
         table = rows_to_table(list(experiences))
@@ -173,7 +200,7 @@ class ExperienceStore:
             current.q, current.mean_reward = _finite(q, "q"), _finite(mean_reward, "mean_reward")
             if int(n) < 0:
                 raise ValueError(f"n must be >= 0, got {n}")
-            current.n = int(n)
+            current.n = min(int(n), MAX_N)  # saturates: N counts updates, Q stays the running mean
             current.updated_at = now_utc()
             values = {
                 "q": repr(float(current.q)),
@@ -278,7 +305,7 @@ class ExperienceStore:
     _writes_since_compaction: int = 0
 
     @contextlib.contextmanager
-    def locked(self, *, counts_as_write: bool = True) -> Iterator[Any]:
+    def locked(self, *, counts_as_write: bool = True, checkout: bool = True) -> Iterator[Any]:
         """Hold the write lock, with the latest version checked out; yields the LanceDB table.
 
         For multi-step writes (import, undo): no other process or thread writes
@@ -287,20 +314,25 @@ class ExperienceStore:
 
         Raises:
             MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk
-                is not writable.
+                is full, read-only or not writable (one line naming the directory
+                and what to do; see :func:`tui_agent.memory.errors.storage_error`).
         """
         from filelock import Timeout
 
         try:
             with self.lock:
-                self.table.checkout_latest()
-                yield self.table
+                if checkout:
+                    self.table.checkout_latest()
+                yield getattr(self, "table", None)
                 if counts_as_write:
                     self._count_write()
         except Timeout as exc:
             raise MemoryStoreError(f"memory {self.path} is locked by another process for over {LOCK_TIMEOUT_S:.0f} s") from exc
-        except OSError as exc:
-            raise MemoryStoreError(f"cannot write memory {self.path}: {exc.strerror or exc}") from exc
+        except (OSError, RuntimeError) as exc:
+            mapped = storage_error(self.path, exc)
+            if mapped is None or mapped is exc:
+                raise
+            raise mapped from exc
 
     def _count_write(self) -> None:
         """Called with the lock held after each write; compacts every ``optimize_every`` writes."""
@@ -377,6 +409,7 @@ class ExperienceStore:
             if exp.vector is None or len(exp.vector) != EMBEDDING_DIM:
                 raise ValueError(f"experience {exp.id}: vector must have {EMBEDDING_DIM} values")
             _finite(exp.q, "q")
+            check_limits(exp)
         unique = list({e.id: e for e in experiences}.values())
         if not unique:
             return []

@@ -34,7 +34,7 @@ import pyarrow as pa
 from tui_agent.embed import EmbeddingError
 from tui_agent.memory.formats import FORMATS, MemoryFileError, infer_format, read_file, write_table
 from tui_agent.memory.schema import experience_schema, new_id
-from tui_agent.memory.store import ExperienceStore, MemoryStoreError
+from tui_agent.memory.store import MAX_N, ExperienceStore, MemoryStoreError
 from tui_agent.memory.validate import Embed, validate_rows
 from tui_agent.memory.versions import create_restore_point, delete_restore_point
 
@@ -253,7 +253,7 @@ def combine(old: dict[str, Any], new: dict[str, Any], pool: Pool) -> dict[str, A
     newer row's.
     """
     newer = new if _time(new["updated_at"]) >= _time(old["updated_at"]) else old
-    n = int(old["n"]) + int(new["n"])
+    n = min(int(old["n"]) + int(new["n"]), MAX_N)  # N saturates at the int64 maximum
     out = dict(old)
     for name in _TEXT_FIELDS:
         out[name] = newer[name]

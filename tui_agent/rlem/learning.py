@@ -27,6 +27,7 @@ size 1/N, so Q is the running mean of its targets: ``N += 1; Q += (G − Q)/N``;
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
@@ -124,10 +125,17 @@ def pooled_value(q1: float, n1: int, q2: float, n2: int) -> float:
     """Two running means of one estimate as one: the N-weighted mean (exact for ``mode="mean"``).
 
     Used when a memory file is merged into a memory that holds the same
-    experience. With ``n1 + n2 == 0`` returns ``q2`` (the newer side).
+    experience. With ``n1 + n2 == 0`` returns ``q2`` (the newer side). Bounded for
+    any counts (e.g. near 2**63) and any finite Q: computed from the weights
+    ``n_i / (n1 + n2)``, never from ``q·n``, and the result is kept between ``q1``
+    and ``q2`` (no overflow, no rounding outside the two values).
     """
     n = n1 + n2
-    return q2 if n <= 0 else (q1 * n1 + q2 * n2) / n
+    if n <= 0:
+        return q2
+    w2 = n2 / n  # exact int division into a float in [0, 1], for counts of any size
+    value = math.fsum((q1 * (1.0 - w2), q2 * w2))
+    return min(max(value, min(q1, q2)), max(q1, q2))
 
 
 def _value(bootstrap_values: BootstrapValues, k: int) -> float:

@@ -73,6 +73,8 @@ _DISCOURAGE = {
 def random_action(record: Record, encourages: bool, rng: random.Random) -> ActionKey | None:
     """A random available action of ``record``'s page with the reference's canned reason.
 
+    Actions stored as WebShop clickables (imported pools: ``back to search``)
+    are written as clicks (``click[back to search]``), as the reference does.
     Encouraged: ``search[<the instruction>]`` on the search page (no reason),
     else the click with "<element> conforms to the instruction." or the
     button's reason. Discouraged: the click with "<element> is not the desired
@@ -83,6 +85,8 @@ def random_action(record: Record, encourages: bool, rng: random.Random) -> Actio
         return None
     action = actions[rng.randrange(len(actions))]
     name = element(action)
+    if not action.lower().startswith(("click[", "search[")):  # a WebShop clickable, as in imported pools
+        action = f"click[{action}]"
     if encourages:
         if name == "search":
             return ActionKey(f"search[{record.key.task}]", "")

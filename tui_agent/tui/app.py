@@ -15,6 +15,7 @@ from textual.screen import Screen
 from textual.widgets import Footer, Markdown, Static
 
 from tui_agent.config import Settings, load_state, save_state
+from tui_agent.tui.safe import plain, visible
 from tui_agent.tui.themes import DEFAULT_THEME, load_themes
 
 POLICY_HELP = {
@@ -103,8 +104,12 @@ class ChatApp(ChatActions, App):
 
     # --- loading ------------------------------------------------------------------
 
+    def notify(self, message: str, *args: Any, **kwargs: Any) -> None:
+        """Textual's notification with terminal controls in ``message`` made visible (it may quote stored text)."""
+        super().notify(visible(message), *args, **kwargs)
+
     def set_status(self, text: str) -> None:
-        self.query_one("#status", Static).update(Text(text))
+        self.query_one("#status", Static).update(plain(text))
 
     @work(thread=True, exclusive=True, group="load")
     def load_agent(self) -> None:

@@ -16,6 +16,7 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Static
 
 from tui_agent.memory.browse import one_line
+from tui_agent.tui.safe import plain, visible
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.validate import check_q
 
@@ -49,7 +50,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical(classes="mem-dialog"):
-            yield Static(Text(self.question), classes="mem-dialog-text")
+            yield Static(plain(self.question), classes="mem-dialog-text")
             with Horizontal(classes="mem-dialog-buttons"):
                 yield Button("Yes (y)", id="yes", variant="error")
                 yield Button("No (n)", id="no")
@@ -76,7 +77,7 @@ class EditQScreen(ModalScreen[float | None]):
     def compose(self) -> ComposeResult:
         exp = self.experience
         with Vertical(classes="mem-dialog"):
-            yield Static(Text(f"Q-value of: {one_line(exp.task, 60)} → {one_line(exp.action, 40)}"),
+            yield Static(plain(f"Q-value of: {one_line(exp.task, 60)} → {one_line(exp.action, 40)}"),
                          classes="mem-dialog-text")
             yield Static(Text(f"now {exp.q:+.4f} after N = {exp.n} updates; Enter saves, Escape cancels"),
                          classes="mem-dialog-hint")
@@ -135,13 +136,13 @@ class ExperienceScreen(ModalScreen[str | None]):
         ]
         for label, value in fields:
             text.append(f"{label:<12} ", style="bold")
-            text.append(value + "\n")
+            text.append(visible(value) + "\n")
         for label, value in (("task", exp.task), ("observation", exp.observation),
                              ("available actions", exp.available_actions), ("action", exp.action),
                              ("reason", exp.reason)):
             if value:
                 text.append(f"\n{label}\n", style="bold underline")
-                text.append(value + "\n")
+                text.append(visible(value) + "\n")
         return text
 
     @on(Button.Pressed)

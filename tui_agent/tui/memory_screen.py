@@ -38,6 +38,7 @@ from tui_agent.tui.memory_dialogs import (
     ExperienceScreen,
     when,
 )
+from tui_agent.tui.safe import plain, visible
 
 PAGE_LIMIT = 500
 SEMANTIC_LIMIT = 50
@@ -196,13 +197,13 @@ class MemoryScreen(Screen[None]):
         for row in page.rows:
             self.rows_by_id[row["id"]] = row
             cells = [
-                Text(row["kind"]),
-                Text(one_line(row["task"], 200)),
-                Text(one_line(row["action"], 200)),
+                plain(row["kind"]),
+                plain(one_line(row["task"], 200)),
+                plain(one_line(row["action"], 200)),
                 Text(f"{row['q']:+.3f}", justify="right"),
                 Text(str(row["n"]), justify="right"),
                 Text(when(row["last_used_at"])),
-                Text(row["source"] or ""),
+                plain(row["source"] or ""),
             ]
             if page.semantic:
                 cells.insert(0, Text(f"{row['similarity']:.2f}", justify="right"))
@@ -232,7 +233,7 @@ class MemoryScreen(Screen[None]):
                 parts.append(f"{self.mode} search: {one_line(self.search_text, 30)}")
         if note:
             parts.append(note)
-        self.query_one("#mem-status", Static).update(Text(" · ".join(parts)))
+        self.query_one("#mem-status", Static).update(plain(" · ".join(parts)))
 
     def current_id(self) -> str | None:
         """The id of the experience under the cursor, or ``None`` for an empty table."""
@@ -252,9 +253,9 @@ class MemoryScreen(Screen[None]):
             return
         text = Text()
         text.append("task ", style="bold")
-        text.append(one_line(row["task"], 300) + "\n")
+        text.append(visible(one_line(row["task"], 300) + "\n"))
         text.append("action ", style="bold")
-        text.append(one_line(row["action"], 300))
+        text.append(visible(one_line(row["action"], 300)))
         preview.update(text)
 
     # --- events ---------------------------------------------------------------------

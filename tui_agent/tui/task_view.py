@@ -28,6 +28,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Collapsible, Static
 
+from tui_agent.tui.safe import plain, visible
+
 __all__ = ["StepView", "TaskView", "make_shop_agent"]
 
 
@@ -49,16 +51,16 @@ class StepView(Vertical):
         s = self.step
         head = Text(f"{s.t + 1}. ", style="bold")
         head.append(f"[{s.page_type}] ", style="dim")
-        head.append(s.action, style="bold")
+        head.append(visible(s.action), style="bold")
         if not s.valid:
             head.append("  (invalid: nothing happened)", style="red")
         yield Static(head, classes="task-step-head")
-        yield Static(Text(f"{s.chosen_by}: {s.reason}"), classes="task-step-reason")
+        yield Static(plain(f"{s.chosen_by}: {s.reason}"), classes="task-step-reason")
         with Collapsible(title="observation", collapsed=True, classes="task-observation"):
-            yield Static(Text(s.observation + "\n\navailable: " + ", ".join(s.available_actions)),
+            yield Static(plain(s.observation + "\n\navailable: " + ", ".join(s.available_actions)),
                          classes="task-observation-text")
         with Collapsible(title="advice", collapsed=True, classes="task-advice"):
-            yield Static(Text(s.advice or "none (the action was fixed)"), classes="task-advice-text")
+            yield Static(plain(s.advice or "none (the action was fixed)"), classes="task-advice-text")
 
 
 class TaskView(Vertical):
@@ -86,10 +88,10 @@ class TaskView(Vertical):
         self.rated: bool | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(Text("web task: " + (self.goal or "a random test goal")), classes="task-title")
-        yield Static(Text("waiting for the model and memory…"), classes="task-meta")
+        yield Static(plain("web task: " + (self.goal or "a random test goal")), classes="task-title")
+        yield Static(plain("waiting for the model and memory…"), classes="task-meta")
         yield Vertical(classes="task-steps")
-        yield Static(Text(""), classes="task-result")
+        yield Static(plain(""), classes="task-result")
         with Horizontal(classes="task-actions"):
             yield Button("👍", id="task-up", compact=True, disabled=True, tooltip="Good episode: +1 to every step")
             yield Button("👎", id="task-down", compact=True, disabled=True, tooltip="Bad episode: −1 to every step")
@@ -100,10 +102,10 @@ class TaskView(Vertical):
     # --- updates (UI thread) --------------------------------------------------------
 
     def set_meta(self, text: str) -> None:
-        self.query_one(".task-meta", Static).update(Text(text))
+        self.query_one(".task-meta", Static).update(plain(text))
 
     def set_result(self, text: str) -> None:
-        self.query_one(".task-result", Static).update(Text(text))
+        self.query_one(".task-result", Static).update(plain(text))
 
     def add_step(self, step: Any) -> None:
         self.query_one(".task-steps", Vertical).mount(StepView(step))

@@ -18,6 +18,7 @@ from textual.widgets import Button, Collapsible, Input, Markdown, Static
 
 from tui_agent.tui.chat_input import ChatInput
 from tui_agent.tui.keymap import bindings
+from tui_agent.tui.safe import SafeMarkdown, plain, visible
 
 __all__ = ["AnswerView", "ChatInput", "UserMessage"]
 
@@ -28,7 +29,7 @@ class UserMessage(Static):
     """The user's message, shown verbatim."""
 
     def __init__(self, text: str) -> None:
-        super().__init__(Text(text), classes="user-message")
+        super().__init__(plain(text), classes="user-message")
 
 
 class AnswerView(Vertical, can_focus=True):
@@ -75,7 +76,7 @@ class AnswerView(Vertical, can_focus=True):
         """Its row in the chats store, once saved."""
 
     def compose(self) -> ComposeResult:
-        yield Markdown("", classes="answer-body")
+        yield SafeMarkdown("", classes="answer-body")
         yield Static(Text("thinking…"), classes="answer-meta")
         with Horizontal(classes="answer-actions"):
             yield Button("👍", id="up", classes="rate-up", compact=True, disabled=True, tooltip="Good answer (+)")
@@ -111,7 +112,7 @@ class AnswerView(Vertical, can_focus=True):
 
     def set_meta(self, text: str, *, error: bool = False) -> None:
         meta = self.query_one(".answer-meta", Static)
-        meta.update(Text(text))
+        meta.update(plain(text))
         meta.set_class(error, "error")
 
     def finish(self, result: Any) -> None:
@@ -129,13 +130,16 @@ class AnswerView(Vertical, can_focus=True):
             meta += f" · rejected {len(result.rejected)} discouraged repeat(s)"
         if result.warning:
             meta += f" · ⚠ {result.warning}"
-        self.set_meta(meta)
+        stored = result.id is not None  # not stored: cut off, or the memory is full / read-only
+        self.set_meta(meta if stored else f"{meta} · nothing to rate; press r to ask again", error=not stored)
+        if not stored:
+            self.add_class("incomplete")
         for button in self.query(Button):
-            button.disabled = button.id == "retry"
+            button.disabled = (button.id == "retry") == stored
         lines = Text()
         for ex in result.exemplars:
             lines.append(f"{ex.role:<11} Q={ex.q:+.2f} N={ex.n} sim={ex.similarity:.2f} (question {ex.f_task:.2f})  ", style="bold")
-            lines.append(f"{_clip(ex.task)} → {_clip(ex.answer)}\n")
+            lines.append(visible(f"{_clip(ex.task)} → {_clip(ex.answer)}\n"))
         collapsible = self.query_one(Collapsible)
         collapsible.title = f"from memory ({len(result.exemplars)})"
         self.query_one(".memory-list", Static).update(lines or Text("no similar experiences yet"))
