@@ -213,3 +213,17 @@ async def test_corrupt_chats_file_gives_one_line_and_the_app_starts(memory_dir):
         assert len(app.screen.ids) == 1  # this session's chat, in memory
         assert "not saved" in str(app.screen.query_one("#chats-status").render())
     assert path.read_bytes() == b"garbage, not SQLite" * 50  # left as it was
+
+
+async def test_chat_list_shows_control_characters_visibly(memory_dir):
+    store = ChatStore()
+    chat = store.create("evil \x1b]52;c;aGk=\x07 title")
+    store.add_message(chat.id, "user", "\x1b[2J wipe")
+    app = make_light_app(memory_dir, mock_response="unused")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await pilot.press("f3")
+        await pilot.pause()
+        title = str(app.screen.query_one(DataTable).get_row_at(0)[1])
+        preview = str(app.screen.query_one("#chats-preview").render())
+        assert "\x1b" not in title and "\x07" not in title and "\x1b" not in preview

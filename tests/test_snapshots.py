@@ -37,17 +37,17 @@ def _fixed_chats(monkeypatch):
     _time.tzset()
     store = ChatStore()
     clock = iter(range(1_750_000_000, 1_750_100_000, 3_600))
-    monkeypatch.setattr("tui_agent.chats.store.time.time", lambda: float(next(clock)))
-    for title, answer, rating in (("What is the capital of Zorbania? [b]not markup[/b]", "Quellport.", -1),
-                                  ("Which port does the Krell server listen on?", "Port 7311.", 1),
-                                  ("Tell me a joke", "Why did the chicken cross the road?", None)):
-        chat = store.create(title, "local/smollm2")
-        store.add_message(chat.id, "user", title)
-        mid = store.add_message(chat.id, "assistant", answer, model="local/smollm2", experience_id="e" + chat.id)
-        if rating is not None:
-            store.set_rating(mid, rating > 0, float(rating), 1)
+    with monkeypatch.context() as patch:  # fixed times while the chats are written, the real clock after
+        patch.setattr("tui_agent.chats.store.time.time", lambda: float(next(clock)))
+        for title, answer, rating in (("What is the capital of Zorbania? [b]not markup[/b]", "Quellport.", -1),
+                                      ("Which port does the Krell server listen on?", "Port 7311.", 1),
+                                      ("Tell me a joke", "Why did the chicken cross the road?", None)):
+            chat = store.create(title, "local/smollm2")
+            store.add_message(chat.id, "user", title)
+            mid = store.add_message(chat.id, "assistant", answer, model="local/smollm2", experience_id="e" + chat.id)
+            if rating is not None:
+                store.set_rating(mid, rating > 0, float(rating), 1)
     store.close()
-    return ChatStore
 
 
 def test_chat_list_screen(snap_compare, memory_dir, monkeypatch):

@@ -1,7 +1,7 @@
 """Saved chats (F3): list, search, open, rename, delete.
 
 Dismisses with the id of the chat to open, or ``None``. Keys come from the
-keymap's ``chats`` scope. Titles and messages are shown as plain text.
+keymap's ``chats`` scope. Titles and messages are shown as plain text, terminal controls made visible (tui/safe.py).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from textual.widgets import DataTable, Footer, Input, Static
 from tui_agent.chats.store import ChatStore, ChatStoreError
 from tui_agent.tui.dialogs import AskTextScreen, ConfirmScreen
 from tui_agent.tui.keymap import bindings
+from tui_agent.tui.safe import plain, visible
 
 PREVIEW_MESSAGES = 4
 
@@ -89,12 +90,12 @@ class ChatsScreen(Screen[str | None]):
         table.clear()
         self.ids = [c.id for c in chats]
         for chat in chats:
-            table.add_row(Text("●" if chat.id == self.current else ""), Text(chat.title), Text(str(chat.count)),
-                          Text(chat.model or "—"), Text(when(chat.updated)), key=chat.id)
+            table.add_row(Text("●" if chat.id == self.current else ""), plain(chat.title), Text(str(chat.count)),
+                          plain(chat.model or "—"), Text(when(chat.updated)), key=chat.id)
         total = f"{len(chats)} chat{'s' if len(chats) != 1 else ''}"
         where = f" matching {self.search!r}" if self.search else ""
         kept = "" if self.store.persistent else " · not saved: the chats file could not be opened"
-        self.query_one("#chats-status", Static).update(Text(f"saved chats · {total}{where}{kept}"))
+        self.query_one("#chats-status", Static).update(plain(f"saved chats · {total}{where}{kept}"))
         if keep in self.ids:
             table.move_cursor(row=self.ids.index(keep))
         self._preview()
@@ -116,8 +117,8 @@ class ChatsScreen(Screen[str | None]):
             for m in (chat.messages[:PREVIEW_MESSAGES] if chat else []):
                 who = "you" if m.role == "user" else (m.model or "answer")
                 rating = {1: " 👍", -1: " 👎"}.get(m.rating or 0, "")
-                text.append(f"{who}{rating}: ", style="bold")
-                text.append(" ".join(m.content.split())[:200] + "\n")
+                text.append(visible(f"{who}{rating}: "), style="bold")
+                text.append(visible(" ".join(m.content.split())[:200]) + "\n")
         self.query_one("#chats-preview", Static).update(text or Text("no chats yet: they are saved as you chat"))
 
     @on(DataTable.RowHighlighted, "#chats-table")
