@@ -21,6 +21,12 @@ machine goes in (no paths, no API keys).
   ``embedding_dim``. Empty cells: "" for text, null for timestamps and
   ``step``. A row whose ``vector`` cell is empty (e.g. after editing its task
   in a spreadsheet) is re-embedded from its task text on import.
+  Spreadsheet-safe (OWASP "CSV injection"): a text cell that starts with
+  ``=``, ``+``, ``-``, ``@``, a tab or a carriage return — which a spreadsheet
+  would evaluate as a formula — is written with a leading ``'``; so is a cell
+  that starts with ``'`` itself, so reading strips exactly one leading ``'``
+  from every text cell and every value (base64 vectors too: 1.4 % of them start
+  with ``+``) comes back unchanged.
 
 Reading returns a raw (not yet validated) pyarrow table or column lists; see
 :mod:`tui_agent.memory.validate`. All errors are :class:`MemoryFileError`
@@ -217,15 +223,31 @@ def decode_vector(text: str) -> list[float] | None:
     return np.frombuffer(raw, dtype="<f4").astype(np.float32).tolist()
 
 
+CSV_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+"""First characters a spreadsheet evaluates (OWASP CSV injection); such cells get a leading ``'``."""
+
+
+def neutralise_cell(text: str) -> str:
+    """``text`` safe for a spreadsheet: a leading ``'`` before a formula character or a ``'`` (reversible)."""
+    return "'" + text if text.startswith((*CSV_FORMULA_START, "'")) else text
+
+
+def restore_cell(text: str) -> str:
+    """Inverse of :func:`neutralise_cell`: one leading ``'`` removed."""
+    return text[1:] if text.startswith("'") else text
+
+
 def _csv_cell(name: str, value: Any) -> str:
     if value is None:
         return ""
     if name == "vector":
-        return encode_vector(value)
+        return neutralise_cell(encode_vector(value))
     if isinstance(value, datetime):
         return value.isoformat()
     if isinstance(value, float):
         return repr(value)
+    if isinstance(value, str):
+        return neutralise_cell(value)
     return str(value)
 
 
@@ -366,7 +388,7 @@ def _read_csv(path: Path) -> tuple[RawRows, FileMeta]:
         if len(row) != len(header):
             raise MemoryFileError(
                 f"{path.name}: row {index + 1} has {len(row)} cells but the header has {len(header)} columns")
-    columns = {name: [row[i] for row in body] for i, name in enumerate(header)}
+    columns = {name: [restore_cell(row[i]) for row in body] for i, name in enumerate(header)}
     meta_values = {}
     for key in CSV_META_COLUMNS:
         values = set(columns.pop(key, []))

@@ -46,9 +46,12 @@ from pathlib import Path
 from typing import Any
 
 from tui_agent.memory.formats import FileMeta, MemoryFileError, RawRows
+from tui_agent.memory.safe_yaml import MAX_YAML_BYTES, load_limited
 
 _ID_NAMESPACE = uuid.UUID("6f0c3c52-6a43-4a8e-9a6c-2f1f9a1c0b7e")
 INSTRUCTION_LABEL = "Instruction:"
+MAX_POOL_ROWS = 200_000
+"""Most actions (rows) read from one history pool."""
 
 
 def _loader() -> type:
@@ -121,13 +124,15 @@ def read_history_pool(path: str | Path) -> tuple[RawRows, FileMeta]:
     path = Path(path)
     name = path.name
     try:
+        if path.stat().st_size > MAX_YAML_BYTES:
+            raise MemoryFileError(f"{name}: larger than {MAX_YAML_BYTES // 1024**2} MB; not read")
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise MemoryFileError(f"{path}: no such file") from None
     except UnicodeDecodeError as exc:
         raise MemoryFileError(f"{name}: not UTF-8 text (byte {exc.start})") from None
     try:
-        pool = yaml.load(text, Loader=_loader())  # noqa: S506 - a SafeLoader subclass (tuples only)
+        pool = load_limited(text, _loader(), name)  # a SafeLoader subclass (tuples only), with size limits
     except yaml.YAMLError as exc:
         problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
         mark = getattr(exc, "problem_mark", None)
@@ -179,5 +184,7 @@ def read_history_pool(path: str | Path) -> tuple[RawRows, FileMeta]:
             })
     if not rows:
         raise MemoryFileError(f"{name}: the history pool has no actions")
+    if len(rows) > MAX_POOL_ROWS:
+        raise MemoryFileError(f"{name}: {len(rows):,} actions; a history pool may hold at most {MAX_POOL_ROWS:,}")
     columns = {k: [r[k] for r in rows] for k in rows[0]}
     return RawRows(columns, len(rows)), FileMeta()

@@ -74,8 +74,8 @@ def check_limits(exp: Experience) -> None:
     """The limits the importer enforces (:mod:`tui_agent.memory.validate`), on every write too.
 
     Raises:
-        RowLimitError: a text field over ``MAX_TEXT_CHARS`` (200,000) characters, an id over 128,
-            or N outside [0, ``MAX_N``].
+        RowLimitError: a text field over ``MAX_TEXT_CHARS`` (200,000) characters, an empty task or
+            action, an id over 128 characters, or N outside [0, ``MAX_N``].
     """
     from tui_agent.memory.validate import MAX_ID_CHARS, MAX_TEXT_CHARS, TEXT_COLUMNS
 
@@ -84,6 +84,9 @@ def check_limits(exp: Experience) -> None:
         if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
             raise RowLimitError(f"{name} is too long to store ({len(value):,} characters; at most "
                                 f"{MAX_TEXT_CHARS:,}, the import limit)")
+    for name in ("task", "action"):
+        if not getattr(exp, name):
+            raise RowLimitError(f"{name} is empty")
     if not exp.id or len(exp.id) > MAX_ID_CHARS:
         raise RowLimitError(f"experience id must have 1 to {MAX_ID_CHARS} characters")
     if not 0 <= int(exp.n) <= MAX_N:

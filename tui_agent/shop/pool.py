@@ -15,7 +15,7 @@ from typing import Any
 from tui_agent.memory.schema import Experience
 from tui_agent.rlem.records import RecordKey
 
-INITIAL_POOL_FILE = Path(__file__).resolve().parents[2] / "memories" / "shop_initial_pool.jsonl"
+INITIAL_POOL_FILE = Path(__file__).resolve().parents[1] / "memories" / "shop_initial_pool.jsonl"  # package data
 INITIAL_EPISODE_ID = "initial-pool"
 
 __all__ = ["INITIAL_EPISODE_ID", "INITIAL_POOL_FILE", "load_initial_pool", "pool_experiences", "write_initial_pool"]

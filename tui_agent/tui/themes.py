@@ -3,12 +3,21 @@
 A theme file holds the fields of :class:`textual.theme.Theme` (``name``,
 ``primary`` and optionally ``secondary``, ``accent``, ``foreground``,
 ``background``, ``surface``, ``panel``, ``warning``, ``error``, ``success``,
-``dark``, ``variables``). A file that fails to parse or validate is skipped
-and reported; it never stops the app.
+``dark``, ``variables``). Everything is validated before the theme is used, so
+a file that fails never stops the app; it is skipped and reported:
+
+* at most 64 KB; ``name``: 1–64 of ``A–Z a–z 0–9 _ . -`` (it is shown in the
+  theme picker, which reads markup — ``[b]`` in a name crashed it);
+* every colour field parses with :meth:`textual.color.Color.parse`;
+* ``variables``: names of ``a–z 0–9 -``; a ``*-text-style`` value is style
+  words (``bold``, ``reverse``, ``none`` …), any other value a colour with an
+  optional ``NN%`` alpha (as Textual's own themes write them) — never raw CSS;
+* finally Textual derives the full colour system from it, which must succeed.
 """
 
 from __future__ import annotations
 
+import re
 import tomllib
 from pathlib import Path
 
@@ -17,9 +26,15 @@ from textual.theme import Theme
 
 from tui_agent.config import config_dir
 
-PROJECT_THEMES = Path(__file__).resolve().parents[2] / "themes"
+PROJECT_THEMES = Path(__file__).resolve().parents[1] / "themes"  # tui_agent/themes: package data (-> ../themes)
 COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "warning", "error", "success")
 DEFAULT_THEME = "tui-agent-dark"
+MAX_THEME_BYTES = 64 * 1024
+NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+VARIABLE_NAME = re.compile(r"[a-z][a-z0-9-]{0,63}")
+COLOUR_WITH_ALPHA = re.compile(r"(?P<colour>.+?)(?:\s+(?P<alpha>\d{1,3})%)?")
+TEXT_STYLE_WORDS = frozenset({"none", "not", "bold", "b", "dim", "d", "italic", "i", "underline", "u", "underline2",
+                              "uu", "reverse", "r", "strike", "s", "blink", "blink2", "overline", "o"})
 
 
 def theme_dirs() -> list[Path]:
@@ -33,12 +48,16 @@ def parse_theme(path: Path) -> Theme:
         ValueError: not TOML, a missing name/primary, an unknown field or a bad colour.
     """
     try:
+        if path.stat().st_size > MAX_THEME_BYTES:
+            raise ValueError(f"{path.name}: larger than {MAX_THEME_BYTES // 1024} KB")
         data = tomllib.loads(path.read_text(encoding="utf-8"))
     except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
         raise ValueError(f"{path.name}: not a readable TOML file ({exc})") from exc
     for key in ("name", "primary"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise ValueError(f"{path.name}: '{key}' is required")
+    if not NAME.fullmatch(data["name"]):
+        raise ValueError(f"{path.name}: name {data['name']!r:.80} must be 1-64 letters, digits, '_', '.' or '-'")
     unknown = set(data) - {"name", "dark", "variables", *COLOR_FIELDS}
     if unknown:
         raise ValueError(f"{path.name}: unknown field(s) {', '.join(sorted(unknown))}")
@@ -53,7 +72,35 @@ def parse_theme(path: Path) -> Theme:
     variables = data.get("variables", {})
     if not isinstance(variables, dict) or not all(isinstance(v, str) for v in variables.values()):
         raise ValueError(f"{path.name}: 'variables' must be a table of strings")
-    return Theme(**data)
+    for name, value in variables.items():
+        problem = _variable_problem(name, value)
+        if problem:
+            raise ValueError(f"{path.name}: variables.{name!s:.64}: {problem}")
+    try:
+        theme = Theme(**data)
+        theme.to_color_system().generate()
+    except Exception as exc:  # noqa: BLE001 - whatever Textual objects to, the file is skipped
+        raise ValueError(f"{path.name}: Textual cannot use it ({type(exc).__name__}: {exc})") from exc
+    return theme
+
+
+def _variable_problem(name: str, value: str) -> str | None:
+    """Why ``name = value`` is not a safe theme variable, or ``None`` when it is."""
+    if not VARIABLE_NAME.fullmatch(name):
+        return "names are lowercase letters, digits and '-'"
+    if len(value) > 100:
+        return "value longer than 100 characters"
+    if name.endswith("text-style"):
+        words = value.split()
+        return None if words and all(w in TEXT_STYLE_WORDS for w in words) else f"{value!r:.60} is not a text style"
+    match = COLOUR_WITH_ALPHA.fullmatch(value.strip())
+    if not match or (match["alpha"] is not None and int(match["alpha"]) > 100):
+        return f"{value!r:.60} is not a colour"
+    try:
+        Color.parse(match["colour"])
+    except (ColorParseError, ValueError):
+        return f"{value!r:.60} is not a colour"
+    return None
 
 
 def load_themes(dirs: list[Path] | None = None) -> tuple[list[Theme], list[str]]:
