@@ -275,8 +275,9 @@ def undo(
 @memory_app.command()
 def compact(
     keep_days: Annotated[float, typer.Option("--keep-days", min=0.0, help="Keep this many days of versions for "
-                                                                         "undo; older ones are removed (restore "
-                                                                         "points are always kept).")] = 7.0,
+                                                                         "undo, at most the newest 100; older ones "
+                                                                         "are removed (restore points are always "
+                                                                         "kept).")] = 7.0,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,

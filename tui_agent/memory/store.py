@@ -26,7 +26,8 @@ from typing import Any
 import numpy as np
 import pyarrow as pa
 
-from tui_agent.memory.errors import MemoryStoreError, RowLimitError, storage_error
+from tui_agent.memory.errors import MemoryStoreError, storage_error
+from tui_agent.memory.limits import MAX_N, check_limits
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     META_SCHEMA_VERSION,
@@ -39,11 +40,9 @@ from tui_agent.memory.schema import (
     rows_to_table,
 )
 
-__all__ = ["ExperienceStore", "MemoryStoreError", "Retrieved"]
+__all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]
 
 LOCK_NAME = ".write.lock"
-MAX_N = 2**63 - 1
-"""The largest update count N (the int64 column's maximum): sums and increments saturate here."""
 LOCK_TIMEOUT_S = 30.0
 AUTO_COMPACT_EVERY = 100
 
@@ -68,29 +67,6 @@ def _sql_str(value: str) -> str:
 def _sql_ts(value: datetime) -> str:
     text = value.astimezone().strftime("%Y-%m-%dT%H:%M:%S.%f%z")
     return f"arrow_cast(to_timestamp_micros({_sql_str(text)}), 'Timestamp(Microsecond, Some(\"UTC\"))')"
-
-
-def check_limits(exp: Experience) -> None:
-    """The limits the importer enforces (:mod:`tui_agent.memory.validate`), on every write too.
-
-    Raises:
-        RowLimitError: a text field over ``MAX_TEXT_CHARS`` (200,000) characters, an empty task or
-            action, an id over 128 characters, or N outside [0, ``MAX_N``].
-    """
-    from tui_agent.memory.validate import MAX_ID_CHARS, MAX_TEXT_CHARS, TEXT_COLUMNS
-
-    for name in TEXT_COLUMNS:
-        value = getattr(exp, name, None)
-        if isinstance(value, str) and len(value) > MAX_TEXT_CHARS:
-            raise RowLimitError(f"{name} is too long to store ({len(value):,} characters; at most "
-                                f"{MAX_TEXT_CHARS:,}, the import limit)")
-    for name in ("task", "action"):
-        if not getattr(exp, name):
-            raise RowLimitError(f"{name} is empty")
-    if not exp.id or len(exp.id) > MAX_ID_CHARS:
-        raise RowLimitError(f"experience id must have 1 to {MAX_ID_CHARS} characters")
-    if not 0 <= int(exp.n) <= MAX_N:
-        raise RowLimitError(f"N must be in [0, {MAX_N}], got {exp.n}")
 
 
 def _finite(value: float, name: str) -> float:
@@ -351,15 +327,20 @@ class ExperienceStore:
 
         Many small writes (every rating is one) leave one small fragment each,
         and search slows with the fragment count; compaction restores it. The
-        versions it creates hold the same rows, and undo skips them. Versions
-        older than ``keep_history`` (default 7 days) are removed, so undo
-        cannot reach past them; tagged versions (restore points) are kept.
-        Thousands of versions make each write about 20 % slower (measured:
-        34 → 41 ms a rating after 1,600 versions), so a shorter history is a
-        trade of undo depth for write speed.
+        versions it creates hold the same rows, and undo skips them.
+
+        Retention: versions older than ``keep_history`` (default 7 days) and
+        all but the newest ``KEEP_VERSIONS`` (100, :mod:`tui_agent.memory.versions`) are removed, so undo reaches
+        back at most about 100 writes (a rating is one write) and never past a
+        week; tagged versions (restore points) are kept. Every version pins its
+        data files and manifest, so a time limit alone let the disk grow with
+        the rating rate (1,000 rows of 2 MB took 43 MB after 1,000 ratings; see
+        ``benchmarks/memory_disk.py`` for the figure now). Thousands of versions
+        also made each write about 20 % slower (34 → 41 ms a rating after 1,600).
 
         Args:
-            keep_history: keep versions younger than this (``None``: 7 days).
+            keep_history: keep versions younger than this (``None``: 7 days), at most
+                ``KEEP_VERSIONS`` of them.
 
         Returns:
             ``version_before``, ``version_after``, ``fragments_before``,
@@ -374,13 +355,13 @@ class ExperienceStore:
     def _compact_locked(self, keep_history: timedelta | None = None) -> dict[str, Any]:
         import warnings
 
-        from tui_agent.memory.versions import record_equivalent_versions
+        from tui_agent.memory.versions import record_equivalent_versions, retention
 
         start = time.perf_counter()
         before, fragments_before = self.table.version, self.fragment_count()
         with warnings.catch_warnings():  # lancedb warns about short histories; the caller chose it
             warnings.simplefilter("ignore", UserWarning)
-            self.table.optimize(cleanup_older_than=keep_history)
+            self.table.optimize(cleanup_older_than=retention(self.table, keep_history))
         after = self.table.version
         record_equivalent_versions(self, range(before + 1, after + 1), same_as=before, op="compact")
         self._writes_since_compaction = 0

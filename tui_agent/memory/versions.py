@@ -2,8 +2,10 @@
 
 Every LanceDB commit (an insert, a rating, an edit, a delete, an import, a
 compaction) makes a new table *version*; old versions stay readable until
-compaction removes those older than 7 days. Undo restores the version before
-the last change, which itself makes a new version.
+compaction removes them (:func:`retention`: those older than 7 days, and all
+but the newest ``KEEP_VERSIONS`` = 100, so the disk stays bounded and undo
+reaches back about 100 writes). Undo restores the version before the last
+change, which itself makes a new version.
 
 Some versions hold the same rows as an earlier one: compaction's and undo's
 own. Undo must skip them, or pressing it would "undo" a compaction and change
@@ -29,7 +31,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from tui_agent.memory.errors import MemoryStoreError
@@ -89,6 +91,25 @@ def _journal_path(store: Any):
 
 def _version_stamps(store: Any) -> dict[int, dict[str, Any]]:
     return {int(v["version"]): v for v in store.table.list_versions()}
+
+
+KEEP_VERSIONS = 100
+"""Versions kept for undo, at most (the newest; tagged restore points are always kept): bounds the disk."""
+KEEP_HISTORY = timedelta(days=7)
+"""Versions older than this are removed at compaction, however few remain."""
+
+
+def retention(table: Any, keep_history: timedelta | None = None) -> timedelta:
+    """``cleanup_older_than`` for LanceDB's ``optimize()``: ``keep_history`` (default ``KEEP_HISTORY``),
+    shortened so that at most the newest ``KEEP_VERSIONS`` versions are younger.
+
+    LanceDB's version timestamps are naive local times, compared here with ``datetime.now()``.
+    """
+    keep = KEEP_HISTORY if keep_history is None else keep_history
+    stamps = sorted(v["timestamp"] for v in table.list_versions())
+    if len(stamps) > KEEP_VERSIONS:
+        keep = min(keep, max(datetime.now() - stamps[-KEEP_VERSIONS], timedelta(0)))
+    return keep
 
 
 def record_equivalent_versions(store: Any, versions: range | list[int], *, same_as: int, op: str) -> None:
