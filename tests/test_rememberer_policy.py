@@ -104,3 +104,31 @@ def test_chat_llm_and_random_policies(memory_dir, embedder):
     empty = ChatAgent(load_settings(memory_dir=memory_dir / "empty", model="openai/mock", policy="random"),
                       embedder=embedder)
     assert asyncio.run(empty.answer("Anything?", mock_response="From the model.")).policy == "generate"
+
+
+def _pool_follower():
+    """``benchmarks/shop_pool_eval.py``'s AdviceFollower (a LiteLLM mock_response model that follows advice)."""
+    import importlib.util
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "shop_pool_eval.py"
+    spec = importlib.util.spec_from_file_location("shop_pool_eval", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.AdviceFollower
+
+
+def test_rememberer_with_the_references_own_pool_acts_on_its_advice(store):
+    """REMEMBERER's init_pool.wq.yaml as the only memory: advice followed → goals solved; no advice → none."""
+    from reference import reference_dir
+    from tui_agent.memory.transfer import import_memory
+
+    emb = FakeEmbedder()
+    import_memory(store, reference_dir() / "rememberer-pools" / "init_pool.wq.yaml", embed=emb.encode)
+    follower = _pool_follower()
+    solved = {}
+    for ablate in (False, True):
+        agent = ShopAgent(store, emb, follower(ablate_advice=ablate), ShopConfig(seed=0))
+        solved[ablate] = evaluate(agent, ShopEnv(split="test"), 6, "rememberer")["success_rate"]
+    assert solved[False] >= 0.5 and solved[True] == 0.0, solved
+    assert store.count("shop") == 5  # evaluation never writes
