@@ -22,6 +22,7 @@ from tui_agent.cli.common import (
 )
 from tui_agent.cli.chats import chats_app, keys
 from tui_agent.cli.memory import memory_app
+from tui_agent.cli.notes import notes_app
 from tui_agent.cli.shop import register as register_shop_commands
 
 app = typer.Typer(
@@ -33,6 +34,7 @@ app = typer.Typer(
 )
 app.add_typer(memory_app, name="memory")
 app.add_typer(chats_app, name="chats")
+app.add_typer(notes_app, name="notes")
 app.command()(keys)
 register_shop_commands(app)
 
