@@ -32,6 +32,7 @@ from typing import Any
 import pyarrow as pa
 
 from tui_agent.embed import EmbeddingError
+from tui_agent.memory.errors import storage_error
 from tui_agent.memory.formats import FORMATS, MemoryFileError, infer_format, read_file, write_table
 from tui_agent.memory.schema import experience_schema, new_id
 from tui_agent.memory.store import MAX_N, ExperienceStore, MemoryStoreError
@@ -221,7 +222,8 @@ def import_memory(store: ExperienceStore, path: str | Path, *, mode: str = "appe
                 delete_restore_point(store, tag)
             if isinstance(exc, (MemoryFileError, MemoryStoreError)):
                 raise
-            raise MemoryStoreError(f"import into {store.path} failed: {str(exc).splitlines()[0][:200]}") from exc
+            raise storage_error(store.path, exc) or MemoryStoreError(
+                f"import into {store.path} failed: {str(exc).splitlines()[0][:200]}") from exc
         return ImportReport(**report, restore_point=tag, version_after=lance_table.version)
 
 
