@@ -26,6 +26,8 @@ __all__ = ["CHUNK_CHARS", "MAX_FILE_BYTES", "SUFFIXES", "Document", "IngestError
            "collect_files", "decode", "parse_text", "read_document"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
+INGEST_VERSION = 1
+"""Part of every content hash: a new parser or splitter version re-reads files that did not change."""
 CHUNK_CHARS = (300, 900)  # (desired minimum, maximum) characters of a chunk
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".rest": "rst", ".txt": "text",
             ".text": "text", ".html": "html", ".htm": "html"}
@@ -45,7 +47,8 @@ class Section:
 
 @dataclass
 class Document:
-    """A parsed document: ``title``, sections in order, ``content_hash`` = SHA-256 hex of the file's bytes."""
+    """A parsed document: ``title``, sections in order, ``content_hash`` = SHA-256 hex of the file's bytes
+    (prefixed by :data:`INGEST_VERSION`)."""
 
     title: str
     sections: list[Section] = field(default_factory=list)
@@ -127,7 +130,7 @@ def read_document(path: Path, kind: str | None = None) -> Document:
     text = decode(data, str(path))
     default_title = path.name.removesuffix(".txt") if kind == "rst" else path.stem
     doc = parse_text(text, kind, default_title)
-    doc.content_hash = hashlib.sha256(data).hexdigest()
+    doc.content_hash = hashlib.sha256(f"tui-agent notes v{INGEST_VERSION}\0".encode() + data).hexdigest()
     if not any(s.text.strip() for s in doc.sections):
         raise IngestError(f"{path}: no text to add")
     return doc
@@ -198,14 +201,15 @@ _DOCUTILS_SETTINGS = {"report_level": 5, "halt_level": 5, "warning_stream": Fals
 def _rst_body(lines: list[str]) -> str:
     """Section lines without link targets and ``.. index::`` blocks (Sphinx bookkeeping, no content)."""
     out: list[str] = []
-    skipping = False
+    skip_deeper: int | None = None  # skipping the lines indented deeper than this (an index block's body)
     for line in lines:
-        if skipping and (not line.strip() or line[:1].isspace()):
-            continue
-        skipping = False
         stripped = line.strip()
+        indent = len(line) - len(line.lstrip())
+        if skip_deeper is not None and (not stripped or indent > skip_deeper):
+            continue
+        skip_deeper = None
         if stripped.startswith(".. index::") or stripped.startswith(".. _"):
-            skipping = stripped.startswith(".. index::")
+            skip_deeper = indent if stripped.startswith(".. index::") else None
             continue
         out.append(line)
     return "\n".join(out)
