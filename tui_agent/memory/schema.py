@@ -14,6 +14,9 @@ actions) and each row holds one action of that record with its Q-value.
   action = e.g. ``CLICK(3)``, reason = the element acted on (the second part
   of the reference's action tuple).
 
+* note: a one-step retrieval decision (issue 12). task = the question, action = the id of a knowledge
+  note used to answer it, reason = its citation (source § heading); Q learns whether the note helps.
+
 ``action_history`` is the JSON list of ``[action, reason]`` pairs taken
 before this observation in the episode that created the record (the
 reference's ``other_info["action_history"]``), ``""`` when unknown.
@@ -40,7 +43,7 @@ SCHEMA_VERSION = 2  # v2 added step_instruction and action_history
 TABLE_NAME = "experiences"
 V2_COLUMNS = ("step_instruction", "action_history")
 
-KINDS = ("chat", "shop", "wikihow")
+KINDS = ("chat", "shop", "wikihow", "note")
 SOURCES = ("model", "correction", "initial", "import", "demonstration")
 
 META_SCHEMA_VERSION = b"tui_agent.schema_version"

@@ -1,0 +1,159 @@
+"""Retrieval of knowledge notes that learns from reward: each retrieval is a one-step RLEM decision.
+
+Source: the long-term-memory retrieval tutorial (``../shared/seeds/000``: reward 1 when the retrieved
+notes contain the answer, else 0), MemRL's two-phase retrieval (phase 1: candidates by similarity;
+phase 2: re-rank them by the value learned for similar past queries), and REMEMBERER's experience memory
+for the values themselves.
+
+* **Decision.** Task = the question, observation = "" (one step), action = the note used
+  (:class:`~tui_agent.rlem.records.ActionKey` ``(note id, citation)``), reward = 1 / 0 by the tutorial's
+  rule (benchmark), +1 / −1 for 👍 / 👎 in the chat. Q is updated by
+  :class:`~tui_agent.rlem.replay.ExperienceReplay` like every experience (kind ``note`` rows of the
+  experience store; running-mean update, no second learning rule here).
+* **Phase 1.** The ``candidates`` best notes by hybrid search (LanceDB full text + vectors, RRF;
+  :meth:`~tui_agent.notes.store.NoteStore.search_hybrid`). ``sim`` = RRF score / the best candidate's,
+  in (0, 1].
+* **Phase 2.** Q̂(question, note) = the similarity-weighted mean Q of that note over the stored decisions
+  of past questions with cosine ≥ ``min_similarity`` to this one (records scored by the RLEM core's
+  :func:`~tui_agent.rlem.records.score_records`, f_task = embedding dot product, λ = 1); 0 when no similar
+  question used the note. Final score = (1 − ``weight``)·sim + ``weight``·Q̂; the top ``k`` are used.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
+from typing import Any
+
+import numpy as np
+
+from tui_agent.rlem.records import ActionKey, RecordKey, Similarity, dot_similarity, records_from_rows
+from tui_agent.rlem.replay import ExperienceReplay
+
+__all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer"]
+
+NOTE_KIND = "note"
+CANDIDATES = 20  # phase 1: notes fetched by hybrid search
+PAST_QUESTIONS = 50  # stored decisions fetched by question similarity for Q̂
+MIN_SIMILARITY = 0.5  # cosine of a past question to count for Q̂
+WEIGHT = 0.5  # weight of Q̂ against the similarity in the final score
+
+
+def contains_answer(text: str, answer: str) -> bool:
+    """The tutorial's reward test: ``answer`` occurs in ``text``, case-insensitive, whitespace collapsed."""
+    return " ".join(answer.lower().split()) in " ".join(text.lower().split())
+
+
+@dataclass
+class UsedNote:
+    """A note chosen for a question: the note, its phase-1 similarity sim ∈ (0, 1], Q̂, the final score,
+    and N (how many similar past decisions used it)."""
+
+    id: str
+    source: str
+    heading: str
+    title: str
+    text: str
+    sim: float
+    q: float
+    n: int
+    score: float
+
+    @property
+    def citation(self) -> str:
+        where = self.heading or self.title
+        return f"{self.source} § {where}" if where else self.source
+
+    def to_json(self) -> dict[str, Any]:
+        return {**asdict(self), "citation": self.citation}
+
+
+class NoteRetriever:
+    """Hybrid note retrieval re-ranked by learned Q, and its learning (see the module docstring).
+
+    Args:
+        notes: the :class:`~tui_agent.notes.store.NoteStore`.
+        experiences: the :class:`~tui_agent.memory.store.ExperienceStore` holding the decisions (kind "note").
+        embedder: ``encode(texts) -> (n, 384)`` / ``encode_one(text) -> (384,)`` unit vectors.
+        candidates, min_similarity, weight: phase-1 size, Q̂ similarity floor (cosine), Q̂ weight in [0, 1].
+        learned: False = phase 1 only (plain hybrid ranking).
+    """
+
+    def __init__(self, notes: Any, experiences: Any, embedder: Any, *, candidates: int = CANDIDATES,
+                 min_similarity: float = MIN_SIMILARITY, weight: float = WEIGHT, learned: bool = True) -> None:
+        from tui_agent.rows import StoreRows
+
+        self.notes, self.experiences, self.embedder = notes, experiences, embedder
+        self.candidates, self.min_similarity, self.weight, self.learned = candidates, min_similarity, weight, learned
+        self.similarity = Similarity(lambda qv, recs: dot_similarity(qv, recs), lambda _q, recs: np.zeros(len(recs)),
+                                     lam=1.0)
+        sink = StoreRows(experiences, NOTE_KIND, lambda key: embedder.encode_one(key.task), model="retrieval",
+                         source="model")
+        self.replay = ExperienceReplay(self.similarity, query_of=lambda key: embedder.encode_one(key.task),
+                                       sink=sink, in_ram=False)
+
+    def retrieve(self, question: str, k: int = 3, q_vec: np.ndarray | None = None) -> list[UsedNote]:
+        """The ``k`` best notes for ``question``, best first ([] when there are no notes)."""
+        qv = self.embedder.encode_one(question) if q_vec is None else np.asarray(q_vec, dtype=np.float32)
+        found = self.notes.search_hybrid(question, qv, self.candidates)
+        if not found:
+            return []
+        top = max(f.score for f in found) or 1.0
+        values = self.q_estimates(qv, [f.note.id for f in found]) if self.learned else {}
+        used = []
+        for f in found:
+            q, n = values.get(f.note.id, (0.0, 0))
+            sim = f.score / top
+            score = (1 - self.weight) * sim + self.weight * q if self.learned else sim
+            used.append(UsedNote(f.note.id, f.note.source, f.note.heading, f.note.title, f.note.text,
+                                 round(sim, 4), round(q, 4), n, round(score, 4)))
+        used.sort(key=lambda u: u.score, reverse=True)  # stable: ties keep the hybrid order
+        return used[:k]
+
+    def q_estimates(self, q_vec: np.ndarray, note_ids: Sequence[str]) -> dict[str, tuple[float, int]]:
+        """``{note id: (Q̂, N)}`` from the decisions of past questions with cosine ≥ ``min_similarity``."""
+        if self.experiences.count(NOTE_KIND) == 0:
+            return {}
+        wanted = set(note_ids)
+        rows = [r.experience for r in self.experiences.search(q_vec, kind=NOTE_KIND, limit=PAST_QUESTIONS)]
+        scored = self.replay.rank(q_vec, records_from_rows(rows))
+        sums: dict[str, list[float]] = {}
+        for s in scored:
+            if s.f_task < self.min_similarity:
+                continue
+            for action, value in s.record.actions.items():
+                if action.action in wanted and value.n > 0:
+                    acc = sums.setdefault(action.action, [0.0, 0.0, 0])
+                    acc[0] += s.f_task * value.q
+                    acc[1] += s.f_task
+                    acc[2] += value.n
+        return {nid: (a[0] / a[1], int(a[2])) for nid, a in sums.items() if a[1] > 0}
+
+    def learn(self, question: str, used: Sequence[UsedNote], rewards: Sequence[float],
+              q_vec: np.ndarray | None = None, source: str = "model") -> list[tuple[str, float, int]]:
+        """One terminal update per used note towards its reward; returns ``[(note id, Q, N)]``.
+
+        An existing decision (same question, same note) is updated in place
+        (:meth:`ExperienceReplay.learn_row`), else a new one is stored with its first update
+        (:meth:`ExperienceReplay.learn`).
+        """
+        qv = self.embedder.encode_one(question) if q_vec is None else np.asarray(q_vec, dtype=np.float32)
+        out = []
+        for note, reward in zip(used, rewards):
+            row = self._decision_row(question, note.id, qv)
+            if row is not None:
+                q, n = self.replay.learn_row(row, float(reward))
+            else:
+                update = self.replay.learn(RecordKey(question, ""), ActionKey(note.id, note.citation), float(reward),
+                                           any_reason=True, vector=[float(x) for x in qv], source=source)
+                q, n = update.q, update.n
+            out.append((note.id, q, n))
+        return out
+
+    def _decision_row(self, question: str, note_id: str, q_vec: np.ndarray) -> str | None:
+        def sql(v: str) -> str:
+            return "'" + v.replace("'", "''") + "'"
+
+        found = self.experiences.search(q_vec, kind=NOTE_KIND, limit=1,
+                                        where=f"task = {sql(question)} AND action = {sql(note_id)}")
+        return found[0].experience.id if found else None
