@@ -14,6 +14,7 @@ import random
 from typing import Any
 
 from tui_agent.chat import policy
+from tui_agent.chat.grounding import NotesMixin
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
 from tui_agent.config import Settings
 from tui_agent.memory.errors import MemoryStoreError, RowLimitError
@@ -68,6 +69,8 @@ class ChatAnswer:
     decision: str = "q-driven"
     incomplete: bool = False
     """The stream ended without a finish reason (cut off): shown as such, not stored, ``id`` is ``None``."""
+    notes: list[dict[str, Any]] = field(default_factory=list)
+    """Knowledge notes put in the prompt (:meth:`tui_agent.chat.notes.UsedNote.to_json`: citation, Q, N…), best first."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -89,7 +92,7 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-HISTORY_TURNS:])
 
 
-class ChatAgent:
+class ChatAgent(NotesMixin):
     """RLEM chat agent over an experience store, an embedder and an LLM.
 
     Args:
@@ -103,6 +106,10 @@ class ChatAgent:
         self._llm = llm
         self._embedder = embedder
         self._replay: Any = None
+        self._notes: Any = None
+        self._note_retriever: Any = None
+        self.notes_used: dict[str, tuple[str, list[Any]]] = {}
+        """answer id → (question, notes used): a rating of the answer is also the notes' reward."""
         self.rng = random.Random()
 
     # --- parts, loaded lazily -----------------------------------------------------
@@ -230,6 +237,11 @@ class ChatAgent:
             policy.exemplar_records(scored, s.exemplar_similarity), s.exemplars, self.rng)
         avoid = policy.discouraged_answers(cands, s.recall_similarity) if decision == "q-driven" else []
         messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars], system_prompt)
+        used_notes = await asyncio.to_thread(self._notes_for, question, q_vec) if decision != "llm" else []
+        if used_notes:
+            from tui_agent.chat.notes import notes_prompt
+
+            messages[-1]["content"], used_notes = notes_prompt(used_notes, question)
         rejected: list[str] = []
         completion = None
         attempts = s.resamples + 1 if avoid else 1
@@ -267,6 +279,8 @@ class ChatAgent:
                 warnings.append(f"answer not stored: {exc}")
         shown = [c for sc, _ in exemplars for c in policy.candidates([sc])]
         await self._touch([c.experience.id for c in shown])
+        if exp_id is not None and used_notes:
+            self.notes_used[exp_id] = (question, used_notes)
         return ChatAnswer(
             id=exp_id,
             question=question,
@@ -278,6 +292,7 @@ class ChatAgent:
             warning="; ".join(warnings) or None,
             decision=decision,
             incomplete=completion.incomplete,
+            notes=[u.to_json() for u in used_notes],
         )
 
     async def _touch(self, ids: list[str]) -> None:
@@ -341,6 +356,9 @@ class ChatAgent:
         """
         reward = 1.0 if up else -1.0
         q, n = self.replay.learn_row(experience_id, reward)
+        if experience_id in self.notes_used:  # the notes the answer used share its reward (one decision each)
+            asked, used = self.notes_used.pop(experience_id)
+            self.note_retriever.learn(asked, used, [reward] * len(used), source="model")
         correction_id = self.correct(experience_id, correction) if correction and correction.strip() else None
         return RatingResult(experience_id, reward, q, n, correction_id)
 

@@ -30,13 +30,16 @@ import numpy as np
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity, dot_similarity, records_from_rows
 from tui_agent.rlem.replay import ExperienceReplay
 
-__all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer"]
+__all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer", "notes_prompt", "relevant"]
 
 NOTE_KIND = "note"
 CANDIDATES = 20  # phase 1: notes fetched by hybrid search
 PAST_QUESTIONS = 50  # stored decisions fetched by question similarity for Q̂
 MIN_SIMILARITY = 0.5  # cosine of a past question to count for Q̂
 WEIGHT = 0.5  # weight of Q̂ against the similarity in the final score
+MIN_COSINE = 0.3  # chat: a note is relevant when its cosine to the question reaches this …
+MIN_Q = -0.5  # … and similar questions did not rate it down (Q̂ above this)
+NOTE_TOKENS = 500  # chat: prompt budget of the notes, tokens (≈ 4 characters each)
 
 
 def contains_answer(text: str, answer: str) -> bool:
@@ -58,6 +61,8 @@ class UsedNote:
     q: float
     n: int
     score: float
+    cosine: float = 0.0
+    """cosine(question, note) of the embeddings, in [−1, 1] (the relevance gate of the chat)."""
 
     @property
     def citation(self) -> str:
@@ -105,8 +110,9 @@ class NoteRetriever:
             q, n = values.get(f.note.id, (0.0, 0))
             sim = f.score / top
             score = (1 - self.weight) * sim + self.weight * q if self.learned else sim
+            cosine = float(np.dot(qv, np.asarray(f.note.vector, dtype=np.float32))) if f.note.vector else 0.0
             used.append(UsedNote(f.note.id, f.note.source, f.note.heading, f.note.title, f.note.text,
-                                 round(sim, 4), round(q, 4), n, round(score, 4)))
+                                 round(sim, 4), round(q, 4), n, round(score, 4), round(cosine, 4)))
         used.sort(key=lambda u: u.score, reverse=True)  # stable: ties keep the hybrid order
         return used[:k]
 
@@ -157,3 +163,32 @@ class NoteRetriever:
         found = self.experiences.search(q_vec, kind=NOTE_KIND, limit=1,
                                         where=f"task = {sql(question)} AND action = {sql(note_id)}")
         return found[0].experience.id if found else None
+
+
+def relevant(used: Sequence[UsedNote], min_cosine: float = MIN_COSINE, min_q: float = MIN_Q) -> list[UsedNote]:
+    """The notes worth putting in a prompt: cosine ≥ ``min_cosine`` and Q̂ > ``min_q`` (order kept)."""
+    return [u for u in used if u.cosine >= min_cosine and u.q > min_q]
+
+
+def notes_prompt(used: Sequence[UsedNote], question: str, budget_tokens: int = NOTE_TOKENS) -> tuple[str, list[UsedNote]]:
+    """The user message with the notes before the question, and the notes that fit.
+
+    Notes are added best first while their text fits ``budget_tokens`` (counted as characters / 4, the
+    usual English ratio of the bundled model's tokenizer); a note longer than the whole budget is cut.
+    Each is numbered ``[i]`` with its citation, so the answer can cite it.
+    """
+    budget = budget_tokens * 4
+    parts, kept = [], []
+    for u in used:
+        text = f"[{len(kept) + 1}] ({u.citation})\n{u.text}"
+        if len(text) > budget:
+            if kept:
+                break
+            text = text[:budget]
+        parts.append(text)
+        kept.append(u)
+        budget -= len(text)
+    if not kept:
+        return question, []
+    return ("Notes:\n" + "\n\n".join(parts) + f"\n\nAnswer from the notes when they help.\nQuestion: {question}",
+            kept)

@@ -29,6 +29,7 @@ from tui_agent.tui.chat_session import ChatSession
 from tui_agent.tui.history import InputHistory, history_file
 from tui_agent.tui.keymap import Keymap, bindings, display
 from tui_agent.tui.chat_actions import ChatActions
+from tui_agent.tui.notes_actions import NotesActions
 
 WELCOME = (
     "Ask anything. Rate answers with 👍/👎 (or {rate_up} / {rate_down} on a focused answer); after 👎 you can type "
@@ -39,7 +40,7 @@ WELCOME = (
 _END = object()
 
 
-class ChatApp(ChatActions, App):
+class ChatApp(ChatActions, NotesActions, App):
     """tui-agent's chat screen.
 
     Args:
@@ -139,6 +140,9 @@ class ChatApp(ChatActions, App):
         chat = self.query_one("#chat", VerticalScroll)
         if event.text == "/task" or event.text.startswith("/task "):
             self.start_task(event.text[len("/task") :].strip() or None)
+            return
+        if self.is_note_command(event.text):
+            self.note_command(event.text)
             return
         view = AnswerView(event.text, list(self.history))
         self.session.user(event.text, self.settings.model)

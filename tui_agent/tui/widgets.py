@@ -126,6 +126,10 @@ class AnswerView(Vertical, can_focus=True):
         else:
             how = {"generate": "generated", "resample": "resampled", "abstain": "abstained"}
             meta = f"{result.model} · {how.get(result.policy, result.policy)}"
+        notes = getattr(result, "notes", None) or []
+        if notes:
+            meta += f" · from {len(notes)} note(s): " + "; ".join(f"[{i}] {n['citation']}" for i, n in
+                                                                enumerate(notes, 1))
         if result.rejected:
             meta += f" · rejected {len(result.rejected)} discouraged repeat(s)"
         if result.warning:
@@ -140,10 +144,14 @@ class AnswerView(Vertical, can_focus=True):
         for ex in result.exemplars:
             lines.append(f"{ex.role:<11} Q={ex.q:+.2f} N={ex.n} sim={ex.similarity:.2f} (question {ex.f_task:.2f})  ", style="bold")
             lines.append(visible(f"{_clip(ex.task)} → {_clip(ex.answer)}\n"))
+        for i, n in enumerate(notes, 1):  # knowledge notes the answer was grounded in (tui_agent.chat.notes)
+            lines.append(f"note [{i}]    Q={n['q']:+.2f} N={n['n']} sim={n['sim']:.2f} (cosine {n['cosine']:.2f})  ",
+                         style="bold")
+            lines.append(visible(f"{n['citation']} — {_clip(n['text'])}\n"))
         collapsible = self.query_one(Collapsible)
-        collapsible.title = f"from memory ({len(result.exemplars)})"
+        collapsible.title = f"from memory ({len(result.exemplars) + len(notes)})"
         self.query_one(".memory-list", Static).update(lines or Text("no similar experiences yet"))
-        collapsible.display = bool(result.exemplars)
+        collapsible.display = bool(result.exemplars or notes)
 
     def fail(self, message: str) -> None:
         self.set_meta(f"✗ {message}", error=True)

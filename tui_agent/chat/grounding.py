@@ -1,0 +1,89 @@
+"""Knowledge notes in the chat agent: ``/remember``, ``/forget`` and the notes an answer is grounded in.
+
+A mixin of :class:`~tui_agent.chat.agent.ChatAgent` (it uses the agent's ``settings``, ``store`` and
+``embedder``); the learned retrieval itself is :class:`~tui_agent.chat.notes.NoteRetriever`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+__all__ = ["NotesMixin"]
+
+
+class NotesMixin:
+    """Notes of the agent's memory directory, and their retrieval for a question."""
+
+    settings: Any
+    store: Any
+    embedder: Any
+    _notes: Any = None
+    _note_retriever: Any = None
+
+    @property
+    def notes(self):
+        """The knowledge notes (:class:`~tui_agent.notes.store.NoteStore`) of the memory directory."""
+        if self._notes is None:
+            from tui_agent.notes.store import NoteStore
+
+            self._notes = NoteStore(self.settings.resolved_memory_dir())
+        return self._notes
+
+    @property
+    def note_retriever(self):
+        """Note retrieval that learns (:class:`~tui_agent.chat.notes.NoteRetriever`)."""
+        if self._note_retriever is None:
+            from tui_agent.chat.notes import NoteRetriever
+
+            self._note_retriever = NoteRetriever(self.notes, self.store, self.embedder)
+        return self._note_retriever
+
+    def remember(self, text: str):
+        """``/remember TEXT``: store a note of source "chat"; returns it.
+
+        Raises:
+            ValueError: empty text. NoteStoreError: the notes cannot be written.
+        """
+        from tui_agent.notes.add import remember
+
+        return remember(self.notes, self.embedder, text)
+
+    def forget(self, target: str = "") -> list[Any]:
+        """``/forget [ID|TEXT]``: remove the chat note with that id (prefix), else the chat note most similar to
+        TEXT, else the last chat note remembered; returns the removed notes ([] when none)."""
+        from tui_agent.notes.schema import CHAT_SOURCE
+
+        chat_notes = self.notes.all(source=CHAT_SOURCE)
+        target = target.strip()
+        if not chat_notes:
+            return []
+        chosen = [n for n in chat_notes if target and n.id.startswith(target.lower())]
+        if not chosen and target:
+            found = [f.note for f in self.notes.search_vector(self.embedder.encode_one(target), 10)
+                     if f.note.source == CHAT_SOURCE]
+            chosen = found[:1]
+        if not chosen and not target:
+            chosen = [max(chat_notes, key=lambda n: n.created_at)]
+        if chosen:
+            self.notes.remove(ids=[n.id for n in chosen[:1]])
+        return chosen[:1]
+
+    def _notes_for(self, question: str, q_vec: Sequence[float]) -> list[Any]:
+        """The relevant notes for ``question`` by learned retrieval (blocking); [] when there are none."""
+        import numpy as np
+
+        from tui_agent.chat.notes import relevant
+        from tui_agent.notes.store import NoteStoreError
+
+        try:
+            if self.notes.count() == 0:
+                return []
+            return relevant(self.note_retriever.retrieve(question, 3, np.asarray(q_vec, dtype=np.float32)))
+        except NoteStoreError as exc:
+            log.warning("notes not used: %s", exc)
+            return []
+
