@@ -140,3 +140,25 @@ def test_builtin_corpus_is_shipped():
 
 def test_no_torch_imported():
     assert "torch" not in sys.modules
+
+
+@pytest.mark.parametrize("suffix", [".parquet", ".jsonl"])
+def test_export_import_round_trip_and_bad_file(tmp_path: Path, docs: Path, suffix: str):
+    from tui_agent.notes.transfer import NotesImportError, export_notes, import_notes
+
+    src = NoteStore(tmp_path / "a")
+    add_paths(src, HashEmbedder(), [docs])
+    out = tmp_path / f"notes{suffix}"
+    assert export_notes(src, out) == src.count()
+    dst = NoteStore(tmp_path / "b")
+    report = import_notes(dst, out)
+    assert (report.read, report.added) == (src.count(), src.count())
+    assert [(n.id, n.text, n.heading, n.vector) for n in dst.all()] == [(n.id, n.text, n.heading, n.vector)
+                                                                         for n in src.all()]
+    assert import_notes(dst, out).added == 0
+    assert dst.search_text("Biscuit", 1)[0].note.heading == "Pets › Cat"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "x", "source": "s", "vector": [1.0]}\n')
+    with pytest.raises(NotesImportError, match="vector of 384"):
+        import_notes(dst, bad)
+    assert dst.count() == src.count()

@@ -234,3 +234,46 @@ def remove(
         print_json({"removed": removed, "notes": store.count()})
     else:
         echo(f"removed {removed} note(s); {store.count()} left")
+
+
+@notes_app.command("export")
+def export(
+    path: Annotated[Path, typer.Argument(help="Where to write: .parquet (lossless) or .jsonl.")],
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+) -> None:
+    """Export every note (text, source, heading, position, vector)."""
+    from tui_agent.notes.transfer import NotesImportError, export_notes
+
+    store = open_notes(memory_dir)
+    try:
+        count = export_notes(store, path)
+    except NotesImportError as exc:
+        fail(str(exc), 2)
+    except OSError as exc:
+        fail(f"cannot write {path}: {exc.strerror or exc}")
+    if as_json:
+        print_json({"exported": count, "path": str(path)})
+    else:
+        echo(f"exported {count} notes to {path}")
+
+
+@notes_app.command("import")
+def import_(
+    path: Annotated[Path, typer.Argument(help="A notes export (.parquet or .jsonl).")],
+    as_json: JsonOption = False,
+    memory_dir: MemoryDirOption = None,
+) -> None:
+    """Import notes from an export (all or nothing; notes already stored are skipped)."""
+    from tui_agent.notes.store import NoteStoreError
+    from tui_agent.notes.transfer import NotesImportError, import_notes
+
+    store = open_notes(memory_dir)
+    try:
+        report = import_notes(store, path)
+    except (NotesImportError, NoteStoreError) as exc:
+        fail(str(exc))
+    if as_json:
+        print_json(report.to_json())
+    else:
+        echo(f"read {report.read} notes from {path}; added {report.added}; {store.count()} notes in total")
