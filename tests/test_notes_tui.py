@@ -48,3 +48,29 @@ async def test_remember_ask_cite_thumbs_down_forget(tmp_path):
 
 def test_no_torch_imported():
     assert "torch" not in sys.modules
+
+
+async def test_notes_browser_from_f2_lists_searches_and_deletes(tmp_path):
+    from tui_agent.tui.notes_screen import NotesScreen
+
+    app = make_light_app(tmp_path / "mem", mock_response="ok")
+    async with app.run_test(size=SIZE) as pilot:
+        for text in ("The wifi password is [red]hunter2[/red].", "The bins go out on Tuesday."):
+            await submit(pilot, f"/remember {text}")
+            await settle(pilot)
+        await pilot.press("f2")
+        await settle(pilot)
+        await pilot.press("n")
+        await settle(pilot)
+        screen = app.screen
+        assert isinstance(screen, NotesScreen) and len(screen.shown) == 2
+        await pilot.press("slash", *"bins Tuesday", "enter")
+        await settle(pilot)
+        first = next(iter(screen.shown.values()))
+        assert "Tuesday" in first.text
+        await pilot.press("d")
+        await settle(pilot)
+        assert app.agent.notes.count() == 1
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not isinstance(app.screen, NotesScreen)

@@ -101,6 +101,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("memory_undo", "memory", ("u", "ctrl+z"), "Undo", "undo the last change", "undo"),
     KeyAction("memory_sort", "memory", ("s",), "Sort", "next sort column", "next_sort"),
     KeyAction("memory_reload", "memory", ("r", "f5"), "Reload", "reload", "reload"),
+    KeyAction("memory_notes", "memory", ("n",), "Notes", "knowledge notes: list, search, open, delete", "open_notes"),
 )
 BY_ID: dict[str, KeyAction] = {a.id: a for a in ACTIONS}
 

@@ -348,6 +348,13 @@ class MemoryScreen(Screen[None]):
     def action_reload(self) -> None:
         self.reload()
 
+    def action_open_notes(self) -> None:
+        """The knowledge notes of the same memory directory (tui_agent.tui.notes_screen)."""
+        from tui_agent.notes.store import NoteStore
+        from tui_agent.tui.notes_screen import NotesScreen
+
+        self.app.push_screen(NotesScreen(NoteStore(self.store.path), self.embedder))
+
     @work(thread=True, group="memory-open")
     def open_experience(self, experience_id: str) -> None:
         exp = self._fetch(experience_id)
