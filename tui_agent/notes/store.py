@@ -35,6 +35,7 @@ from tui_agent.notes.schema import (
     notes_schema,
     notes_to_table,
 )
+from tui_agent.storage_errors import storage_problem
 
 __all__ = ["Found", "NoteStore", "NoteStoreError", "fts_query"]
 
@@ -112,8 +113,13 @@ class NoteStore:
         except Timeout as exc:
             raise NoteStoreError(f"notes in {self.path} are locked by another process for over "
                                  f"{LOCK_TIMEOUT_S:.0f} s") from exc
-        except OSError as exc:
-            raise NoteStoreError(f"cannot write notes in {self.path}: {exc.strerror or exc}") from exc
+        except (OSError, RuntimeError) as exc:  # LanceDB reports a full disk as RuntimeError
+            if isinstance(exc, NoteStoreError):
+                raise
+            problem = storage_problem(self.path, exc, "notes in")
+            if problem is None:
+                raise
+            raise NoteStoreError(problem) from exc
 
     @property
     def version(self) -> int:
