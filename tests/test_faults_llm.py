@@ -187,3 +187,16 @@ async def test_tui_cut_stream_is_marked_incomplete_and_cannot_be_rated(memory_di
             assert view.query_one("#up", Button).disabled and not view.query_one("#retry", Button).disabled
             assert "The capital" in view.body.source
             assert agent.store.count() == 0
+
+
+def test_api_key_in_the_config_file_is_refused_with_a_message(agent_home, tmp_path):
+    from tui_agent.cli import app
+    from tui_agent.config import config_file
+
+    config_file().parent.mkdir(parents=True, exist_ok=True)
+    config_file().write_text('model = "openai/x"\napi_key = "sk-secret"\n')
+    result = runner.invoke(app, ["memory", "stats", "--memory-dir", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    err = result.stderr.strip()
+    assert "api_key" in err and "api_key_env" in err and "\n" not in err
+    assert "sk-secret" not in result.output  # the key itself is never echoed
