@@ -112,34 +112,60 @@ def row_line(name: str, data: dict, common: int) -> str:
             f"{len(results)} | {test['score']:.3f} | {100 * test['success_rate']:.0f} % | {steps:.1f} |")
 
 
+def average_line(rows: dict[str, dict], names: tuple[str, ...], label: str, common: int) -> str | None:
+    """The mean over training sets (the paper averages its runs) of the rows ``names``, if all ran."""
+    if not all(n in rows for n in names):
+        return None
+    tests = [final_test(rows[n]) for n in names]
+    c = [subset(t["results"], common) for t in tests]
+    epochs = [[subset(e["test"]["results"], common)[1] for e in rows[n]["epochs"] if "test" in e] for n in names]
+    per_epoch = " / ".join(f"{100 * sum(x) / len(x):.0f} %" for x in zip(*epochs))
+    steps = [sum(len(r["steps"]) for r in t["results"]) / len(t["results"]) for t in tests]
+    mean = lambda xs: sum(xs) / len(xs)  # noqa: E731
+    return (f"| **{label}** | {mean([x[0] for x in c]):.3f} | {100 * mean([x[1] for x in c]):.0f} % | {per_epoch} | "
+            f"{len(tests[0]['results'])} | {mean([t['score'] for t in tests]):.3f} | "
+            f"{100 * mean([t['success_rate'] for t in tests]):.0f} % | {mean(steps):.1f} |")
+
+
 def write_report() -> str:
-    rows = {n: json.loads((RESULTS / f"{n}.json").read_text()) for n in ROWS if (RESULTS / f"{n}.json").exists()}
+    names = [n for n in ROWS if (RESULTS / f"{n}.json").exists()]
+    extra = sorted(p.stem for p in RESULTS.glob("rememberer-*-*.json") if p.stem not in ROWS)
+    rows = {n: json.loads((RESULTS / f"{n}.json").read_text()) for n in names + extra}
     common = min(len(final_test(d)["results"]) for d in rows.values())
     goals = f"goals 0–{common - 1}"
     lines = [f"| policy | score, {goals} | success, {goals} | success after epoch 1 / 2 / 3 ({goals}) "
              "| test goals run | score, all run | success, all run | steps / episode |",
              "|---|---:|---:|---|---:|---:|---:|---:|"]
     lines += [row_line(n, d, common) for n, d in rows.items()]
+    avg = average_line(rows, ("q-driven", "q-driven-s1"), "q-driven, mean of S0 and S1", common)
+    if avg:
+        lines.insert(lines.index(row_line("q-driven-s1", rows["q-driven-s1"], common)) + 1, avg)
     commands = [d.get("command", "?").replace(f"{ROOT}/", "")
                 + (f"   # {d['seconds'] / 60:.0f} min" if "seconds" in d else "") for d in rows.values()]
     text = "\n".join([
         "# Shop results (bundled model)", "",
-        "Model `local/smollm2` (SmolLM2-135M-Instruct Q4_1, llama.cpp, 1 thread) on this project's generated",
-        "shop (1,536 products; not WebShop's 1.18M), at most 15 steps an episode, success = reward 1.0.",
-        "Training rows follow the paper's protocol: 10 training goals × 3 epochs (seed 0), memory updated",
-        "every step, then frozen for a test on goals 0..N-1 of the test split after every epoch; the table",
-        "shows the last epoch's test, on the goals every row ran and on all the goals it ran. These are not",
-        "the paper's numbers: another shop, and a 135M model instead of text-davinci-003.", "",
+        "Model `local/smollm2` (SmolLM2-135M-Instruct Q4_1, llama.cpp) on this project's generated shop",
+        "(1,536 products; not WebShop's 1.18M) with WebShop's reward and text pages (3 of each page's 10",
+        "results shown, as the REMEMBERER fork), at most 15 steps an episode, success = reward 1.0.",
+        "Training rows follow the paper's protocol: training set S0 or S1 (10 goals each) × 3 epochs,",
+        "memory updated every step, then frozen for a test on goals 0..N-1 of the test split after every",
+        "epoch; the table shows the last epoch's test, on the goals every row ran and on all the goals it",
+        "ran. `rememberer-initpool-*` rows: `benchmarks/shop_pool_eval.py` — REMEMBERER's own",
+        "`init_pool.wq.yaml` as the only memory, advice written by the bundled model or by an advice",
+        "follower (a LiteLLM `mock_response` model that follows the exemplars' advice by analogy;",
+        "`-noadvice`: the same with the advice blanked). These are not the paper's numbers: another shop,",
+        "and a 135M model instead of text-davinci-003.", "",
         *lines, "",
-        "Each row's command (`python benchmarks/shop_eval.py` runs them; memory directories are fresh):", "",
+        "Each row's command (`python benchmarks/shop_eval.py` and `benchmarks/shop_pool_eval.py` run them;",
+        "memory directories are fresh):", "",
         "```", *commands, "```", "",
         "Per-task results and per-epoch tests: `docs/shop_results/<row>.json`. What each policy does:",
         "`docs/rlem.md`.", "",
         "Why q-driven and llm rank actions after their own short prompt (`tui_agent/shop/score_prompt.py`)",
-        "and not the reference's: with the reference's prompt for the tie-breaks (commit 53f42a1, same",
-        "protocol), the trained q-driven policy solved 43 of 100 test goals (score 0.789;",
-        "`q-driven-reference-prompt-test100.json`), with the short prompt 72 (0.910), and each step cost",
-        "several times more prompt tokens.",
+        "and not the reference's: on the earlier pages (10 results shown, before WebShop's exact reward),",
+        "with the reference's prompt for the tie-breaks the trained q-driven policy solved 43 of 100 test",
+        "goals (`q-driven-reference-prompt-test100.json`, commit 53f42a1), with the short prompt 72, and",
+        "each step cost several times more prompt tokens.",
     ])
     (ROOT / "docs" / "shop_results.md").write_text(text + "\n")
     return text
