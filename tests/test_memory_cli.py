@@ -149,7 +149,7 @@ def test_undo_and_compact_and_stats(mem: Path):
     result = run("compact", memory=mem)
     assert result.exit_code == 0 and "compacted: 1 -> 1 fragments" in result.stdout
     versions = data["versions"]
-    assert versions > 5
+    assert versions > 2  # create, add, the fold of the 8 logged ratings, compaction (ratings make no versions)
     data = json.loads(run("compact", "--keep-days", "0", "--json", memory=mem).stdout)
     assert data["versions"] < versions
     one_line_error(run("undo", memory=mem), "nothing to undo")

@@ -37,8 +37,9 @@ class StoreRows:
         self.store, self.kind, self.vector_of = store, kind, vector_of
         self.model, self.source = model, source
 
-    def version(self) -> int:
-        return int(self.store.version)
+    def version(self) -> tuple[int, int]:
+        """Changes with every stored change, ratings included (``ExperienceStore.change_token``)."""
+        return self.store.change_token
 
     def load(self) -> list[Record]:
         return records_from_rows(self.store.all(kind=self.kind))
@@ -57,5 +58,4 @@ class StoreRows:
         return self.store.add([exp])[0]
 
     def modify(self, row_id: str, change: Change) -> tuple[float, int, float]:
-        exp = self.store.modify(row_id, change)
-        return exp.q, exp.n, exp.mean_reward
+        return self.store.update_values(row_id, change)

@@ -5,8 +5,12 @@ Concurrency (two app instances, or the app and a script, on one directory):
 * every write holds a file lock (``<dir>/.write.lock``, :mod:`filelock`):
   concurrent ``merge_insert``/``add`` from several processes can otherwise
   create duplicate rows (lancedb#3377);
-* a Q update reads the row and writes it back under that lock, after
-  ``checkout_latest()``, so no update is lost;
+* a Q update reads the row's latest values (the table's, or the newest entry of
+  the ratings log, :mod:`tui_agent.memory.ratings`) and appends its new values
+  to that log under the lock, after ``checkout_latest()``, so no update is lost;
+  the log is folded into the table before any other table write and at
+  compaction (:mod:`tui_agent.memory.compaction`), and every read lays it over
+  the table's values;
 * the connection reads with ``read_consistency_interval=0`` and so sees other
   processes' writes at once.
 """
@@ -16,7 +20,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import math
-import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -28,6 +31,7 @@ import pyarrow as pa
 
 from tui_agent.memory.errors import MemoryStoreError, storage_error
 from tui_agent.memory.limits import MAX_N, check_limits
+from tui_agent.memory.ratings import RatingsLog, overlay_arrow, overlay_rows
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     META_SCHEMA_VERSION,
@@ -97,6 +101,7 @@ class ExperienceStore:
         except OSError as exc:
             raise MemoryStoreError(f"cannot create memory directory {self.path}: {exc.strerror}") from exc
         self.lock = FileLock(str(self.path / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
+        self.ratings = RatingsLog(self.path)
         self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
         try:  # an existing table opens without the lock, so a read-only memory can be read
             self.table = self.db.open_table(TABLE_NAME)
@@ -128,8 +133,13 @@ class ExperienceStore:
 
     @property
     def version(self) -> int:
-        """The table's current LanceDB version number."""
+        """The table's current LanceDB version number (a rating does not make one: see :attr:`change_token`)."""
         return self.table.version
+
+    @property
+    def change_token(self) -> tuple[int, int]:
+        """``(table version, ratings-log sequence)``: changes whenever any stored value changes (any process)."""
+        return self.table.version, self.ratings.last_seq()
 
     # --- writes -----------------------------------------------------------------
 
@@ -164,40 +174,57 @@ class ExperienceStore:
         safe on lancedb 0.40: whether ``q`` sees the old or the new ``n``
         depends on the column order — measured on lancedb 0.40.0.)
 
+        Returns the whole row after the change (one more read; :meth:`update_values` returns only
+        the three values, for the rating path).
+
         Raises:
             ValueError: ``change`` gave a non-finite value or a negative count.
             KeyError: no experience with that id.
             MemoryStoreError: the lock is held elsewhere, or the disk is not writable.
         """
-        result: list[Experience] = []
+        self.update_values(experience_id, change)
+        return self.get(experience_id)
 
-        def operation() -> None:
-            current = self.get(experience_id)
+    def update_values(self, experience_id: str,
+                      change: Callable[[float, int, float], tuple[float, int, float]]) -> tuple[float, int, float]:
+        """:meth:`modify` without reading the row back: returns the new ``(q, n, mean_reward)``.
+
+        One entry in the ratings log (:mod:`tui_agent.memory.ratings`), on disk when this returns;
+        no table version. Reads the current values from the log, else three columns of the row.
+
+        Raises:
+            ValueError: ``change`` gave a non-finite value or a negative count.
+            KeyError: no experience with that id.
+            MemoryStoreError: the lock is held elsewhere, or the disk is not writable.
+        """
+        with self.locked(fold=False):
+            current = self._values(experience_id)
             if current is None:
                 raise KeyError(experience_id)
-            q, n, mean_reward = change(current.q, current.n, current.mean_reward)
-            current.q, current.mean_reward = _finite(q, "q"), _finite(mean_reward, "mean_reward")
+            q, n, mean_reward = change(*current)
+            q, mean_reward = _finite(q, "q"), _finite(mean_reward, "mean_reward")
             if int(n) < 0:
                 raise ValueError(f"n must be >= 0, got {n}")
-            current.n = min(int(n), MAX_N)  # saturates: N counts updates, Q stays the running mean
-            current.updated_at = now_utc()
-            values = {
-                "q": repr(float(current.q)),
-                "mean_reward": repr(float(current.mean_reward)),
-                "n": str(current.n),
-                "updated_at": _sql_ts(current.updated_at),
-            }
-            self.table.update(where=f"id = {_sql_str(experience_id)}", values_sql=values)
-            result.append(current)
+            n = min(int(n), MAX_N)  # saturates: N counts updates, Q stays the running mean
+            self.ratings.append(experience_id, q, n, mean_reward, now_utc().isoformat())
+        return q, n, mean_reward
 
-        self._write(operation)
-        return result[0]
+    def _values(self, experience_id: str) -> tuple[float, int, float] | None:
+        """The row's latest (q, n, mean_reward): the ratings log's newest entry, else the table's."""
+        logged = self.ratings.latest([experience_id]).get(experience_id)
+        if logged is not None:
+            return logged.q, logged.n, logged.mean_reward
+        rows = (self.table.search().where(f"id = {_sql_str(experience_id)}")
+                .select(["q", "n", "mean_reward"]).limit(1).to_list())
+        return (float(rows[0]["q"]), int(rows[0]["n"]), float(rows[0]["mean_reward"])) if rows else None
 
     def set_q(self, experience_id: str, q: float) -> None:
-        """Set Q by hand (memory editing); N is unchanged."""
+        """Set Q by hand (memory editing); N is unchanged. A missing id changes nothing."""
         q = _finite(q, "q")
-        values = {"q": repr(q), "updated_at": _sql_ts(now_utc())}
-        self._write(lambda: self.table.update(where=f"id = {_sql_str(experience_id)}", values_sql=values))
+        with self.locked(fold=False):
+            current = self._values(experience_id)
+            if current is not None:
+                self.ratings.append(experience_id, q, current[1], current[2], now_utc().isoformat())
 
     def touch(self, experience_ids: Iterable[str]) -> None:
         """Mark experiences as used now (``last_used_at``)."""
@@ -217,15 +244,20 @@ class ExperienceStore:
     # --- reads ------------------------------------------------------------------
 
     def get(self, experience_id: str) -> Experience | None:
+        latest = self.ratings.latest([experience_id])  # the log first: a fold in between then changes nothing
         rows = self.table.search().where(f"id = {_sql_str(experience_id)}").limit(1).to_list()
-        return Experience.from_row(rows[0]) if rows else None
+        return overlay_rows([Experience.from_row(rows[0])], latest)[0] if rows else None
+
+    def _logged(self, ids: Sequence[str]) -> dict:
+        return self.ratings.latest(list(ids) if len(ids) <= 200 else None)
 
     def get_many(self, experience_ids: Sequence[str]) -> list[Experience]:
         if not experience_ids:
             return []
+        latest = self._logged(experience_ids)
         where = "id IN (" + ", ".join(_sql_str(i) for i in experience_ids) + ")"
         rows = self.table.search().where(where).limit(len(experience_ids)).to_list()
-        return [Experience.from_row(r) for r in rows]
+        return overlay_rows([Experience.from_row(r) for r in rows], latest)
 
     def search(self, vector: np.ndarray, *, kind: str | None = None, limit: int = 10, where: str | None = None) -> list[Retrieved]:
         """Nearest experiences by task embedding (cosine), best first.
@@ -245,10 +277,12 @@ class ExperienceStore:
         query = query.distance_type("cosine").limit(limit)
         if filters:
             query = query.where(" AND ".join(filters), prefilter=True)
+        latest = self.ratings.latest()
         out = []
         for row in query.to_list():
             distance = row.pop("_distance")
             out.append(Retrieved(Experience.from_row(row), similarity=1.0 - float(distance)))
+        overlay_rows([r.experience for r in out], latest)
         return out
 
     def count(self, kind: str | None = None) -> int:
@@ -256,7 +290,7 @@ class ExperienceStore:
 
     def stats(self) -> dict[str, Any]:
         """Number of experiences, mean Q, and counts per kind and source."""
-        table: pa.Table = self.table.to_arrow().select(["kind", "source", "q", "n"])
+        table: pa.Table = self.read_arrow(["kind", "source", "q", "n"])
         q = table.column("q").to_numpy() if table.num_rows else np.zeros(0)
         kinds = table.column("kind").to_pylist()
         sources = table.column("source").to_pylist()
@@ -271,10 +305,11 @@ class ExperienceStore:
         }
 
     def all(self, kind: str | None = None) -> list[Experience]:
+        latest = self.ratings.latest()
         query = self.table.search()
         if kind:
             query = query.where(f"kind = {_sql_str(kind)}")
-        return [Experience.from_row(r) for r in query.limit(None).to_list()]
+        return overlay_rows([Experience.from_row(r) for r in query.limit(None).to_list()], latest)
 
     # --- multi-step writes, compaction (used by memory.transfer / memory.versions) ---
 
@@ -284,12 +319,14 @@ class ExperienceStore:
     _writes_since_compaction: int = 0
 
     @contextlib.contextmanager
-    def locked(self, *, counts_as_write: bool = True, checkout: bool = True) -> Iterator[Any]:
+    def locked(self, *, counts_as_write: bool = True, checkout: bool = True, fold: bool = True) -> Iterator[Any]:
         """Hold the write lock, with the latest version checked out; yields the LanceDB table.
 
         For multi-step writes (import, undo): no other process or thread writes
         until the block ends. The block counts as one write for auto-compaction
-        unless ``counts_as_write`` is false or it raises.
+        unless ``counts_as_write`` is false or it raises. With ``fold`` (and
+        ``checkout``), logged ratings are first written into the table, so the
+        block sees and changes the table as readers see the memory.
 
         Raises:
             MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk
@@ -302,6 +339,10 @@ class ExperienceStore:
             with self.lock:
                 if checkout:
                     self.table.checkout_latest()
+                    if fold:
+                        from tui_agent.memory.compaction import fold as fold_log
+
+                        fold_log(self)
                 yield getattr(self, "table", None)
                 if counts_as_write:
                     self._count_write()
@@ -314,24 +355,28 @@ class ExperienceStore:
             raise mapped from exc
 
     def _count_write(self) -> None:
-        """Called with the lock held after each write; compacts every ``optimize_every`` writes."""
+        """Called with the lock held after each write; compacts every ``optimize_every`` writes through this
+        object, and whenever the ratings log (any process's) holds ``optimize_every`` entries."""
         self._writes_since_compaction += 1
-        if self.optimize_every and self._writes_since_compaction >= self.optimize_every:
+        due = self._writes_since_compaction >= self.optimize_every or self.ratings.count() >= self.optimize_every
+        if self.optimize_every and due:
             try:
                 self._compact_locked()
             except Exception as exc:  # noqa: BLE001 - the write itself succeeded; compaction retries later
                 log.warning("automatic compaction of %s failed: %s", self.path, exc)
 
     def compact(self, keep_history: timedelta | None = None) -> dict[str, Any]:
-        """Compact the table now: merge small fragments, drop deleted rows (LanceDB ``optimize()``).
+        """Compact the table now: fold the ratings log, merge small fragments, drop deleted rows.
 
-        Many small writes (every rating is one) leave one small fragment each,
+        Many small writes (every insert is one) leave one small fragment each,
         and search slows with the fragment count; compaction restores it. The
-        versions it creates hold the same rows, and undo skips them.
+        versions it creates hold the same rows, and undo skips them. Fragments
+        of an eighth of the table or more are left as they are
+        (:mod:`tui_agent.memory.compaction`), so compaction does not copy the whole table.
 
         Retention: versions older than ``keep_history`` (default 7 days) and
         all but the newest ``KEEP_VERSIONS`` (100, :mod:`tui_agent.memory.versions`) are removed, so undo reaches
-        back at most about 100 writes (a rating is one write) and never past a
+        back at most about 100 table writes (ratings are folded in batches) and never past a
         week; tagged versions (restore points) are kept. Every version pins its
         data files and manifest, so a time limit alone let the disk grow with
         the rating rate (1,000 rows of 2 MB took 43 MB after 1,000 ratings; see
@@ -349,30 +394,15 @@ class ExperienceStore:
         Raises:
             MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk is not writable.
         """
-        with self.locked(counts_as_write=False):
+        with self.locked(counts_as_write=False, fold=False):  # compaction folds the log itself
             return self._compact_locked(keep_history)
 
     def _compact_locked(self, keep_history: timedelta | None = None) -> dict[str, Any]:
-        import warnings
+        from tui_agent.memory.compaction import compact
 
-        from tui_agent.memory.versions import record_equivalent_versions, retention
-
-        start = time.perf_counter()
-        before, fragments_before = self.table.version, self.fragment_count()
-        with warnings.catch_warnings():  # lancedb warns about short histories; the caller chose it
-            warnings.simplefilter("ignore", UserWarning)
-            self.table.optimize(cleanup_older_than=retention(self.table, keep_history))
-        after = self.table.version
-        record_equivalent_versions(self, range(before + 1, after + 1), same_as=before, op="compact")
+        result = compact(self, keep_history)
         self._writes_since_compaction = 0
-        return {
-            "version_before": before,
-            "version_after": after,
-            "fragments_before": fragments_before,
-            "fragments_after": self.fragment_count(),
-            "versions": len(self.table.list_versions()),
-            "seconds": time.perf_counter() - start,
-        }
+        return result
 
     def fragment_count(self) -> int:
         """Number of data fragments of the table (about one per small write since the last compaction)."""
@@ -410,10 +440,14 @@ class ExperienceStore:
         return inserted
 
     def read_arrow(self, columns: Sequence[str] | None = None, where: str | None = None) -> pa.Table:
-        """The latest rows as a pyarrow table (``columns``: a subset, default all; ``where``: SQL filter)."""
+        """The latest rows as a pyarrow table (``columns``: a subset, default all; ``where``: SQL filter;
+        Q, N, mean reward and ``updated_at`` as the ratings log has them)."""
+        latest = self.ratings.latest()
         query = self.table.search()
         if where:
             query = query.where(where)
-        if columns:
-            query = query.select(list(columns))
-        return query.limit(None).to_arrow()
+        wanted = list(columns) if columns else None
+        if wanted:
+            query = query.select(wanted + ["id"] if latest and "id" not in wanted else wanted)
+        table = overlay_arrow(query.limit(None).to_arrow(), latest)
+        return table.select(wanted) if wanted else table

@@ -205,14 +205,21 @@ def undo(store: Any) -> UndoResult:
     """Take back the last real change to the memory (a stack: repeat to go further back).
 
     Restores the rows as they were before that change, as a new version; it
-    skips compactions and earlier undos.
+    skips compactions and earlier undos. A rating still in the ratings log is
+    taken back by removing its entry (no new version); a version that folded
+    ratings into the table is taken back one rating at a time (the others are
+    logged again).
 
     Raises:
         NothingToUndo: the table has no earlier state (still empty since
             creation, or the history was removed by compaction after 7 days).
         MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk is not writable.
     """
-    with store.locked() as table:
+    with store.locked(fold=False) as table:
+        if store.ratings.pop_last() is not None:  # the newest change is a rating not folded yet
+            rows = table.count_rows()
+            return UndoResult(undone=table.version, restored=table.version, new_version=table.version,
+                              rows_before=rows, rows_after=rows)
         stamps, same = _equivalences(store)
         latest = table.version
         base = _resolve(latest, same)
@@ -224,6 +231,9 @@ def undo(store: Any) -> UndoResult:
         table.restore(target)
         new_version = table.version
         record_equivalent_versions(store, [new_version], same_as=restored, op="undo")
+        folded = store.ratings.fold_entries(base)
+        if folded:  # ``base`` folded ratings into the table: all but its last one come back as logged
+            store.ratings.extend(folded[:-1])
         return UndoResult(undone=base, restored=restored, new_version=new_version,
                           rows_before=_rows(stamps[latest]), rows_after=table.count_rows())
 

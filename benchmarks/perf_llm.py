@@ -1,0 +1,61 @@
+"""Decode speed of the bundled model through our client (``LLM.stream``, what ``ask`` and the TUI use)
+vs raw llama-cpp-python streaming the same prompt with the same parameters, interleaved."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+from perf_common import emit, p50
+
+MESSAGES = [{"role": "user", "content": "Write a short story about a lighthouse keeper and a storm."}]
+PARAMS = {"max_tokens": 160, "temperature": 0.0, "seed": 1}
+
+
+def tokens_per_second(runs: int) -> None:
+    from llama_cpp import Llama
+
+    from tui_agent.llm.client import LLM
+    from tui_agent.llm.local import _llama_params, gguf_path, runtime
+
+    llm = LLM()
+    llama = runtime().llama
+    threads = llama.context_params.n_threads
+    raw = Llama(model_path=str(gguf_path()), n_ctx=2048, verbose=False)  # llama.cpp's own defaults
+    params = _llama_params(PARAMS)
+
+    def count(text: str) -> int:
+        return len(llama.tokenize(text.encode(), add_bos=False, special=False))
+
+    def ours() -> tuple[float, float]:
+        first: list[float] = []
+        start = time.perf_counter()
+        result = asyncio.run(llm.stream(MESSAGES, lambda _p: first or first.append(time.perf_counter()), **PARAMS))
+        end = time.perf_counter()
+        return count(result.text) / (end - first[0]), first[0] - start
+
+    def reference() -> tuple[float, float]:
+        start = time.perf_counter()
+        first, pieces = None, []
+        for chunk in raw.create_chat_completion(messages=MESSAGES, stream=True, **params):
+            piece = chunk["choices"][0].get("delta", {}).get("content")
+            if piece:
+                first = first or time.perf_counter()
+                pieces.append(piece)
+        end = time.perf_counter()
+        return count("".join(pieces).strip()) / (end - first), first - start
+
+    ours()  # warm-up (LiteLLM import, if used; the model load)
+    reference()
+    a, b = [], []
+    for _ in range(runs):
+        a.append(ours())
+        b.append(reference())
+    emit("decode_tokens_per_s", p50([x[0] for x in a]), "tokens/s", "raw llama-cpp-python (default threads)",
+         p50([x[0] for x in b]), ">= 0.95 of raw", runs=runs, threads=threads,
+         ttft_ms=p50([x[1] for x in a]) * 1000, reference_ttft_ms=p50([x[1] for x in b]) * 1000)
+    raw.close()
+
+
+if __name__ == "__main__":
+    tokens_per_second(2)
