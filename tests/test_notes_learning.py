@@ -39,7 +39,7 @@ def test_thumbs_down_on_a_wrong_note_changes_the_next_retrieval(tmp_path: Path):
     assert experiences.count(NOTE_KIND) == 1
     row = experiences.all(NOTE_KIND)[0]
     assert (row.q, row.n, row.task, row.action) == (0.0, 2, question, wrong.id)
-    assert row.reason.startswith("chat")
+    assert row.reason.startswith("note ")  # the citation of a /remember note
 
 
 def test_reward_one_promotes_the_note_that_contains_the_answer(tmp_path: Path):
@@ -57,3 +57,22 @@ def test_reward_one_promotes_the_note_that_contains_the_answer(tmp_path: Path):
 
 def test_no_torch_imported():
     assert "torch" not in sys.modules
+
+
+def test_thumbs_down_with_a_correction_keeps_the_note_that_has_it(tmp_path: Path):
+    from tui_agent.chat.agent import ChatAgent
+    from tui_agent.config import load_settings
+
+    agent = ChatAgent(load_settings(memory_dir=tmp_path / "mem"), embedder=HashEmbedder())
+    agent.remember("My cat is called Biscuit.")
+    agent.remember("The vet for my cat is Dr. Hale.")
+    question = "What is the name of my cat?"
+    used = agent.note_retriever.retrieve(question, 2)
+    assert len(used) == 2
+    q_vec = HashEmbedder().encode_one(question)
+    answer_id = agent._store_answer(question, "", "Dr. Hale.", q_vec.tolist(), "test")
+    agent.notes_used[answer_id] = (question, used)
+    agent.rate(answer_id, up=False, correction="Her name is Biscuit")
+    after = {u.text: (u.q, u.n) for u in agent.note_retriever.retrieve(question, 2)}
+    assert after == {"My cat is called Biscuit.": (0.0, 2), "The vet for my cat is Dr. Hale.": (-1.0, 1)}
+    assert agent.note_retriever.retrieve(question, 1)[0].text == "My cat is called Biscuit."

@@ -28,7 +28,7 @@ async def test_remember_ask_cite_thumbs_down_forget(tmp_path):
         await settle(pilot)
         view = app.query(AnswerView).last()
         meta = str(view.query_one(".answer-meta").render())
-        assert "from 1 note(s): [1] chat" in meta
+        assert "from 1 note(s): [1] note " in meta and "[b]Biscuit[/b]" in meta  # literal, not markup
         assert "note [1]" in str(view.query_one(".memory-list").render())
         view.focus()
         await pilot.press("minus")

@@ -357,7 +357,7 @@ class ChatAgent(NotesMixin):
         reward = 1.0 if up else -1.0
         q, n = self.replay.learn_row(experience_id, reward)
         if experience_id in self.notes_used:  # the notes the answer used share its reward (one decision each)
-            asked, used = self.notes_used.pop(experience_id)
+            asked, used = self.notes_used[experience_id]
             self.note_retriever.learn(asked, used, [reward] * len(used), source="model")
         correction_id = self.correct(experience_id, correction) if correction and correction.strip() else None
         return RatingResult(experience_id, reward, q, n, correction_id)
@@ -380,6 +380,7 @@ class ChatAgent(NotesMixin):
             raise KeyError(experience_id)
         update = self.replay.learn(RecordKey(rated.task, rated.observation), ActionKey(text, CORRECTION_REASON),
                                    1.0, vector=rated.vector, model="user", source="correction")
+        self.reward_supporting_notes(experience_id, text)
         return str(update.row_id)
 
     def stats(self) -> dict[str, Any]:

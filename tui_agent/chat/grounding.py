@@ -12,7 +12,9 @@ from typing import Any
 
 log = logging.getLogger(__name__)
 
-__all__ = ["NotesMixin"]
+__all__ = ["CHAT_NOTES", "NotesMixin"]
+
+CHAT_NOTES = 2  # notes an answer may use (the bundled model's 2,048-token context; fewer is clearer for it)
 
 
 class NotesMixin:
@@ -72,6 +74,15 @@ class NotesMixin:
             self.notes.remove(ids=[n.id for n in chosen[:1]])
         return chosen[:1]
 
+    def reward_supporting_notes(self, experience_id: str, correction: str) -> list[tuple[str, float, int]]:
+        """After a correction: reward +1 to each note the answer used that contains it (the tutorial's reward,
+        the correction as the answer); returns ``[(note id, Q, N)]`` of the notes updated."""
+        from tui_agent.chat.notes import supports
+
+        asked, used = getattr(self, "notes_used", {}).pop(experience_id, ("", []))
+        right = [u for u in used if supports(u.text, correction, asked)]
+        return self.note_retriever.learn(asked, right, [1.0] * len(right), source="correction") if right else []
+
     def _notes_for(self, question: str, q_vec: Sequence[float]) -> list[Any]:
         """The relevant notes for ``question`` by learned retrieval (blocking); [] when there are none."""
         import numpy as np
@@ -82,7 +93,7 @@ class NotesMixin:
         try:
             if self.notes.count() == 0:
                 return []
-            return relevant(self.note_retriever.retrieve(question, 3, np.asarray(q_vec, dtype=np.float32)))
+            return relevant(self.note_retriever.retrieve(question, CHAT_NOTES, np.asarray(q_vec, dtype=np.float32)))
         except NoteStoreError as exc:
             log.warning("notes not used: %s", exc)
             return []

@@ -30,7 +30,7 @@ import numpy as np
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity, dot_similarity, records_from_rows
 from tui_agent.rlem.replay import ExperienceReplay
 
-__all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer", "notes_prompt", "relevant"]
+__all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer", "notes_prompt", "relevant", "supports"]
 
 NOTE_KIND = "note"
 CANDIDATES = 20  # phase 1: notes fetched by hybrid search
@@ -45,6 +45,20 @@ NOTE_TOKENS = 500  # chat: prompt budget of the notes, tokens (≈ 4 characters 
 def contains_answer(text: str, answer: str) -> bool:
     """The tutorial's reward test: ``answer`` occurs in ``text``, case-insensitive, whitespace collapsed."""
     return " ".join(answer.lower().split()) in " ".join(text.lower().split())
+
+
+def supports(text: str, correction: str, question: str = "") -> bool:
+    """Whether a note ``text`` contains the user's ``correction``: the whole correction (:func:`contains_answer`),
+    or every content word of it that the question does not already have ("Her name is Biscuit" for "What is
+    my cat's name?" → "biscuit"), compared by :func:`tui_agent.chat.recall.stem`."""
+    from tui_agent.chat.recall import content_words, stem
+
+    if contains_answer(text, correction):
+        return True
+    asked = {stem(w) for w in content_words(question)}
+    new = {stem(w) for w in content_words(correction)} - asked
+    have = {stem(w) for w in content_words(text)}
+    return bool(new) and new <= have
 
 
 @dataclass
@@ -66,6 +80,10 @@ class UsedNote:
 
     @property
     def citation(self) -> str:
+        """``source § heading``; a chat note (``/remember``) is cited by its id and first words."""
+        if self.source == "chat":
+            words = " ".join(self.text.split())
+            return f"note {self.id[:8]} “{words if len(words) <= 40 else words[:39] + '…'}”"
         where = self.heading or self.title
         return f"{self.source} § {where}" if where else self.source
 
