@@ -2,7 +2,8 @@
 
 * Any LiteLLM model string works (``openai/gpt-4o-mini``, ``anthropic/…``,
   ``ollama/llama3``, ``openai/<name>`` with an OpenAI-compatible ``api_base``),
-  plus ``local/smollm2``, the bundled model (see :mod:`tui_agent.llm.local`).
+  plus ``local/smollm2``, the bundled model (see :mod:`tui_agent.llm.local`), which is called
+  directly: LiteLLM (2–2.5 s to import) is imported only for hosted models and ``mock_response``.
 * Time limit: ``timeout_s`` is one budget for the whole answer from a model — every attempt
   and every back-off wait together — enforced with :func:`asyncio.timeout` (LiteLLM does not
   enforce ``timeout=`` for custom providers); each request gets what is left of it. The local
@@ -164,8 +165,10 @@ class LLM:
         return self.model == LOCAL_MODEL
 
     def load(self) -> None:
-        """Import LiteLLM and, for the bundled model, load it (so the first answer is quick)."""
-        litellm_module()
+        """Load what the first answer needs: LiteLLM for a hosted model (~2.5 s to import), the bundled
+        model for ``local/smollm2`` or the fallback (which the client calls directly, without LiteLLM)."""
+        if not self.is_local:
+            litellm_module()
         if self.is_local or self.fallback_to_local:
             runtime().llama  # noqa: B018 - loads the GGUF
 
@@ -224,11 +227,10 @@ class LLM:
         """All attempts at one model within one ``timeout_s`` budget; returns (text, ended normally)."""
         from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
-        transient = _transient_types()
         state: dict[str, Any] = {"emitted": False}
 
-        def retryable(exc: BaseException) -> bool:
-            return isinstance(exc, transient) and not state["emitted"] and not is_credentials_error(exc)
+        def retryable(exc: BaseException) -> bool:  # LiteLLM's error types: imported only when one happens
+            return isinstance(exc, _transient_types()) and not state["emitted"] and not is_credentials_error(exc)
 
         loop = asyncio.get_running_loop()
         state["deadline"] = loop.time() + self.timeout_s
@@ -251,8 +253,17 @@ class LLM:
         params: dict[str, Any],
         state: dict[str, Any],
     ) -> tuple[str, bool]:
-        litellm = litellm_module()
         pieces: list[str] = []
+        if model == LOCAL_MODEL and "mock_response" not in params:  # the bundled model: no LiteLLM in between
+            from tui_agent.llm.local import _llama_params, stream_pieces
+
+            async for piece in stream_pieces(messages, _llama_params({"max_tokens": self.max_tokens, **params})):
+                pieces.append(piece)
+                state["emitted"] = True
+                if on_token is not None:
+                    on_token(piece)
+            return "".join(pieces).strip(), True
+        litellm = litellm_module()
         kwargs = self._kwargs(model, params)
         if "timeout" in kwargs:  # what is left of the answer's budget
             kwargs["timeout"] = max(0.1, state["deadline"] - asyncio.get_running_loop().time())

@@ -129,6 +129,42 @@ def _llama_params(optional_params: dict[str, Any] | None) -> dict[str, Any]:
     return params
 
 
+async def stream_pieces(messages: list[dict[str, Any]], params: dict[str, Any]) -> AsyncIterator[str]:
+    """The bundled model's answer as text pieces, generated in one dedicated thread (the model lock
+    is thread-owned) and handed to the event loop; generation stops early when the consumer goes away.
+
+    ``params``: llama.cpp sampling parameters (see :func:`_llama_params`).
+
+    Raises:
+        LocalModelError: the model cannot be loaded.
+    """
+    loop = asyncio.get_running_loop()
+    queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
+    stop = threading.Event()
+
+    def produce() -> None:
+        try:
+            for piece in runtime().chat_stream(messages, **params):
+                if stop.is_set():
+                    break
+                loop.call_soon_threadsafe(queue.put_nowait, ("piece", piece))
+            loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
+        except Exception as exc:  # noqa: BLE001 - forwarded to the consumer
+            loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
+
+    threading.Thread(target=produce, name="local-llm", daemon=True).start()
+    try:
+        while True:
+            kind, value = await queue.get()
+            if kind == "error":
+                raise value
+            if kind == "end":
+                return
+            yield value
+    finally:
+        stop.set()
+
+
 def make_provider():
     """Build the LiteLLM ``CustomLLM`` instance (imports litellm)."""
     import litellm
@@ -164,36 +200,10 @@ def make_provider():
             yield _chunk("", True)
 
         async def astreaming(self, *args: Any, **kwargs: Any) -> AsyncIterator[GenericStreamingChunk]:
-            # Generate in one dedicated thread (the model lock is thread-owned) and
-            # hand pieces to the event loop; stop early when the consumer goes away.
-            loop = asyncio.get_running_loop()
-            queue: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
-            stop = threading.Event()
             params = _llama_params(kwargs.get("optional_params"))
-            messages = kwargs["messages"]
-
-            def produce() -> None:
-                try:
-                    for piece in runtime().chat_stream(messages, **params):
-                        if stop.is_set():
-                            break
-                        loop.call_soon_threadsafe(queue.put_nowait, ("piece", piece))
-                    loop.call_soon_threadsafe(queue.put_nowait, ("end", None))
-                except Exception as exc:  # noqa: BLE001 - forwarded to the consumer
-                    loop.call_soon_threadsafe(queue.put_nowait, ("error", exc))
-
-            threading.Thread(target=produce, name="local-llm", daemon=True).start()
-            try:
-                while True:
-                    kind, value = await queue.get()
-                    if kind == "error":
-                        raise value
-                    if kind == "end":
-                        yield _chunk("", True)
-                        return
-                    yield _chunk(value, False)
-            finally:
-                stop.set()
+            async for piece in stream_pieces(kwargs["messages"], params):
+                yield _chunk(piece, False)
+            yield _chunk("", True)
 
     def _chunk(text: str, finished: bool) -> GenericStreamingChunk:
         return {
