@@ -57,24 +57,24 @@ def per_question_hits(ranked, qs, k=1) -> np.ndarray:
     return np.array([any(hit(s, h, q) for s, h in r[:k]) for r, q in zip(ranked, qs)], dtype=float)
 
 
-def train_and_rank(notes, vectors, train, test, seed: int, k_train: int, epochs: int):
+def train_and_rank(notes, vectors, train, test, seed: int, k_train: int, epochs: int, tmp: str):
+    """Train a fresh retriever (decisions in the experience store at ``tmp``) and rank the test questions."""
     from tui_agent.memory.store import ExperienceStore
 
-    with tempfile.TemporaryDirectory() as tmp:
-        experiences = ExperienceStore(tmp)
-        retriever = NoteRetriever(notes, experiences, vectors)
-        order = list(train)
-        rng = random.Random(seed)
-        start = time.perf_counter()
-        for _ in range(epochs):
-            rng.shuffle(order)
-            for q in order:
-                used = retriever.retrieve(q["question"], k_train)
-                retriever.learn(q["question"], used, [1.0 if contains_answer(u.text, q["answer"]) else 0.0
-                                                      for u in used])
-        seconds = time.perf_counter() - start
-        ranked = [[(u.source, u.heading) for u in retriever.retrieve(q["question"], 5)] for q in test]
-        return ranked, seconds, retriever, experiences.count()
+    experiences = ExperienceStore(tmp)
+    retriever = NoteRetriever(notes, experiences, vectors)
+    order = list(train)
+    rng = random.Random(seed)
+    start = time.perf_counter()
+    for _ in range(epochs):
+        rng.shuffle(order)
+        for q in order:
+            used = retriever.retrieve(q["question"], k_train)
+            retriever.learn(q["question"], used, [1.0 if contains_answer(u.text, q["answer"]) else 0.0
+                                                  for u in used])
+    seconds = time.perf_counter() - start
+    ranked = [[(u.source, u.heading) for u in retriever.retrieve(q["question"], 5)] for q in test]
+    return ranked, seconds, retriever, experiences.count()
 
 
 class CachedVectors:
@@ -148,9 +148,11 @@ def main() -> int:
     print(f"baselines: {time.perf_counter() - t0:.1f} s")
 
     learned_runs, first = [], None
+    keep = tempfile.TemporaryDirectory()  # seed 0's decisions, used again for the answers below
     for seed in range(args.seeds):
-        ranked, seconds, retriever, decisions = train_and_rank(notes, vectors, train, test, seed, args.k_train,
-                                                               args.epochs)
+        with tempfile.TemporaryDirectory() as tmp:
+            ranked, seconds, retriever, decisions = train_and_rank(notes, vectors, train, test, seed, args.k_train,
+                                                                   args.epochs, keep.name if seed == 0 else tmp)
         learned_runs.append(recall(ranked, test))
         print(f"seed {seed}: training {seconds:.1f} s, {decisions} decisions stored; "
               + ", ".join(f"R@{k} {v:.3f}" for k, v in learned_runs[-1].items()))
@@ -194,6 +196,7 @@ def main() -> int:
         result["answer_questions"] = len(sub)
     if args.json:
         args.json.write_text(json.dumps(result, indent=1) + "\n")
+    keep.cleanup()
     return 0
 
 
