@@ -150,11 +150,24 @@ class Scored:
 F = Callable[[Any, Sequence[Record]], np.ndarray]
 
 
+_stacked: list[Any] = [None, None]  # (the records tuple, its (n, dim) matrix): the last one stacked
+
+
 def dot_similarity(query_vector: np.ndarray, records: Sequence[Record]) -> np.ndarray:
-    """f_task as the paper computes it: dot products of L2-normalised embeddings, in [−1, 1]."""
+    """f_task as the paper computes it: dot products of L2-normalised embeddings, in [−1, 1].
+
+    For a ``tuple`` of records (what :meth:`~tui_agent.rlem.replay.ExperienceReplay.retrieve` passes
+    while its records do not change) the stacked ``(n, dim)`` matrix is kept and reused.
+    """
     if not records:
         return np.zeros(0, dtype=np.float32)
-    return np.stack([r.vector for r in records]) @ np.asarray(query_vector, dtype=np.float32)
+    if isinstance(records, tuple) and _stacked[0] is records:
+        matrix = _stacked[1]
+    else:
+        matrix = np.stack([r.vector for r in records]).astype(np.float32, copy=False)
+        if isinstance(records, tuple):
+            _stacked[:] = [records, matrix]
+    return matrix @ np.asarray(query_vector, dtype=np.float32)
 
 
 @dataclass(frozen=True)
@@ -186,10 +199,18 @@ def score_records(similarity: Similarity, query: Any, records: Sequence[Record])
         else np.zeros(len(records))
     f_obs = np.asarray(similarity.f_obs(query, records), dtype=np.float64) if lam < 1 \
         else np.zeros(len(records))
-    out = [Scored(r, float(ft), float(fo), lam * float(ft) + (1.0 - lam) * float(fo))
-           for r, ft, fo in zip(records, f_task, f_obs)]
-    out.sort(key=lambda s: (s.score, s.record.visits), reverse=True)
-    return out
+    scores = lam * f_task + (1.0 - lam) * f_obs
+    order = np.argsort(-scores, kind="stable")  # best first, ties in given order
+    ordered = scores[order]
+    tied = np.flatnonzero(ordered[1:] == ordered[:-1])
+    if tied.size:  # only runs of equal scores need visits (Σ N), the second sort key
+        starts = np.flatnonzero(np.diff(np.concatenate(([-2], tied))) != 1)
+        for run in np.split(tied, starts[1:]) if starts.size else []:
+            lo, hi = int(run[0]), int(run[-1]) + 2
+            run_idx = order[lo:hi]
+            visits = np.array([records[i].visits for i in run_idx])
+            order[lo:hi] = run_idx[np.argsort(-visits, kind="stable")]
+    return [Scored(records[i], float(f_task[i]), float(f_obs[i]), float(scores[i])) for i in order.tolist()]
 
 
 def choose_exemplars(candidates: Sequence[Scored], m: int, budget: int,

@@ -136,7 +136,8 @@ class ExperienceReplay:
         self.similarity, self.query_of, self.vector_of = similarity, query_of, vector_of
         self.sink, self.config = sink, config or LearningConfig()
         self.records: dict[RecordKey, Record] = {}
-        self._synced: int | None = None
+        self._synced: Any = None
+        self._listed: tuple[tuple[int, int], tuple[Record, ...]] | None = None
         self.in_ram = in_ram
         if records is not None:
             self.records = {r.key: r for r in records}
@@ -155,7 +156,10 @@ class ExperienceReplay:
 
     def retrieve(self, query: Any) -> list[Scored]:
         """Every record scored against ``query``, best first by (score, visits)."""
-        return score_records(self.similarity, query, list(self.sync().values()))
+        records = self.sync()
+        if self._listed is None or self._listed[0] != (id(records), len(records)):
+            self._listed = ((id(records), len(records)), tuple(records.values()))  # reused while unchanged
+        return score_records(self.similarity, query, self._listed[1])
 
     def rank(self, query: Any, records: Sequence[Record]) -> list[Scored]:
         """``records`` (e.g. the nearest rows of a vector search) scored against ``query``, best first."""

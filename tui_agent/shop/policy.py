@@ -51,12 +51,14 @@ record), ``explore_per_episode`` 2.
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tui_agent.envs.shop.pagetype import page_type_of
 from tui_agent.rlem.records import Scored
+from tui_agent.shop.records import key_page_type
 
 _CLICK = re.compile(r"^\s*click\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
 _SEARCH = re.compile(r"^\s*search\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
@@ -180,7 +182,8 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
     """
     k = 0.0 if training else config.prior_weight
     page = page_type_of(available_actions)
-    same = [s for s in retrieved if page_type_of(s.record.key.actions) == page][: config.top_k]
+    same = list(itertools.islice((s for s in retrieved if key_page_type(s.record.key.available_actions) == page),
+                                 config.top_k))
     roles = {a: action_role(a, available_actions, instruction, observation) if config.analogy else a
              for a in candidates}
     sums: dict[str, float] = {}

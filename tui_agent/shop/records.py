@@ -13,6 +13,8 @@ Source: OpenDFM/Rememberer ``webshop.py`` / ``history.py`` (the WebShop
 
 from __future__ import annotations
 
+import functools
+import json
 import random
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,8 +39,24 @@ def _f_task(query: ShopQuery, records: Sequence[Record]) -> np.ndarray:
     return dot_similarity(query.vector, records)
 
 
+@functools.lru_cache(maxsize=65_536)
+def key_page_type(available_actions: str) -> str:
+    """The page type of a record key's ``available_actions`` (its JSON text), cached: a retrieval
+    asks it of every record, and parsing the JSON each time cost most of a shop step (issue 11)."""
+    return page_type_of(json.loads(available_actions) if available_actions else [])
+
+
+_types: list = [None, None]  # (the records tuple, (distinct page types, each record's index into them))
+
+
 def _f_obs(query: ShopQuery, records: Sequence[Record]) -> np.ndarray:
-    return np.array([page_type_similarity(query.page_type, page_type_of(r.key.actions)) for r in records])
+    if isinstance(records, tuple) and _types[0] is records:  # the replay's unchanged records: kept
+        distinct, index = _types[1]
+    else:
+        distinct, index = np.unique([key_page_type(r.key.available_actions) for r in records], return_inverse=True)
+        if isinstance(records, tuple):
+            _types[:] = [records, (distinct, index)]
+    return np.array([page_type_similarity(query.page_type, str(t)) for t in distinct], dtype=np.float64)[index]
 
 
 def shop_similarity(lam: float = 0.5) -> Similarity:
