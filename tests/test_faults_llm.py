@@ -28,7 +28,7 @@ def no_openai_key(monkeypatch):
     monkeypatch.delenv("OPENAI_API_KEY", raising=False)
 
 
-def llm_for(server_url: str, key: str | None = None, timeout_s: float = 10, retries: int = 2) -> LLM:
+def llm_for(server_url: str, key: str | None = None, timeout_s: float = 60, retries: int = 2) -> LLM:
     return LLM("openai/fake", api_base=server_url, api_key=key, timeout_s=timeout_s, retries=retries,
                fallback_to_local=False)
 

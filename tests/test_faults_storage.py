@@ -132,6 +132,25 @@ def full_memory(request, tmp_path, monkeypatch):
 
     for name in ("add", "update", "delete", "optimize", "merge_insert", "restore", "create_tag"):
         monkeypatch.setattr(lancedb.table.LanceTable, name, full, raising=False)
+    import sqlite3
+
+    from tui_agent.memory import ratings
+
+    class FullLog:  # the ratings log (SQLite): reads work, every write finds the disk full
+        def __init__(self, db):
+            self.db = db
+
+        def __getattr__(self, name):
+            return getattr(self.db, name)
+
+        def execute(self, sql, *args):
+            if sql.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "CREATE")):
+                raise sqlite3.OperationalError("database or disk is full")
+            return self.db.execute(sql, *args)
+
+    real_db = ratings.RatingsLog._db
+    monkeypatch.setattr(ratings.RatingsLog, "_db", lambda self, create: (lambda db: db and FullLog(db))(
+        real_db(self, create)))
     yield memory
 
 

@@ -232,6 +232,8 @@ class LLM:
         def retryable(exc: BaseException) -> bool:  # LiteLLM's error types: imported only when one happens
             return isinstance(exc, _transient_types()) and not state["emitted"] and not is_credentials_error(exc)
 
+        if model != LOCAL_MODEL or "mock_response" in params:
+            litellm_module()  # its one-time import (seconds) is start-up, not part of an answer's budget
         loop = asyncio.get_running_loop()
         state["deadline"] = loop.time() + self.timeout_s
         async with asyncio.timeout(self.timeout_s):

@@ -160,7 +160,8 @@ class RatingsLog:
                     db.execute(sql, args)
                 db.execute("COMMIT")
             except BaseException:
-                db.execute("ROLLBACK")
+                if db.in_transaction:  # SQLite has already rolled back on SQLITE_FULL; keep the real error
+                    db.execute("ROLLBACK")
                 raise
         except sqlite3.Error as exc:
             raise _os_error(self.path, exc) from exc
