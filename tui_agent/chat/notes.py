@@ -178,6 +178,8 @@ class NoteRetriever:
         def sql(v: str) -> str:
             return "'" + v.replace("'", "''") + "'"
 
+        if self.experiences.count(NOTE_KIND) == 0:
+            return None
         found = self.experiences.search(q_vec, kind=NOTE_KIND, limit=1,
                                         where=f"task = {sql(question)} AND action = {sql(note_id)}")
         return found[0].experience.id if found else None
