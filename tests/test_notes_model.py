@@ -21,6 +21,8 @@ async def test_answer_grounded_in_a_note_and_learning_from_the_correction(tmp_pa
     assert "My cat is called Biscuit." in cited and "The bins go out on Tuesday." not in cited
     assert "biscuit" in first.answer.lower()
     agent.rate(first.id, up=False, correction="Biscuit")  # the wrong note(s) get −1, the one with the answer +1
-    again = await agent.answer("What's the name of my cat?")
-    assert again.notes and again.notes[0]["text"] == "My cat is called Biscuit."
-    assert all("Hale" not in n["text"] for n in again.notes)
+    # the next answer would be recalled from the correction; the notes it would use for a rewording:
+    question = "What's the name of my cat?"
+    used = agent._notes_for(question, embedder.encode_one(question))
+    assert used and used[0].text == "My cat is called Biscuit." and used[0].n == 2
+    assert all("Hale" not in u.text for u in used)
