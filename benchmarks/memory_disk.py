@@ -11,7 +11,9 @@ Usage::
     python benchmarks/memory_disk.py [--rows 1000] [--ratings 1000]
 
 Budget (checked here, not in unit tests): after 1,000 rows × 1,000 ratings the memory is at
-most 4× its size right after the rows were added (issue 10: it was 43 MB for 2 MB of rows).
+most 4× its size right after the rows were added, plus 4.5 MB for the ratings log's SQLite
+write-ahead file (SQLite checkpoints it at about 4 MB and reuses it). Issue 10: it was 34 MB
+here (43 MB in the issue's run) for 2 MB of rows.
 """
 
 from __future__ import annotations
@@ -32,6 +34,7 @@ from tui_agent.memory.schema import Experience  # noqa: E402
 from tui_agent.memory.store import ExperienceStore  # noqa: E402
 
 BUDGET_RATIO = 4.0
+BUDGET_WAL_BYTES = 4.5e6
 
 
 def du(path: Path) -> int:
@@ -63,8 +66,8 @@ def main() -> int:
     print(f"rows {args.rows}, ratings {args.ratings}: {base / 1e6:.1f} MB after adding the rows, "
           f"{after / 1e6:.1f} MB after the ratings ({after / base:.1f}×); {versions} versions kept; "
           f"{1000 * seconds / args.ratings:.0f} ms a rating")
-    ok = after <= BUDGET_RATIO * base
-    print(f"budget: at most {BUDGET_RATIO:g}× → {'ok' if ok else 'OVER'}")
+    ok = after <= BUDGET_RATIO * base + BUDGET_WAL_BYTES
+    print(f"budget: at most {BUDGET_RATIO:g}× + {BUDGET_WAL_BYTES / 1e6:g} MB → {'ok' if ok else 'OVER'}")
     return 0 if ok else 1
 
 

@@ -95,20 +95,44 @@ def _version_stamps(store: Any) -> dict[int, dict[str, Any]]:
 
 KEEP_VERSIONS = 100
 """Versions kept for undo, at most (the newest; tagged restore points are always kept): bounds the disk."""
+KEEP_COMPACTIONS = 3
+"""Versions from before the base of the third-newest compaction are removed (each pins a copy of the table)."""
 KEEP_HISTORY = timedelta(days=7)
 """Versions older than this are removed at compaction, however few remain."""
 
 
 def retention(table: Any, keep_history: timedelta | None = None) -> timedelta:
-    """``cleanup_older_than`` for LanceDB's ``optimize()``: ``keep_history`` (default ``KEEP_HISTORY``),
-    shortened so that at most the newest ``KEEP_VERSIONS`` versions are younger.
+    """``cleanup_older_than`` for LanceDB's ``optimize()``, called just before it runs.
 
-    LanceDB's version timestamps are naive local times, compared here with ``datetime.now()``.
+    ``keep_history`` (default ``KEEP_HISTORY``), shortened so that the versions kept are at most
+    the newest ``KEEP_VERSIONS`` and none older than the base of the ``KEEP_COMPACTIONS``-th
+    newest compaction (a compaction = a version whose fragment count dropped). Each compaction
+    rewrites data, so a version before it pins a copy of the table: this bounds the copies kept,
+    and undo still reaches every change since then (at least the ~200 writes of two automatic
+    compaction cycles). LanceDB's version timestamps are naive
+    local times, compared here with ``datetime.now()``.
     """
     keep = KEEP_HISTORY if keep_history is None else keep_history
-    stamps = sorted(v["timestamp"] for v in table.list_versions())
-    if len(stamps) > KEEP_VERSIONS:
-        keep = min(keep, max(datetime.now() - stamps[-KEEP_VERSIONS], timedelta(0)))
+    versions = sorted(table.list_versions(), key=lambda v: v["version"])
+    oldest_kept = versions[-KEEP_VERSIONS]["timestamp"] if len(versions) > KEEP_VERSIONS else None
+
+    def fragments(v: dict[str, Any]) -> int | None:
+        try:
+            return int((v.get("metadata") or {})["total_fragments"])
+        except (KeyError, TypeError, ValueError):
+            return None
+
+    seen = 0
+    for before, after in zip(reversed(versions[:-1]), reversed(versions[1:])):
+        f_before, f_after = fragments(before), fragments(after)
+        if f_before is not None and f_after is not None and f_after < f_before:  # ``after`` compacted
+            seen += 1
+            if seen == KEEP_COMPACTIONS:
+                if oldest_kept is None or before["timestamp"] > oldest_kept:
+                    oldest_kept = before["timestamp"]
+                break
+    if oldest_kept is not None:
+        keep = min(keep, max(datetime.now() - oldest_kept, timedelta(0)))
     return keep
 
 
