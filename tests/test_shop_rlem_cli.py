@@ -45,7 +45,7 @@ def test_commands_are_registered():
 @pytest.mark.model
 def test_train_then_eval_with_the_bundled_model(tmp_path):
     mem = str(tmp_path / "mem")
-    result = runner.invoke(app, ["train", "--env", "shop", "--tasks", "1", "--epochs", "1", "--seed", "3",
+    result = runner.invoke(app, ["train", "--env", "shop", "--train-set", "random", "--tasks", "1", "--epochs", "1", "--seed", "3",
                                  "--memory-dir", mem, "--json"])
     assert result.exit_code == 0, result.output
     report = json.loads(result.output.strip().splitlines()[-1])
@@ -64,3 +64,8 @@ def test_train_then_eval_with_the_bundled_model(tmp_path):
     assert ExperienceStore(mem).count("shop") == len(rows)  # memory frozen during evaluation
     result = runner.invoke(app, ["task", "--memory-dir", mem, "--no-learn"])
     assert result.exit_code == 0 and "1. [search] search[" in result.output and "reward" in result.output
+
+
+def test_unknown_training_set_is_a_one_line_error(tmp_path):
+    result = runner.invoke(app, ["train", "--env", "shop", "--train-set", "S7", "--memory-dir", str(tmp_path)])
+    assert result.exit_code == 2 and "unknown training set 'S7'" in result.output
