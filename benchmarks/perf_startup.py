@@ -44,11 +44,19 @@ def cold_ask(runs: int) -> None:
 _runs = itertools.count()
 
 
+def _passed_env() -> str:
+    """``PYTHONPATH`` and ``TUI_AGENT_EMBED_BACKEND`` for the command in tmux (to measure another checkout)."""
+    import shlex
+
+    names = ("PYTHONPATH", "TUI_AGENT_EMBED_BACKEND")
+    return "".join(f"{n}={shlex.quote(os.environ[n])} " for n in names if os.environ.get(n))
+
+
 def _paint(command: str, marker: tuple[str, ...], env_home: str, timeout: float = 60.0) -> float:
     session = f"perf{os.getpid()}-{next(_runs)}"
     start = time.perf_counter()
     subprocess.run(["tmux", "new-session", "-d", "-s", session, "-x", "110", "-y", "30",
-                    f"env TUI_AGENT_HOME={env_home} {command}"], check=True)
+                    f"env TUI_AGENT_HOME={env_home} {_passed_env()}{command}"], check=True)
     try:
         while time.perf_counter() - start < timeout:
             screen = subprocess.run(["tmux", "capture-pane", "-p", "-t", session], capture_output=True,
@@ -67,6 +75,8 @@ def first_paint(runs: int) -> None:
         log("first paint: tmux not found, skipped")
         return
     home = tempfile.mkdtemp(prefix="perf-paint-")
+    keepalive = f"perf{os.getpid()}-keepalive"  # the tmux server would exit (and race new sessions) between runs
+    subprocess.run(["tmux", "new-session", "-d", "-s", keepalive, "sleep 3600"], check=False)
     script = Path(home) / "minimal_app.py"
     script.write_text(MINIMAL_APP)
     app = str(BIN / "tui-agent")
@@ -77,6 +87,7 @@ def first_paint(runs: int) -> None:
             lambda: _paint(f"{sys.executable} {script}", ("minimal app painted",), home),
         )
     finally:
+        subprocess.run(["tmux", "kill-session", "-t", keepalive], capture_output=True)
         shutil.rmtree(home, ignore_errors=True)
     emit("tui_first_paint", p50(values), "s", "minimal Textual app in tmux", p50(refs), "<= 0.3 s", runs=runs,
          max=max(values))

@@ -46,8 +46,10 @@ def fold(store: Any) -> int | None:
     entries = store.ratings.entries()
     if not entries:
         return None
+    before = store.table.version
     store.table.merge_insert("id").when_matched_update_all().execute(entries_table(entries))
     version = store.table.version
+    store.vectors.moved(before, version)  # Q and N changed, no vector
     store.ratings.folded(version, entries)
     return version
 
@@ -99,6 +101,7 @@ def compact(store: Any, keep_history: timedelta | None = None) -> dict[str, Any]
             store.table.to_lance().cleanup_old_versions(older_than=keep)
     store.table.checkout_latest()
     after = store.table.version
+    store.vectors.moved(before, after)
     record_equivalent_versions(store, range(before + 1, after + 1), same_as=before, op="compact")
     return {
         "version_before": before,

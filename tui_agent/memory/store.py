@@ -32,6 +32,7 @@ import pyarrow as pa
 from tui_agent.memory.errors import MemoryStoreError, storage_error
 from tui_agent.memory.limits import MAX_N, check_limits
 from tui_agent.memory.ratings import RatingsLog, overlay_arrow, overlay_rows
+from tui_agent.memory.vector_index import VectorIndex
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     META_SCHEMA_VERSION,
@@ -102,6 +103,7 @@ class ExperienceStore:
             raise MemoryStoreError(f"cannot create memory directory {self.path}: {exc.strerror}") from exc
         self.lock = FileLock(str(self.path / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
         self.ratings = RatingsLog(self.path)
+        self.vectors = VectorIndex()
         self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
         try:  # an existing table opens without the lock, so a read-only memory can be read
             self.table = self.db.open_table(TABLE_NAME)
@@ -159,7 +161,14 @@ class ExperienceStore:
         if not experiences:
             return []
         table = rows_to_table(list(experiences))
-        self._write(lambda: self.table.add(table))
+
+        def operation() -> None:
+            before = self.table.version
+            self.table.add(table)
+            self.vectors.appended(before, self.table.version, [e.id for e in experiences],
+                                  [e.kind for e in experiences], np.asarray([e.vector for e in experiences]))
+
+        self._write(operation)
         return [e.id for e in experiences]
 
     def modify(self, experience_id: str,
@@ -232,7 +241,13 @@ class ExperienceStore:
         if not ids:
             return
         where = "id IN (" + ", ".join(_sql_str(i) for i in ids) + ")"
-        self._write(lambda: self.table.update(where=where, values_sql={"last_used_at": _sql_ts(now_utc())}))
+
+        def operation() -> None:
+            before = self.table.version
+            self.table.update(where=where, values_sql={"last_used_at": _sql_ts(now_utc())})
+            self.vectors.moved(before, self.table.version)
+
+        self._write(operation)
 
     def delete(self, experience_id: str) -> None:
         self._write(lambda: self.table.delete(f"id = {_sql_str(experience_id)}"))
@@ -266,8 +281,13 @@ class ExperienceStore:
             vector: float32 ``(384,)``, L2-normalised.
             kind: only this kind ("chat" or "shop").
             limit: at most this many results.
-            where: an extra SQL filter.
+            where: an extra SQL filter (then LanceDB's flat search; without one, the in-RAM index
+                of :mod:`tui_agent.memory.vector_index`: exact up to 20k rows of a kind, IVF above).
         """
+        if where is None:
+            hits = self.vectors.search(self.table, vector, kind, limit)
+            found = {e.id: e for e in self.get_many([i for i, _ in hits])}
+            return [Retrieved(found[i], similarity=s) for i, s in hits if i in found]
         if self.count() == 0:
             return []
         filters = [f"kind = {_sql_str(kind)}"] if kind else []
