@@ -20,6 +20,7 @@ from tui_agent.cli.common import (
     MemoryDirOption,
     ModelOption,
     PolicyOption,
+    echo,
     fail,
     print_json,
     settings_for,
@@ -175,11 +176,11 @@ def train_command(
         return
     for e in report["epochs"]:
         test = e.get("test")
-        typer.echo(f"epoch {e['epoch']}: {e['episodes']} episodes, score {e['score']:.3f}, "
+        echo(f"epoch {e['epoch']}: {e['episodes']} episodes, score {e['score']:.3f}, "
                    f"success rate {e['success_rate']:.2f}"
                    + (f"; test {test['episodes']} goals: score {test['score']:.3f}, "
                       f"success rate {test['success_rate']:.2f}" if test else ""))
-    typer.echo(f"memory: {agent.store.count('shop')} shop experiences in {agent.store.path}")
+    echo(f"memory: {agent.store.count('shop')} shop experiences in {agent.store.path}")
 
 
 def eval_command(
@@ -220,7 +221,7 @@ def eval_command(
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    typer.echo(f"{policy}: {report['episodes']} {split} goals, average score {report['score']:.3f}, "
+    echo(f"{policy}: {report['episodes']} {split} goals, average score {report['score']:.3f}, "
                f"success rate {report['success_rate']:.2f}" + (f" (results in {output})" if output else ""))
 
 
@@ -249,7 +250,7 @@ def task_command(
 
     def show(step: Any) -> None:
         if not as_json:
-            typer.echo(f"{step.t + 1:>2}. [{step.page_type}] {step.action}   ({step.chosen_by}: {step.reason})")
+            echo(f"{step.t + 1:>2}. [{step.page_type}] {step.action}   ({step.chosen_by}: {step.reason})")
 
     with user_errors():
         result = agent.run_episode(env, options, policy, learn=learn, on_step=show, has_reward=has_reward,
@@ -257,9 +258,9 @@ def task_command(
     if as_json:
         print_json(result.to_json())
     elif result.reward is None:
-        typer.echo("no reward: free-text goal (no catalog goal close enough)")
+        echo("no reward: free-text goal (no catalog goal close enough)")
     else:
-        typer.echo(f"reward {result.reward:.2f}{' (success)' if result.success else ''}")
+        echo(f"reward {result.reward:.2f}{' (success)' if result.success else ''}")
 
 
 def serve_shop_command(
