@@ -4,16 +4,14 @@ every kind, negative Q included; a v1 memory is upgraded in place."""
 
 from __future__ import annotations
 
-import hashlib
 import json
 
-import numpy as np
 import pyarrow as pa
 import pytest
 import yaml
 
 from reference import reference_dir
-from tui_agent.embed import EMBEDDING_DIM
+from vectors import HashEmbedder
 from tui_agent.memory.schema import META_SCHEMA_VERSION, Experience, experience_schema, rows_to_table
 from tui_agent.memory.store import ExperienceStore
 from tui_agent.memory.transfer import export_memory, import_memory
@@ -23,14 +21,7 @@ from tui_agent.rlem.records import ActionKey, records_from_rows
 POOLS = sorted(p.name for p in (reference_dir() / "rememberer-pools").glob("*.yaml"))
 
 
-def embed(texts):
-    """A unit vector (384 values) from the SHA-256 of each text: no model needed here."""
-    out = []
-    for t in texts:
-        v = np.random.default_rng(int.from_bytes(hashlib.sha256(t.encode()).digest()[:8], "little")).normal(
-            size=EMBEDDING_DIM)
-        out.append(v / np.linalg.norm(v))
-    return np.asarray(out, dtype=np.float32).reshape(len(texts), EMBEDDING_DIM)
+embed = HashEmbedder().encode  # 384-dim unit vectors from a text hash: no model needed here
 
 
 def load_pool(name: str) -> dict:
