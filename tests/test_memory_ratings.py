@@ -135,3 +135,19 @@ def test_every_acknowledged_rating_survives_a_kill(memory_dir: Path):
         # every acknowledged rating is there; at most one more (done, killed before it was printed)
         assert acknowledged.count(e.id) <= n <= acknowledged.count(e.id) + 1
     fresh.modify(exps[0].id, change_towards(1.0))  # still writable after the kill
+
+
+def test_search_from_ram_sees_ratings_inserts_and_folds(store: ExperienceStore):
+    exps = rows(5)
+    store.add(exps)
+    assert store.search(unit(2), limit=1)[0].experience.id == exps[2].id  # builds the in-RAM index and rows
+    store.modify(exps[2].id, change_towards(1.0))
+    assert store.search(unit(2), limit=1)[0].experience.n == 1  # logged rating laid over the cached row
+    new = Experience(task="new", action="x", vector=unit(7))
+    store.add([new])  # folds the log first, then appends to the index and the cached rows
+    assert store.search(unit(7), limit=1)[0].experience.id == new.id
+    hit = store.search(unit(2), limit=1)[0].experience
+    assert (hit.n, hit.q, hit.task) == (1, 1.0, "question 2")
+    other = ExperienceStore(store.path)  # another process's insert: the index is rebuilt
+    other.add([Experience(task="other", action="y", vector=unit(9))])
+    assert store.search(unit(9), limit=1)[0].experience.task == "other"
