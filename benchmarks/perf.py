@@ -3,7 +3,7 @@ measured in the same run, interleaved.
 
 Usage::
 
-    .venv/bin/python benchmarks/perf.py            # everything (about 1 h on 2 busy cores; embeds
+    .venv/bin/python benchmarks/perf.py            # everything (30–60 min on 2 busy cores; embeds
                                                    # 100k questions once, cached in ~/.cache/tui-agent-bench)
     .venv/bin/python benchmarks/perf.py --quick    # a subset in under 5 minutes
     .venv/bin/python benchmarks/perf.py --only rating,shop
