@@ -31,13 +31,14 @@ is the L2-normalised all-MiniLM-L6-v2 embedding of ``task`` (384 float32).
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
 from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.rowcodec import record_from_row, record_to_row
 
 SCHEMA_VERSION = 2  # v2 added step_instruction and action_history
 TABLE_NAME = "experiences"
@@ -125,22 +126,12 @@ class Experience:
     action_history: str = ""
 
     def to_row(self) -> dict[str, Any]:
-        row = {f.name: getattr(self, f.name) for f in fields(self)}
-        if row["vector"] is not None:
-            row["vector"] = [float(x) for x in row["vector"]]
-        return row
+        return record_to_row(self)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Experience:
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in row.items() if k in names}
-        if values.get("vector") is not None:
-            values["vector"] = list(values["vector"])
-        for key in ("observation", "available_actions", "reason", "model", "source", "episode_id",
-                    "step_instruction", "action_history"):
-            if values.get(key) is None:
-                values[key] = ""
-        return cls(**values)
+        return cls(**record_from_row(cls, row, ("observation", "available_actions", "reason", "model", "source",
+                                                "episode_id", "step_instruction", "action_history")))
 
 
 def rows_to_table(experiences: list[Experience]) -> pa.Table:

@@ -11,13 +11,14 @@ the text the full-text index sees (title, heading and text).
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import pyarrow as pa
 
 from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.rowcodec import record_from_row, record_to_row
 
 NOTES_SCHEMA_VERSION = 1
 NOTES_TABLE = "notes"
@@ -91,20 +92,11 @@ class Note:
         return f"{self.heading}\n{self.text}" if self.heading else self.text
 
     def to_row(self) -> dict[str, Any]:
-        row = {f.name: getattr(self, f.name) for f in fields(self)}
-        if row["vector"] is not None:
-            row["vector"] = [float(x) for x in row["vector"]]
-        return row
+        return record_to_row(self)
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Note:
-        names = {f.name for f in fields(cls)}
-        values = {k: v for k, v in row.items() if k in names}
-        if values.get("vector") is not None:
-            values["vector"] = list(values["vector"])
-        for key in ("title", "heading", "content_hash", "search_text"):
-            if values.get(key) is None:
-                values[key] = ""
+        values = record_from_row(cls, row, ("title", "heading", "content_hash", "search_text"))
         values["position"] = int(values.get("position") or 0)
         return cls(**values)
 
