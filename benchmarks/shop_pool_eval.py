@@ -24,7 +24,6 @@ Writes ``docs/shop_results/<row>.json`` (the format of ``tui-agent eval --output
 from __future__ import annotations
 
 import argparse
-import asyncio
 import json
 import os
 import re
@@ -122,5 +121,4 @@ def main() -> None:
 
 
 if __name__ == "__main__":
-    asyncio.set_event_loop_policy(None)
     main()
