@@ -5,6 +5,8 @@ Importing this package registers:
 * ``tui_agent/Shop-v0`` -> :class:`tui_agent.envs.shop.env.ShopEnv` (WebShop-style
   shopping over the bundled catalog). ``gymnasium.make("tui_agent/Shop-v0",
   split="test")``; the env truncates episodes itself after 15 steps.
+* ``tui_agent/DocumentQA-v0`` -> :class:`tui_agent.envs.docqa.env.DocQAEnv` (search, read and answer
+  questions about the bundled Python docs); truncates itself after ``max_steps`` (8).
 """
 
 from __future__ import annotations
@@ -12,9 +14,14 @@ from __future__ import annotations
 import gymnasium
 
 SHOP_ENV_ID = "tui_agent/Shop-v0"
+DOCQA_ENV_ID = "tui_agent/DocumentQA-v0"
 
 if SHOP_ENV_ID not in gymnasium.registry:
     gymnasium.register(id=SHOP_ENV_ID, entry_point="tui_agent.envs.shop.env:ShopEnv",
                        disable_env_checker=False)
 
-__all__ = ["SHOP_ENV_ID"]
+if DOCQA_ENV_ID not in gymnasium.registry:
+    gymnasium.register(id=DOCQA_ENV_ID, entry_point="tui_agent.envs.docqa.env:DocQAEnv",
+                       disable_env_checker=False)
+
+__all__ = ["DOCQA_ENV_ID", "SHOP_ENV_ID"]
