@@ -38,6 +38,7 @@ import numpy as np
 
 from tui_agent.config import POLICIES, POLICY_ALIASES
 from tui_agent.envs.shop.pagetype import page_type_of
+from tui_agent.llm.scoring import Scorer, constant_scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions, parse_advice
 from tui_agent.rlem.learning import LearningConfig
 from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, RecordKey, records_from_rows
@@ -51,8 +52,6 @@ from tui_agent.shop.records import ShopQuery, query_for, shop_similarity
 
 SCORERS = ("llm", "constant")
 NO_ACTION = "NOTHINGG"  # the reference's action when the model's advice cannot be read
-
-Scorer = Callable[[str, list[str]], list[float]]
 
 
 def policy_name(name: str) -> str:
@@ -90,24 +89,6 @@ class ShopConfig:
     scorer: str = "llm"
     prompt_tokens: int = prm.PROMPT_TOKENS
     seed: int | None = None
-
-
-def local_scorer() -> Scorer:
-    """Log-likelihood scorer over the bundled model: Σ log p of each continuation's tokens."""
-    from tui_agent.llm.local import runtime
-    from tui_agent.shop.lm import score_continuations
-
-    def score(prompt: str, continuations: list[str]) -> list[float]:
-        rt = runtime()
-        with rt.lock:
-            return [lp for lp, _ in score_continuations(rt.llama, prompt, continuations)]
-
-    return score
-
-
-def constant_scorer(_prompt: str, continuations: list[str]) -> list[float]:
-    """The same score for every candidate (ties go to the first): the q-driven policy without a model."""
-    return [0.0] * len(continuations)
 
 
 def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
@@ -299,7 +280,7 @@ class ShopAgent:
         """
         if getattr(self.llm, "is_local", True):
             from tui_agent.llm.local import runtime
-            from tui_agent.shop.lm import chatml
+            from tui_agent.llm.scoring import chatml
 
             prefix = "Encouraged:\n"
             rt = runtime()
@@ -325,7 +306,7 @@ class ShopAgent:
             if len(candidates) == 1:
                 return candidates[0], "\n\n".join(shown), "the only action left"
             return self._hosted_choose(messages, instruction, candidates, "\n\n".join(shown))
-        from tui_agent.shop.lm import chatml
+        from tui_agent.llm.scoring import chatml
         from tui_agent.shop.score_prompt import build_score_prompt
 
         system, user, shown = build_score_prompt(instruction, observation, available, history, retrieved,

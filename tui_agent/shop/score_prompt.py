@@ -1,7 +1,7 @@
 """The short prompt of the ``llm`` and ``q-driven`` shop policies (this project's, not the reference's).
 
 These policies never read the model's text: the model ranks the valid actions
-by log-likelihood after this prompt (:mod:`tui_agent.shop.lm`). The prompt is
+by log-likelihood after this prompt (:mod:`tui_agent.llm.scoring`). The prompt is
 the one these policies had before the ``rememberer`` policy existed — a
 one-paragraph system text, observations cut to 300 characters, exemplars
 within 1,300 characters, advice lines ``action -> Q`` — because on 2 CPU

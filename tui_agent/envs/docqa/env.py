@@ -12,9 +12,10 @@ passages and answers; the reward rewards accuracy and efficiency.
       ...
       Passage read ([k] <heading path>):
       <passage>
-      Step <t> of <max_steps>.
 
-  ``reset`` already runs ``search[<question>]``, so the first observation lists results.
+  ``reset`` already runs ``search[<question>]``, so the first observation lists results. The step
+  count is not in the observation (``info["step"]``), so the same page is the same observation at
+  any step — what RLEM keys its records by.
 * Actions (``str``), WebShop-style: ``search[query]`` (new results replace the list; the passage read
   stays), ``read[k]`` (1-based result number: shows that passage), ``answer[text]`` (ends the
   episode). Anything else — an unknown form, ``read`` of a result not shown, an empty query or
@@ -216,7 +217,6 @@ class DocQAEnv(gym.Env[str, str]):
         if self.passage is not None:
             title = next((r.title for r in self.results if r.note_id == self.read_note_id), "")
             lines += [f"Passage read ([{self.read_index}] {title}):".replace(" ]", "]"), self.passage]
-        lines.append(f"Step {self.steps} of {self.max_steps}.")
         text = "\n".join(lines)
         text = "".join(c if c in self._charset else "?" for c in text)
         return text[:MAX_OBSERVATION_CHARS]

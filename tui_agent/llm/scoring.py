@@ -18,12 +18,32 @@ tokens/s, ~15 ms per candidate.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
 
-__all__ = ["chatml", "log_softmax", "score_continuations"]
+__all__ = ["Scorer", "chatml", "constant_scorer", "local_scorer", "log_softmax", "score_continuations"]
+
+Scorer = Callable[[str, list[str]], list[float]]
+"""``(prompt, continuations) -> scores``: one score per continuation, higher = more likely."""
+
+
+def local_scorer() -> Scorer:
+    """Log-likelihood scorer over the bundled model: Σ log p (natural log, ≤ 0) of each continuation's tokens."""
+    from tui_agent.llm.local import runtime
+
+    def score(prompt: str, continuations: list[str]) -> list[float]:
+        rt = runtime()
+        with rt.lock:
+            return [lp for lp, _ in score_continuations(rt.llama, prompt, continuations)]
+
+    return score
+
+
+def constant_scorer(_prompt: str, continuations: list[str]) -> list[float]:
+    """The same score for every candidate (ties go to the first): a policy's choice without a model."""
+    return [0.0] * len(continuations)
 
 
 def chatml(system: str, user: str, assistant_prefix: str = "") -> str:
