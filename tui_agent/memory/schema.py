@@ -16,6 +16,10 @@ actions) and each row holds one action of that record with its Q-value.
 
 * note: a one-step retrieval decision (issue 12). task = the question, action = the id of a knowledge
   note used to answer it, reason = its citation (source § heading); Q learns whether the note helps.
+* docqa: a step of a DocumentQA-v0 episode (issue 13). task = the question, observation = the page
+  (results, passage read), available_actions = the JSON list of valid actions, action =
+  ``search[…]`` / ``read[k]`` / ``answer[…]``, reason = ``"<heading> #<note id>"`` of the note read or
+  answered from.
 
 ``action_history`` is the JSON list of ``[action, reason]`` pairs taken
 before this observation in the episode that created the record (the
@@ -44,7 +48,7 @@ SCHEMA_VERSION = 2  # v2 added step_instruction and action_history
 TABLE_NAME = "experiences"
 V2_COLUMNS = ("step_instruction", "action_history")
 
-KINDS = ("chat", "shop", "wikihow", "note")
+KINDS = ("chat", "shop", "wikihow", "note", "docqa")
 SOURCES = ("model", "correction", "initial", "import", "demonstration")
 
 META_SCHEMA_VERSION = b"tui_agent.schema_version"

@@ -1,0 +1,280 @@
+"""The DocumentQA agent: runs ``tui_agent/DocumentQA-v0`` episodes with a policy over the RLEM memory.
+
+Policies (:data:`POLICIES`), as on the shop:
+
+* ``"q-driven"`` — Q from memory chooses by action role (read / answer from a given note), the
+  model breaks ties (:mod:`tui_agent.docqa.policy`); this project's extension.
+* ``"rememberer"`` — the paper's procedure with constrained decoding: the model reads up to ``m``
+  exemplars retrieved from memory (λ-scored, REMEMBERER §3.3) with their encouraged / discouraged
+  actions and Q-values, and picks a valid action (the bundled model ranks them by log-likelihood; a
+  hosted model's reply is matched to one). Deviation: the paper's model writes free text, parsed.
+* ``"llm"`` — the same without memory (no exemplars).
+* ``"random"`` — a random valid action (read a result, or answer once a passage is read).
+
+Answers (``answerer``): ``"extractive"`` (default; the passage sentence with the most question
+words, :func:`tui_agent.envs.docqa.answer.extractive_answer` — every policy shares it, so policies
+differ only in what they read and when they answer) or ``"llm"`` (the model writes the answer from the
+passage, as the blog's planner/answerer).
+
+Learning (``learn=True``) goes through :class:`~tui_agent.rlem.replay.ExperienceReplay` (n-step
+targets, γ = 1 by default), rows of kind ``docqa`` in the LanceDB store. Blocking code: call from a
+thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from tui_agent.docqa import policy as pol
+from tui_agent.docqa.episode import DocQAResult, DocQAStep
+from tui_agent.docqa.prompt import answer_prompt, build_prompt
+from tui_agent.docqa.records import DocQAQuery, docqa_similarity, note_reason, query_for, state_of
+from tui_agent.envs.docqa.answer import extractive_answer
+from tui_agent.llm.scoring import Scorer, constant_scorer, local_scorer
+from tui_agent.rlem.advice import AdviceOptions
+from tui_agent.rlem.learning import LearningConfig
+from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, RecordKey
+from tui_agent.rlem.replay import ExperienceReplay
+from tui_agent.rows import StoreRows
+
+POLICIES = ("q-driven", "rememberer", "llm", "random")
+SCORERS = ("llm", "constant")
+ANSWERERS = ("extractive", "llm")
+KIND = "docqa"
+
+__all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "POLICIES", "SCORERS", "docqa_policy"]
+
+
+def docqa_policy(name: str) -> str:
+    """The canonical policy name (``rlem`` → ``q-driven``).
+
+    Raises:
+        ValueError: an unknown policy (the message lists the known ones).
+    """
+    name = "q-driven" if name == "rlem" else name
+    if name not in POLICIES:
+        raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
+    return name
+
+
+@dataclass
+class DocQAConfig:
+    """Settings: λ of retrieval, ``m`` exemplars (rememberer), γ / n / update mode, advice switches,
+    q-driven thresholds, the tie-break ``scorer`` ("llm" | "constant") and the ``answerer``."""
+
+    lam: float = DEFAULT_LAMBDA
+    m: int = 2
+    learning: LearningConfig = field(default_factory=LearningConfig)
+    advice: AdviceOptions = field(default_factory=AdviceOptions)
+    policy: pol.PolicyConfig = field(default_factory=pol.PolicyConfig)
+    scorer: str = "llm"
+    answerer: str = "extractive"
+    seed: int | None = None
+
+    def __post_init__(self) -> None:
+        if self.scorer not in SCORERS:
+            raise ValueError(f"unknown scorer {self.scorer!r}; expected one of {', '.join(SCORERS)}")
+        if self.answerer not in ANSWERERS:
+            raise ValueError(f"unknown answerer {self.answerer!r}; expected one of {', '.join(ANSWERERS)}")
+
+
+class DocQAAgent:
+    """Runs DocumentQA episodes with a policy, reading and (when learning) updating the memory.
+
+    Args:
+        store: an :class:`~tui_agent.memory.store.ExperienceStore`.
+        embedder: an :class:`~tui_agent.embed.Embedder` (question embeddings, 384-dim, unit length).
+        llm: a :class:`~tui_agent.llm.client.LLM` (``None`` or local → the bundled model).
+        config: :class:`DocQAConfig`.
+        scorer: ``(prompt, continuations) -> scores`` override (tests).
+    """
+
+    def __init__(self, store: Any, embedder: Any, llm: Any = None, config: DocQAConfig | None = None,
+                 scorer: Scorer | None = None) -> None:
+        self.store, self.embedder, self.llm = store, embedder, llm
+        self.config = config or DocQAConfig()
+        self.rng = random.Random(self.config.seed)
+        self._scorer = constant_scorer if self.config.scorer == "constant" else scorer
+        self._vectors: dict[str, np.ndarray] = {}
+        model = getattr(llm, "model", "local/smollm2") or ""
+        self.replay = ExperienceReplay(docqa_similarity(self.config.lam), self._query_of, self._vector_of,
+                                       StoreRows(store, KIND, self._vector_of, model=model), self.config.learning)
+
+    # --- memory ---------------------------------------------------------------------
+
+    def vector(self, text: str) -> np.ndarray:
+        """The question's float32 ``(384,)`` embedding (cached)."""
+        if text not in self._vectors:
+            self._vectors[text] = np.asarray(self.embedder.encode_one(text), dtype=np.float32)
+        return self._vectors[text]
+
+    def _vector_of(self, key: RecordKey) -> np.ndarray:
+        return self.vector(key.task)
+
+    def _query_of(self, key: RecordKey) -> DocQAQuery:
+        return query_for(key, self.vector(key.task))
+
+    # --- acting ---------------------------------------------------------------------
+
+    def candidates(self, question: str, info: dict[str, Any], read_here: set[str]) -> list[pol.Candidate]:
+        """The valid actions now in the default order: answer (once a passage is read), then the
+        results not read yet in this episode, by rank."""
+        out = []
+        passage, note = info.get("passage"), info.get("read_note_id")
+        titles = {r["note_id"]: r["title"] for r in info.get("results", [])}
+        if passage and note:
+            out.append(pol.Candidate(f"answer[{self.answer(question, passage)}]", ("answer", note),
+                                     titles.get(note, "")))
+        for k, r in enumerate(info.get("results", []), 1):
+            if r["note_id"] not in read_here:
+                out.append(pol.Candidate(f"read[{k}]", ("read", r["note_id"]), r["title"]))
+        if not out:  # everything read and nothing to answer from: read the first again
+            r = info["results"][0] if info.get("results") else None
+            out.append(pol.Candidate("read[1]", ("read", r["note_id"] if r else ""), r["title"] if r else ""))
+        return out
+
+    def answer(self, question: str, passage: str) -> str:
+        """The answer text from a passage: extractive, or written by the model (``answerer="llm"``)."""
+        if self.config.answerer == "extractive":
+            return extractive_answer(question, passage) or passage.split("\n", 1)[0][:200]
+        messages = answer_prompt(question, passage)
+        if self.llm is None or getattr(self.llm, "is_local", True):
+            from tui_agent.llm.local import runtime
+
+            text = runtime().chat(messages, max_tokens=48, temperature=0.0)["choices"][0]["message"]["content"]
+        else:
+            text = asyncio.run(self.llm.complete(messages, temperature=0.0, max_tokens=48)).text
+        text = " ".join((text or "").replace("[", "(").replace("]", ")").split())
+        return text or extractive_answer(question, passage)
+
+    def act(self, policy: str, question: str, observation: str, info: dict[str, Any], read_here: set[str],
+            learn: bool = False, explore: bool = False) -> DocQAStep:
+        """Choose the next action (no env step, no memory write)."""
+        policy = docqa_policy(policy)
+        available = list(info["available_actions"])
+        cands = self.candidates(question, info, read_here)
+        step = DocQAStep(int(info.get("step", 0)), state_of(observation), observation, available, "", "", policy)
+        if policy == "random":
+            return self._take(step, self.rng.choice(cands), "random", "random policy")
+        retrieved = self.replay.retrieve(DocQAQuery(self.vector(question), state_of(observation))) \
+            if policy != "llm" else []
+        if policy == "q-driven":
+            estimates = pol.estimate_q(cands, retrieved, observation, self.config.policy, optimistic=explore,
+                                       training=learn)
+            step.advice = "\n".join(
+                f"Q̂ {e.q:+.2f} (support {e.support:.2f}{', untried' if e.optimistic else ''})  "
+                f"{e.candidate.action[:60]}  {e.candidate.title[:50]}" for e in sorted(estimates, key=lambda e: -e.q))
+            left, decided = pol.choose(estimates, self.config.policy)
+            if decided:
+                e = left[0]
+                step.q_estimate, step.explored = e.q, e.optimistic
+                why = f"Q̂ {e.q:+.2f} for {e.candidate.role[0]} {e.candidate.title[:60]!r}"
+                return self._take(step, e.candidate, "explore" if e.optimistic else "memory",
+                                  why + (" (untried, exploring)" if e.optimistic else ""))
+            cands = [e.candidate for e in left]
+        return self._llm_pick(step, cands, observation, available, retrieved if policy == "rememberer" else [],
+                              "rememberer" if policy == "rememberer" else ("memory+llm" if policy == "q-driven"
+                                                                           else "llm"))
+
+    def _take(self, step: DocQAStep, c: pol.Candidate, chosen_by: str, reason: str) -> DocQAStep:
+        step.action, step.chosen_by, step.reason = c.action, chosen_by, reason
+        step.action_reason = note_reason(c.title, c.role[1]) if c.role[1] else ""
+        return step
+
+    def _llm_pick(self, step: DocQAStep, cands: list[pol.Candidate], observation: str, available: list[str],
+                  retrieved: list, chosen_by: str) -> DocQAStep:
+        if len(cands) == 1:
+            return self._take(step, cands[0], chosen_by, "the only action left")
+        m = self.config.m if chosen_by == "rememberer" else 0
+        system, user, shown = build_prompt(observation, available, retrieved, self.rng, m, self.config.advice)
+        step.advice = "\n\n".join(shown) or step.advice
+        labels = [c.action if c.role[0] != "answer" else "answer[" for c in cands]
+        if self.config.scorer == "constant":
+            return self._take(step, cands[0], chosen_by, f"first of {len(cands)} actions (constant scorer)")
+        if self.llm is not None and not getattr(self.llm, "is_local", True):
+            messages = [{"role": "system", "content": system},
+                        {"role": "user", "content": user + "\nReply with one action from the list."}]
+            text = asyncio.run(self.llm.complete(messages, temperature=0.0, max_tokens=40)).text or ""
+            lowered = text.lower()
+            hit = next((c for c, lab in zip(cands, labels) if lab.lower() in lowered), None)
+            if hit is None:
+                return self._take(step, cands[0], chosen_by, f"{self.llm.model}: no action in {text[:60]!r}; first")
+            return self._take(step, hit, chosen_by, f"{self.llm.model}: answered {text[:60]!r}")
+        from tui_agent.llm.scoring import chatml
+
+        scorer = self._scorer or local_scorer()
+        scores = scorer(chatml(system, user, "Encouraged:\n"), [f"{lab} ->" for lab in labels])
+        best = max(range(len(cands)), key=lambda i: scores[i])
+        return self._take(step, cands[best], chosen_by,
+                          f"LLM: most likely of {len(cands)} actions (log p {scores[best]:.2f})")
+
+    # --- episodes -------------------------------------------------------------------
+
+    def run_episode(self, env: Any, options: dict[str, Any], policy: str = "q-driven", learn: bool = False,
+                    on_step: Callable[[DocQAStep], Any] | None = None, explore: bool | None = None
+                    ) -> DocQAResult:
+        """Run one episode on ``env`` (a ``DocQAEnv``) reset with ``options``.
+
+        ``learn`` updates the memory every step (n-step targets); ``explore`` (default: ``learn``)
+        tries untried roles optimistically (q-driven). ``on_step(step)`` is called after each step.
+
+        Raises:
+            ValueError: an unknown policy.
+        """
+        policy = docqa_policy(policy)
+        explore = learn if explore is None else explore and learn
+        obs, info = env.reset(options=options)
+        question = info["question"]
+        gold = info.get("gold", {})
+        result = DocQAResult(uuid.uuid4().hex, question, policy, str(gold.get("split", "")),
+                             int(gold.get("index", -1)), str(gold.get("answer", "")), learned=learn)
+        episode = self.replay.begin_episode(episode_id=result.episode_id) if learn else None
+        read_here: set[str] = set()
+        explored = 0
+        while True:
+            step = self.act(policy, question, obs, info, read_here, learn,
+                            explore and explored < self.config.policy.explore_per_episode)
+            explored += step.explored
+            key = RecordKey.of(question, obs, info["available_actions"])
+            obs, reward, terminated, truncated, info = env.step(step.action)
+            if info.get("read_note_id"):
+                read_here.add(info["read_note_id"])
+            step.reward, step.valid = float(reward), bool(info["valid"])
+            result.steps.append(step)
+            result.ret += float(reward)
+            if episode is not None:
+                ended = terminated or truncated
+                next_key = None if ended else RecordKey.of(question, obs, info["available_actions"])
+                updates = self.replay.step(episode, key, step.action_key(), reward, next_key)
+                result.row_ids.extend(u.row_id for u in updates if u.row_id)
+            if on_step is not None:
+                on_step(step)
+            if terminated or truncated:
+                break
+        if episode is not None:
+            result.row_ids.extend(u.row_id for u in self.replay.end_episode(episode) if u.row_id)
+        result.answer, result.correct = info.get("answer"), bool(info.get("correct", False))
+        return result
+
+    def feedback(self, result: DocQAResult, up: bool) -> list[tuple[str, float, int]]:
+        """👍/👎 after an episode: one terminal update with target +1/−1 for each (record, action) it took.
+
+        Returns ``[(row id, Q, N), ...]``.
+        """
+        reward = 1.0 if up else -1.0
+        out, seen = [], set()
+        for step in result.steps:
+            key = RecordKey.of(result.question, step.observation, step.available_actions)
+            if (key, step.action) in seen:
+                continue
+            seen.add((key, step.action))
+            u = self.replay.learn(key, step.action_key(), reward, episode_id=result.episode_id, step=step.t)
+            out.append((u.row_id, u.q, u.n))
+        return out
