@@ -24,7 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
 from perf_common import log  # noqa: E402
 
-GROUPS = ("ask", "paint", "rating", "retrieval", "shop", "tokens")
+GROUPS = ("ask", "paint", "rating", "retrieval", "chat", "shop", "tokens")
 
 
 def main() -> int:
@@ -75,6 +75,10 @@ def run_group(group: str, quick: bool, args) -> None:
         sizes = [int(s) for s in args.sizes.split(",")] if args.sizes else \
             ([10_000] if quick else [10_000, 100_000, 1_000_000])
         retrieval(sizes, 100 if quick else 200, random_worst=not quick)
+    elif group == "chat":
+        from perf_chat import chat_retrieve
+
+        chat_retrieve(10_000, 50 if quick else 100)
     elif group == "shop":
         from perf_shop import shop_step
 

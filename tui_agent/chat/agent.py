@@ -106,6 +106,7 @@ class ChatAgent(NotesMixin):
         self._llm = llm
         self._embedder = embedder
         self._replay: Any = None
+        self._contexts: Any = None
         self._notes: Any = None
         self._note_retriever: Any = None
         self.notes_used: dict[str, tuple[str, list[Any]]] = {}
@@ -137,6 +138,19 @@ class ChatAgent(NotesMixin):
 
             self._embedder = shared_embedder()
         return self._embedder
+
+    @property
+    def contexts(self):
+        """Embeddings of conversation contexts by text (:class:`tui_agent.embed_cache.TextVectors`;
+        on disk in the user cache dir for the bundled model, in RAM only for another embedder)."""
+        if self._contexts is None:
+            from tui_agent.embed import Embedder
+            from tui_agent.embed_cache import TextVectors
+
+            real = isinstance(self.embedder, Embedder)
+            self._contexts = TextVectors(self.embedder.encode, getattr(self.embedder, "name", "embedder"),
+                                         disk=real)
+        return self._contexts
 
     @property
     def replay(self):
@@ -180,11 +194,13 @@ class ChatAgent(NotesMixin):
 
         Returns the question's embedding (384 floats) and the records scored by
         λ·f_task + (1−λ)·f_obs. Contexts of stored rows are embedded only when
-        this question has a context (otherwise f_obs needs none).
+        this question has a context (otherwise f_obs needs none), and each
+        only once per machine (:attr:`contexts`, a cache by text).
         """
         context = format_history(history)
-        if context:
-            q_vec, c_vec = self.embedder.encode([question, context])
+        if context:  # the context becomes a stored row's observation: cached for later f_obs
+            known, (q_vec,) = self.contexts.get([context], extra=[question], disk=False)
+            c_vec = known[context]
         else:
             q_vec = self.embedder.encode_one(question)
             c_vec = q_vec
@@ -193,9 +209,9 @@ class ChatAgent(NotesMixin):
             return q_vec.tolist(), []
         records = records_from_rows([r.experience for r in found])
         obs_vecs = {}
-        if context:
+        if context:  # stored contexts were embedded when they were asked: cached by text
             texts = sorted({r.key.observation for r in records if r.key.observation})
-            obs_vecs = dict(zip(texts, self.embedder.encode(texts))) if texts else {}
+            obs_vecs = self.contexts.get(texts)[0] if texts else {}
         query = policy.ChatQuery(q_vec, c_vec, not context, obs_vecs)
         return q_vec.tolist(), self.replay.rank(query, records)
 
