@@ -1,0 +1,94 @@
+"""``train --env docqa --algo ppo``: the PPO baseline on Ray RLlib (dispatched from ``cli/shop.py``).
+
+Trains PPO on :class:`tui_agent.rl.features.DocQAFeatureEnv` for ``--episodes`` training episodes,
+printing each iteration's mean return, success rate and the episodes so far (a rich progress bar on a
+terminal, plain lines otherwise), saves an RLlib checkpoint and ``curve.json`` under
+``<data dir>/ppo/docqa-<UTC time>-s<seed>/`` (or ``--output DIR``), then evaluates the greedy policy on
+the test questions and writes ``eval.json`` next to them. Needs the ``rl`` extra (Ray RLlib).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, Self
+
+from tui_agent.cli.common import echo, fail, print_json, user_errors
+
+__all__ = ["ppo_train"]
+
+
+class _IterationBar:
+    """Episodes so far as a rich progress bar on stderr, one line per iteration above it."""
+
+    def __init__(self, total: int) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True, markup=False, highlight=False)
+        self.live = self.console.is_terminal
+        self.progress = Progress(TextColumn("ppo episodes"), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console, transient=False)
+        self.task = self.progress.add_task("ppo", total=total)
+
+    def __enter__(self) -> Self:
+        if self.live:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self.progress.stop()
+
+    def __call__(self, entry: dict[str, Any]) -> None:
+        ret, success = entry["return_mean"], entry["success_rate"]
+        line = (f"iteration {entry['iteration']:>3}: {entry['episodes']:>3} episodes, mean return "
+                + (f"{ret:+.3f}, success rate {success:.2f}" if ret is not None else "-")
+                + f"; {entry['episodes_total']} episodes so far, {entry['time_s']:.0f} s")
+        if self.live:
+            self.progress.console.print(line)
+            self.progress.update(self.task, completed=entry["episodes_total"])
+        else:
+            print(line, file=sys.stderr, flush=True)
+
+
+def default_run_dir(seed: int) -> Path:
+    """``<data dir>/ppo/docqa-<UTC time>-s<seed>``."""
+    from tui_agent.config import data_dir
+
+    return data_dir() / "ppo" / f"docqa-{datetime.now(UTC):%Y%m%d-%H%M%S}-s{seed}"
+
+
+def ppo_train(*, env: str, episodes: int, seed: int, answerer: str, test_questions: int | None,
+              output: Path | None, as_json: bool, model: str | None) -> dict[str, Any]:
+    """Train and test PPO (module docstring); exits 2 for an env other than docqa or a missing extra."""
+    if env != "docqa":
+        fail(f"--algo ppo runs on --env docqa only (not {env!r})", 2)
+    if importlib.util.find_spec("ray") is None:
+        fail("--algo ppo needs Ray RLlib: pip install -e '.[rl]'", 2)
+    from tui_agent.rl.ppo import PPOSettings, evaluate, train
+
+    run_dir = output or default_run_dir(seed)
+    with user_errors():
+        settings = PPOSettings(episodes=episodes, seed=seed, answerer=answerer, model=model)
+        with _IterationBar(episodes) as bar:
+            report, policy = train(settings, run_dir, on_iteration=bar)
+        test = evaluate(policy, "test", test_questions, answerer=answerer, model=model)
+    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
+    report["test"] = {k: v for k, v in test.items() if k != "per_question"}
+    (run_dir / "curve.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    (run_dir / "eval.json").write_text(json.dumps(test, ensure_ascii=False, indent=1), encoding="utf-8")
+    if as_json:
+        print_json(report)
+        return report
+    first, last = report["curve"][0], report["curve"][-1]
+    echo(f"ppo: {report['episodes']} training episodes in {len(report['curve'])} iterations, "
+         f"{report['train_time_s']:.0f} s; mean return {first['return_mean']:+.3f} (iteration 1) → "
+         f"{last['return_mean']:+.3f} (iteration {last['iteration']})")
+    echo(f"ppo greedy: {test['episodes']} test questions, success rate {test['success_rate']:.2f}, "
+         f"average return {test['return_mean']:+.3f}, {test['steps_mean']:.1f} steps")
+    echo(f"checkpoint {report['checkpoint']}; curve {run_dir / 'curve.json'}; test results {run_dir / 'eval.json'}")
+    return report

@@ -1,0 +1,283 @@
+"""PPO on DocumentQA-v0 with Ray RLlib (the blog's baseline): training, greedy evaluation, checkpoints.
+
+The policy sees :class:`tui_agent.rl.features.DocQAFeatureEnv` (a ``Box`` of similarity features,
+``Discrete`` read / answer / keyword-search actions; the answer text from an answerer). Algorithm:
+RLlib's PPO (Schulman et al. 2017, clipped surrogate objective + GAE) on RLlib's new API stack
+(``PPOConfig``, RLModule + Learner, ``SingleAgentEnvRunner``), torch, CPU only, sampling in the driver
+process (``num_env_runners=0``, ``num_learners=0``). The env is registered with
+``ray.tune.registry.register_env`` as :data:`ENV_NAME`.
+
+Budget in episodes: every training iteration samples *complete* episodes until it has at least
+:func:`steps_per_iteration` env steps (``batch_mode="complete_episodes"``), then runs ``num_epochs``
+PPO epochs over them; training stops after the iteration in which the episode count reaches the
+budget (so it may end up to one iteration's worth of episodes above it; the curve records the exact
+counts). Per iteration the curve records the mean return and success rate *of that iteration's
+episodes* (not RLlib's 100-episode smoothed mean).
+
+Ray and torch are imported inside the functions (the ``rl`` extra); importing this module is cheap.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from tui_agent.rl.features import DocQAFeatureEnv
+
+ENV_NAME = "tui_agent/DocumentQA-features-v0"
+ANSWERERS = ("extractive", "llm")
+RETURN_SUM, SUCCESS_SUM, EPISODES = "docqa_return_sum", "docqa_success_sum", "docqa_episodes"
+
+__all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "evaluate", "load_policy", "make_env", "steps_per_iteration",
+           "train"]
+
+
+@dataclass
+class PPOSettings:
+    """What a PPO run needs. Units: episodes, env steps; ``lr`` per Adam step.
+
+    ``hidden``: sizes of the policy and value MLPs (separate, tanh). ``answerer``: "extractive" (default,
+    shared by every policy in the benchmarks) or "llm" (``model`` writes the answer, as in the blog).
+    ``env_config``: passed to :class:`DocQAFeatureEnv` (``max_steps``, ``top_k``, ``step_cost``,
+    ``keyword_search``); the training split is always "train".
+    """
+
+    episodes: int = 300
+    seed: int = 0
+    lr: float = 1e-3
+    gamma: float = 0.99
+    lambda_: float = 0.95
+    entropy_coeff: float = 0.01
+    clip_param: float = 0.2
+    num_epochs: int = 8
+    hidden: tuple[int, ...] = (64, 64)
+    batch_steps: int | None = None  # None: steps_per_iteration(episodes)
+    answerer: str = "extractive"
+    model: str | None = None
+    env_config: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        if self.episodes < 1:
+            raise ValueError("episodes must be ≥ 1")
+        if self.answerer not in ANSWERERS:
+            raise ValueError(f"unknown answerer {self.answerer!r}; expected one of {', '.join(ANSWERERS)}")
+
+
+def steps_per_iteration(episodes: int) -> int:
+    """Env steps per training batch for an ``episodes`` budget: 0.3 steps per budget episode, between 8
+    and 200 — about 10 iterations for small budgets (an episode is 2–8 steps), up to ~60 episodes an
+    iteration for 1,000."""
+    return int(min(200, max(8, round(0.3 * episodes))))
+
+
+def make_answerer(name: str, model: str | None = None) -> Callable[[str, str], str] | None:
+    """The answerer called ``name``: None for "extractive" (the env's default), an LLM answerer for "llm".
+
+    Raises:
+        ValueError: an unknown name.
+    """
+    if name == "extractive":
+        return None
+    if name == "llm":
+        from tui_agent.rl.answerers import llm_answerer
+
+        return llm_answerer(model)
+    raise ValueError(f"unknown answerer {name!r}; expected one of {', '.join(ANSWERERS)}")
+
+
+def make_env(env_config: dict[str, Any] | None = None) -> DocQAFeatureEnv:
+    """The env creator RLlib calls (``env_config`` may hold ``answerer`` and ``model`` besides the
+    :class:`DocQAFeatureEnv` settings)."""
+    cfg = dict(env_config or {})
+    return DocQAFeatureEnv(cfg, answerer=make_answerer(cfg.pop("answerer", "extractive"), cfg.pop("model", None)))
+
+
+def _on_episode_end(*, episode: Any, metrics_logger: Any, **_: Any) -> None:
+    """RLlib callback: per-iteration sums of returns and successes (reduced with "sum" each iteration)."""
+    infos = episode.get_infos()
+    last = infos[-1] if len(infos) else {}
+    metrics_logger.log_value(RETURN_SUM, float(episode.get_return()), reduce="sum")
+    metrics_logger.log_value(SUCCESS_SUM, float(bool(last.get("success", False))), reduce="sum")
+    metrics_logger.log_value(EPISODES, 1.0, reduce="sum")
+
+
+def _quiet() -> None:
+    os.environ.setdefault("RAY_USAGE_STATS_ENABLED", "0")
+    os.environ.setdefault("RAY_DEDUP_LOGS", "0")
+    for name in ("ray", "ray.rllib", "ray.tune", "ray.data"):
+        logging.getLogger(name).setLevel(logging.ERROR)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+
+
+def init_ray() -> bool:
+    """Start a private local Ray instance (2 CPUs at most, no dashboard) unless one is running in this
+    process; True if this call started it."""
+    _quiet()
+    import ray
+
+    if ray.is_initialized():
+        return False
+    ray.init(address="local", num_cpus=min(2, os.cpu_count() or 1), include_dashboard=False,
+             log_to_driver=False, logging_level=logging.ERROR, configure_logging=True)
+    return True
+
+
+def build_algorithm(settings: PPOSettings) -> Any:
+    """An RLlib PPO ``Algorithm`` for ``settings`` (Ray must be initialised: :func:`init_ray`)."""
+    _quiet()
+    from ray.rllib.algorithms.ppo import PPOConfig
+    from ray.tune.registry import register_env
+
+    register_env(ENV_NAME, make_env)
+    batch = settings.batch_steps or steps_per_iteration(settings.episodes)
+    env_config = {**settings.env_config, "split": "train", "answerer": settings.answerer, "model": settings.model}
+    config = (
+        PPOConfig()
+        .environment(ENV_NAME, env_config=env_config)
+        .framework("torch")
+        .env_runners(num_env_runners=0, num_envs_per_env_runner=1, batch_mode="complete_episodes",
+                     rollout_fragment_length="auto")
+        .learners(num_learners=0)
+        .training(lr=settings.lr, gamma=settings.gamma, lambda_=settings.lambda_,
+                  entropy_coeff=settings.entropy_coeff, clip_param=settings.clip_param,
+                  num_epochs=settings.num_epochs, train_batch_size_per_learner=batch,
+                  minibatch_size=min(64, batch), vf_clip_param=10.0)
+        .rl_module(model_config={"fcnet_hiddens": list(settings.hidden), "fcnet_activation": "tanh",
+                                 "vf_share_layers": False})
+        .callbacks(on_episode_end=_on_episode_end)
+        .reporting(metrics_num_episodes_for_smoothing=100)
+        .debugging(seed=settings.seed, log_level="ERROR")
+    )
+    return config.build_algo()
+
+
+def train(settings: PPOSettings, out_dir: Path | None = None,
+          on_iteration: Callable[[dict[str, Any]], None] | None = None
+          ) -> tuple[dict[str, Any], Callable[[np.ndarray], int]]:
+    """Train PPO for ``settings.episodes`` training episodes (module docstring), save a checkpoint and
+    the learning curve.
+
+    Returns ``(report, policy)``: ``policy`` is the trained greedy policy (:func:`greedy_policy`); the
+    report (JSON-ready) has ``settings``, ``curve`` (one dict per iteration: ``iteration``, ``episodes`` in
+    it, ``episodes_total``, ``return_mean`` and ``success_rate`` of its episodes, ``env_steps_total``,
+    ``time_s`` since the start), ``episodes`` (total), ``train_time_s``, and with ``out_dir`` set,
+    ``checkpoint`` (RLlib's checkpoint directory) and ``curve_file`` (``out_dir/curve.json``).
+    ``on_iteration`` gets each curve entry as it is made.
+    """
+    started = init_ray()
+    try:
+        algo = build_algorithm(settings)
+        try:
+            report = _train_loop(algo, settings, on_iteration)
+            if out_dir is not None:
+                out_dir.mkdir(parents=True, exist_ok=True)
+                checkpoint = out_dir / "checkpoint"
+                algo.save_to_path(str(checkpoint.resolve()))
+                report["checkpoint"] = str(checkpoint)
+                report["curve_file"] = str(out_dir / "curve.json")
+                (out_dir / "curve.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
+            return report, greedy_policy(algo.get_module())
+        finally:
+            algo.stop()
+    finally:
+        if started:
+            import ray
+
+            ray.shutdown()
+
+
+def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[str, Any]], None] | None
+                ) -> dict[str, Any]:
+    curve: list[dict[str, Any]] = []
+    total, t0 = 0, time.perf_counter()
+    while total < settings.episodes:
+        result = algo.train()
+        runners = result.get("env_runners", {})
+        n = int(round(float(runners.get(EPISODES, 0.0))))
+        total += n
+        entry = {
+            "iteration": len(curve) + 1,
+            "episodes": n,
+            "episodes_total": total,
+            "return_mean": float(runners.get(RETURN_SUM, 0.0)) / n if n else None,
+            "success_rate": float(runners.get(SUCCESS_SUM, 0.0)) / n if n else None,
+            "env_steps_total": int(result.get("num_env_steps_sampled_lifetime", 0)),
+            "time_s": round(time.perf_counter() - t0, 3),
+        }
+        curve.append(entry)
+        if on_iteration is not None:
+            on_iteration(entry)
+    settings_json = asdict(settings)
+    settings_json["hidden"] = list(settings.hidden)
+    return {"settings": settings_json, "curve": curve, "episodes": total,
+            "train_time_s": round(time.perf_counter() - t0, 3)}
+
+
+def greedy_policy(module: Any) -> Callable[[np.ndarray], int]:
+    """``policy(observation) -> action``: the argmax of the RLModule's action logits (deterministic)."""
+    import torch
+
+    def policy(obs: np.ndarray) -> int:
+        with torch.no_grad():
+            out = module.forward_inference({"obs": torch.as_tensor(np.asarray(obs, np.float32)[None])})
+        return int(torch.argmax(out["action_dist_inputs"][0]).item())
+
+    return policy
+
+
+def load_policy(checkpoint: Path) -> Callable[[np.ndarray], int]:
+    """The greedy policy of a saved run (``checkpoint`` = the ``checkpoint`` directory :func:`train`
+    wrote); loads only the RLModule (no Ray cluster is started).
+
+    Raises:
+        FileNotFoundError: no RLModule under ``checkpoint``.
+    """
+    _quiet()
+    from ray.rllib.core.rl_module.rl_module import RLModule
+
+    path = Path(checkpoint) / "learner_group" / "learner" / "rl_module" / "default_policy"
+    if not path.is_dir():
+        raise FileNotFoundError(f"no RLModule checkpoint at {path}")
+    return greedy_policy(RLModule.from_checkpoint(str(path.resolve())))
+
+
+def evaluate(policy: Callable[[np.ndarray], int], split: str = "test", questions: int | None = None,
+             env_config: dict[str, Any] | None = None, answerer: str = "extractive", model: str | None = None,
+             on_episode: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
+    """Run ``policy`` once on each of the first ``questions`` questions of ``split`` (all by default).
+
+    Returns ``{"split", "episodes", "success_rate", "return_mean", "steps_mean", "per_question"}``;
+    ``per_question`` lists ``{"index", "return", "success", "steps", "actions"}``.
+    """
+    env = make_env({**(env_config or {}), "split": split, "answerer": answerer, "model": model})
+    n = len(env.env.questions(split)) if questions is None else min(questions, len(env.env.questions(split)))
+    rows = []
+    for i in range(n):
+        obs, info = env.reset(options={"split": split, "question_index": i})
+        ret, done, actions = 0.0, False, []
+        while not done:
+            obs, reward, terminated, truncated, info = env.step(policy(obs))
+            ret += reward
+            actions.append(info["action_text"][:80])
+            done = terminated or truncated
+        row = {"index": i, "return": round(ret, 4), "success": bool(info.get("success", False)),
+               "steps": int(info["step"]), "actions": actions}
+        rows.append(row)
+        if on_episode is not None:
+            on_episode(row)
+    return {
+        "split": split, "episodes": n,
+        "success_rate": float(np.mean([r["success"] for r in rows])) if rows else 0.0,
+        "return_mean": float(np.mean([r["return"] for r in rows])) if rows else 0.0,
+        "steps_mean": float(np.mean([r["steps"] for r in rows])) if rows else 0.0,
+        "per_question": rows,
+    }
