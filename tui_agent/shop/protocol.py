@@ -24,11 +24,12 @@ from __future__ import annotations
 
 import random
 import statistics
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from tui_agent.envs.shop.initial_pool import INITIAL_TASK
+from tui_agent.rlem.batched import EpisodeJob, episode_seed
 
 FREE_TEXT_MATCH = 90.0  # rapidfuzz token_set_ratio (0-100) for a free-text goal to get a reward
 
@@ -87,7 +88,7 @@ def summarize(results: Sequence[Any]) -> dict[str, float]:
 
 def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "q-driven",
           on_episode: OnEpisode | None = None, test_env: Any = None, test_tasks: int = 0,
-          train_set: str | None = None) -> dict[str, Any]:
+          train_set: str | None = None, rollouts: Any = None) -> dict[str, Any]:
     """Train: ``epochs`` passes over the training goals, memory updated every step.
 
     The goals are training set ``train_set`` ("S0" / "S1", see
@@ -100,16 +101,24 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
     per-task results). Returns ``{"goals", "epochs": [summary per epoch],
     "episodes": [per-episode dicts]}``. ``on_episode(result, done, total)`` is
     called after each training episode (total counts the episodes still planned).
+
+    ``rollouts`` (a started :class:`tui_agent.rollouts.RayRollouts`) runs each epoch's episodes on
+    parallel workers with the memory frozen per batch and applies their updates here in goal order
+    (batched RLEM, :mod:`tui_agent.rlem.batched`); each episode's random generator is seeded with
+    :func:`~tui_agent.rlem.batched.episode_seed` (seed, epoch, goal). Episodes lost with their worker
+    are listed under ``"failed"``. Without it (the default) episodes run here one after another, the
+    memory updated every step.
     """
     goals = training_set(train_set) if train_set else training_goals(tasks, seed, env.catalog.split_size("train"))
     solved: set[int] = set()
     per_epoch, episodes = [], []
+    if rollouts is not None:
+        agent.ensure_initial_pool()  # here, by the one writer: workers read a snapshot
     done = 0
     for epoch in range(epochs):
         todo = [g for g in goals if epoch == 0 or g not in solved]
         results = []
-        for g in todo:
-            result = agent.run_episode(env, {"split": "train", "goal_index": g}, policy, learn=True)
+        for g, result in _episodes(agent, env, todo, policy, seed, epoch, rollouts):
             if epoch == 0 and result.success:
                 solved.add(g)
             results.append(result)
@@ -123,7 +132,23 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
         if test_tasks and test_env is not None:
             summary["test"] = evaluate(agent, test_env, test_tasks, policy)
         per_epoch.append(summary)
-    return {"train_set": train_set, "goals": goals, "epochs": per_epoch, "episodes": episodes}
+    report = {"train_set": train_set, "goals": goals, "epochs": per_epoch, "episodes": episodes}
+    if rollouts is not None:
+        report["workers"] = rollouts.workers
+        report["failed"] = [{"options": job.options, "error": error} for job, error in rollouts.failed]
+    return report
+
+
+def _episodes(agent: Any, env: Any, goals: list[int], policy: str, seed: int, epoch: int,
+              rollouts: Any) -> Iterator[tuple[int, Any]]:
+    """(goal, learned episode result) for each goal, in order: here, or on ``rollouts``' workers."""
+    if rollouts is None:
+        for g in goals:
+            yield g, agent.run_episode(env, {"split": "train", "goal_index": g}, policy, learn=True)
+        return
+    jobs = [EpisodeJob({"split": "train", "goal_index": g}, policy, episode_seed(seed, epoch, g)) for g in goals]
+    for job, result in rollouts.run(agent, jobs):
+        yield job.options["goal_index"], result
 
 
 def evaluate(agent: Any, env: Any, tasks: int = 100, policy: str = "q-driven", split: str = "test",

@@ -1,0 +1,58 @@
+"""The shop's rollout-worker factory: what each Ray worker builds (``tui-agent train --env shop --workers N``).
+
+A :class:`ShopWorker` is pickled to every worker (:mod:`tui_agent.rollouts`) and called there once: it
+builds a :class:`~tui_agent.shop.agent.ShopAgent` without a memory store (the worker gets a read-only
+snapshot of the driver's rows instead), the embedder, the model and a :class:`~tui_agent.envs.shop.env.ShopEnv`,
+and loads the models up front so their load time is start-up, not the first episode's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from tui_agent.shop.agent import ShopAgent, ShopConfig
+
+__all__ = ["ShopWorker"]
+
+
+@dataclass(frozen=True)
+class ShopWorker:
+    """``make() -> (ShopAgent, ShopEnv)`` for one rollout worker.
+
+    Args:
+        config: the agent's configuration (the driver's).
+        settings: the app's :class:`~tui_agent.config.Settings` for the model (None: the bundled model);
+            a hosted model's API key is read from the worker's environment.
+        split: the environment's split.
+        embedder: ``() -> embedder`` (default: the bundled model, :func:`tui_agent.embed.shared_embedder`).
+        preload_model: load the bundled model at start-up (policies that score with it).
+    """
+
+    config: ShopConfig
+    settings: Any = None
+    split: str = "train"
+    embedder: Callable[[], Any] | None = None
+    preload_model: bool = True
+
+    def __call__(self) -> tuple[ShopAgent, Any]:
+        from tui_agent.envs.shop.env import ShopEnv
+
+        if self.embedder is None:
+            from tui_agent.embed import shared_embedder
+
+            embedder = shared_embedder()
+        else:
+            embedder = self.embedder()
+        embedder.load()
+        llm = None
+        if self.settings is not None:
+            from tui_agent.llm.client import LLM
+
+            llm = LLM.from_settings(self.settings)
+        if self.preload_model and self.config.scorer == "llm" and getattr(llm, "is_local", True):
+            from tui_agent.llm.local import runtime
+
+            runtime().llama  # noqa: B018 - load the bundled model now
+        return ShopAgent(None, embedder, llm, self.config), ShopEnv(split=self.split)
