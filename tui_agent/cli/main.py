@@ -24,6 +24,7 @@ from tui_agent.cli.chats import chats_app, keys
 from tui_agent.cli.memory import memory_app
 from tui_agent.cli.notes import notes_app
 from tui_agent.cli.shop import register as register_shop_commands
+from tui_agent.cli.stats import register as register_stats_command
 
 app = typer.Typer(
     name="tui-agent",
@@ -37,6 +38,7 @@ app.add_typer(chats_app, name="chats")
 app.add_typer(notes_app, name="notes")
 app.command()(keys)
 register_shop_commands(app)
+register_stats_command(app)
 
 
 @app.callback(invoke_without_command=True)

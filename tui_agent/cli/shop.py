@@ -163,8 +163,19 @@ def train_command(
     agent = build_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, no_bootstrap=no_bootstrap,
                         no_random=no_random, no_discouraged=no_discouraged, no_analogy=no_analogy, scorer=scorer,
                         update_mode=update_mode)
-    with user_errors(), _Bar(f"train {policy}") as bar:
-        report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, policy, on_episode=bar,
+    from tui_agent.cli.stats import training_run
+
+    run_settings = {"tasks": tasks, "train_set": train_set, "epochs": epochs, "seed": seed, "gamma": gamma, "n": n,
+                    "no_bootstrap": no_bootstrap, "no_random": no_random, "no_discouraged": no_discouraged,
+                    "no_analogy": no_analogy, "scorer": scorer, "update_mode": update_mode,
+                    "memory": str(agent.store.path), "model": getattr(agent.llm, "model", model)}
+    with user_errors(), _Bar(f"train {policy}") as bar, training_run("shop", "rlem", run_settings, policy) as run:
+        def on_episode(result: Any, done: int, total: int) -> None:
+            bar(result, done, total)
+            run.episode(return_=sum(s.reward for s in result.steps), reward=result.reward, success=result.success,
+                        steps=len(result.steps), info={"split": result.split, "goal_index": result.goal_index})
+
+        report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, policy, on_episode=on_episode,
                        test_env=ShopEnv(split="test") if test_tasks else None, test_tasks=test_tasks,
                        train_set=None if train_set.lower() == "random" else train_set.upper())
     report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
