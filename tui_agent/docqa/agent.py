@@ -155,8 +155,10 @@ class DocQAAgent:
         return text or extractive_answer(question, passage)
 
     def act(self, policy: str, question: str, observation: str, info: dict[str, Any], read_here: set[str],
-            learn: bool = False, explore: bool = False) -> DocQAStep:
-        """Choose the next action (no env step, no memory write)."""
+            learn: bool = False, explore: bool = False, searched: set[str] | None = None) -> DocQAStep:
+        """Choose the next action (no env step, no memory write). ``read_here``: notes read in this
+        episode; ``searched``: queries searched in it (q-driven does not repeat them)."""
+        searched = searched if searched is not None else set()
         policy = docqa_policy(policy)
         available = list(info["available_actions"])
         cands = self.candidates(question, info, read_here)
@@ -166,6 +168,8 @@ class DocQAAgent:
         retrieved = self.replay.retrieve(DocQAQuery(self.vector(question), state_of(observation))) \
             if policy != "llm" else []
         if policy == "q-driven":
+            shown = {r["note_id"] for r in info.get("results", [])}
+            cands += pol.recall_searches(retrieved, observation, shown, searched, self.config.policy)
             estimates = pol.estimate_q(cands, retrieved, observation, self.config.policy, optimistic=explore,
                                        training=learn)
             step.advice = "\n".join(
@@ -237,15 +241,17 @@ class DocQAAgent:
                              int(gold.get("index", -1)), str(gold.get("answer", "")), learned=learn)
         episode = self.replay.begin_episode(episode_id=result.episode_id) if learn else None
         read_here: set[str] = set()
+        searched: set[str] = {info.get("query", "")}
         explored = 0
         while True:
             step = self.act(policy, question, obs, info, read_here, learn,
-                            explore and explored < self.config.policy.explore_per_episode)
+                            explore and explored < self.config.policy.explore_per_episode, searched)
             explored += step.explored
             key = RecordKey.of(question, obs, info["available_actions"])
             obs, reward, terminated, truncated, info = env.step(step.action)
             if info.get("read_note_id"):
                 read_here.add(info["read_note_id"])
+            searched.add(info.get("query", ""))
             step.reward, step.valid = float(reward), bool(info["valid"])
             result.steps.append(step)
             result.ret += float(reward)
