@@ -26,9 +26,14 @@ from tui_agent.cli.common import (
     settings_for,
     user_errors,
 )
+from tui_agent.cli.docqa import AnswererOption, doc_command
 
-ENVS = ("shop",)
-EnvOption = Annotated[str, typer.Option("--env", help="Environment (only 'shop').")]
+ENVS = ("shop", "docqa")
+EnvOption = Annotated[str, typer.Option("--env", help="Environment: shop | docqa (DocumentQA-v0).")]
+AlgoOption = Annotated[str, typer.Option(
+    "--algo", help="rlem (experience memory) | ppo (Ray RLlib baseline; --env docqa, needs the 'rl' extra).")]
+EpisodesOption = Annotated[int, typer.Option(
+    "--episodes", min=1, help="docqa: training episodes (train questions in a seeded shuffled order, cycling).")]
 SeedOption = Annotated[int, typer.Option("--seed", help="Seed for goal sampling and the advice's random fill.")]
 GammaOption = Annotated[float, typer.Option("--gamma", min=0.0, max=1.0, help="Discount γ.")]
 NOption = Annotated[int | None, typer.Option(
@@ -113,7 +118,8 @@ class _Bar:
 
     def __call__(self, result: Any, done: int, total: int) -> None:
         mark = "✓" if result.success else "·"
-        desc = f"{self.title} {mark} {result.split}#{result.goal_index} reward {float(result.reward or 0):.2f}"
+        index = getattr(result, "goal_index", getattr(result, "question_index", -1))
+        desc = f"{self.title} {mark} {result.split}#{index} reward {float(result.reward or 0):.2f}"
         if self.live:
             self.progress.update(self.task, completed=done, total=total, description=desc)
         else:
@@ -141,6 +147,11 @@ def train_command(
         "--test-tasks", min=0, help="Test on goals 0..N-1 after every epoch (memory frozen), as the reference.")] = 0,
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report as JSON here.")] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
+    algo: AlgoOption = "rlem",
+    episodes: EpisodesOption = 196,
+    answerer: AnswererOption = "extractive",
+    test_every: Annotated[int, typer.Option(
+        "--test-every", min=0, help="docqa: test every N training episodes (a learning curve).")] = 0,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
@@ -148,8 +159,29 @@ def train_command(
 
     The initial pool is the memory's shop experiences if it has any (e.g. a REMEMBERER pool brought in with
     `tui-agent memory import init_pool.wq.yaml`), else the bundled one.
+
+    `--env docqa`: DocumentQA-v0, `--episodes` training episodes on train questions (`--test-tasks N`:
+    test on N test questions at the end and every `--test-every` episodes); `--algo ppo` trains the PPO
+    baseline on Ray RLlib instead of RLEM.
     """
     _check_env(env)
+    if algo not in ("rlem", "ppo"):
+        fail(f"unknown algo {algo!r}; expected rlem or ppo", 2)
+    if algo == "ppo":
+        from tui_agent.cli.ppo import ppo_train
+
+        ppo_train(env=env, episodes=episodes, seed=seed, answerer=answerer, test_questions=test_tasks or None,
+                  output=output, as_json=as_json, model=model)
+        return
+    if env == "docqa":
+        from tui_agent.cli.docqa import docqa_train
+
+        with _Bar(f"train {policy or 'q-driven'}") as bar:
+            docqa_train(episodes=episodes, seed=seed, policy=policy, scorer=scorer, answerer=answerer, gamma=gamma,
+                        n=1 if no_bootstrap else n, update_mode=update_mode, test_questions=test_tasks,
+                        test_every=test_every, output=output, as_json=as_json, memory_dir=memory_dir, model=model,
+                        on_episode=bar)
+        return
     from tui_agent.envs.shop.env import ShopEnv
     from tui_agent.shop.protocol import train, training_set
 
@@ -207,11 +239,20 @@ def eval_command(
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
     scorer: ScorerOption = "llm",
+    answerer: AnswererOption = "extractive",
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Evaluate a policy on shop goals with the memory frozen; prints average score and success rate."""
+    """Evaluate a policy with the memory frozen: shop goals (average score, success rate) or, with
+    `--env docqa`, questions 0..N-1 of the split (success rate, average return)."""
     _check_env(env)
+    if env == "docqa":
+        from tui_agent.cli.docqa import docqa_eval
+
+        with _Bar(f"eval {policy or 'q-driven'}") as bar:
+            docqa_eval(tasks=tasks, split=split, policy=policy, scorer=scorer, answerer=answerer, seed=seed,
+                       output=output, memory_dir=memory_dir, model=model, on_episode=bar)
+        return
     from tui_agent.envs.shop.env import ShopEnv
     from tui_agent.shop.protocol import evaluate, training_set
 
@@ -291,8 +332,9 @@ def serve_shop_command(
 
 
 def register(app: typer.Typer) -> None:
-    """Add ``train``, ``eval``, ``task`` and ``serve-shop`` to the main app."""
+    """Add ``train``, ``eval``, ``task``, ``serve-shop`` and ``doc`` to the main app."""
     app.command("train")(train_command)
     app.command("eval")(eval_command)
     app.command("task")(task_command)
     app.command("serve-shop")(serve_shop_command)
+    app.command("doc")(doc_command)

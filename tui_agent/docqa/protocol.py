@@ -60,7 +60,7 @@ def evaluate(agent: Any, env: Any, n: int, policy: str, split: str = "test",
 def train(agent: Any, env: Any, episodes: int, seed: int, policy: str, on_episode: OnEpisode | None = None,
           test_env: Any = None, test_questions: int = 0, test_every: int = 0) -> dict[str, Any]:
     """``episodes`` learning episodes (module docstring); tests every ``test_every`` episodes and at the end
-    when ``test_questions`` > 0. Returns ``{"train": summary, "curve": [{"episodes", test summary}], ...}``."""
+    when ``test_questions`` > 0. Returns ``{"train": summary, "curve": [{"train_episodes", test summary}], ...}``."""
     order = training_order(len(env.questions("train")), episodes, seed)
     results, curve, start = [], [], time.perf_counter()
     for done, index in enumerate(order, 1):
@@ -71,7 +71,7 @@ def train(agent: Any, env: Any, episodes: int, seed: int, policy: str, on_episod
         if test_env is not None and test_questions and (done == episodes or (test_every and done % test_every == 0)):
             test = evaluate(agent, test_env, test_questions, policy)
             test.pop("results")
-            curve.append({"episodes": done, **test})
+            curve.append({**test, "train_episodes": done})
     return {"train": summarize(results), "policy": policy, "episodes": episodes, "seed": seed,
             "seconds": time.perf_counter() - start, "curve": curve,
             "returns": [round(r.ret, 4) for r in results], "successes": [bool(r.correct) for r in results]}

@@ -1,0 +1,145 @@
+"""DocumentQA commands: ``train --env docqa``, ``eval --env docqa`` (dispatched from ``cli/shop.py``)
+and ``doc QUESTION`` (one episode, its steps printed).
+
+``train --env docqa --episodes 300`` runs RLEM (memory updated every step) on train questions;
+``eval --env docqa --policy q-driven|rememberer|llm|random --tasks 196`` evaluates on test questions
+with the memory frozen. Reports: success rate (answered correctly), average return, steps.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from tui_agent.cli.common import MemoryDirOption, ModelOption, echo, fail, print_json, settings_for, user_errors
+
+AnswererOption = Annotated[str, typer.Option(
+    "--answerer", help="How answers are written: extractive (a passage sentence, no model) | llm.")]
+
+__all__ = ["build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
+
+
+def build_docqa_agent(memory_dir: Path | None, model: str | None, *, seed: int | None = 0, gamma: float = 1.0,
+                      n: int | None = None, update_mode: str = "mean", scorer: str = "llm",
+                      answerer: str = "extractive", no_random: bool = False, no_discouraged: bool = False) -> Any:
+    """A DocQAAgent over the configured memory, the bundled embedder and the model; exits 2 on a bad option."""
+    from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+    from tui_agent.embed import shared_embedder
+    from tui_agent.llm.client import LLM
+    from tui_agent.memory.store import ExperienceStore
+    from tui_agent.rlem.advice import AdviceOptions
+    from tui_agent.rlem.learning import LearningConfig
+
+    settings = settings_for(memory_dir, model)
+    try:
+        config = DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
+                             learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
+                             advice=AdviceOptions(random_fill=not no_random, discouraged=not no_discouraged),
+                             scorer=scorer, answerer=answerer, seed=seed)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    with user_errors():
+        store = ExperienceStore(settings.resolved_memory_dir())
+        return DocQAAgent(store, shared_embedder(), LLM.from_settings(settings), config)
+
+
+def _policy(policy: str | None) -> str:
+    from tui_agent.docqa.agent import docqa_policy
+
+    try:
+        return docqa_policy(policy or "q-driven")
+    except ValueError as exc:
+        fail(str(exc), 2)
+
+
+def _write(report: dict[str, Any], output: Path | None) -> None:
+    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+
+
+def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, answerer: str, gamma: float,
+                n: int | None, update_mode: str, test_questions: int, test_every: int, output: Path | None,
+                as_json: bool, memory_dir: Path | None, model: str | None, on_episode: Any) -> dict[str, Any]:
+    """``train --env docqa``: RLEM training episodes, then (``--test-tasks``) a frozen test; prints a summary."""
+    from tui_agent.docqa.protocol import train
+    from tui_agent.envs.docqa.env import DocQAEnv
+
+    policy = _policy(policy)
+    agent = build_docqa_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, update_mode=update_mode,
+                              scorer=scorer, answerer=answerer)
+    with user_errors():
+        env = DocQAEnv(split="train")
+        report = train(agent, env, episodes, seed, policy, on_episode=on_episode,
+                       test_env=env if test_questions else None, test_questions=test_questions,
+                       test_every=test_every)
+    _write(report, output)
+    if as_json:
+        print_json(report)
+        return report
+    t = report["train"]
+    echo(f"{policy}: {t['episodes']} training episodes, success rate {t['success_rate']:.2f}, "
+         f"average return {t['avg_return']:+.3f}, {report['seconds']:.0f} s")
+    for point in report["curve"]:
+        echo(f"  after {point['train_episodes']} episodes: {point['episodes']} test questions, "
+             f"success rate {point['success_rate']:.2f}, average return {point['avg_return']:+.3f}")
+    echo(f"memory: {agent.store.count('docqa')} docqa experiences in {agent.store.path}")
+    return report
+
+
+def docqa_eval(*, tasks: int, split: str, policy: str | None, scorer: str, answerer: str, seed: int,
+               output: Path | None, memory_dir: Path | None, model: str | None, on_episode: Any) -> dict[str, Any]:
+    """``eval --env docqa``: questions [0, tasks) of ``split`` with the memory frozen."""
+    from tui_agent.docqa.protocol import evaluate
+    from tui_agent.envs.docqa.env import DocQAEnv
+
+    policy = _policy(policy)
+    if split not in ("test", "train"):
+        fail(f"unknown split {split!r} for docqa; expected test or train", 2)
+    agent = build_docqa_agent(memory_dir, model, seed=seed, scorer=scorer, answerer=answerer)
+    with user_errors():
+        report = evaluate(agent, DocQAEnv(split=split), tasks, policy, split, on_episode=on_episode)
+    _write(report, output)
+    echo(f"{policy}: {report['episodes']} {split} questions, success rate {report['success_rate']:.2f}, "
+         f"average return {report['avg_return']:+.3f}, {report['avg_steps']:.1f} steps"
+         + (f" (results in {output})" if output else ""))
+    return report
+
+
+def doc_command(
+    question: Annotated[str | None, typer.Argument(help="The question (default: a random test question).")] = None,
+    policy: Annotated[str | None, typer.Option("--policy", help="q-driven | rememberer | llm | random")] = None,
+    answerer: AnswererOption = "extractive",
+    as_json: Annotated[bool, typer.Option("--json", help="Print the episode as JSON.")] = False,
+    memory_dir: MemoryDirOption = None,
+    model: ModelOption = None,
+) -> None:
+    """Answer QUESTION by searching, reading and answering over the Python docs (one DocumentQA episode)."""
+    import random
+
+    from tui_agent.envs.docqa.env import DocQAEnv
+
+    policy = _policy(policy)
+    agent = build_docqa_agent(memory_dir, model, answerer=answerer)
+    with user_errors():
+        env = DocQAEnv(split="test")
+        options = ({"question": question} if question
+                   else {"split": "test", "question_index": random.randrange(len(env.questions("test")))})
+
+        def show(step: Any) -> None:
+            if not as_json:
+                echo(f"{step.t + 1:>2}. [{step.state}] {step.action}   ({step.chosen_by}: {step.reason})")
+
+        result = agent.run_episode(env, options, policy, on_step=show)
+    if as_json:
+        print_json(result.to_json())
+    elif result.answer is None:
+        echo("no answer within the step limit")
+    else:
+        echo(f"answer: {result.answer}" + (f"\n{'correct' if result.correct else 'wrong'} (gold: {result.gold_answer})"
+                                           if result.gold_answer else ""))
