@@ -47,6 +47,7 @@ class PolicyConfig:
     top_k: int = 40
     prior_weight: float = 0.1
     min_task_similarity: float = 0.35
+    min_recall_similarity: float = 0.5
     temperature: float = 0.05
     optimistic_q: float = 1.0
     explore_per_episode: int = 2
@@ -102,14 +103,16 @@ def estimate_q(candidates: Sequence[Candidate], retrieved: Sequence[Scored], obs
 def recall_searches(retrieved: Sequence[Scored], observation: str, shown: set[str], searched: set[str],
                     config: PolicyConfig) -> list[Candidate]:
     """Searches that bring back a note the memory rates well for a similar question but that is not shown:
-    ``search[<that question>]`` (role ``("search", note id)``), at most one per note, nearest first.
+    ``search[<that question>]`` (role ``("search", note id)``), at most one per note, nearest first, from
+    records whose question similarity is at least ``min_recall_similarity`` (0.5; a note *not* in this
+    question's results needs a closer question than one that is).
 
     The reformulated query comes from experience: the remembered question's own search found the note.
     """
     state = state_of(observation)
     out: dict[str, Candidate] = {}
     for r in retrieved[: config.top_k]:
-        if state_of(r.record.key.observation) != state or r.f_task < config.min_task_similarity:
+        if state_of(r.record.key.observation) != state or r.f_task < config.min_recall_similarity:
             continue
         query = r.record.key.task
         if query in searched:
