@@ -20,42 +20,19 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-APP_NAME = "tui-agent"
-DEFAULT_MODEL = "local/smollm2"
-POLICIES = ("q-driven", "rememberer", "llm", "random")
-"""Decision procedures, for chat and shop alike (``policy`` setting, ``--policy``)."""
-POLICY_ALIASES = {"rlem": "q-driven"}  # the q-driven policy's earlier name
-
-
-def home_dir() -> Path | None:
-    """The ``TUI_AGENT_HOME`` override, or ``None`` when unset."""
-    value = os.environ.get("TUI_AGENT_HOME")
-    return Path(value).expanduser() if value else None
-
-
-def config_dir() -> Path:
-    """Directory of ``config.toml`` and ``state.toml`` (created on first write)."""
-    home = home_dir()
-    if home:
-        return home / "config"
-    from platformdirs import user_config_dir
-
-    return Path(user_config_dir(APP_NAME))
-
-
-def data_dir() -> Path:
-    """Directory of the default memory database."""
-    home = home_dir()
-    if home:
-        return home / "data"
-    from platformdirs import user_data_dir
-
-    return Path(user_data_dir(APP_NAME))
-
-
-def config_file() -> Path:
-    return config_dir() / "config.toml"
-
+from tui_agent.config_base import (  # noqa: F401 - re-exported: the pydantic-free part
+    APP_NAME,
+    DEFAULT_MODEL,
+    POLICIES,
+    POLICY_ALIASES,
+    config_dir,
+    config_file,
+    data_dir,
+    home_dir,
+    load_state,
+    save_state,
+    state_file,
+)
 
 class _TomlSource(PydanticBaseSettingsSource):
     """Reads ``config.toml``; a malformed file raises a clear ``ValueError``."""
@@ -163,35 +140,3 @@ class Settings(BaseSettings):
 def load_settings(**overrides: Any) -> Settings:
     """Settings with CLI overrides applied (``None`` overrides are ignored)."""
     return Settings(**{k: v for k, v in overrides.items() if v is not None})
-
-
-# --- small persistent UI state (theme choice) --------------------------------
-
-
-def state_file() -> Path:
-    return config_dir() / "state.toml"
-
-
-def load_state() -> dict[str, str]:
-    """UI state remembered between runs; a malformed file is treated as empty."""
-    try:
-        data = tomllib.loads(state_file().read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
-        return {}
-    return {k: v for k, v in data.items() if isinstance(v, str)}
-
-
-def save_state(**values: str) -> None:
-    """Merge ``values`` into ``state.toml`` (written atomically)."""
-    state = load_state() | values
-    path = state_file()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    body = "".join(f"{k} = {_toml_str(v)}\n" for k, v in sorted(state.items()))
-    tmp = path.with_suffix(".tmp")
-    tmp.write_text(body, encoding="utf-8")
-    tmp.replace(path)
-
-
-def _toml_str(value: str) -> str:
-    escaped = value.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n")
-    return f'"{escaped}"'

@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui_agent.config import data_dir
+from tui_agent.config_base import data_dir
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: chats and their messages

@@ -38,10 +38,15 @@ def settings_for(memory_dir: Path | None, model: str | None, **extra: Any):
     try:
         return load_settings(memory_dir=memory_dir, model=model, **extra)
     except ValueError as exc:
-        errors = getattr(exc, "errors", None)
-        if callable(errors):  # pydantic ValidationError: one line per bad setting
-            fail("; ".join(f"setting {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors()))
-        fail(str(exc))
+        fail(settings_problem(exc))
+
+
+def settings_problem(exc: BaseException) -> str:
+    """One line for a settings error (pydantic's ValidationError: one clause per bad setting)."""
+    errors = getattr(exc, "errors", None)
+    if callable(errors):
+        return "; ".join(f"setting {'.'.join(map(str, e['loc']))}: {e['msg']}" for e in errors())
+    return str(exc)
 
 
 def fail(message: str, code: int = 1) -> NoReturn:
@@ -84,10 +89,11 @@ def user_errors() -> Iterator[None]:
     from tui_agent.llm.client import LLMError
     from tui_agent.llm.local import LocalModelError
     from tui_agent.memory.store import MemoryStoreError
+    from tui_agent.rollouts import RolloutError
 
     try:
         yield
-    except (LLMError, MemoryStoreError, EmbeddingError, LocalModelError, ValueError) as exc:
+    except (LLMError, MemoryStoreError, EmbeddingError, LocalModelError, RolloutError, ValueError) as exc:
         fail(str(exc))
     except KeyError as exc:
         fail(f"no experience with id {exc.args[0]!r}")

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Callable, Iterable
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import on, work
@@ -12,9 +12,9 @@ from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer, Markdown, Static
+from textual.widgets import Footer, Static
 
-from tui_agent.config import Settings, load_state, save_state
+from tui_agent.config_base import load_state, save_state
 from tui_agent.tui.safe import plain, visible
 from tui_agent.tui.themes import DEFAULT_THEME, load_themes
 
@@ -39,12 +39,19 @@ WELCOME = (
 )
 _END = object()
 
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
+
+    from tui_agent.config import Settings
+
 
 class ChatApp(ChatActions, NotesActions, App):
     """tui-agent's chat screen.
 
     Args:
-        settings: resolved settings (model, memory dir, RLEM thresholds).
+        settings: resolved settings (model, memory dir, RLEM thresholds), or a function that
+            loads them: then they load just after the first paint (pydantic-settings takes 0.2–0.5 s
+            to import; the user's keys and theme are applied then), or at first use if earlier.
         agent: an already-built agent (tests); built in a worker when ``None``.
         llm_params: extra LiteLLM parameters for every answer (tests use ``mock_response``).
     """
@@ -55,15 +62,28 @@ class ChatApp(ChatActions, NotesActions, App):
 
     def __init__(self, settings: Settings, agent: Any = None, **llm_params: Any) -> None:
         super().__init__()
-        self.settings = settings
+        self._settings = None if callable(settings) else settings
+        self._load_settings: Callable[[], Settings] | None = settings if callable(settings) else None
+        self.settings_error: BaseException | None = None
         self.agent = agent
         self.llm_params = llm_params
         self.history: list[tuple[str, str]] = []
         self.ready = asyncio.Event()
         self.load_error: str | None = None
-        self.keymap = Keymap(settings.keys)
+        self.keymap = Keymap(self._settings.keys if self._settings is not None else {})
         self.input_history = InputHistory(history_file())
         self.session = ChatSession(on_error=lambda msg: self.notify(msg, severity="error", markup=False))
+
+    @property
+    def settings(self) -> Settings:
+        """The settings (loaded on first use when a loader was given)."""
+        if self._settings is None and self._load_settings is not None:
+            self._settings = self._load_settings()
+        return self._settings
+
+    @settings.setter
+    def settings(self, value: Settings) -> None:
+        self._settings = value
 
     def welcome(self) -> Text:
         """The welcome line, naming the active keys."""
@@ -78,6 +98,25 @@ class ChatApp(ChatActions, NotesActions, App):
         yield Footer()
 
     def on_mount(self) -> None:
+        if self._settings is None:  # paint first; settings, keys and theme just after
+            self.query_one(ChatInput).focus()
+            self.query_one("#chat", VerticalScroll).anchor()
+            self.call_after_refresh(self._start_with_settings)
+            return
+        self._start()
+
+    def _start_with_settings(self) -> None:
+        try:
+            settings = self.settings
+        except Exception as exc:  # noqa: BLE001 - a bad config file: the caller reports it, like the CLI does
+            self.settings_error = exc
+            self.exit(return_code=2)
+            return
+        self.keymap = Keymap(settings.keys)
+        self.query_one(".welcome", Static).update(self.welcome())
+        self._start()
+
+    def _start(self) -> None:
         self._setup_themes()
         self.set_keymap(self.keymap.overrides)
         for problem in (*self.keymap.errors, self.session.error, self.input_history.error):
@@ -179,6 +218,8 @@ class ChatApp(ChatActions, NotesActions, App):
     @staticmethod
     async def _pump(body: Markdown, queue: asyncio.Queue[Any]) -> None:
         """Write streamed pieces into the Markdown widget; ``None`` restarts it (resample)."""
+        from textual.widgets import Markdown  # loaded with the first answer (markdown_it), not before the first paint
+
         stream = Markdown.get_stream(body)
         try:
             while (piece := await queue.get()) is not _END:

@@ -12,12 +12,10 @@ from __future__ import annotations
 from typing import Any
 
 from rich.text import Text
-from textual.await_complete import AwaitComplete
-from textual.widgets import Markdown
 
 from tui_agent.terminal_text import visible
 
-__all__ = ["SafeMarkdown", "plain", "visible"]
+__all__ = ["plain", "visible"]  # and SafeMarkdown, loaded on first use (below)
 
 
 def plain(text: Any, style: str = "", **kwargs: Any) -> Text:
@@ -25,11 +23,9 @@ def plain(text: Any, style: str = "", **kwargs: Any) -> Text:
     return Text(visible(text), style=style, **kwargs)
 
 
-class SafeMarkdown(Markdown):
-    """A :class:`textual.widgets.Markdown` that never passes a terminal control character to the screen."""
+def __getattr__(name: str) -> Any:
+    if name == "SafeMarkdown":  # imported on first use: Markdown brings markdown_it (~0.1 s before the first paint)
+        from tui_agent.tui.safe_markdown import SafeMarkdown
 
-    def update(self, markdown: str) -> AwaitComplete:
-        return super().update(visible(markdown))
-
-    def append(self, markdown: str) -> AwaitComplete:
-        return super().append(visible(markdown))
+        return SafeMarkdown
+    raise AttributeError(name)

@@ -24,7 +24,7 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from tui_agent.config import config_dir
+from tui_agent.config_base import config_dir
 
 PROJECT_THEMES = Path(__file__).resolve().parents[1] / "themes"  # tui_agent/themes: package data (-> ../themes)
 COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "warning", "error", "success")

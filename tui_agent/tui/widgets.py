@@ -7,18 +7,21 @@ No user or model text is ever parsed as Rich markup: plain text goes through
 from __future__ import annotations
 
 from types import SimpleNamespace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
 from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.message import Message
-from textual.widgets import Button, Collapsible, Input, Markdown, Static
+from textual.widgets import Button, Collapsible, Input, Static
 
 from tui_agent.tui.chat_input import ChatInput
 from tui_agent.tui.keymap import bindings
-from tui_agent.tui.safe import SafeMarkdown, plain, visible
+from tui_agent.tui.safe import plain, visible
+
+if TYPE_CHECKING:
+    from textual.widgets import Markdown
 
 __all__ = ["AnswerView", "ChatInput", "UserMessage"]
 
@@ -76,6 +79,8 @@ class AnswerView(Vertical, can_focus=True):
         """Its row in the chats store, once saved."""
 
     def compose(self) -> ComposeResult:
+        from tui_agent.tui.safe_markdown import SafeMarkdown  # with the first answer, not before the first paint
+
         yield SafeMarkdown("", classes="answer-body")
         yield Static(Text("thinking…"), classes="answer-meta")
         with Horizontal(classes="answer-actions"):
@@ -108,6 +113,8 @@ class AnswerView(Vertical, can_focus=True):
 
     @property
     def body(self) -> Markdown:
+        from textual.widgets import Markdown
+
         return self.query_one(".answer-body", Markdown)
 
     def set_meta(self, text: str, *, error: bool = False) -> None:
