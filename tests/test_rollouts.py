@@ -51,7 +51,8 @@ def sequential(agent: ShopAgent, env: ShopEnv, todo: list[EpisodeJob]) -> list[A
 
 def in_process(agent: ShopAgent, workers: list[RolloutWorker], todo: list[EpisodeJob], batch: int) -> list[Any]:
     """The Ray driver's loop without Ray: a snapshot per batch, episodes round-robin, applied in job order."""
-    agent.ensure_initial_pool()
+    if hasattr(agent, "ensure_initial_pool"):  # the shop's (the driver writes it)
+        agent.ensure_initial_pool()
     out = []
     for start in range(0, len(todo), batch):
         snapshot = frozen_copy(agent.replay.sync().values())
@@ -214,3 +215,64 @@ def test_ray_an_episode_whose_worker_keeps_dying_is_reported(tmp_path, ray_local
         done = [job.options["goal_index"] for job, _ in rollouts.run(agent, jobs("random", [1, 3, 4]))]
     assert done == [1, 4]
     assert [(job.options["goal_index"], "died" in error) for job, error in rollouts.failed] == [(3, True)]
+
+
+# --- DocumentQA ------------------------------------------------------------------------------------
+
+
+def test_docqa_worker_trajectories_equal_the_sequential_run(tmp_path):
+    from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+    from tui_agent.docqa.workers import DocQAWorker
+    from tui_agent.envs.docqa import DocQAEnv
+
+    def agent(path):
+        return DocQAAgent(ExperienceStore(path), HashEmbedder(), None, DocQAConfig(scorer="constant"))
+
+    todo = [EpisodeJob({"split": "train", "question_index": q}, "random", episode_seed(1, i))
+            for i, q in enumerate([0, 1, 2, 0, 3, 1])]
+    seq_agent, par_agent = agent(tmp_path / "seq"), agent(tmp_path / "par")
+    env = DocQAEnv(split="train")
+    seq = sequential(seq_agent, env, todo)
+    make = DocQAWorker(DocQAConfig(scorer="constant"), embedder=HashEmbedder)
+    par = in_process(par_agent, [RolloutWorker(make), RolloutWorker(make)], todo, batch=2)
+    assert [(r.question, [s.action for s in r.steps], r.ret) for r in par] == \
+        [(r.question, [s.action for s in r.steps], r.ret) for r in seq]
+    rows = [sorted((r.task, r.observation, r.action, r.reason, round(r.q, 9), r.n) for r in a.store.all(kind="docqa"))
+            for a in (seq_agent, par_agent)]
+    assert rows[0] == rows[1] and len(rows[0]) > 5
+
+
+# --- CLI -------------------------------------------------------------------------------------------
+
+
+def test_cli_workers_without_ray_say_to_install_the_rl_extra(tmp_path, monkeypatch):
+    import sys
+
+    from typer.testing import CliRunner
+
+    from tui_agent.cli.main import app
+
+    monkeypatch.setitem(sys.modules, "ray", None)  # import ray → ImportError
+    result = CliRunner().invoke(app, ["train", "--env", "shop", "--workers", "2", "--policy", "random",
+                                      "--scorer", "constant", "--memory-dir", str(tmp_path / "m")])
+    assert result.exit_code == 1
+    assert "install the 'rl' extra" in result.output and "Traceback" not in result.output
+
+
+@pytest.mark.model
+def test_cli_train_with_two_workers(tmp_path):
+    import json
+
+    from typer.testing import CliRunner
+
+    from tui_agent.cli.main import app
+
+    out = tmp_path / "report.json"
+    result = CliRunner().invoke(app, ["train", "--env", "shop", "--workers", "2", "--policy", "random",
+                                      "--scorer", "constant", "--train-set", "random", "--tasks", "4",
+                                      "--epochs", "1", "--memory-dir", str(tmp_path / "m"), "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    report = json.loads(out.read_text())
+    assert report["workers"] == 2 and report["failed"] == [] and len(report["episodes"]) == 4
+    assert "2 workers ready" in result.output
+    assert ExperienceStore(tmp_path / "m").count("shop") > 10

@@ -147,7 +147,7 @@ class RayRollouts:
     :meth:`close`.
 
     Args:
-        make: the worker factory (picklable).
+        make: the worker factory (picklable); may be given later to :meth:`start_workers`.
         workers: actors, ≥ 1.
         address: ``ray.init(address=…)``; None starts a local instance (``num_cpus`` = max(cores, workers)).
         batch_size: episodes per snapshot (default ``workers``).
@@ -159,7 +159,7 @@ class RayRollouts:
         RolloutError: Ray missing, bad arguments, or a worker cannot start.
     """
 
-    make: Factory
+    make: Factory | None
     workers: int
     address: str | None = None
     batch_size: int | None = None
@@ -187,6 +187,11 @@ class RayRollouts:
 
     def start(self) -> RayRollouts:
         """Start (or join) Ray and the actors; waits until every actor has built its agent and env."""
+        self.init_ray()
+        return self.start_workers(self.make)
+
+    def init_ray(self) -> RayRollouts:
+        """Start a local Ray, or join ``address`` (before the memory is opened: Ray forks its daemons)."""
         ray = require_ray()
         start = time.perf_counter()
         if not ray.is_initialized():
@@ -204,6 +209,17 @@ class RayRollouts:
                                    f"{exc}") from exc
             self._owns_ray = True
         self.stats["ray_init_s"] = time.perf_counter() - start
+        return self
+
+    def start_workers(self, make: Factory | None = None) -> RayRollouts:
+        """Start the actors with ``make`` (default: the one given); waits until each has built its agent."""
+        ray = require_ray()
+        if make is not None:
+            self.make = make
+        if self.make is None:
+            raise RolloutError("no worker factory")
+        if not ray.is_initialized():
+            self.init_ray()
         self._status(f"starting {self.workers} rollout workers")
         t0 = time.perf_counter()
         self._actors = [self._new_actor() for _ in range(self.workers)]

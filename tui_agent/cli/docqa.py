@@ -65,19 +65,29 @@ def _write(report: dict[str, Any], output: Path | None) -> None:
 
 def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, answerer: str, gamma: float,
                 n: int | None, update_mode: str, test_questions: int, test_every: int, output: Path | None,
-                as_json: bool, memory_dir: Path | None, model: str | None, on_episode: Any) -> dict[str, Any]:
-    """``train --env docqa``: RLEM training episodes, then (``--test-tasks``) a frozen test; prints a summary."""
+                as_json: bool, memory_dir: Path | None, model: str | None, on_episode: Any,
+                ctx: Any = None, workers: int = 1, ray_address: str | None = None) -> dict[str, Any]:
+    """``train --env docqa``: RLEM training episodes, then (``--test-tasks``) a frozen test; prints a summary.
+
+    ``workers`` > 1 or ``ray_address``: episodes on Ray workers (:mod:`tui_agent.cli.rollouts`)."""
+    from tui_agent.cli.rollouts import start_ray, start_workers
     from tui_agent.docqa.protocol import train
     from tui_agent.envs.docqa.env import DocQAEnv
 
     policy = _policy(policy)
+    rollouts = start_ray(ctx, workers, ray_address)  # before the memory opens: Ray forks its daemons
     agent = build_docqa_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, update_mode=update_mode,
                               scorer=scorer, answerer=answerer)
+    if rollouts is not None:
+        from tui_agent.docqa.workers import DocQAWorker
+
+        start_workers(rollouts, DocQAWorker(agent.config, settings_for(memory_dir, model),
+                                            preload_model=policy != "random"))
     with user_errors():
         env = DocQAEnv(split="train")
         report = train(agent, env, episodes, seed, policy, on_episode=on_episode,
                        test_env=env if test_questions else None, test_questions=test_questions,
-                       test_every=test_every)
+                       test_every=test_every, rollouts=rollouts)
     _write(report, output)
     if as_json:
         print_json(report)

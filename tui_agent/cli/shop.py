@@ -26,6 +26,7 @@ from tui_agent.cli.common import (
     settings_for,
     user_errors,
 )
+from tui_agent.cli.rollouts import RayAddressOption, WorkersOption, start_ray, start_workers
 from tui_agent.cli.docqa import AnswererOption, doc_command
 
 ENVS = ("shop", "docqa")
@@ -126,7 +127,15 @@ class _Bar:
             print(f"[{done}/{total}] {desc} ({len(result.steps)} steps)", file=sys.stderr, flush=True)
 
 
+def _shop_worker(agent: Any, memory_dir: Path | None, model: str | None, policy: str) -> Any:
+    """What each rollout worker builds: the driver's agent configuration, model settings and embedder."""
+    from tui_agent.shop.workers import ShopWorker
+
+    return ShopWorker(agent.config, settings_for(memory_dir, model), preload_model=policy != "random")
+
+
 def train_command(
+    ctx: typer.Context,
     env: EnvOption = "shop",
     tasks: Annotated[int, typer.Option("--tasks", min=1,
                                        help="Training goals drawn with --seed (with --train-set random).")] = 10,
@@ -152,6 +161,8 @@ def train_command(
     answerer: AnswererOption = "extractive",
     test_every: Annotated[int, typer.Option(
         "--test-every", min=0, help="docqa: test every N training episodes (a learning curve).")] = 0,
+    workers: WorkersOption = 1,
+    ray_address: RayAddressOption = None,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
@@ -167,6 +178,8 @@ def train_command(
     _check_env(env)
     if algo not in ("rlem", "ppo"):
         fail(f"unknown algo {algo!r}; expected rlem or ppo", 2)
+    if algo == "ppo" and (workers > 1 or ray_address):
+        fail("--workers / --ray-address are for RLEM training (PPO samples with RLlib's own env runners)", 2)
     if algo == "ppo":
         from tui_agent.cli.ppo import ppo_train
 
@@ -180,7 +193,7 @@ def train_command(
             docqa_train(episodes=episodes, seed=seed, policy=policy, scorer=scorer, answerer=answerer, gamma=gamma,
                         n=1 if no_bootstrap else n, update_mode=update_mode, test_questions=test_tasks,
                         test_every=test_every, output=output, as_json=as_json, memory_dir=memory_dir, model=model,
-                        on_episode=bar)
+                        on_episode=bar, ctx=ctx, workers=workers, ray_address=ray_address)
         return
     from tui_agent.envs.shop.env import ShopEnv
     from tui_agent.shop.protocol import train, training_set
@@ -192,6 +205,7 @@ def train_command(
             fail(str(exc), 2)
 
     policy = resolve_policy(policy, memory_dir, model)
+    rollouts = start_ray(ctx, workers, ray_address)  # before the memory opens: Ray forks its daemons
     agent = build_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, no_bootstrap=no_bootstrap,
                         no_random=no_random, no_discouraged=no_discouraged, no_analogy=no_analogy, scorer=scorer,
                         update_mode=update_mode)
@@ -201,6 +215,7 @@ def train_command(
                     "no_bootstrap": no_bootstrap, "no_random": no_random, "no_discouraged": no_discouraged,
                     "no_analogy": no_analogy, "scorer": scorer, "update_mode": update_mode,
                     "memory": str(agent.store.path), "model": getattr(agent.llm, "model", model)}
+    start_workers(rollouts, _shop_worker(agent, memory_dir, model, policy) if rollouts else None)
     with user_errors(), _Bar(f"train {policy}") as bar, training_run("shop", "rlem", run_settings, policy) as run:
         def on_episode(result: Any, done: int, total: int) -> None:
             bar(result, done, total)
@@ -209,7 +224,7 @@ def train_command(
 
         report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, policy, on_episode=on_episode,
                        test_env=ShopEnv(split="test") if test_tasks else None, test_tasks=test_tasks,
-                       train_set=None if train_set.lower() == "random" else train_set.upper())
+                       train_set=None if train_set.lower() == "random" else train_set.upper(), rollouts=rollouts)
     report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
     if output is not None:
         output.parent.mkdir(parents=True, exist_ok=True)

@@ -15,8 +15,10 @@ from __future__ import annotations
 import random
 import statistics
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from typing import Any
+
+from tui_agent.rlem.batched import EpisodeJob, episode_seed
 
 OnEpisode = Callable[[Any, int, int], Any]
 
@@ -58,13 +60,17 @@ def evaluate(agent: Any, env: Any, n: int, policy: str, split: str = "test",
 
 
 def train(agent: Any, env: Any, episodes: int, seed: int, policy: str, on_episode: OnEpisode | None = None,
-          test_env: Any = None, test_questions: int = 0, test_every: int = 0) -> dict[str, Any]:
+          test_env: Any = None, test_questions: int = 0, test_every: int = 0, rollouts: Any = None) -> dict[str, Any]:
     """``episodes`` learning episodes (module docstring); tests every ``test_every`` episodes and at the end
-    when ``test_questions`` > 0. Returns ``{"train": summary, "curve": [{"train_episodes", test summary}], ...}``."""
+    when ``test_questions`` > 0. Returns ``{"train": summary, "curve": [{"train_episodes", test summary}], ...}``.
+
+    ``rollouts`` (a started :class:`tui_agent.rollouts.RayRollouts`) runs the episodes on parallel workers,
+    the memory frozen per batch, their updates applied here in order (batched RLEM,
+    :mod:`tui_agent.rlem.batched`; episode ``i``'s random generator seeded with ``episode_seed(seed, i)``);
+    episodes lost with their worker are listed under ``"failed"`` and not counted."""
     order = training_order(len(env.questions("train")), episodes, seed)
     results, curve, start = [], [], time.perf_counter()
-    for done, index in enumerate(order, 1):
-        r = agent.run_episode(env, {"split": "train", "question_index": index}, policy, learn=True)
+    for done, r in enumerate(_episodes(agent, env, order, seed, policy, rollouts), 1):
         results.append(r)
         if on_episode is not None:
             on_episode(r, done, episodes)
@@ -74,4 +80,18 @@ def train(agent: Any, env: Any, episodes: int, seed: int, policy: str, on_episod
             curve.append({**test, "train_episodes": done})
     return {"train": summarize(results), "policy": policy, "episodes": episodes, "seed": seed,
             "seconds": time.perf_counter() - start, "curve": curve,
-            "returns": [round(r.ret, 4) for r in results], "successes": [bool(r.correct) for r in results]}
+            "returns": [round(r.ret, 4) for r in results], "successes": [bool(r.correct) for r in results],
+            **({"workers": rollouts.workers, "failed": [{"options": job.options, "error": error}
+                                                        for job, error in rollouts.failed]} if rollouts else {})}
+
+
+def _episodes(agent: Any, env: Any, order: list[int], seed: int, policy: str, rollouts: Any) -> Iterator[Any]:
+    """The learned episode of each train question in ``order``: here, or on ``rollouts``' workers."""
+    if rollouts is None:
+        for index in order:
+            yield agent.run_episode(env, {"split": "train", "question_index": index}, policy, learn=True)
+        return
+    jobs = [EpisodeJob({"split": "train", "question_index": index}, policy, episode_seed(seed, i))
+            for i, index in enumerate(order)]
+    for _job, result in rollouts.run(agent, jobs):
+        yield result
