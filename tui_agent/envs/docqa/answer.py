@@ -1,9 +1,10 @@
 """Answer checking and the extractive answerer of DocumentQA-v0 (no model, no I/O).
 
 Correctness (:func:`is_correct`), documented because the reward depends on it:
-both texts are normalised (:func:`normalize`: lower case, every character that
-is not a letter or digit → space, whitespace collapsed); the answer is correct
-when
+both texts are normalised (:func:`normalize`, SQuAD's normalisation except that
+punctuation becomes a space: lower case, every character that is not a letter
+or digit → space, the articles a / an / the dropped, whitespace collapsed);
+the answer is correct when
 
 * the normalised gold answer occurs in the normalised answer on word
   boundaries and the answer has at most :data:`MAX_ANSWER_WORDS` (60) words —
@@ -34,9 +35,13 @@ __all__ = ["MAX_ANSWER_WORDS", "MIN_F1", "extractive_answer", "is_correct", "nor
            "token_f1"]
 
 
+_ARTICLES = frozenset({"a", "an", "the"})
+
+
 def normalize(text: str) -> str:
-    """Lower case, non-alphanumerics → space, whitespace collapsed (``"os.path.join()"`` → ``"os path join"``)."""
-    return " ".join(_NON_WORD.sub(" ", text.lower()).split())
+    """Lower case, non-alphanumerics → space, articles dropped, whitespace collapsed
+    (``"The os.path.join()"`` → ``"os path join"``)."""
+    return " ".join(w for w in _NON_WORD.sub(" ", text.lower()).split() if w not in _ARTICLES)
 
 
 def token_f1(answer: str, gold: str) -> float:
