@@ -2,9 +2,11 @@
 
 Trains PPO on :class:`tui_agent.rl.features.DocQAFeatureEnv` for ``--episodes`` training episodes,
 printing each iteration's mean return, success rate and the episodes so far (a rich progress bar on a
-terminal, plain lines otherwise), saves an RLlib checkpoint and ``curve.json`` under
-``<data dir>/ppo/docqa-<UTC time>-s<seed>/`` (or ``--output DIR``), then evaluates the greedy policy on
-the test questions and writes ``eval.json`` next to them. Needs the ``rl`` extra (Ray RLlib).
+terminal, plain lines otherwise); records every training episode in the run log (``tui-agent stats``
+shows the run as env docqa, algo ppo); saves an RLlib checkpoint and ``curve.json`` under
+``<data dir>/ppo/docqa-<UTC time>-s<seed>/``; then runs the greedy policy on the test questions
+(``--test-tasks N``, default all 196) and writes ``eval.json`` there. ``--output FILE`` also writes the
+report (curve and test summary) as JSON to FILE. Needs the ``rl`` extra (Ray RLlib).
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from typing import Any, Self
 
 from tui_agent.cli.common import echo, fail, print_json, user_errors
 
-__all__ = ["ppo_train"]
+__all__ = ["default_run_dir", "ppo_train"]
 
 
 class _IterationBar:
@@ -69,18 +71,31 @@ def ppo_train(*, env: str, episodes: int, seed: int, answerer: str, test_questio
         fail(f"--algo ppo runs on --env docqa only (not {env!r})", 2)
     if importlib.util.find_spec("ray") is None:
         fail("--algo ppo needs Ray RLlib: pip install -e '.[rl]'", 2)
+    from tui_agent.cli.stats import training_run
     from tui_agent.rl.ppo import PPOSettings, evaluate, train
 
-    run_dir = output or default_run_dir(seed)
+    run_dir = default_run_dir(seed)
     with user_errors():
         settings = PPOSettings(episodes=episodes, seed=seed, answerer=answerer, model=model)
-        with _IterationBar(episodes) as bar:
-            report, policy = train(settings, run_dir, on_iteration=bar)
+    run_settings = {"episodes": episodes, "seed": seed, "answerer": answerer, "lr": settings.lr,
+                    "hidden": list(settings.hidden), "run_dir": str(run_dir)}
+    with user_errors(), _IterationBar(episodes) as bar, training_run("docqa", "ppo", run_settings, "ppo") as run:
+        def on_iteration(entry: dict[str, Any]) -> None:
+            bar(entry)
+            for ret, success, steps in zip(entry["returns"], entry["successes"], entry["steps"], strict=True):
+                run.episode(return_=ret, success=success, steps=steps, info={"iteration": entry["iteration"]})
+
+        report, policy = train(settings, run_dir, on_iteration=on_iteration)
+    with user_errors():
         test = evaluate(policy, "test", test_questions, answerer=answerer, model=model)
     report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
     report["test"] = {k: v for k, v in test.items() if k != "per_question"}
-    (run_dir / "curve.json").write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    text = json.dumps(report, ensure_ascii=False, indent=1)
+    (run_dir / "curve.json").write_text(text, encoding="utf-8")
     (run_dir / "eval.json").write_text(json.dumps(test, ensure_ascii=False, indent=1), encoding="utf-8")
+    if output is not None:
+        output.parent.mkdir(parents=True, exist_ok=True)
+        output.write_text(text, encoding="utf-8")
     if as_json:
         print_json(report)
         return report

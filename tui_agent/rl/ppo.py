@@ -35,7 +35,7 @@ from tui_agent.rl.features import DocQAFeatureEnv
 
 ENV_NAME = "tui_agent/DocumentQA-features-v0"
 ANSWERERS = ("extractive", "llm")
-RETURN_SUM, SUCCESS_SUM, EPISODES = "docqa_return_sum", "docqa_success_sum", "docqa_episodes"
+EPISODE_LIST = "docqa_episodes"
 
 __all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "evaluate", "load_policy", "make_env", "steps_per_iteration",
            "train"]
@@ -102,12 +102,11 @@ def make_env(env_config: dict[str, Any] | None = None) -> DocQAFeatureEnv:
 
 
 def _on_episode_end(*, episode: Any, metrics_logger: Any, **_: Any) -> None:
-    """RLlib callback: per-iteration sums of returns and successes (reduced with "sum" each iteration)."""
+    """RLlib callback: (return, success, steps) of each finished episode, collected per iteration."""
     infos = episode.get_infos()
     last = infos[-1] if len(infos) else {}
-    metrics_logger.log_value(RETURN_SUM, float(episode.get_return()), reduce="sum")
-    metrics_logger.log_value(SUCCESS_SUM, float(bool(last.get("success", False))), reduce="sum")
-    metrics_logger.log_value(EPISODES, 1.0, reduce="sum")
+    metrics_logger.log_value(EPISODE_LIST, (round(float(episode.get_return()), 4), bool(last.get("success", False)),
+                                            int(len(episode))), reduce="item_series")
 
 
 def _quiet() -> None:
@@ -169,8 +168,9 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
     Returns ``(report, policy)``: ``policy`` is the trained greedy policy (:func:`greedy_policy`); the
     report (JSON-ready) has ``settings``, ``curve`` (one dict per iteration: ``iteration``, ``episodes`` in
     it, ``episodes_total``, ``return_mean`` and ``success_rate`` of its episodes, ``env_steps_total``,
-    ``time_s`` since the start), ``episodes`` (total), ``train_time_s``, and with ``out_dir`` set,
-    ``checkpoint`` (RLlib's checkpoint directory) and ``curve_file`` (``out_dir/curve.json``).
+    ``time_s`` since the start, and per episode of it ``returns``, ``successes``, ``steps``),
+    ``episodes`` (total), ``train_time_s``, and with ``out_dir`` set, ``checkpoint`` (RLlib's checkpoint
+    directory) and ``curve_file`` (``out_dir/curve.json``).
     ``on_iteration`` gets each curve entry as it is made.
     """
     started = init_ray()
@@ -201,17 +201,20 @@ def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[s
     total, t0 = 0, time.perf_counter()
     while total < settings.episodes:
         result = algo.train()
-        runners = result.get("env_runners", {})
-        n = int(round(float(runners.get(EPISODES, 0.0))))
-        total += n
+        episodes = list(result.get("env_runners", {}).get(EPISODE_LIST, []))
+        total += len(episodes)
+        returns = [float(e[0]) for e in episodes]
         entry = {
             "iteration": len(curve) + 1,
-            "episodes": n,
+            "episodes": len(episodes),
             "episodes_total": total,
-            "return_mean": float(runners.get(RETURN_SUM, 0.0)) / n if n else None,
-            "success_rate": float(runners.get(SUCCESS_SUM, 0.0)) / n if n else None,
+            "return_mean": float(np.mean(returns)) if returns else None,
+            "success_rate": float(np.mean([bool(e[1]) for e in episodes])) if episodes else None,
             "env_steps_total": int(result.get("num_env_steps_sampled_lifetime", 0)),
             "time_s": round(time.perf_counter() - t0, 3),
+            "returns": returns,
+            "successes": [bool(e[1]) for e in episodes],
+            "steps": [int(e[2]) for e in episodes],
         }
         curve.append(entry)
         if on_iteration is not None:

@@ -1,0 +1,293 @@
+"""Sample efficiency on DocumentQA-v0: success rate and average return on the test questions against
+the number of training episodes, for PPO (Ray RLlib) and the RLEM policies, same seeds, with wall time.
+
+Methods (``--methods``):
+
+* ``ppo`` — :mod:`tui_agent.rl.ppo`: one PPO run per (seed, budget) from scratch (the batch size
+  follows the budget), then its greedy policy on the test questions.
+* ``q-driven`` / ``rememberer`` — :class:`tui_agent.docqa.agent.DocQAAgent` on a fresh LanceDB memory
+  per seed, trained along the seeded order of :func:`tui_agent.docqa.protocol.training_order` (memory
+  updated every step) and tested with the memory frozen when the episode count reaches each budget.
+  ``--scorer constant`` (default) lets q-driven break ties without the model (fast); ``llm`` uses the
+  bundled model's likelihoods. The rememberer always asks the model.
+* ``random`` / ``llm`` — no memory, so no training: one test per seed, drawn as flat lines.
+
+Every policy answers with the same extractive answerer (the passage sentence with the most question
+words), so the methods differ only in what they read and when they answer. Reward: +1 correct, −1
+wrong, −0.01 a step, 0 at the 8-step time-out (a policy that never answers scores −0.08).
+
+Rows are cached in ``<out>.json`` as they finish (a rerun skips them; ``--report-only`` only rebuilds
+``<out>.md`` and ``<out>.png`` from it). Usage::
+
+    .venv/bin/python benchmarks/docqa_sample_efficiency.py [--methods ppo,q-driven,random]
+        [--budgets 10,30,100,300,1000] [--seeds 0,1,2] [--test-questions 196] [--scorer constant]
+        [--out docs/docqa_sample_efficiency] [--report-only]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import sys
+import tempfile
+import time
+from collections import defaultdict
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+METHODS = ("ppo", "q-driven", "rememberer", "random", "llm")
+STATIC = ("random", "llm")  # no training: budget-independent
+
+
+def log(msg: str) -> None:
+    print(f"[{datetime.now(UTC):%H:%M:%S}] {msg}", file=sys.stderr, flush=True)
+
+
+def load_rows(path: Path) -> list[dict[str, Any]]:
+    return json.loads(path.read_text(encoding="utf-8"))["rows"] if path.exists() else []
+
+
+def save_rows(path: Path, rows: list[dict[str, Any]]) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps({"rows": rows}, indent=1), encoding="utf-8")
+
+
+def row_key(r: dict[str, Any]) -> tuple:
+    return r["method"], r["budget"], r["seed"], r["test_questions"], r.get("scorer", "")
+
+
+def load_avg() -> str:
+    try:
+        return " ".join(f"{x:.2f}" for x in os.getloadavg())
+    except OSError:
+        return "?"
+
+
+# --- PPO -----------------------------------------------------------------------------------------
+
+def run_ppo(budget: int, seed: int, test_questions: int) -> dict[str, Any]:
+    from tui_agent.rl.ppo import PPOSettings, evaluate, train
+
+    t0 = time.perf_counter()
+    report, policy = train(PPOSettings(episodes=budget, seed=seed))
+    train_s = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    test = evaluate(policy, "test", test_questions)
+    answered = sum(1 for r in test["per_question"] if r["actions"] and r["actions"][-1].startswith("answer["))
+    returns = [round(c["return_mean"], 4) for c in report["curve"]]
+    return {"train_episodes": report["episodes"], "iterations": len(report["curve"]),
+            "iteration_returns": returns, "success_rate": test["success_rate"], "return_mean": test["return_mean"],
+            "answered": answered / max(1, test["episodes"]), "steps_mean": test["steps_mean"],
+            "train_s": round(train_s, 1), "eval_s": round(time.perf_counter() - t1, 1)}
+
+
+# --- RLEM ------------------------------------------------------------------------------------------
+
+def rlem_agent(memory: Path, seed: int, scorer: str) -> Any:
+    from tui_agent.config import load_settings
+    from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+    from tui_agent.embed import shared_embedder
+    from tui_agent.llm.client import LLM
+    from tui_agent.memory.store import ExperienceStore
+
+    settings = load_settings(memory_dir=memory)
+    return DocQAAgent(ExperienceStore(memory), shared_embedder(), LLM.from_settings(settings),
+                      DocQAConfig(seed=seed, scorer=scorer))
+
+
+def test_rlem(agent: Any, env: Any, policy: str, n: int) -> dict[str, Any]:
+    from tui_agent.docqa.protocol import evaluate
+
+    t = time.perf_counter()
+    report = evaluate(agent, env, n, policy, "test")
+    return {"success_rate": report["success_rate"], "return_mean": report["avg_return"],
+            "answered": report["answered"], "steps_mean": report["avg_steps"],
+            "eval_s": round(time.perf_counter() - t, 1)}
+
+
+def run_rlem(method: str, budgets: list[int], seed: int, test_questions: int, scorer: str,
+             done: set[tuple], emit: Any) -> None:
+    """One memory per seed, trained up to the largest budget; a frozen test at each budget."""
+    from tui_agent.docqa.protocol import training_order
+    from tui_agent.envs.docqa.env import DocQAEnv
+
+    env = DocQAEnv(split="train")
+    todo = [b for b in budgets if (method, b, seed, test_questions, scorer) not in done]
+    if not todo:
+        return
+    with tempfile.TemporaryDirectory(prefix=f"docqa-{method}-{seed}-") as tmp:
+        agent = rlem_agent(Path(tmp) / "memory", seed, scorer)
+        order = training_order(len(env.questions("train")), max(todo), seed)
+        trained, train_s, returns = 0, 0.0, []
+        for budget in sorted(todo):
+            t = time.perf_counter()
+            while trained < budget:
+                r = agent.run_episode(env, {"split": "train", "question_index": order[trained]}, method, learn=True)
+                returns.append(r.ret)
+                trained += 1
+            train_s += time.perf_counter() - t
+            row = test_rlem(agent, env, method, test_questions)
+            row.update(train_episodes=trained, train_s=round(train_s, 1),
+                       train_return_last100=round(statistics.fmean(returns[-100:]), 4),
+                       memory_rows=agent.store.count("docqa"))
+            emit(method, budget, seed, row)
+
+
+def run_static(method: str, seed: int, test_questions: int, scorer: str) -> dict[str, Any]:
+    from tui_agent.envs.docqa.env import DocQAEnv
+
+    with tempfile.TemporaryDirectory(prefix=f"docqa-{method}-") as tmp:
+        agent = rlem_agent(Path(tmp) / "memory", seed, scorer)
+        row = test_rlem(agent, DocQAEnv(split="test"), method, test_questions)
+    return {**row, "train_episodes": 0, "train_s": 0.0}
+
+
+# --- report ------------------------------------------------------------------------------------------
+
+def _ms(values: list[float]) -> str:
+    if len(values) == 1:
+        return f"{values[0]:.3f}"
+    return f"{statistics.fmean(values):.3f} ± {statistics.stdev(values):.3f}"
+
+
+def report(rows: list[dict[str, Any]], out: Path) -> None:
+    groups: dict[tuple, list[dict[str, Any]]] = defaultdict(list)
+    for r in rows:
+        groups[(r["method"], r.get("scorer", ""), r["budget"], r["test_questions"])].append(r)
+    order = {m: i for i, m in enumerate(METHODS)}
+    keys = sorted(groups, key=lambda k: (order.get(k[0], 99), k[1], k[2], k[3]))
+    lines = [
+        "# DocumentQA-v0: sample efficiency (PPO on Ray RLlib vs RLEM)",
+        "",
+        "Success rate (answered correctly) and average return of each policy on the test questions after N "
+        "training episodes on the train questions; mean ± standard deviation over the seeds; wall time of the "
+        "training (to reach N) and of the test, seconds. Every policy answers with the same extractive answerer. "
+        "Reward: +1 correct, −1 wrong, −0.01 a step, 0 at the 8-step time-out (never answering scores −0.08).",
+        "",
+        "| method | training episodes N | seeds | test questions | success rate | average return | answered | "
+        "train s | test s |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for k in keys:
+        g = groups[k]
+        method = k[0] + (f" ({k[1]} scorer)" if k[0] == "q-driven" and k[1] else "")
+        n = "— (no training)" if k[0] in STATIC else (
+            f"{k[2]}" + (f" (ran {round(statistics.fmean(r['train_episodes'] for r in g))})"
+                         if any(r["train_episodes"] != k[2] for r in g) else ""))
+        lines.append(
+            f"| {method} | {n} | {len(g)} | {k[3]} | {_ms([r['success_rate'] for r in g])} | "
+            f"{_ms([r['return_mean'] for r in g])} | {statistics.fmean(r['answered'] for r in g):.2f} | "
+            f"{statistics.fmean(r['train_s'] for r in g):.0f} | {statistics.fmean(r['eval_s'] for r in g):.0f} |")
+    ppo = [r for r in rows if r["method"] == "ppo" and r.get("iteration_returns")]
+    if ppo:
+        lines += ["", "PPO mean return of each training iteration's episodes (seed, budget → returns):", ""]
+        for r in sorted(ppo, key=lambda r: (r["budget"], r["seed"])):
+            lines.append(f"* seed {r['seed']}, N = {r['budget']}: " + ", ".join(f"{x:+.2f}" for x in
+                                                                               r["iteration_returns"]))
+    meta = rows[-1].get("machine", "") if rows else ""
+    lines += ["", f"Machine: {meta}. Command: `.venv/bin/python benchmarks/docqa_sample_efficiency.py "
+              f"--methods ... --budgets ... --seeds ...` (rows cached in `{out.name}.json`).", ""]
+    out.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
+    plot(groups, keys, out.with_suffix(".png"))
+
+
+def plot(groups: dict[tuple, list[dict[str, Any]]], keys: list[tuple], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, axes = plt.subplots(1, 2, figsize=(11, 4.2))
+    series: dict[tuple, list[tuple]] = defaultdict(list)
+    for k in keys:
+        series[(k[0], k[1], k[3])].append(k)
+    budgets = sorted({k[2] for k in keys if k[0] not in STATIC}) or [10, 1000]
+    for (method, scorer, nq), ks in series.items():
+        label = method + (f" ({scorer})" if method == "q-driven" and scorer else "")
+        for ax, field in zip(axes, ("success_rate", "return_mean"), strict=True):
+            if method in STATIC:
+                vals = [r[field] for k in ks for r in groups[k]]
+                ax.hlines(statistics.fmean(vals), budgets[0], budgets[-1], linestyles="dashed", label=label,
+                          colors="grey" if method == "random" else "tab:purple")
+                continue
+            xs = [k[2] for k in ks]
+            means = [statistics.fmean(r[field] for r in groups[k]) for k in ks]
+            lo = [min(r[field] for r in groups[k]) for k in ks]
+            hi = [max(r[field] for r in groups[k]) for k in ks]
+            line = ax.plot(xs, means, marker="o", label=label)[0]
+            ax.fill_between(xs, lo, hi, alpha=0.15, color=line.get_color())
+    for ax, title in zip(axes, ("success rate on test questions", "average return on test questions"),
+                         strict=True):
+        ax.set_xscale("log")
+        ax.set_xlabel("training episodes")
+        ax.set_title(title)
+        ax.grid(alpha=0.3)
+    axes[1].axhline(-0.08, color="black", linewidth=0.6, linestyle=":")
+    axes[0].legend(fontsize=8)
+    fig.suptitle("DocumentQA-v0: PPO (RLlib) vs RLEM — mean over seeds, band = min..max")
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
+
+
+# --- main ----------------------------------------------------------------------------------------------
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--methods", default="ppo,q-driven,random")
+    ap.add_argument("--budgets", default="10,30,100,300,1000")
+    ap.add_argument("--seeds", default="0,1,2")
+    ap.add_argument("--test-questions", type=int, default=196)
+    ap.add_argument("--scorer", default="constant", choices=("constant", "llm"))
+    ap.add_argument("--out", type=Path, default=ROOT / "docs" / "docqa_sample_efficiency")
+    ap.add_argument("--report-only", action="store_true")
+    args = ap.parse_args()
+    out = args.out
+    data = out.with_suffix(".json")
+    rows = load_rows(data)
+    if not args.report_only:
+        methods = [m.strip() for m in args.methods.split(",") if m.strip()]
+        unknown = set(methods) - set(METHODS)
+        if unknown:
+            ap.error(f"unknown methods {sorted(unknown)}; expected some of {', '.join(METHODS)}")
+        budgets = [int(b) for b in args.budgets.split(",")]
+        seeds = [int(s) for s in args.seeds.split(",")]
+        done = {row_key(r) for r in rows}
+        machine = f"{platform.machine()}, {os.cpu_count()} CPUs"
+
+        def emit(method: str, budget: int, seed: int, row: dict[str, Any]) -> None:
+            scorer = args.scorer if method != "ppo" else ""
+            full = {"method": method, "budget": budget, "seed": seed, "test_questions": args.test_questions,
+                    "scorer": scorer, **row, "load_avg": load_avg(), "machine": machine,
+                    "at": datetime.now(UTC).isoformat(timespec="seconds")}
+            rows.append(full)
+            save_rows(data, rows)
+            log(f"{method} N={budget} seed={seed}: success {row['success_rate']:.3f}, return "
+                f"{row['return_mean']:+.3f}, train {row['train_s']} s, test {row['eval_s']} s (load {full['load_avg']})")
+
+        if "ppo" in methods:
+            from tui_agent.rl.ppo import init_ray
+
+            init_ray()  # one Ray instance for every PPO run of this process
+        for seed in seeds:
+            for method in methods:
+                scorer = args.scorer if method != "ppo" else ""
+                if method == "ppo":
+                    for b in budgets:
+                        if ("ppo", b, seed, args.test_questions, "") not in done:
+                            emit("ppo", b, seed, run_ppo(b, seed, args.test_questions))
+                elif method in STATIC:
+                    if (method, 0, seed, args.test_questions, scorer) not in done:
+                        emit(method, 0, seed, run_static(method, seed, args.test_questions, scorer))
+                else:
+                    run_rlem(method, budgets, seed, args.test_questions, scorer, done, emit)
+    report(rows, out)
+    log(f"wrote {out.with_suffix('.md')} and {out.with_suffix('.png')} ({len(rows)} rows)")
+
+
+if __name__ == "__main__":
+    main()
