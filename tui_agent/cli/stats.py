@@ -65,19 +65,18 @@ def stats_command(
     import plotext
 
     width = min(MAX_WIDTH, shutil.get_terminal_size((80, 24)).columns)
-    if chosen and curve:
-        from tui_agent.runs.figures import draw_returns, draw_success, run_title
+    colored = sys.stdout.isatty() and not os.environ.get("NO_COLOR")
+    from tui_agent.runs.figures import draw_q, draw_returns, draw_success, run_title
 
+    if chosen and curve:
         echo("")
         echo(f"run {chosen.id}: {run_title(chosen)}")
-        _show(plotext, draw_returns, curve, width)
-        _show(plotext, draw_success, curve, width)
-    from tui_agent.runs.figures import draw_q
-
+        _show(plotext, draw_returns, curve, width, "Return per episode", colored)
+        _show(plotext, draw_success, curve, width, "Success rate", colored)
+    echo("")
     if hist["counts"]:
-        echo("")
         echo(f"memory {memory}: " + ", ".join(f"{k} {n}" for k, n in hist["total"].items()))
-        _show(plotext, draw_q, hist, width)
+        _show(plotext, draw_q, hist, width, "Q-values in memory", colored)
     else:
         echo(f"memory {memory}: no experiences")
 
@@ -106,13 +105,20 @@ def _print_table(runs: list[Any], chosen: Any) -> None:
              f"{r.mean_return:>+7.2f}  {started}{state}")
 
 
-def _show(plt: Any, draw: Any, data: Any, width: int) -> None:
-    """Draw one figure with the plotext module and print it (colour only on a terminal without NO_COLOR)."""
+def _show(plt: Any, draw: Any, data: Any, width: int, title: str, colored: bool) -> None:
+    """Print ``title`` with the figure's keys, then the figure drawn with the plotext module (colour only on a
+    terminal without NO_COLOR)."""
+    from rich.console import Console
+    from rich.text import Text
+
     plt.clear_figure()
     plt.plotsize(width, PLOT_HEIGHT)
-    if not sys.stdout.isatty() or os.environ.get("NO_COLOR"):
+    if not colored:
         plt.theme("clear")
-    draw(plt, data)
+    keys = draw(plt, data, colored=colored)
+    from tui_agent.runs.figures import heading
+
+    Console(width=width, no_color=not colored, highlight=False).print(Text.assemble(*heading(title, keys)))
     typer.echo(plt.build())
 
 

@@ -30,6 +30,7 @@ from tui_agent.tui.history import InputHistory, history_file
 from tui_agent.tui.keymap import Keymap, bindings, display
 from tui_agent.tui.chat_actions import ChatActions
 from tui_agent.tui.notes_actions import NotesActions
+from tui_agent.tui.stats_actions import StatsActions
 
 WELCOME = (
     "Ask anything. Rate answers with 👍/👎 (or {rate_up} / {rate_down} on a focused answer); after 👎 you can type "
@@ -45,7 +46,7 @@ if TYPE_CHECKING:
     from tui_agent.config import Settings
 
 
-class ChatApp(ChatActions, NotesActions, App):
+class ChatApp(ChatActions, NotesActions, StatsActions, App):
     """tui-agent's chat screen.
 
     Args:
@@ -324,6 +325,7 @@ class ChatApp(ChatActions, NotesActions, App):
         yield from self.chat_commands()
         yield SystemCommand("Memory browser", "Browse, search, edit and undo experiences (F2)", self.action_open_memory)
         yield SystemCommand("Memory stats", "Number of experiences and their mean Q-value", self.action_memory_stats)
+        yield from self.stats_commands()
         for name, help_text in POLICY_HELP.items():
             yield SystemCommand(f"Policy: {name}", help_text, lambda name=name: self.set_policy(name))
 

@@ -1,8 +1,8 @@
 """The keymap as data: one table of actions and their default keys, user overrides, validation.
 
 Everything that shows or handles a key reads :data:`ACTIONS`: the Textual
-bindings of the app, the answers, the chat list and the memory browser
-(:func:`bindings`), the chat input's send / new line / history keys
+bindings of the app, the answers, the chat list, the memory browser and the
+training stats (:func:`bindings`), the chat input's send / new line / history keys
 (:class:`Keymap`), the footer, the help screen (F1) and the README's key table
 (:func:`markdown_table`, checked by ``tests/test_keymap.py``).
 
@@ -34,6 +34,7 @@ SCOPES = {
     "answer": "On a focused answer",
     "chats": "Saved chats (F3)",
     "memory": "Memory browser (F2)",
+    "stats": "Training stats (F8)",
 }
 """Where a key works. ``app`` keys work on every screen, so they may not clash with any other scope's."""
 
@@ -81,6 +82,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("chats", "app", ("f3",), "Chats", "saved chats: open, search, rename, delete", "app.open_chats"),
     KeyAction("copy_chat", "app", ("f4",), "Copy chat", "copy the whole chat as Markdown", "app.copy_chat",
               show=False),
+    KeyAction("stats", "app", ("f8",), "Stats", "training stats: learning curves and Q-values",
+              "app.open_stats", show=False),
     KeyAction("new_chat", "app", ("ctrl+n",), "New chat", "new chat (the last one is saved; memory is kept)",
               "app.new_chat"),
     KeyAction("command_palette", "app", ("ctrl+p",), "Palette",
@@ -102,6 +105,10 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("memory_sort", "memory", ("s",), "Sort", "next sort column", "next_sort"),
     KeyAction("memory_reload", "memory", ("r", "f5"), "Reload", "reload", "reload"),
     KeyAction("memory_notes", "memory", ("n",), "Notes", "knowledge notes: list, search, open, delete", "open_notes"),
+    KeyAction("stats_close", "stats", ("escape",), "Close", "back to the chat", "close"),
+    KeyAction("stats_older", "stats", ("left",), "Older", "the run before the one shown", "older"),
+    KeyAction("stats_newer", "stats", ("right",), "Newer", "the run after the one shown", "newer"),
+    KeyAction("stats_reload", "stats", ("r", "f5"), "Reload", "read the run log and the memory again", "reload"),
 )
 BY_ID: dict[str, KeyAction] = {a.id: a for a in ACTIONS}
 
