@@ -1,0 +1,43 @@
+"""``train --env docqa``, ``eval --env docqa`` and ``doc`` from the command line (real embedder and memory,
+no model: the constant scorer and the random policy)."""
+
+from __future__ import annotations
+
+import json
+
+from typer.testing import CliRunner
+
+from tui_agent.cli.main import app
+
+runner = CliRunner()
+
+
+def test_train_then_eval_docqa(tmp_path):
+    mem, out = str(tmp_path / "mem"), tmp_path / "train.json"
+    result = runner.invoke(app, ["train", "--env", "docqa", "--episodes", "6", "--scorer", "constant", "--test-tasks",
+                                 "4", "--test-every", "3", "--memory-dir", mem, "--output", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "q-driven: 6 training episodes, success rate" in result.output
+    assert "after 3 episodes: 4 test questions" in result.output and "after 6 episodes" in result.output
+    report = json.loads(out.read_text())
+    assert len(report["returns"]) == 6 and [p["train_episodes"] for p in report["curve"]] == [3, 6]
+    assert "docqa experiences" in result.output
+    result = runner.invoke(app, ["eval", "--env", "docqa", "--tasks", "3", "--policy", "random", "--memory-dir", mem])
+    assert result.exit_code == 0, result.output
+    assert "random: 3 test questions, success rate" in result.output and "average return" in result.output
+
+
+def test_doc_prints_steps_and_answer(tmp_path):
+    result = runner.invoke(app, ["doc", "How do I remove a prefix from a string?", "--policy", "random",
+                                 "--memory-dir", str(tmp_path / "mem")])
+    assert result.exit_code == 0, result.output
+    assert " 1. [results] " in result.output
+    assert "answer: " in result.output or "no answer within the step limit" in result.output
+
+
+def test_bad_docqa_options(tmp_path):
+    for args, message in ((["eval", "--env", "docqa", "--split", "eval"], "unknown split 'eval' for docqa"),
+                          (["train", "--env", "docqa", "--algo", "dqn"], "unknown algo 'dqn'"),
+                          (["train", "--env", "docqa", "--answerer", "oracle"], "unknown answerer 'oracle'")):
+        result = runner.invoke(app, [*args, "--memory-dir", str(tmp_path)])
+        assert result.exit_code == 2 and message in result.output, result.output
