@@ -143,6 +143,10 @@ class RolloutWorker:
 class RayRollouts:
     """The driver: N Ray actors running :class:`RolloutWorker`, trajectories applied here.
 
+    :attr:`stats` (seconds): ``ray_init_s``, ``workers_start_s``, ``workers`` (each actor's pid, host,
+    start-up), and per episode / batch lists ``episode_s`` (on the worker), ``apply_s`` (the driver's
+    updates), ``snapshot_s`` (the driver's snapshot refresh), plus ``restarts``.
+
     Use as a context manager (``with RayRollouts(make, 2) as rollouts: …``) or call :meth:`start` /
     :meth:`close`.
 
@@ -290,7 +294,9 @@ class RayRollouts:
         ray = require_ray()
         from ray.exceptions import RayActorError
 
+        t0 = time.perf_counter()
         snapshot = self._refresh(agent.replay)
+        self.stats.setdefault("snapshot_s", []).append(time.perf_counter() - t0)
         queue = deque(range(len(batch)))
         idle = deque(range(len(self._actors)))
         running: dict[Any, tuple[int, int]] = {}
@@ -329,7 +335,9 @@ class RayRollouts:
                 result, trajectory, timing = out
                 self.stats.setdefault("episode_s", []).append(timing["episode_s"])
                 if trajectory is not None:
+                    t0 = time.perf_counter()
                     result.row_ids = [u.row_id for u in apply_trajectory(agent.replay, trajectory) if u.row_id]
+                    self.stats.setdefault("apply_s", []).append(time.perf_counter() - t0)
                 yield job, result
 
 
