@@ -78,12 +78,15 @@ def run_ppo(budget: int, seed: int, test_questions: int) -> dict[str, Any]:
     train_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     test = evaluate(policy, "test", test_questions)
-    answered = sum(1 for r in test["per_question"] if r["actions"] and r["actions"][-1].startswith("answer["))
+    eval_s = time.perf_counter() - t1
+    sampled = evaluate(policy.sampler(seed), "test", test_questions)
     returns = [round(c["return_mean"], 4) for c in report["curve"]]
     return {"train_episodes": report["episodes"], "iterations": len(report["curve"]),
             "iteration_returns": returns, "success_rate": test["success_rate"], "return_mean": test["return_mean"],
-            "answered": answered / max(1, test["episodes"]), "steps_mean": test["steps_mean"],
-            "train_s": round(train_s, 1), "eval_s": round(time.perf_counter() - t1, 1)}
+            "answered": test["answered"], "steps_mean": test["steps_mean"],
+            "sampled_success_rate": sampled["success_rate"], "sampled_return_mean": sampled["return_mean"],
+            "sampled_answered": sampled["answered"],
+            "train_s": round(train_s, 1), "eval_s": round(eval_s, 1)}
 
 
 # --- RLEM ------------------------------------------------------------------------------------------
@@ -170,8 +173,8 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
         "Reward: +1 correct, −1 wrong, −0.01 a step, 0 at the 8-step time-out (never answering scores −0.08).",
         "",
         "| method | training episodes N | seeds | test questions | success rate | average return | answered | "
-        "train s | test s |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "PPO sampled: success / return / answered | train s | test s |",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     for k in keys:
         g = groups[k]
@@ -182,7 +185,10 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
         lines.append(
             f"| {method} | {n} | {len(g)} | {k[3]} | {_ms([r['success_rate'] for r in g])} | "
             f"{_ms([r['return_mean'] for r in g])} | {statistics.fmean(r['answered'] for r in g):.2f} | "
-            f"{statistics.fmean(r['train_s'] for r in g):.0f} | {statistics.fmean(r['eval_s'] for r in g):.0f} |")
+            + (f"{statistics.fmean(r['sampled_success_rate'] for r in g):.3f} / "
+               f"{statistics.fmean(r['sampled_return_mean'] for r in g):+.3f} / "
+               f"{statistics.fmean(r['sampled_answered'] for r in g):.2f} | " if "sampled_return_mean" in g[0] else "— | ")
+            + f"{statistics.fmean(r['train_s'] for r in g):.0f} | {statistics.fmean(r['eval_s'] for r in g):.0f} |")
     ppo = [r for r in rows if r["method"] == "ppo" and r.get("iteration_returns")]
     if ppo:
         lines += ["", "PPO mean return of each training iteration's episodes (seed, budget → returns):", ""]

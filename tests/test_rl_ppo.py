@@ -64,9 +64,12 @@ def test_checkpoint_reloads_the_same_policy(trained):
     assert json.loads((run / "curve.json").read_text())["curve"] == report["curve"]
     reloaded = load_policy(run / "checkpoint")
     env = DocQAFeatureEnv()
+    sample = policy.sampler(seed=0)
     for seed in range(10):
         obs, _ = env.reset(seed=seed)
-        assert reloaded(obs) == policy(obs)
+        assert reloaded(obs) == policy(obs) == int(np.argmax(policy.logits(obs)))
+        np.testing.assert_allclose(reloaded.logits(obs), policy.logits(obs), atol=1e-5)
+        assert env.action_space.contains(np.int64(sample(obs)))
     with pytest.raises(FileNotFoundError):
         load_policy(run / "nothing")
 

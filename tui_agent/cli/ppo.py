@@ -104,6 +104,6 @@ def ppo_train(*, env: str, episodes: int, seed: int, answerer: str, test_questio
          f"{report['train_time_s']:.0f} s; mean return {first['return_mean']:+.3f} (iteration 1) → "
          f"{last['return_mean']:+.3f} (iteration {last['iteration']})")
     echo(f"ppo greedy: {test['episodes']} test questions, success rate {test['success_rate']:.2f}, "
-         f"average return {test['return_mean']:+.3f}, {test['steps_mean']:.1f} steps")
+         f"answered {test['answered']:.2f}, average return {test['return_mean']:+.3f}, {test['steps_mean']:.1f} steps")
     echo(f"checkpoint {report['checkpoint']}; curve {run_dir / 'curve.json'}; test results {run_dir / 'eval.json'}")
     return report

@@ -37,7 +37,7 @@ ENV_NAME = "tui_agent/DocumentQA-features-v0"
 ANSWERERS = ("extractive", "llm")
 EPISODE_LIST = "docqa_episodes"
 
-__all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "evaluate", "load_policy", "make_env", "steps_per_iteration",
+__all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "PolicyNet", "evaluate", "load_policy", "make_env", "steps_per_iteration",
            "train"]
 
 
@@ -161,11 +161,11 @@ def build_algorithm(settings: PPOSettings) -> Any:
 
 def train(settings: PPOSettings, out_dir: Path | None = None,
           on_iteration: Callable[[dict[str, Any]], None] | None = None
-          ) -> tuple[dict[str, Any], Callable[[np.ndarray], int]]:
+          ) -> tuple[dict[str, Any], PolicyNet]:
     """Train PPO for ``settings.episodes`` training episodes (module docstring), save a checkpoint and
     the learning curve.
 
-    Returns ``(report, policy)``: ``policy`` is the trained greedy policy (:func:`greedy_policy`); the
+    Returns ``(report, policy)``: ``policy`` is the trained :class:`PolicyNet` (called: greedy); the
     report (JSON-ready) has ``settings``, ``curve`` (one dict per iteration: ``iteration``, ``episodes`` in
     it, ``episodes_total``, ``return_mean`` and ``success_rate`` of its episodes, ``env_steps_total``,
     ``time_s`` since the start, and per episode of it ``returns``, ``successes``, ``steps``),
@@ -185,7 +185,7 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
                 report["checkpoint"] = str(checkpoint)
                 report["curve_file"] = str(out_dir / "curve.json")
                 (out_dir / "curve.json").write_text(json.dumps(report, indent=1), encoding="utf-8")
-            return report, greedy_policy(algo.get_module())
+            return report, PolicyNet(algo.get_module())
         finally:
             algo.stop()
     finally:
@@ -225,20 +225,41 @@ def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[s
             "train_time_s": round(time.perf_counter() - t0, 3)}
 
 
-def greedy_policy(module: Any) -> Callable[[np.ndarray], int]:
-    """``policy(observation) -> action``: the argmax of the RLModule's action logits (deterministic)."""
-    import torch
+class PolicyNet:
+    """The trained RLModule as a policy over :class:`DocQAFeatureEnv` observations.
 
-    def policy(obs: np.ndarray) -> int:
+    Calling it gives the greedy action (the argmax of the action logits, deterministic);
+    :meth:`sampler` gives a policy that samples from the softmax of the logits, as PPO acts in training.
+    """
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+
+    def logits(self, obs: np.ndarray) -> np.ndarray:
+        """The action logits, float ``(n_actions,)``."""
+        import torch
+
         with torch.no_grad():
-            out = module.forward_inference({"obs": torch.as_tensor(np.asarray(obs, np.float32)[None])})
-        return int(torch.argmax(out["action_dist_inputs"][0]).item())
+            out = self.module.forward_inference({"obs": torch.as_tensor(np.asarray(obs, np.float32)[None])})
+        return out["action_dist_inputs"][0].numpy()
 
-    return policy
+    def __call__(self, obs: np.ndarray) -> int:
+        return int(np.argmax(self.logits(obs)))
+
+    def sampler(self, seed: int = 0) -> Callable[[np.ndarray], int]:
+        """``policy(obs) -> action`` drawn from softmax(logits) with a ``seed``-ed generator."""
+        rng = np.random.default_rng(seed)
+
+        def sample(obs: np.ndarray) -> int:
+            z = self.logits(obs).astype(np.float64)
+            p = np.exp(z - z.max())
+            return int(rng.choice(len(p), p=p / p.sum()))
+
+        return sample
 
 
-def load_policy(checkpoint: Path) -> Callable[[np.ndarray], int]:
-    """The greedy policy of a saved run (``checkpoint`` = the ``checkpoint`` directory :func:`train`
+def load_policy(checkpoint: Path) -> PolicyNet:
+    """The policy of a saved run (``checkpoint`` = the ``checkpoint`` directory :func:`train`
     wrote); loads only the RLModule (no Ray cluster is started).
 
     Raises:
@@ -250,7 +271,7 @@ def load_policy(checkpoint: Path) -> Callable[[np.ndarray], int]:
     path = Path(checkpoint) / "learner_group" / "learner" / "rl_module" / "default_policy"
     if not path.is_dir():
         raise FileNotFoundError(f"no RLModule checkpoint at {path}")
-    return greedy_policy(RLModule.from_checkpoint(str(path.resolve())))
+    return PolicyNet(RLModule.from_checkpoint(str(path.resolve())))
 
 
 def evaluate(policy: Callable[[np.ndarray], int], split: str = "test", questions: int | None = None,
@@ -258,8 +279,9 @@ def evaluate(policy: Callable[[np.ndarray], int], split: str = "test", questions
              on_episode: Callable[[dict[str, Any]], None] | None = None) -> dict[str, Any]:
     """Run ``policy`` once on each of the first ``questions`` questions of ``split`` (all by default).
 
-    Returns ``{"split", "episodes", "success_rate", "return_mean", "steps_mean", "per_question"}``;
-    ``per_question`` lists ``{"index", "return", "success", "steps", "actions"}``.
+    Returns ``{"split", "episodes", "success_rate", "return_mean", "steps_mean", "answered" (share that
+    answered before the time-out), "per_question"}``; ``per_question`` lists ``{"index", "return",
+    "success", "answered", "steps", "actions"}``.
     """
     env = make_env({**(env_config or {}), "split": split, "answerer": answerer, "model": model})
     n = len(env.env.questions(split)) if questions is None else min(questions, len(env.env.questions(split)))
@@ -273,7 +295,7 @@ def evaluate(policy: Callable[[np.ndarray], int], split: str = "test", questions
             actions.append(info["action_text"][:80])
             done = terminated or truncated
         row = {"index": i, "return": round(ret, 4), "success": bool(info.get("success", False)),
-               "steps": int(info["step"]), "actions": actions}
+               "answered": info.get("answer") is not None, "steps": int(info["step"]), "actions": actions}
         rows.append(row)
         if on_episode is not None:
             on_episode(row)
@@ -282,5 +304,6 @@ def evaluate(policy: Callable[[np.ndarray], int], split: str = "test", questions
         "success_rate": float(np.mean([r["success"] for r in rows])) if rows else 0.0,
         "return_mean": float(np.mean([r["return"] for r in rows])) if rows else 0.0,
         "steps_mean": float(np.mean([r["steps"] for r in rows])) if rows else 0.0,
+        "answered": float(np.mean([r["answered"] for r in rows])) if rows else 0.0,
         "per_question": rows,
     }
