@@ -49,7 +49,7 @@ SCORERS = ("llm", "constant")
 ANSWERERS = ("extractive", "llm")
 KIND = "docqa"
 
-__all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "POLICIES", "SCORERS", "docqa_policy"]
+__all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "POLICIES", "SCORERS", "docqa_agent_for", "docqa_policy"]
 
 
 def docqa_policy(name: str) -> str:
@@ -83,6 +83,13 @@ class DocQAConfig:
             raise ValueError(f"unknown scorer {self.scorer!r}; expected one of {', '.join(SCORERS)}")
         if self.answerer not in ANSWERERS:
             raise ValueError(f"unknown answerer {self.answerer!r}; expected one of {', '.join(ANSWERERS)}")
+
+
+def docqa_agent_for(chat_agent: Any) -> DocQAAgent:
+    """A DocQAAgent sharing a chat agent's memory, embedder, model and λ / m settings (the TUI's ``/doc``)."""
+    settings = chat_agent.settings
+    return DocQAAgent(chat_agent.store, chat_agent.embedder, chat_agent.llm,
+                      DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1)))
 
 
 class DocQAAgent:

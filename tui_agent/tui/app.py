@@ -36,7 +36,7 @@ WELCOME = (
     "Ask anything. Rate answers with 👍/👎 (or {rate_up} / {rate_down} on a focused answer); after 👎 you can type "
     "the right answer and I will remember it. {send} sends, {newline} adds a new line, {history_prev} brings back "
     "what you asked before, Tab moves between answers, {command_palette} opens the command palette, {help} lists "
-    "the keys, {memory} the memory, {chats} saved chats. /task GOAL runs a web-shop task (/task alone: a random one)."
+    "the keys, {memory} the memory, {chats} saved chats. /task GOAL runs a web-shop task (/task alone: a random one), /doc QUESTION asks the Python docs."
 )
 _END = object()
 
@@ -178,9 +178,10 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
     @on(ChatInput.Submitted)
     def _submitted(self, event: ChatInput.Submitted) -> None:
         chat = self.query_one("#chat", VerticalScroll)
-        if event.text == "/task" or event.text.startswith("/task "):
-            self.start_task(event.text[len("/task") :].strip() or None)
-            return
+        for command in ("/task", "/doc"):
+            if event.text == command or event.text.startswith(command + " "):
+                self.start_task(event.text[len(command):].strip() or None, command)
+                return
         if self.is_note_command(event.text):
             self.note_command(event.text)
             return
@@ -233,13 +234,15 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         finally:
             await stream.stop()
 
-    def start_task(self, goal: str | None) -> None:
-        """``/task GOAL`` (or ``/task`` for a random test goal): run a shop episode live."""
+    def start_task(self, goal: str | None, command: str = "/task") -> None:
+        """``/task GOAL`` (``/task``: a random test goal) runs a shop episode live; ``/doc QUESTION``
+        (``/doc``: a random test question) a DocumentQA episode."""
+        from tui_agent.tui.doc_view import DocView
         from tui_agent.tui.task_view import TaskView
 
         chat = self.query_one("#chat", VerticalScroll)
-        chat.mount(UserMessage(f"/task {goal}" if goal else "/task"))
-        chat.mount(TaskView(goal, self))
+        chat.mount(UserMessage(f"{command} {goal}" if goal else command))
+        chat.mount((DocView if command == "/doc" else TaskView)(goal, self))
         chat.anchor()
 
     @on(AnswerView.Rated)

@@ -50,7 +50,7 @@ class StepView(Vertical):
     def compose(self) -> ComposeResult:
         s = self.step
         head = Text(f"{s.t + 1}. ", style="bold")
-        head.append(f"[{s.page_type}] ", style="dim")
+        head.append(f"[{getattr(s, 'page_type', None) or getattr(s, 'state', '')}] ", style="dim")
         head.append(visible(s.action), style="bold")
         if not s.valid:
             head.append("  (invalid: nothing happened)", style="red")
@@ -87,8 +87,11 @@ class TaskView(Vertical):
         self.result: Any = None
         self.rated: bool | None = None
 
+    TITLE = "web task: "
+    RANDOM = "a random test goal"
+
     def compose(self) -> ComposeResult:
-        yield Static(plain("web task: " + (self.goal or "a random test goal")), classes="task-title")
+        yield Static(plain(self.TITLE + (self.goal or self.RANDOM)), classes="task-title")
         yield Static(plain("waiting for the model and memory…"), classes="task-meta")
         yield Vertical(classes="task-steps")
         yield Static(plain(""), classes="task-result")
@@ -130,22 +133,27 @@ class TaskView(Vertical):
             def on_step(step: Any) -> None:
                 app.call_from_thread(self.add_step, step)
 
-            self.result = await asyncio.to_thread(self.agent.run_episode, env, options, app.agent.settings.policy, True,
-                                                  on_step, has_reward, False)
+            self.result = await asyncio.to_thread(self._run, env, options, has_reward, on_step)
         except Exception as exc:  # noqa: BLE001 - shown, the app keeps running
             self.set_result(f"✗ task failed: {exc}")
             return
-        r = self.result
-        if r.reward is None:
-            text = f"no reward: free-text goal · {len(r.steps)} steps"
-        else:
-            text = (f"reward {r.reward:.2f} · {'success ✓' if r.success else 'not a full match'} · "
-                    f"{len(r.steps)} steps · memory updated ({len(set(r.row_ids))} experiences)")
-        self.set_result(text)
+        self.set_result(self._result_text(self.result))
         for button in self.query(Button):
             button.disabled = False
         if hasattr(app, "refresh_status"):
             app.refresh_status()
+
+    def _run(self, env: Any, options: dict[str, Any], has_reward: bool, on_step: Any) -> Any:
+        """The episode (worker thread): learns from the reward, no exploration (the user wants the best try)."""
+        return self.agent.run_episode(env, options, self.chat_app.agent.settings.policy, True, on_step, has_reward,
+                                      False)
+
+    @staticmethod
+    def _result_text(r: Any) -> str:
+        if r.reward is None:
+            return f"no reward: free-text goal · {len(r.steps)} steps"
+        return (f"reward {r.reward:.2f} · {'success ✓' if r.success else 'not a full match'} · "
+                f"{len(r.steps)} steps · memory updated ({len(set(r.row_ids))} experiences)")
 
     def _prepare(self) -> tuple[Any, Any, dict[str, Any], bool, str]:
         from tui_agent.envs.shop.env import ShopEnv

@@ -1,0 +1,67 @@
+"""Pilot tests of ``/doc``: a DocumentQA episode runs live in the chat, then 👍/👎 adds a reward."""
+
+from __future__ import annotations
+
+from textual.widgets import Button, Collapsible, Static
+
+from pilots import submit
+from tui_agent.chat.agent import ChatAgent
+from tui_agent.config import load_settings
+from tui_agent.tui.app import ChatApp
+from tui_agent.tui.doc_view import DocView
+
+SIZE = (110, 50)
+
+
+def make_app(memory_dir, embedder, policy: str) -> ChatApp:
+    settings = load_settings(memory_dir=memory_dir, policy=policy)
+    return ChatApp(settings, agent=ChatAgent(settings, embedder=embedder))
+
+
+async def run_doc(pilot, command: str) -> DocView:
+    app = pilot.app
+    await submit(pilot, command)
+    await pilot.pause()
+    view = app.query(DocView).last()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return view
+
+
+def text_of(widget: Static) -> str:
+    return str(widget.render())
+
+
+async def test_doc_random_question_runs_learns_and_takes_feedback(memory_dir, embedder):
+    app = make_app(memory_dir, embedder, policy="random")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await run_doc(pilot, "/doc")
+        assert text_of(view.query_one(".task-title")) == "document question: a random test question"
+        assert "test question #" in text_of(view.query_one(".task-meta"))
+        steps = view.steps
+        assert steps and text_of(steps[0].query_one(".task-step-head")).startswith("1. [results] ")
+        observation, advice = steps[0].query(Collapsible)
+        assert observation.collapsed and advice.title == "advice"
+        result = text_of(view.query_one(".task-result"))
+        assert "steps · return " in result
+        stored = app.agent.store.all("docqa")
+        assert len(stored) == len(steps)  # the reward taught every step (a gold answer exists)
+        down = view.query_one("#task-down", Button)
+        await pilot.click(down)
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "👎 applied: reward −1" in text_of(view.query_one(".task-meta"))
+        assert all(e.n == 2 for e in app.agent.store.all("docqa"))
+
+
+async def test_doc_with_the_users_question_learns_only_from_feedback(memory_dir, embedder):
+    app = make_app(memory_dir, embedder, policy="random")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await run_doc(pilot, "/doc How do I [b]join[/b] paths?")
+        assert text_of(view.query_one(".task-title")) == "document question: How do I [b]join[/b] paths?"
+        assert "no gold answer" in text_of(view.query_one(".task-meta"))
+        assert app.agent.store.count("docqa") == 0
+        await pilot.click(view.query_one("#task-up", Button))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert app.agent.store.count("docqa") == len(view.steps)
