@@ -41,3 +41,21 @@ def test_bad_docqa_options(tmp_path):
                           (["train", "--env", "docqa", "--answerer", "oracle"], "unknown answerer 'oracle'")):
         result = runner.invoke(app, [*args, "--memory-dir", str(tmp_path)])
         assert result.exit_code == 2 and message in result.output, result.output
+
+
+def test_doc_over_the_users_notes_table(tmp_path):
+    from tests.vectors import HashEmbedder
+    from tui_agent.notes.add import remember
+    from tui_agent.notes.store import NoteStore
+
+    mem = tmp_path / "mem"
+    result = runner.invoke(app, ["doc", "What colour is the shed?", "--corpus", "notes", "--memory-dir", str(mem)])
+    assert result.exit_code == 1 and "notes table is empty" in result.output
+    store = NoteStore(mem)
+    remember(store, HashEmbedder(), "The garden shed is painted dark green. It was built in 1998.")
+    remember(store, HashEmbedder(), "The kitchen has a blue door.")
+    result = runner.invoke(app, ["doc", "What colour is the garden shed?", "--corpus", "notes", "--scorer", "constant",
+                                 "--memory-dir", str(mem)])
+    assert result.exit_code == 0, result.output
+    assert " 1. [results] read[1]" in result.output
+    assert "answer: The garden shed is painted dark green." in result.output

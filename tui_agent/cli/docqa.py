@@ -121,23 +121,49 @@ def docqa_eval(*, tasks: int, split: str, policy: str | None, scorer: str, answe
     return report
 
 
+def _notes_corpus(memory_dir: Path | None, model: str | None) -> Any:
+    """The user's notes table as a corpus; exits 1 when it holds no notes."""
+    from tui_agent.envs.docqa.corpus import NotesCorpus
+    from tui_agent.notes.store import NoteStore, NoteStoreError
+
+    try:
+        store = NoteStore(settings_for(memory_dir, model).resolved_memory_dir())
+        count = store.count()
+    except NoteStoreError as exc:
+        fail(str(exc))
+    if count == 0:
+        fail("your notes table is empty: add documents with `tui-agent notes add PATH` first")
+    return NotesCorpus(store)
+
+
 def doc_command(
     question: Annotated[str | None, typer.Argument(help="The question (default: a random test question).")] = None,
     policy: Annotated[str | None, typer.Option("--policy", help="q-driven | rememberer | llm | random")] = None,
     answerer: AnswererOption = "extractive",
+    corpus: Annotated[str, typer.Option(
+        "--corpus", help="builtin (the bundled Python docs) | notes (your notes table: tui-agent notes add)")] = "builtin",
+    scorer: Annotated[str, typer.Option(
+        "--scorer", help="How ties are broken: llm (the model's log-likelihoods) | constant (the first).")] = "llm",
     as_json: Annotated[bool, typer.Option("--json", help="Print the episode as JSON.")] = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Answer QUESTION by searching, reading and answering over the Python docs (one DocumentQA episode)."""
+    """Answer QUESTION by searching, reading and answering over documents (one DocumentQA episode).
+
+    With `--corpus notes` the episode searches your notes table and QUESTION is required (no gold answer:
+    the memory is not updated)."""
     import random
 
     from tui_agent.envs.docqa.env import DocQAEnv
 
     policy = _policy(policy)
-    agent = build_docqa_agent(memory_dir, model, answerer=answerer)
+    if corpus not in ("builtin", "notes"):
+        fail(f"unknown corpus {corpus!r}; expected builtin or notes", 2)
+    if corpus == "notes" and not question:
+        fail("--corpus notes needs a QUESTION (the bundled questions are about the bundled docs)", 2)
+    agent = build_docqa_agent(memory_dir, model, answerer=answerer, scorer=scorer)
     with user_errors():
-        env = DocQAEnv(split="test")
+        env = DocQAEnv(split="test", corpus=_notes_corpus(memory_dir, model) if corpus == "notes" else None)
         options = ({"question": question} if question
                    else {"split": "test", "question_index": random.randrange(len(env.questions("test")))})
 

@@ -138,6 +138,11 @@ class NotesCorpus:
     def __init__(self, store: Any) -> None:
         self.store = store
 
+    @property
+    def passages(self) -> tuple[Passage, ...]:
+        """Every note as a :class:`Passage` (read from the table on each call)."""
+        return tuple(Passage(n.id, n.source, n.heading or n.title, n.text) for n in self.store.all())
+
     def search(self, query: str, k: int) -> list[Result]:
         found: Sequence[Any] = self.store.search_text(query, limit=k) if k > 0 else []
         return [Result(f.note.id, f.note.heading or f.note.title or f.note.source, snippet(f.note.text),
