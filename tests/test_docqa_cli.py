@@ -59,3 +59,12 @@ def test_doc_over_the_users_notes_table(tmp_path):
     assert result.exit_code == 0, result.output
     assert " 1. [results] read[1]" in result.output
     assert "answer: The garden shed is painted dark green." in result.output
+
+
+def test_docqa_training_is_in_the_run_log(tmp_path):
+    result = runner.invoke(app, ["train", "--env", "docqa", "--episodes", "3", "--scorer", "constant",
+                                 "--memory-dir", str(tmp_path / "mem")])
+    assert result.exit_code == 0, result.output
+    result = runner.invoke(app, ["stats", "--json"])
+    assert result.exit_code == 0, result.output
+    assert '"docqa"' in result.output and '"rlem"' in result.output

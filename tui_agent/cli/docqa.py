@@ -83,9 +83,20 @@ def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, an
 
         start_workers(rollouts, DocQAWorker(agent.config, settings_for(memory_dir, model),
                                             preload_model=policy != "random"))
-    with user_errors():
+    from tui_agent.cli.stats import training_run
+
+    run_settings = {"episodes": episodes, "seed": seed, "gamma": gamma, "n": n, "update_mode": update_mode,
+                    "scorer": scorer, "answerer": answerer, "workers": workers, "memory": str(agent.store.path),
+                    "model": getattr(agent.llm, "model", model)}
+    with user_errors(), training_run("docqa", "rlem", run_settings, policy) as run:
+        def logged(result: Any, done: int, total: int) -> None:
+            if on_episode is not None:
+                on_episode(result, done, total)
+            run.episode(return_=result.ret, reward=result.reward, success=result.correct, steps=len(result.steps),
+                        info={"split": result.split, "question_index": result.question_index})
+
         env = DocQAEnv(split="train")
-        report = train(agent, env, episodes, seed, policy, on_episode=on_episode,
+        report = train(agent, env, episodes, seed, policy, on_episode=logged,
                        test_env=env if test_questions else None, test_questions=test_questions,
                        test_every=test_every, rollouts=rollouts)
     _write(report, output)
