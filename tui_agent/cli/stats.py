@@ -14,7 +14,6 @@ import os
 import shutil
 import sys
 from collections.abc import Iterator
-from datetime import datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -96,13 +95,13 @@ def _q_values(memory: Path) -> dict[str, list[float]]:
 
 
 def _print_table(runs: list[Any], chosen: Any) -> None:
-    echo(f"{'':1} {'run':22} {'env':6} {'algo/policy':22} {'episodes':>8} {'success':>7} {'mean G':>7}  started")
+    """One line a run, under 80 columns: the id (its start, UTC), env, algo/policy, episodes, success rate, mean
+    return, and ``open`` for a run not finished (still running, or cut off); ``*`` marks the run drawn."""
+    echo(f"  {'run (started, UTC)':22} {'env':5} {'algo/policy':16} {'episodes':>8} {'success':>7} {'mean G':>6}")
     for r in runs:
         mark = "*" if chosen and r.id == chosen.id else " "
-        started = datetime.fromtimestamp(r.started_at).strftime("%Y-%m-%d %H:%M")
-        state = "" if r.ended_at else " (running or cut off)"
-        echo(f"{mark} {r.id:22} {r.env[:6]:6} {r.label[:22]:22} {r.episodes:>8} {r.success_rate:>7.2f} "
-             f"{r.mean_return:>+7.2f}  {started}{state}")
+        echo(f"{mark} {r.id:22} {r.env[:5]:5} {r.label[:16]:16} {r.episodes:>8} {r.success_rate:>7.2f} "
+             f"{r.mean_return:>+6.2f}" + ("" if r.ended_at else "  open"))
 
 
 def _show(plt: Any, draw: Any, data: Any, width: int, title: str, colored: bool) -> None:

@@ -12,8 +12,11 @@ API (every trainer uses the same three calls)::
     run.episode(return_=1.0, reward=1.0, success=True, steps=7)   # seconds: since the last row by default
     run.finish()                                     # or: with log.start(...) as run: ...
 
-Another process may go on writing a run with :meth:`RunLog.resume`. Reading: :meth:`RunLog.runs` (newest first, with counts), :meth:`RunLog.get` (by id or id prefix),
-:meth:`RunLog.latest`, :meth:`RunLog.episodes`.
+Another process may go on writing a run with :meth:`RunLog.resume`. Training commands use
+:func:`tui_agent.cli.stats.training_run` (a run, finished on exit, errors as one line). Reading:
+:meth:`RunLog.runs` (newest first, with counts), :meth:`RunLog.get` (by id or id prefix),
+:meth:`RunLog.latest`, :meth:`RunLog.episodes`. Run ids start with the start time (UTC):
+``20261122-090451-4bac80``.
 
 Guarantees:
 
