@@ -204,3 +204,31 @@ def test_the_log_imports_no_ui_or_plotting_library():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60,
                          cwd=Path(__file__).resolve().parents[1])
     assert out.stdout.strip() == "[]", out.stderr[-2000:]
+
+
+CRASHER = """
+import sys
+from tui_agent.runs import RunLog
+run = RunLog(sys.argv[1]).start("shop", "rlem")
+print(run.id, flush=True)
+i = 0
+while True:
+    run.episode(return_=float(i), success=True, steps=1, info={"pad": "x" * 500})
+    print(i, flush=True)  # acknowledged: episode() has returned
+    i += 1
+"""
+
+
+def test_every_acknowledged_episode_survives_a_killed_writer(tmp_path):
+    path = tmp_path / "runs.sqlite3"
+    proc = subprocess.Popen([sys.executable, "-c", CRASHER, str(path)], stdout=subprocess.PIPE, text=True)
+    run_id = proc.stdout.readline().strip()
+    acknowledged = []
+    while len(acknowledged) < 150:
+        acknowledged.append(int(proc.stdout.readline()))
+    proc.kill()  # SIGKILL: no clean-up, no checkpoint
+    proc.wait(timeout=30)
+    with RunLog(path) as log:
+        stored = [e.index for e in log.episodes(run_id)]
+        assert log.get(run_id).ended_at is None
+    assert stored[: len(acknowledged)] == acknowledged and stored == list(range(len(stored)))

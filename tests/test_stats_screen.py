@@ -165,3 +165,30 @@ def test_stats_screen_snapshot(snap_compare, memory_dir, monkeypatch):
         await settle(pilot, pilot.app.screen, 1)
 
     assert snap_compare(app, terminal_size=(80, 24), run_before=run_before)
+
+
+async def test_an_open_run_is_followed_while_it_is_written(monkeypatch):
+    monkeypatch.setattr("tui_agent.tui.stats_screen.FOLLOW_S", 0.05)
+    log = RunLog()
+    run = log.start("shop", "rlem", policy="q-driven")  # not finished: a training still writing it
+    run.episode(return_=0.5, success=False, steps=4)
+    app = StatsApp(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, screen, 1)
+        assert len(screen.data.curve["return"]) == 1
+        run.episode(return_=1.0, success=True, steps=3)
+        for _ in range(400):  # the timer's reload shows it (no key pressed)
+            await pilot.pause(0.02)
+            if screen.data.curve and len(screen.data.curve["return"]) == 2:
+                break
+        assert screen.data.curve["return"] == [0.5, 1.0] and "2 episodes" in status(screen)
+        run.finish()
+        loads = screen.loads
+        await settle(pilot, screen, loads + 1)
+        for _ in range(100):
+            await pilot.pause(0.02)
+            if screen._follow is None:
+                break
+        assert screen._follow is None  # a finished run is not reloaded any more
+    log.close()

@@ -3,7 +3,8 @@
 Pushed by the chat app (F8, or "Training stats" in the command palette) as ``StatsScreen(store)``. Shows the
 newest run of the run log (:mod:`tui_agent.runs`) by default: return per episode with its moving mean, the
 success rate (moving and so far), and a histogram of the memory's Q-values stacked by kind. Keys: ← older
-run, → newer run, ``r`` reload, Escape close (tui_agent/tui/keymap.py).
+run, → newer run, ``r`` reload, Escape close (tui_agent/tui/keymap.py). A run still being written (a training
+in another process) is followed: the screen reloads every :data:`FOLLOW_S` seconds while it is shown.
 
 The run log and the memory are read in a worker thread; plotext is imported with this module, which the app
 imports only when the screen is opened (the first paint does not load it). Run fields (env, algo, policy)
@@ -31,6 +32,8 @@ from tui_agent.tui.keymap import bindings
 from tui_agent.tui.safe import plain
 
 NO_RUNS = "no training runs yet — tui-agent train --env shop records one"
+FOLLOW_S = 5.0
+"""While the shown run is open (a training still writing it), the screen reloads every this many seconds."""
 
 
 @dataclass
@@ -73,6 +76,8 @@ class StatsScreen(Screen[None]):
         """The shown run (``None``: the newest)."""
         self.loads = 0
         """Number of loads shown so far (tests wait on it)."""
+        self._follow: Any = None
+        """The reload timer while an open run is shown."""
 
     def compose(self) -> ComposeResult:
         yield Static(plain("training stats · loading…"), id="stats-status")
@@ -142,6 +147,12 @@ class StatsScreen(Screen[None]):
         for plot in self.query(PlotextPlot):
             plot.refresh()
         self.loads += 1
+        following = run is not None and run.ended_at is None
+        if following and self._follow is None:
+            self._follow = self.set_interval(FOLLOW_S, self.reload)
+        elif not following and self._follow is not None:
+            self._follow.stop()
+            self._follow = None
 
     def _figure(self, name: str, keys: list[Key], title: str) -> None:
         """The line above a plot: its title and what each colour / marker stands for."""
