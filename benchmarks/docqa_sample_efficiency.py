@@ -5,6 +5,9 @@ Methods (``--methods``):
 
 * ``ppo`` — :mod:`tui_agent.rl.ppo`: one PPO run per (seed, budget) from scratch (the batch size
   follows the budget), then its greedy policy on the test questions.
+* ``ppo-bc`` — the same, warm-started by imitating the LLM planner (the blog's suggestion): behaviour
+  cloning on ``--bc-steps`` steps of the ``llm`` policy (bundled model, train questions, seed 0; recorded
+  once into ``<out>.planner-demos.json``), then PPO (:mod:`tui_agent.rl.imitation`).
 * ``q-driven`` / ``rememberer`` — :class:`tui_agent.docqa.agent.DocQAAgent` on a fresh LanceDB memory
   per seed, trained along the seeded order of :func:`tui_agent.docqa.protocol.training_order` (memory
   updated every step) and tested with the memory frozen when the episode count reaches each budget.
@@ -40,7 +43,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("ppo", "q-driven", "rememberer", "random", "llm")
+METHODS = ("ppo", "ppo-bc", "q-driven", "rememberer", "random", "llm")
 STATIC = ("random", "llm")  # no training: budget-independent
 
 
@@ -70,11 +73,11 @@ def load_avg() -> str:
 
 # --- PPO -----------------------------------------------------------------------------------------
 
-def run_ppo(budget: int, seed: int, test_questions: int) -> dict[str, Any]:
+def run_ppo(budget: int, seed: int, test_questions: int, warm_start: Path | None = None) -> dict[str, Any]:
     from tui_agent.rl.ppo import PPOSettings, evaluate, train
 
     t0 = time.perf_counter()
-    report, policy = train(PPOSettings(episodes=budget, seed=seed))
+    report, policy = train(PPOSettings(episodes=budget, seed=seed, warm_start=str(warm_start) if warm_start else None))
     train_s = time.perf_counter() - t0
     t1 = time.perf_counter()
     test = evaluate(policy, "test", test_questions)
@@ -86,7 +89,26 @@ def run_ppo(budget: int, seed: int, test_questions: int) -> dict[str, Any]:
             "answered": test["answered"], "steps_mean": test["steps_mean"],
             "sampled_success_rate": sampled["success_rate"], "sampled_return_mean": sampled["return_mean"],
             "sampled_answered": sampled["answered"],
-            "train_s": round(train_s, 1), "eval_s": round(eval_s, 1)}
+            "train_s": round(train_s, 1), "eval_s": round(eval_s, 1),
+            **({"warm_start": report["warm_start"]} if "warm_start" in report else {})}
+
+
+def planner_demos(path: Path, steps: int) -> Path:
+    """The LLM planner's demonstrations for ppo-bc (made once, seed 0, cached in ``path``)."""
+    from tui_agent.rl.imitation import planner_demonstrations, save_demonstrations
+
+    if path.exists():
+        return path
+    log(f"recording {steps} steps of the llm planner (bundled model) for ppo-bc → {path}")
+    t = time.perf_counter()
+    with tempfile.TemporaryDirectory(prefix="docqa-planner-") as tmp:
+        agent = rlem_agent(Path(tmp) / "memory", 0, "llm")
+        demos = planner_demonstrations(agent, steps, seed=0, policy="llm",
+                                       on_episode=lambda e: log(f"  planner episode {e['episode']}: return "
+                                                                f"{e['return']:+.2f}, {e['steps']} steps so far"))
+    demos["seconds"] = round(time.perf_counter() - t, 1)
+    save_demonstrations(demos, path)
+    return path
 
 
 # --- RLEM ------------------------------------------------------------------------------------------
@@ -189,12 +211,19 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
                f"{statistics.fmean(r['sampled_return_mean'] for r in g):+.3f} / "
                f"{statistics.fmean(r['sampled_answered'] for r in g):.2f} | " if "sampled_return_mean" in g[0] else "— | ")
             + f"{statistics.fmean(r['train_s'] for r in g):.0f} | {statistics.fmean(r['eval_s'] for r in g):.0f} |")
-    ppo = [r for r in rows if r["method"] == "ppo" and r.get("iteration_returns")]
-    if ppo:
-        lines += ["", "PPO mean return of each training iteration's episodes (seed, budget → returns):", ""]
-        for r in sorted(ppo, key=lambda r: (r["budget"], r["seed"])):
-            lines.append(f"* seed {r['seed']}, N = {r['budget']}: " + ", ".join(f"{x:+.2f}" for x in
-                                                                               r["iteration_returns"]))
+    for method in ("ppo", "ppo-bc"):
+        ppo = [r for r in rows if r["method"] == method and r.get("iteration_returns")]
+        if ppo:
+            lines += ["", f"{method}: mean return of each training iteration's episodes (seed, N → returns):", ""]
+            for r in sorted(ppo, key=lambda r: (r["budget"], r["seed"])):
+                lines.append(f"* seed {r['seed']}, N = {r['budget']}: " + ", ".join(f"{x:+.2f}" for x in
+                                                                                   r["iteration_returns"]))
+    bc = [r["warm_start"] for r in rows if r.get("warm_start")]
+    if bc:
+        w = bc[0]
+        lines += ["", f"ppo-bc warm start: behaviour cloning on {w['samples']} steps of the `{w['planner']}` planner "
+                  f"({w['planner_episodes']} episodes, mean return {w['planner_return_mean']:+.3f}); cross-entropy "
+                  f"{w['loss_start']:.2f} → {w['loss_end']:.2f}, accuracy on the pairs {w['accuracy']:.2f}."]
     meta = rows[-1].get("machine", "") if rows else ""
     lines += ["", f"Machine: {meta}. Command: `.venv/bin/python benchmarks/docqa_sample_efficiency.py "
               f"--methods ... --budgets ... --seeds ...` (rows cached in `{out.name}.json`).", ""]
@@ -250,6 +279,7 @@ def main() -> None:
     ap.add_argument("--test-questions", type=int, default=196)
     ap.add_argument("--scorer", default="constant", choices=("constant", "llm"))
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "docqa_sample_efficiency")
+    ap.add_argument("--bc-steps", type=int, default=300, help="ppo-bc: LLM planner steps to imitate")
     ap.add_argument("--report-only", action="store_true")
     args = ap.parse_args()
     out = args.out
@@ -266,7 +296,7 @@ def main() -> None:
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs"
 
         def emit(method: str, budget: int, seed: int, row: dict[str, Any]) -> None:
-            scorer = args.scorer if method != "ppo" else ""
+            scorer = args.scorer if not method.startswith("ppo") else ""
             full = {"method": method, "budget": budget, "seed": seed, "test_questions": args.test_questions,
                     "scorer": scorer, **row, "load_avg": load_avg(), "machine": machine,
                     "at": datetime.now(UTC).isoformat(timespec="seconds")}
@@ -275,17 +305,20 @@ def main() -> None:
             log(f"{method} N={budget} seed={seed}: success {row['success_rate']:.3f}, return "
                 f"{row['return_mean']:+.3f}, train {row['train_s']} s, test {row['eval_s']} s (load {full['load_avg']})")
 
-        if "ppo" in methods:
+        demos = planner_demos(out.parent / f"{out.name}.planner-demos.json", args.bc_steps) \
+            if "ppo-bc" in methods else None
+        if {"ppo", "ppo-bc"} & set(methods):
             from tui_agent.rl.ppo import init_ray
 
             init_ray()  # one Ray instance for every PPO run of this process
         for seed in seeds:
             for method in methods:
-                scorer = args.scorer if method != "ppo" else ""
-                if method == "ppo":
+                scorer = args.scorer if not method.startswith("ppo") else ""
+                if method.startswith("ppo"):
                     for b in budgets:
-                        if ("ppo", b, seed, args.test_questions, "") not in done:
-                            emit("ppo", b, seed, run_ppo(b, seed, args.test_questions))
+                        if (method, b, seed, args.test_questions, "") not in done:
+                            emit(method, b, seed, run_ppo(b, seed, args.test_questions,
+                                                          demos if method == "ppo-bc" else None))
                 elif method in STATIC:
                     if (method, 0, seed, args.test_questions, scorer) not in done:
                         emit(method, 0, seed, run_static(method, seed, args.test_questions, scorer))

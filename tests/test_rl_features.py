@@ -151,3 +151,17 @@ def test_importing_the_rl_package_loads_neither_ray_nor_torch():
             "print('ray' in sys.modules, 'torch' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.split() == ["False", "False"]
+
+
+def test_action_index_inverts_the_mapping_and_text_observation_is_kept():
+    env = hand_env()
+    env.reset(seed=0)
+    assert env.text_observation.startswith(f"Question: {QUESTION}")
+    assert [env.action_index(t) for t in ("read[1]", "read[3]", "answer[anything]", "search[x y]")] == [0, 2, 3, 4]
+    for bad in ("read[4]", "read[0]", "click[1]", "read[x]"):
+        with pytest.raises(ValueError):
+            env.action_index(bad)
+    with pytest.raises(ValueError):
+        DocQAFeatureEnv({"keyword_search": False}, env=env.env).action_index("search[x]")
+    env.step(0)
+    assert "Passage read ([1] os.path › join):" in env.text_observation

@@ -103,3 +103,28 @@ def test_cli_trains_saves_tests_and_records_the_run(tmp_path):
 def test_cli_rejects_ppo_on_the_shop():
     result = CliRunner().invoke(app, ["train", "--env", "shop", "--algo", "ppo"])
     assert result.exit_code == 2 and "docqa only" in result.output
+
+
+def test_warm_start_imitates_the_planner(tmp_path):
+    """Behaviour cloning on a planner that reads result 1 and answers (the llm policy with the constant
+    scorer takes the first candidate): the cloned policy does the same before any PPO update."""
+    from tests.vectors import HashEmbedder
+    from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+    from tui_agent.memory.store import ExperienceStore
+    from tui_agent.rl.imitation import load_demonstrations, planner_demonstrations, save_demonstrations
+
+    agent = DocQAAgent(ExperienceStore(tmp_path / "memory"), HashEmbedder(), None, DocQAConfig(scorer="constant"))
+    demos = planner_demonstrations(agent, 40, seed=0)
+    env = DocQAFeatureEnv()
+    assert len(demos["actions"]) >= 40 and set(demos["actions"]) == {0, env.answer_action}
+    assert demos["episodes"] == len(demos["returns"]) == len(demos["actions"]) // 2
+    save_demonstrations(demos, tmp_path / "demos.json")
+    assert load_demonstrations(tmp_path / "demos.json")["actions"] == demos["actions"]
+
+    report, policy = train(PPOSettings(episodes=4, seed=0, warm_start=str(tmp_path / "demos.json")))
+    assert report["warm_start"]["accuracy"] == 1.0 and report["warm_start"]["loss_end"] < 0.1
+    assert report["curve"][0]["steps"] and max(report["curve"][0]["steps"]) <= 3  # read, answer (rarely more)
+    obs, _ = env.reset(seed=1)
+    assert policy(obs) == 0
+    obs, *_ = env.step(0)
+    assert policy(obs) == env.answer_action

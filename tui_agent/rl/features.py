@@ -42,8 +42,10 @@ Then 8 episode-level features:
 * ``5K+6`` distinct passages read / K (capped at 1);
 * ``5K+7`` the passage read is result 1 of the list shown now.
 
-``info`` is the wrapped env's plus ``action_text`` (the text action sent). ``reset(options=...)``
-passes ``split`` / ``question_index`` / ``question`` through.
+``info`` is the wrapped env's plus ``action_text`` (the text action sent); ``text_observation`` holds the
+wrapped env's text observation (for text policies, e.g. the LLM planner imitated in
+:mod:`tui_agent.rl.imitation`). ``reset(options=...)`` passes ``split`` / ``question_index`` /
+``question`` through.
 """
 
 from __future__ import annotations
@@ -130,6 +132,7 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
         self.answerer: Answerer = answerer or extractive_answerer
         self.action_space = spaces.Discrete(self.top_k + 1 + int(self.keyword_search))
         self.observation_space = spaces.Box(0.0, 1.0, (observation_size(self.top_k),), np.float32)
+        self.text_observation = ""  # the wrapped env's text observation of now (for text policies)
         self._q: set[str] = set()
         self._read: set[str] = set()
         self._searched = False
@@ -145,6 +148,24 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
     def search_action(self) -> int | None:
         """The action index of the keyword ``search`` (K+1), or None when disabled."""
         return self.top_k + 1 if self.keyword_search else None
+
+    def action_index(self, text: str) -> int:
+        """The discrete action that stands for a text action: ``read[k]`` → k−1, ``answer[…]`` → K,
+        ``search[…]`` → K+1 (whatever the query: the encoding has only the keyword search).
+
+        Raises:
+            ValueError: not a read / answer / search action, a result number outside 1..K, or a search
+                with the keyword search disabled.
+        """
+        kind, _, rest = text.partition("[")
+        kind = kind.strip().lower()
+        if kind == "read" and rest.rstrip("] ").isdigit() and 1 <= int(rest.rstrip("] ")) <= self.top_k:
+            return int(rest.rstrip("] ")) - 1
+        if kind == "answer":
+            return self.answer_action
+        if kind == "search" and self.search_action is not None:
+            return self.search_action
+        raise ValueError(f"no discrete action for {text[:60]!r}")
 
     def action_text(self, action: int) -> str:
         """The text action for ``action`` in the current state (module docstring's table).
@@ -167,14 +188,14 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
     # -- gymnasium API -----------------------------------------------------------------
     def reset(self, *, seed: int | None = None, options: dict[str, Any] | None = None):
         super().reset(seed=seed)
-        _, info = self.env.reset(seed=seed, options=options)
+        self.text_observation, info = self.env.reset(seed=seed, options=options)
         self._q = content_words(info["question"])
         self._read, self._searched, self._info = set(), False, info
         return self.features(info), self._with_text(info, "")
 
     def step(self, action: int):
         text = self.action_text(action)
-        _, reward, terminated, truncated, info = self.env.step(text)
+        self.text_observation, reward, terminated, truncated, info = self.env.step(text)
         if info.get("valid") and text.startswith("search["):
             self._searched = True
         if info.get("read_note_id"):

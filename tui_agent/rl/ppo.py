@@ -48,7 +48,9 @@ class PPOSettings:
     ``hidden``: sizes of the policy and value MLPs (separate, tanh). ``answerer``: "extractive" (default,
     shared by every policy in the benchmarks) or "llm" (``model`` writes the answer, as in the blog).
     ``env_config``: passed to :class:`DocQAFeatureEnv` (``max_steps``, ``top_k``, ``step_cost``,
-    ``keyword_search``); the training split is always "train".
+    ``keyword_search``); the training split is always "train". ``warm_start``: a demonstrations file
+    of the LLM planner (:func:`tui_agent.rl.imitation.planner_demonstrations`): the policy imitates it
+    (behaviour cloning) before the first PPO iteration.
     """
 
     episodes: int = 300
@@ -64,6 +66,7 @@ class PPOSettings:
     answerer: str = "extractive"
     model: str | None = None
     env_config: dict[str, Any] = field(default_factory=dict)
+    warm_start: str | None = None  # demonstrations JSON (tui_agent.rl.imitation) to imitate before PPO
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
@@ -170,14 +173,18 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
     it, ``episodes_total``, ``return_mean`` and ``success_rate`` of its episodes, ``env_steps_total``,
     ``time_s`` since the start, and per episode of it ``returns``, ``successes``, ``steps``),
     ``episodes`` (total), ``train_time_s``, and with ``out_dir`` set, ``checkpoint`` (RLlib's checkpoint
-    directory) and ``curve_file`` (``out_dir/curve.json``).
+    directory) and ``curve_file`` (``out_dir/curve.json``); with ``warm_start``, ``warm_start`` (the
+    behaviour cloning's samples, losses, accuracy and the planner's mean return).
     ``on_iteration`` gets each curve entry as it is made.
     """
     started = init_ray()
     try:
         algo = build_algorithm(settings)
         try:
+            warm = _warm_start(algo, settings) if settings.warm_start else None
             report = _train_loop(algo, settings, on_iteration)
+            if warm is not None:
+                report["warm_start"] = warm
             if out_dir is not None:
                 out_dir.mkdir(parents=True, exist_ok=True)
                 checkpoint = out_dir / "checkpoint"
@@ -193,6 +200,16 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
             import ray
 
             ray.shutdown()
+
+
+def _warm_start(algo: Any, settings: PPOSettings) -> dict[str, Any]:
+    from tui_agent.rl.imitation import behaviour_clone, load_demonstrations
+
+    demos = load_demonstrations(Path(str(settings.warm_start)))
+    fit = behaviour_clone(algo, demos["obs"], demos["actions"], seed=settings.seed)
+    returns = demos.get("returns") or [0.0]
+    return {**fit, "file": str(settings.warm_start), "planner": demos.get("policy", ""),
+            "planner_episodes": int(demos.get("episodes", 0)), "planner_return_mean": float(np.mean(returns))}
 
 
 def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[str, Any]], None] | None
