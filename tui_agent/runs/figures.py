@@ -25,6 +25,8 @@ PALETTE = ((0, 130, 200), (60, 180, 75), (230, 25, 75), (245, 130, 48), (145, 30
 """Series colours (RGB): textual-plotext's own sequence, readable on light and dark themes."""
 BAR_MARKERS = ("█", "▒", "▚", "░", "▞", "▓")
 """Bar fills per kind, so stacked kinds stay apart without colour."""
+KIND_ORDER = ("chat", "shop", "docqa", "note", "wikihow")
+"""Known kinds keep their colour and fill (and place in the stack, first at the bottom) from memory to memory."""
 
 
 @dataclass(frozen=True)
@@ -123,8 +125,11 @@ def draw_q(plt: Any, hist: dict[str, Any], colored: bool = True) -> list[Key]:
     """Rows per Q-value bin over ``hist["edges"]``, stacked by kind (one colour and fill per kind)."""
     plt.clear_data()
     counts = hist["counts"]
-    kinds = list(counts)
-    keys = [Key(BAR_MARKERS[i % len(BAR_MARKERS)], _color(i, colored), k) for i, k in enumerate(kinds)]
+    slots = {k: i for i, k in enumerate(KIND_ORDER)}
+    for k in sorted(counts):
+        slots.setdefault(k, len(slots))
+    kinds = sorted(counts, key=slots.__getitem__)
+    keys = [Key(BAR_MARKERS[slots[k] % len(BAR_MARKERS)], _color(slots[k], colored), k) for k in kinds]
     if not counts:
         return keys
     edges = hist["edges"]
