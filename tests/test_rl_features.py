@@ -165,3 +165,11 @@ def test_action_index_inverts_the_mapping_and_text_observation_is_kept():
         DocQAFeatureEnv({"keyword_search": False}, env=env.env).action_index("search[x]")
     env.step(0)
     assert "Passage read ([1] os.path › join):" in env.text_observation
+
+
+def test_iteration_episode_rows_from_rllib_item_series():
+    from tui_agent.rl.ppo import _episode_rows
+
+    assert _episode_rows(float("nan")) == [] and _episode_rows(None) == []
+    assert _episode_rows((-0.08, False, 8)) == [(-0.08, False, 8)]  # one episode: RLlib gives the bare item
+    assert _episode_rows([(1.0, True, 2), [-1.0, 0, 3]]) == [(1.0, True, 2), (-1.0, False, 3)]

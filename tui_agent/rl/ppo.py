@@ -212,26 +212,37 @@ def _warm_start(algo: Any, settings: PPOSettings) -> dict[str, Any]:
             "planner_episodes": int(demos.get("episodes", 0)), "planner_return_mean": float(np.mean(returns))}
 
 
+def _episode_rows(raw: Any) -> list[tuple[float, bool, int]]:
+    """The iteration's (return, success, steps) rows from RLlib's reduced item series, which comes back
+    as NaN when empty and as the bare item when it holds exactly one."""
+    if raw is None or isinstance(raw, float):
+        return []
+    rows = list(raw)
+    if rows and not isinstance(rows[0], (tuple, list)):
+        rows = [tuple(rows)]
+    return [(float(r[0]), bool(r[1]), int(r[2])) for r in rows]
+
+
 def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[str, Any]], None] | None
                 ) -> dict[str, Any]:
     curve: list[dict[str, Any]] = []
     total, t0 = 0, time.perf_counter()
     while total < settings.episodes:
         result = algo.train()
-        episodes = list(result.get("env_runners", {}).get(EPISODE_LIST, []))
+        episodes = _episode_rows(result.get("env_runners", {}).get(EPISODE_LIST))
         total += len(episodes)
-        returns = [float(e[0]) for e in episodes]
+        returns = [e[0] for e in episodes]
         entry = {
             "iteration": len(curve) + 1,
             "episodes": len(episodes),
             "episodes_total": total,
             "return_mean": float(np.mean(returns)) if returns else None,
-            "success_rate": float(np.mean([bool(e[1]) for e in episodes])) if episodes else None,
+            "success_rate": float(np.mean([e[1] for e in episodes])) if episodes else None,
             "env_steps_total": int(result.get("num_env_steps_sampled_lifetime", 0)),
             "time_s": round(time.perf_counter() - t0, 3),
             "returns": returns,
-            "successes": [bool(e[1]) for e in episodes],
-            "steps": [int(e[2]) for e in episodes],
+            "successes": [e[1] for e in episodes],
+            "steps": [e[2] for e in episodes],
         }
         curve.append(entry)
         if on_iteration is not None:
