@@ -192,3 +192,14 @@ async def test_an_open_run_is_followed_while_it_is_written(monkeypatch):
                 break
         assert screen._follow is None  # a finished run is not reloaded any more
     log.close()
+
+
+async def test_run_fields_are_shown_not_acted_on():
+    with RunLog() as log, log.start("shop\x1b]0;pwned\x07", "rlem[bold]x[/bold]", policy="q\x1b[2J") as run:
+        run.episode(return_=1.0, success=True, steps=1)
+    app = StatsApp(None)
+    async with app.run_test(size=(80, 24)) as pilot:
+        screen = app.screen
+        await settle(pilot, screen, 1)
+        text = status(screen)
+        assert "␛]0;pwned␇" in text and "rlem[bold]x[/bold]/q␛[2J" in text and "\x1b" not in text
