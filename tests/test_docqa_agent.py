@@ -132,3 +132,24 @@ def test_rlem_on_the_real_embedder_answers_more_test_questions_after_training(st
     assert sum(second) > sum(first)  # the second pass over the same questions is answered better
     assert after["success_rate"] >= before["success_rate"] + 0.03, (before["success_rate"], after["success_rate"])
     assert after["avg_return"] > before["avg_return"]
+
+
+def test_where_answering_unknown_notes_failed_the_policy_keeps_reading_instead(store, env):
+    """Generic (per action kind) estimates: after answers from unknown notes failed, a question the memory
+    knows nothing about is not answered blindly (−1) but read through to the time-out (−0.08);
+    ``generic=False`` (the chat's /doc) answers anyway."""
+    from tui_agent.docqa.policy import PolicyConfig
+
+    corpus = builtin_corpus()
+    failing = [i for i, q in enumerate(load_questions("train"))
+               if not is_correct(extractive_answer(q["question"], corpus.read(corpus.search(q["question"], 1)[0].note_id)),
+                                 q["answer"])][:6]
+    agent = agent_for(store)
+    for i in failing:
+        assert not agent.run_episode(env, {"split": "train", "question_index": i}, "q-driven", learn=True).correct
+    r = agent.run_episode(env, {"split": "test", "question_index": 100}, "q-driven")
+    assert r.answer is None and len(r.steps) == env.max_steps and r.ret == pytest.approx(-0.08)
+    assert [s.action for s in r.steps[:5]] == [f"read[{k}]" for k in range(1, 6)]
+    eager = agent_for(store, policy=PolicyConfig(generic=False))
+    r = eager.run_episode(env, {"split": "test", "question_index": 100}, "q-driven")
+    assert r.answer is not None and len(r.steps) == 2

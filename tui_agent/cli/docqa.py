@@ -19,15 +19,20 @@ from tui_agent.cli.common import MemoryDirOption, ModelOption, echo, fail, print
 
 AnswererOption = Annotated[str, typer.Option(
     "--answerer", help="How answers are written: extractive (a passage sentence, no model) | llm.")]
+AlwaysAnswerOption = Annotated[bool, typer.Option(
+    "--always-answer", help="docqa q-driven: answer even where answering unknown notes has mostly failed "
+    "(default: keep reading, since a time-out costs less than a wrong answer).")]
 
 __all__ = ["build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
 
 
 def build_docqa_agent(memory_dir: Path | None, model: str | None, *, seed: int | None = 0, gamma: float = 1.0,
                       n: int | None = None, update_mode: str = "mean", scorer: str = "llm",
-                      answerer: str = "extractive", no_random: bool = False, no_discouraged: bool = False) -> Any:
+                      answerer: str = "extractive", no_random: bool = False, no_discouraged: bool = False,
+                      always_answer: bool = False) -> Any:
     """A DocQAAgent over the configured memory, the bundled embedder and the model; exits 2 on a bad option."""
     from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+    from tui_agent.docqa.policy import PolicyConfig
     from tui_agent.embed import shared_embedder
     from tui_agent.llm.client import LLM
     from tui_agent.memory.store import ExperienceStore
@@ -39,7 +44,8 @@ def build_docqa_agent(memory_dir: Path | None, model: str | None, *, seed: int |
         config = DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
                              learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
                              advice=AdviceOptions(random_fill=not no_random, discouraged=not no_discouraged),
-                             scorer=scorer, answerer=answerer, seed=seed)
+                             scorer=scorer, answerer=answerer, seed=seed,
+                             policy=PolicyConfig(generic=not always_answer))
     except ValueError as exc:
         fail(str(exc), 2)
     with user_errors():
@@ -66,7 +72,8 @@ def _write(report: dict[str, Any], output: Path | None) -> None:
 def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, answerer: str, gamma: float,
                 n: int | None, update_mode: str, test_questions: int, test_every: int, output: Path | None,
                 as_json: bool, memory_dir: Path | None, model: str | None, on_episode: Any,
-                ctx: Any = None, workers: int = 1, ray_address: str | None = None) -> dict[str, Any]:
+                ctx: Any = None, workers: int = 1, ray_address: str | None = None,
+                always_answer: bool = False) -> dict[str, Any]:
     """``train --env docqa``: RLEM training episodes, then (``--test-tasks``) a frozen test; prints a summary.
 
     ``workers`` > 1 or ``ray_address``: episodes on Ray workers (:mod:`tui_agent.cli.rollouts`)."""
@@ -77,7 +84,7 @@ def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, an
     policy = _policy(policy)
     rollouts = start_ray(ctx, workers, ray_address)  # before the memory opens: Ray forks its daemons
     agent = build_docqa_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, update_mode=update_mode,
-                              scorer=scorer, answerer=answerer)
+                              scorer=scorer, answerer=answerer, always_answer=always_answer)
     if rollouts is not None:
         from tui_agent.docqa.workers import DocQAWorker
 
@@ -114,7 +121,8 @@ def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, an
 
 
 def docqa_eval(*, tasks: int, split: str, policy: str | None, scorer: str, answerer: str, seed: int,
-               output: Path | None, memory_dir: Path | None, model: str | None, on_episode: Any) -> dict[str, Any]:
+               output: Path | None, memory_dir: Path | None, model: str | None, on_episode: Any,
+               always_answer: bool = False) -> dict[str, Any]:
     """``eval --env docqa``: questions [0, tasks) of ``split`` with the memory frozen."""
     from tui_agent.docqa.protocol import evaluate
     from tui_agent.envs.docqa.env import DocQAEnv
@@ -122,7 +130,8 @@ def docqa_eval(*, tasks: int, split: str, policy: str | None, scorer: str, answe
     policy = _policy(policy)
     if split not in ("test", "train"):
         fail(f"unknown split {split!r} for docqa; expected test or train", 2)
-    agent = build_docqa_agent(memory_dir, model, seed=seed, scorer=scorer, answerer=answerer)
+    agent = build_docqa_agent(memory_dir, model, seed=seed, scorer=scorer, answerer=answerer,
+                              always_answer=always_answer)
     with user_errors():
         report = evaluate(agent, DocQAEnv(split=split), tasks, policy, split, on_episode=on_episode)
     _write(report, output)
@@ -172,7 +181,7 @@ def doc_command(
         fail(f"unknown corpus {corpus!r}; expected builtin or notes", 2)
     if corpus == "notes" and not question:
         fail("--corpus notes needs a QUESTION (the bundled questions are about the bundled docs)", 2)
-    agent = build_docqa_agent(memory_dir, model, answerer=answerer, scorer=scorer)
+    agent = build_docqa_agent(memory_dir, model, answerer=answerer, scorer=scorer, always_answer=True)
     with user_errors():
         env = DocQAEnv(split="test", corpus=_notes_corpus(memory_dir, model) if corpus == "notes" else None)
         options = ({"question": question} if question

@@ -27,7 +27,7 @@ from tui_agent.cli.common import (
     user_errors,
 )
 from tui_agent.cli.rollouts import RayAddressOption, WorkersOption, start_ray, start_workers
-from tui_agent.cli.docqa import AnswererOption, doc_command
+from tui_agent.cli.docqa import AlwaysAnswerOption, AnswererOption, doc_command
 
 ENVS = ("shop", "docqa")
 EnvOption = Annotated[str, typer.Option("--env", help="Environment: shop | docqa (DocumentQA-v0).")]
@@ -161,6 +161,7 @@ def train_command(
     answerer: AnswererOption = "extractive",
     test_every: Annotated[int, typer.Option(
         "--test-every", min=0, help="docqa: test every N training episodes (a learning curve).")] = 0,
+    always_answer: AlwaysAnswerOption = False,
     workers: WorkersOption = 1,
     ray_address: RayAddressOption = None,
     memory_dir: MemoryDirOption = None,
@@ -193,7 +194,8 @@ def train_command(
             docqa_train(episodes=episodes, seed=seed, policy=policy, scorer=scorer, answerer=answerer, gamma=gamma,
                         n=1 if no_bootstrap else n, update_mode=update_mode, test_questions=test_tasks,
                         test_every=test_every, output=output, as_json=as_json, memory_dir=memory_dir, model=model,
-                        on_episode=bar, ctx=ctx, workers=workers, ray_address=ray_address)
+                        on_episode=bar, ctx=ctx, workers=workers, ray_address=ray_address,
+                        always_answer=always_answer)
         return
     from tui_agent.envs.shop.env import ShopEnv
     from tui_agent.shop.protocol import train, training_set
@@ -255,6 +257,7 @@ def eval_command(
     no_analogy: NoAnalogyOption = False,
     scorer: ScorerOption = "llm",
     answerer: AnswererOption = "extractive",
+    always_answer: AlwaysAnswerOption = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
@@ -266,7 +269,8 @@ def eval_command(
 
         with _Bar(f"eval {policy or 'q-driven'}") as bar:
             docqa_eval(tasks=tasks, split=split, policy=policy, scorer=scorer, answerer=answerer, seed=seed,
-                       output=output, memory_dir=memory_dir, model=model, on_episode=bar)
+                       output=output, memory_dir=memory_dir, model=model, on_episode=bar,
+                       always_answer=always_answer)
         return
     from tui_agent.envs.shop.env import ShopEnv
     from tui_agent.shop.protocol import evaluate, training_set

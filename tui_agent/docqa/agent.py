@@ -86,10 +86,12 @@ class DocQAConfig:
 
 
 def docqa_agent_for(chat_agent: Any) -> DocQAAgent:
-    """A DocQAAgent sharing a chat agent's memory, embedder, model and λ / m settings (the TUI's ``/doc``)."""
+    """A DocQAAgent sharing a chat agent's memory, embedder, model and λ / m settings (the TUI's ``/doc``).
+    It always answers (``generic=False``): a user who asks wants an answer, not a time-out."""
     settings = chat_agent.settings
     return DocQAAgent(chat_agent.store, chat_agent.embedder, chat_agent.llm,
-                      DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1)))
+                      DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
+                                  policy=pol.PolicyConfig(generic=False)))
 
 
 class DocQAAgent:
@@ -142,6 +144,9 @@ class DocQAAgent:
         for k, r in enumerate(info.get("results", []), 1):
             if r["note_id"] not in read_here:
                 out.append(pol.Candidate(f"read[{k}]", ("read", r["note_id"]), r["title"]))
+        if passage and note and len(out) == 1 and self.config.policy.generic:  # all read: re-reading waits
+            k = next((i for i, r in enumerate(info.get("results", []), 1) if r["note_id"] == note), 1)
+            out.append(pol.Candidate(f"read[{k}]", ("stall", note), titles.get(note, "")))
         if not out:  # everything read and nothing to answer from: read the first again
             r = info["results"][0] if info.get("results") else None
             out.append(pol.Candidate("read[1]", ("read", r["note_id"] if r else ""), r["title"] if r else ""))
@@ -196,7 +201,7 @@ class DocQAAgent:
 
     def _take(self, step: DocQAStep, c: pol.Candidate, chosen_by: str, reason: str) -> DocQAStep:
         step.action, step.chosen_by, step.reason = c.action, chosen_by, reason
-        step.action_reason = note_reason(c.title, c.role[1]) if c.role[1] else ""
+        step.action_reason = note_reason(c.title, c.role[1]) if c.role[1] and c.role[0] != "stall" else ""
         return step
 
     def _llm_pick(self, step: DocQAStep, cands: list[pol.Candidate], observation: str, available: list[str],

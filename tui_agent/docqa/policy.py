@@ -21,6 +21,12 @@ question's own results.
    not advise against (Q̂ ≤ −``q_min`` with support), in the default order — answer first once a passage
    is read, then unread results by rank. If the memory advises against all of them, the first unread
    result is read (the episode times out rather than answer wrongly: −1 costs more than K step costs).
+   A candidate whose note the memory has no entry for is estimated by its *kind* (``generic``): the
+   mean Q of all read / answer entries of the best-scored same-state records — so when answering
+   from unknown notes has mostly failed (−1 against the −0.08 of a time-out), the policy stops
+   answering blindly and keeps reading, as the return asks; with every result read it re-reads the
+   passage (a *stall*, Q̂ 0: the time-out costs only the step costs) instead of answering (turn off
+   with ``generic=False``: then an answer is always given, as the chat's ``/doc`` wants).
 3. **Exploration while training**: when nothing known is good, the first candidate (default order)
    whose role the memory has never seen is tried (Q̂ shown as ``optimistic_q``), for at most
    ``explore_per_episode`` choices an episode.
@@ -44,6 +50,8 @@ class PolicyConfig:
 
     q_min: float = 0.5
     min_support: float = 0.3
+    generic: bool = True
+    generic_min_entries: int = 5
     top_k: int = 40
     prior_weight: float = 0.1
     min_task_similarity: float = 0.35
@@ -70,6 +78,7 @@ class Estimate:
     q: float
     support: float
     optimistic: bool = False
+    generic: bool = False  # Q̂ from every note's entries of this kind (no entry for this note)
 
 
 def estimate_q(candidates: Sequence[Candidate], retrieved: Sequence[Scored], observation: str,
@@ -89,15 +98,38 @@ def estimate_q(candidates: Sequence[Candidate], retrieved: Sequence[Scored], obs
             acc[0] += w * value.q
             acc[1] += w
     k = 0.0 if training else config.prior_weight
+    generic = _generic(retrieved, state, config) if config.generic and not optimistic else {}
     out = []
     for c in candidates:
         role = ("read", c.role[1]) if c.role[0] == "search" else c.role  # search to bring a note back: its read Q
         total, support = sums.get(role, (0.0, 0.0))
         if support > 0:
             out.append(Estimate(c, total / (support + k), support))
+        elif c.role[0] == "stall":
+            out.append(Estimate(c, 0.0, config.min_support, generic=True))
+        elif c.role[0] in generic:
+            out.append(Estimate(c, generic[c.role[0]], config.min_support, generic=True))
         else:
             out.append(Estimate(c, config.optimistic_q if optimistic else 0.0, 0.0, optimistic=optimistic))
     return out
+
+
+def _generic(retrieved: Sequence[Scored], state: str, config: PolicyConfig) -> dict[str, float]:
+    """Mean Q per action kind ("read", "answer") over the entries of the ``top_k`` best-scored records of
+    the same state, whatever the note: what reading / answering from a note the memory knows nothing
+    about is worth. Kinds with fewer than ``generic_min_entries`` entries are left out."""
+    values: dict[str, list[float]] = {}
+    seen = 0
+    for r in retrieved:
+        if seen >= config.top_k:
+            break
+        if state_of(r.record.key.observation) != state:
+            continue
+        seen += 1
+        for key, value in r.record.actions.items():
+            if value.n > 0:
+                values.setdefault(role_of(key.action, key.reason)[0], []).append(value.q)
+    return {kind: sum(qs) / len(qs) for kind, qs in values.items() if len(qs) >= config.generic_min_entries}
 
 
 def recall_searches(retrieved: Sequence[Scored], observation: str, shown: set[str], searched: set[str],
