@@ -119,19 +119,25 @@ def test_llm_and_rememberer_rank_actions_with_the_scorer(store, env):
 @pytest.mark.model
 def test_rlem_on_the_real_embedder_answers_more_test_questions_after_training(store):
     """Two passes over the train questions (q-driven, memory updated every step): the test questions —
-    other phrasings of the same facts — are answered more often than with an empty memory."""
+    other phrasings of the same facts — are answered correctly more often than with an empty memory
+    (always answering), and the return rises (the default: no blind answers where they failed)."""
+    from tui_agent.docqa.policy import PolicyConfig
     from tui_agent.docqa.protocol import evaluate, train
     from tui_agent.embed import shared_embedder
 
-    agent = DocQAAgent(store, shared_embedder(), None, DocQAConfig(scorer="constant", seed=0))
+    def agent(**policy):
+        return DocQAAgent(store, shared_embedder(), None,
+                          DocQAConfig(scorer="constant", seed=0, policy=PolicyConfig(**policy)))
+
     env = DocQAEnv(split="train")
-    before = evaluate(agent, env, 196, "q-driven")
-    report = train(agent, env, 2 * 196, 0, "q-driven")
-    after = evaluate(agent, env, 196, "q-driven")
+    before = evaluate(agent(generic=False), env, 196, "q-driven")
+    report = train(agent(), env, 2 * 196, 0, "q-driven")
     first, second = report["successes"][:196], report["successes"][196:]
     assert sum(second) > sum(first)  # the second pass over the same questions is answered better
-    assert after["success_rate"] >= before["success_rate"] + 0.03, (before["success_rate"], after["success_rate"])
-    assert after["avg_return"] > before["avg_return"]
+    eager = evaluate(agent(generic=False), env, 196, "q-driven")
+    assert eager["success_rate"] >= before["success_rate"] + 0.03, (before["success_rate"], eager["success_rate"])
+    default = evaluate(agent(), env, 196, "q-driven")
+    assert default["avg_return"] >= before["avg_return"] + 0.2, (before["avg_return"], default["avg_return"])
 
 
 def test_where_answering_unknown_notes_failed_the_policy_keeps_reading_instead(store, env):
