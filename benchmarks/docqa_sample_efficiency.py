@@ -254,15 +254,23 @@ def plot(groups: dict[tuple, list[dict[str, Any]]], keys: list[tuple], path: Pat
             means = [statistics.fmean(r[field] for r in groups[k]) for k in ks]
             lo = [min(r[field] for r in groups[k]) for k in ks]
             hi = [max(r[field] for r in groups[k]) for k in ks]
-            line = ax.plot(xs, means, marker="o", label=label)[0]
+            line = ax.plot(xs, means, marker="o", label=label + (", greedy" if method.startswith("ppo") else ""))[0]
             ax.fill_between(xs, lo, hi, alpha=0.15, color=line.get_color())
+            if method.startswith("ppo") and all("sampled_" + field in r for k in ks for r in groups[k]):
+                sampled = [statistics.fmean(r["sampled_" + field] for r in groups[k]) for k in ks]
+                ax.plot(xs, sampled, marker=".", linestyle=":", color=line.get_color(),
+                        label=label + ", sampled actions")
     for ax, title in zip(axes, ("success rate on test questions", "average return on test questions"),
                          strict=True):
         ax.set_xscale("log")
+        ax.set_xticks(budgets, [str(b) for b in budgets])
+        ax.minorticks_off()
         ax.set_xlabel("training episodes")
         ax.set_title(title)
         ax.grid(alpha=0.3)
     axes[1].axhline(-0.08, color="black", linewidth=0.6, linestyle=":")
+    axes[1].annotate("never answering: −0.08", (budgets[0], -0.08), textcoords="offset points", xytext=(2, 4),
+                     fontsize=7)
     axes[0].legend(fontsize=8)
     fig.suptitle("DocumentQA-v0: PPO (RLlib) vs RLEM — mean over seeds, band = min..max")
     fig.tight_layout()
