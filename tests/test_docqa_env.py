@@ -102,7 +102,8 @@ def test_time_out_after_max_steps_adds_nothing():
 def test_a_users_own_question_has_no_gold(env):
     obs, info = env.reset(options={"question": "How do I join path parts?"})
     assert obs.startswith("Question: How do I join path parts?") and info["gold"]["split"] == "user"
-    assert env.step("answer[os.path.join]")[1] == -1.0  # no gold answer: never correct
+    _, r, term, _, info = env.step("answer[os.path.join]")
+    assert (r, term, info["correct"], info["judged"]) == (0.0, True, False, False)  # no gold answer: not judged
 
 
 def test_settings_are_checked():

@@ -27,7 +27,7 @@ __all__ = ["build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
 
 
 def build_docqa_agent(memory_dir: Path | None, model: str | None, *, seed: int | None = 0, gamma: float = 1.0,
-                      n: int | None = None, update_mode: str = "mean", scorer: str = "llm",
+                      n: int | None = None, update_mode: str = "mean", scorer: str = "constant",
                       answerer: str = "extractive", no_random: bool = False, no_discouraged: bool = False,
                       always_answer: bool = False) -> Any:
     """A DocQAAgent over the configured memory, the bundled embedder and the model; exits 2 on a bad option."""
@@ -163,7 +163,8 @@ def doc_command(
     corpus: Annotated[str, typer.Option(
         "--corpus", help="builtin (the bundled Python docs) | notes (your notes table: tui-agent notes add)")] = "builtin",
     scorer: Annotated[str, typer.Option(
-        "--scorer", help="How ties are broken: llm (the model's log-likelihoods) | constant (the first).")] = "llm",
+        "--scorer", help="How ties are broken: constant (the first: answer once a passage is read, else the "
+        "top result) | llm (the model's log-likelihoods).")] = "constant",
     as_json: Annotated[bool, typer.Option("--json", help="Print the episode as JSON.")] = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,

@@ -44,8 +44,10 @@ NoRandomOption = Annotated[bool, typer.Option("--no-random", help="Ablation: no 
 NoDiscouragedOption = Annotated[bool, typer.Option("--no-discouraged", help="Ablation: no discouraged actions.")]
 NoAnalogyOption = Annotated[bool, typer.Option(
     "--no-analogy", help="Q from memory only for identical action strings (no action roles).")]
-ScorerOption = Annotated[str, typer.Option(
-    "--scorer", help="How q-driven breaks ties: llm (the model's log-likelihoods) | constant (first candidate).")]
+ScorerOption = Annotated[str | None, typer.Option(
+    "--scorer", help="How q-driven breaks ties: llm (the model's log-likelihoods) | constant (first candidate). "
+    "Default: llm on the shop, constant on docqa (measured there: the model's tie-breaks cost success).",
+    show_default=False)]
 UpdateModeOption = Annotated[str, typer.Option("--update-mode", help="Q update: mean (α = 1/N) | const (α = 0.1).")]
 
 
@@ -150,7 +152,7 @@ def train_command(
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
     policy: PolicyOption = None,
-    scorer: ScorerOption = "llm",
+    scorer: ScorerOption = None,
     update_mode: UpdateModeOption = "mean",
     test_tasks: Annotated[int, typer.Option(
         "--test-tasks", min=0, help="Test on goals 0..N-1 after every epoch (memory frozen), as the reference.")] = 0,
@@ -177,6 +179,7 @@ def train_command(
     baseline on Ray RLlib instead of RLEM.
     """
     _check_env(env)
+    scorer = scorer or ("constant" if env == "docqa" else "llm")
     if algo not in ("rlem", "ppo"):
         fail(f"unknown algo {algo!r}; expected rlem or ppo", 2)
     if algo == "ppo" and (workers > 1 or ray_address):
@@ -255,7 +258,7 @@ def eval_command(
     no_random: NoRandomOption = False,
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
-    scorer: ScorerOption = "llm",
+    scorer: ScorerOption = None,
     answerer: AnswererOption = "extractive",
     always_answer: AlwaysAnswerOption = False,
     memory_dir: MemoryDirOption = None,
@@ -264,6 +267,7 @@ def eval_command(
     """Evaluate a policy with the memory frozen: shop goals (average score, success rate) or, with
     `--env docqa`, questions 0..N-1 of the split (success rate, average return)."""
     _check_env(env)
+    scorer = scorer or ("constant" if env == "docqa" else "llm")
     if env == "docqa":
         from tui_agent.cli.docqa import docqa_eval
 

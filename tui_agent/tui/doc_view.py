@@ -48,6 +48,6 @@ class DocView(TaskView):
         if r.answer is None:
             return f"no answer within the step limit · {steps}"
         if not r.gold_answer:
-            return f"answer: {r.answer} · {steps}"
+            return f"answer: {r.answer} · {len(r.steps)} steps · not checked (no gold answer): rate it with 👍/👎"
         verdict = "correct ✓" if r.correct else f"wrong (gold: {r.gold_answer})"
         return f"answer: {r.answer} · {verdict} · {steps} · memory updated ({len(set(r.row_ids))} experiences)"

@@ -33,7 +33,7 @@ passages and answers; the reward rewards accuracy and efficiency.
 None, the last passage read), ``read_note_id`` (str or None), ``valid`` (bool), ``step`` (int),
 ``gold`` (dict: ``answer``, ``heading``, ``source``, ``split``, ``index``; for evaluation only —
 never show it to a policy) and, once ended, ``answer`` (str or None), ``correct`` / ``success``
-(bool) and ``reward`` (float, the last step's).
+(bool), ``judged`` (False without a gold answer) and ``reward`` (float, the last step's).
 """
 
 from __future__ import annotations
@@ -84,7 +84,8 @@ class DocQAEnv(gym.Env[str, str]):
 
     ``reset(seed=..., options={"split": "test", "question_index": i})`` poses question ``i`` of the
     split; without an index one is drawn with ``self.np_random``; ``options["question"]`` (with
-    ``options["answer"]``, optional) poses a user's own question (no answer → ``correct`` is False).
+    ``options["answer"]``, optional) poses a user's own question; without a gold answer the answer is
+    not judged: reward 0, ``correct`` False, ``info["judged"]`` False.
 
     Raises:
         ValueError: an unknown split or render mode, or a setting out of range.
@@ -183,8 +184,10 @@ class DocQAEnv(gym.Env[str, str]):
                 valid = True
             elif kind == "answer" and arg and arg != "<text>":
                 self.answer = arg
-                self.correct = is_correct(arg, self.question.get("answer", ""))
-                reward, terminated, valid = (1.0 if self.correct else -1.0), True, True
+                gold = self.question.get("answer", "")
+                self.correct = is_correct(arg, gold)
+                reward = (1.0 if self.correct else -1.0) if gold else 0.0  # no gold answer: not judged
+                terminated, valid = True, True
         truncated = not terminated and self.steps >= self.max_steps
         self._over, self._truncated, self._last_reward = terminated or truncated, truncated, reward
         if self.render_mode == "human":
@@ -233,5 +236,5 @@ class DocQAEnv(gym.Env[str, str]):
         }
         if self._over:
             info.update(answer=self.answer, correct=self.correct, success=self.correct,
-                        reward=self._last_reward, truncated=self._truncated)
+                        judged=bool(q.get("answer")), reward=self._last_reward, truncated=self._truncated)
         return info
