@@ -18,7 +18,8 @@ Lines (JSON, as ``benchmarks/perf.py``): ``{"name", "value" (episodes/s), "unit"
 (mean time of an episode on a worker), ``apply_s`` / ``snapshot_s`` (the driver's updates per episode /
 snapshot refresh per batch), ``overhead_s`` (wall time per episode not explained by the workers'
 episode time spread over N workers: scheduling, transfer, the driver's applies and batch barriers),
-``cpus`` (cores here) and ``load`` (1-minute load average; other jobs may share the machine).
+``cpu_per_wall`` (the episode process's CPU seconds per wall second: below the threads it runs — 1 for
+the bundled model here — it waited for a core), ``cpus`` (cores here) and ``load`` (1-minute load average; other jobs may share the machine).
 """
 
 from __future__ import annotations
@@ -83,15 +84,17 @@ def run_sequential(args, memory: Path) -> dict:
     todo = jobs(args.env, args.episodes, args.policy)
     if hasattr(agent, "ensure_initial_pool"):
         agent.ensure_initial_pool()
-    times = []
+    times, cpu = [], []
     start = time.perf_counter()
     for job in todo:
         agent.rng.seed(job.seed)
-        t = time.perf_counter()
+        t, c = time.perf_counter(), time.process_time()
         agent.run_episode(env, dict(job.options), job.policy, learn=True)
         times.append(time.perf_counter() - t)
+        cpu.append(time.process_time() - c)
     wall = time.perf_counter() - start
-    return {"eps": len(todo) / wall, "wall_s": wall, "startup_s": startup, "worker_episode_s": statistics.fmean(times)}
+    return {"eps": len(todo) / wall, "wall_s": wall, "startup_s": startup, "worker_episode_s": statistics.fmean(times),
+            "cpu_per_wall": sum(cpu) / sum(times)}
 
 
 def run_ray(args, memory: Path, workers: int) -> dict:
@@ -123,6 +126,8 @@ def run_ray(args, memory: Path, workers: int) -> dict:
             "workers_start_s": s["workers_start_s"], "worker_episode_s": ep,
             "apply_s": statistics.fmean(s.get("apply_s", [0.0])), "snapshot_s": statistics.fmean(s["snapshot_s"]),
             "overhead_s": wall / done - ep / workers, "failed": len(rollouts.failed),
+            "cpu_per_wall": sum(s["cpu_s"]) / sum(s["episode_s"]), "snapshots": s.get("snapshots", 0),
+            "snapshot_rows": s.get("snapshot_rows", 0),
             "hosts": sorted({w["host"] for w in s["workers"]})}
 
 

@@ -128,15 +128,18 @@ class RolloutWorker:
     def run(self, job: EpisodeJob, version: Any, snapshot: list[Any]) -> tuple[Any, Any, dict[str, Any]]:
         """Run ``job`` on the snapshot of ``version``: (episode result, trajectory or None, timings).
 
-        The trajectory is None for a ``learn=False`` job. Timings: ``{"episode_s", "pid"}``.
+        The trajectory is None for a ``learn=False`` job. Timings: ``{"episode_s", "cpu_s", "pid"}`` (wall
+        and this process's CPU seconds: CPU / wall well below the threads used means the worker waited
+        for a core).
         """
         self._install(version, snapshot)
         self.agent.rng.seed(job.seed)
         self.agent.replay.last = None
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         result = self.agent.run_episode(self.env, dict(job.options), job.policy, learn=job.learn)
         trajectory = self.agent.replay.last if job.learn else None
-        return result, trajectory, {"episode_s": time.perf_counter() - start, "pid": os.getpid()}
+        return result, trajectory, {"episode_s": time.perf_counter() - start, "cpu_s": time.process_time() - cpu,
+                                    "pid": os.getpid()}
 
 
 @dataclass
@@ -144,8 +147,9 @@ class RayRollouts:
     """The driver: N Ray actors running :class:`RolloutWorker`, trajectories applied here.
 
     :attr:`stats` (seconds): ``ray_init_s``, ``workers_start_s``, ``workers`` (each actor's pid, host,
-    start-up), and per episode / batch lists ``episode_s`` (on the worker), ``apply_s`` (the driver's
-    updates), ``snapshot_s`` (the driver's snapshot refresh), plus ``restarts``.
+    start-up), and per episode / batch lists ``episode_s`` and ``cpu_s`` (on the worker), ``apply_s`` (the driver's
+    updates), ``snapshot_s`` (the driver's snapshot refresh), plus ``restarts``, ``snapshots`` (shipped)
+    and ``snapshot_rows`` (rows in the latest).
 
     Use as a context manager (``with RayRollouts(make, 2) as rollouts: …``) or call :meth:`start` /
     :meth:`close`.
@@ -273,6 +277,8 @@ class RayRollouts:
             copy = frozen_copy(records.values())
             self._snapshot = _Snapshot(version if version is not None else time.monotonic_ns(), ray.put(copy),
                                        rows_in(copy))
+            self.stats["snapshot_rows"] = self._snapshot.rows
+            self.stats["snapshots"] = self.stats.get("snapshots", 0) + 1
         return self._snapshot
 
     def run(self, agent: Any, jobs: Iterable[EpisodeJob]) -> Iterator[tuple[EpisodeJob, Any]]:
@@ -334,6 +340,7 @@ class RayRollouts:
                     continue
                 result, trajectory, timing = out
                 self.stats.setdefault("episode_s", []).append(timing["episode_s"])
+                self.stats.setdefault("cpu_s", []).append(timing["cpu_s"])
                 if trajectory is not None:
                     t0 = time.perf_counter()
                     result.row_ids = [u.row_id for u in apply_trajectory(agent.replay, trajectory) if u.row_id]
