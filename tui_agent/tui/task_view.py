@@ -70,6 +70,7 @@ class TaskView(Vertical):
     TaskView { height: auto; margin: 1 8 0 0; padding: 0 1; border-left: thick $accent 50%; }
     TaskView .task-title { text-style: bold; }
     TaskView .task-meta { color: $text-muted; }
+    TaskView .task-steps { height: auto; }
     TaskView .task-step { height: auto; margin: 1 0 0 0; }
     TaskView .task-step-reason { color: $text-muted; padding-left: 3; }
     TaskView Collapsible { padding: 0 0 0 2; margin: 0; border: none; background: transparent; }
