@@ -16,7 +16,8 @@ Lines (JSON, as ``benchmarks/perf.py``): ``{"name", "value" (episodes/s), "unit"
 "reference_value", "ratio", "load", ...}``; ``ray-N``'s reference is ``ray-1`` (ratio = speed-up) and
 ``ray-1``'s is ``sequential``. Extras: ``startup_s`` (ray.init + actors ready), ``worker_episode_s``
 (mean time of an episode on a worker), ``apply_s`` / ``snapshot_s`` (the driver's updates per episode /
-snapshot refresh per batch), ``overhead_s`` (wall time per episode not explained by the workers'
+snapshot refresh per batch), ``barrier_idle_s`` (worker-seconds per episode spent waiting for the
+slowest episode of a batch), ``overhead_s`` (wall time per episode not explained by the workers'
 episode time spread over N workers: scheduling, transfer, the driver's applies and batch barriers),
 ``cpu_per_wall`` (the episode process's CPU seconds per wall second: below the threads it runs — 1 for
 the bundled model here — it waited for a core), ``cpus`` (cores here) and ``load`` (1-minute load average; other jobs may share the machine).
@@ -127,7 +128,7 @@ def run_ray(args, memory: Path, workers: int) -> dict:
             "apply_s": statistics.fmean(s.get("apply_s", [0.0])), "snapshot_s": statistics.fmean(s["snapshot_s"]),
             "overhead_s": wall / done - ep / workers, "failed": len(rollouts.failed),
             "cpu_per_wall": sum(s["cpu_s"]) / sum(s["episode_s"]), "snapshots": s.get("snapshots", 0),
-            "snapshot_rows": s.get("snapshot_rows", 0),
+            "snapshot_rows": s.get("snapshot_rows", 0), "barrier_idle_s": s.get("barrier_idle_s", 0.0) / done,
             "hosts": sorted({w["host"] for w in s["workers"]})}
 
 

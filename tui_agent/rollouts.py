@@ -148,7 +148,8 @@ class RayRollouts:
 
     :attr:`stats` (seconds): ``ray_init_s``, ``workers_start_s``, ``workers`` (each actor's pid, host,
     start-up), and per episode / batch lists ``episode_s`` and ``cpu_s`` (on the worker), ``apply_s`` (the driver's
-    updates), ``snapshot_s`` (the driver's snapshot refresh), plus ``restarts``, ``snapshots`` (shipped)
+    updates), ``snapshot_s`` (the driver's snapshot refresh), plus ``barrier_idle_s`` (worker-seconds spent
+    idle at the end of batches, waiting for the batch's slowest episode), ``restarts``, ``snapshots`` (shipped)
     and ``snapshot_rows`` (rows in the latest).
 
     Use as a context manager (``with RayRollouts(make, 2) as rollouts: …``) or call :meth:`start` /
@@ -309,9 +310,11 @@ class RayRollouts:
         attempts = [0] * len(batch)
         done: dict[int, Any] = {}
         next_out = 0
+        idle_since: dict[int, float] = {}  # actors with nothing left to do in this batch, since when
         while queue or running:
             while queue and idle:
                 a, i = idle.popleft(), queue.popleft()
+                idle_since.pop(a, None)
                 running[self._actors[a].run.remote(batch[i], snapshot.version, [snapshot.ref])] = (a, i)
             ready, _ = ray.wait(list(running), num_returns=1)
             a, i = running.pop(ready[0])
@@ -331,6 +334,8 @@ class RayRollouts:
                     ray.cancel(ref, force=False)
                 raise RolloutError(f"episode {batch[i].options} failed on a worker: {_cause(exc)}") from exc
             idle.append(a)
+            if not queue:
+                idle_since[a] = time.perf_counter()
             while next_out in done:
                 out = done.pop(next_out)
                 job = batch[next_out]
@@ -346,6 +351,8 @@ class RayRollouts:
                     result.row_ids = [u.row_id for u in apply_trajectory(agent.replay, trajectory) if u.row_id]
                     self.stats.setdefault("apply_s", []).append(time.perf_counter() - t0)
                 yield job, result
+        end = time.perf_counter()
+        self.stats["barrier_idle_s"] = self.stats.get("barrier_idle_s", 0.0) + sum(end - t for t in idle_since.values())
 
 
 def _cause(exc: BaseException) -> str:
