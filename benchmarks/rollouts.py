@@ -9,7 +9,8 @@ Usage::
 
 Every configuration trains the same episodes (same goals, same per-episode seeds) into a fresh memory:
 ``sequential`` is today's path (``--workers 1``: episodes here, memory updated every step); ``ray-N``
-runs them on N Ray actors (:class:`tui_agent.rollouts.RayRollouts`, batches of N). Start-up (Ray,
+runs them on N Ray actors (:class:`tui_agent.rollouts.RayRollouts`, batches of N; ``ray-N-async`` without
+batches, ``--modes batch,async``). Start-up (Ray,
 actors loading the embedder and the model) is timed apart from the episodes.
 
 Lines (JSON, as ``benchmarks/perf.py``): ``{"name", "value" (episodes/s), "unit", "reference",
@@ -98,13 +99,14 @@ def run_sequential(args, memory: Path) -> dict:
             "cpu_per_wall": sum(cpu) / sum(times)}
 
 
-def run_ray(args, memory: Path, workers: int) -> dict:
+def run_ray(args, memory: Path, workers: int, asynchronous: bool = False) -> dict:
     import ray
 
     from tui_agent.rollouts import RayRollouts
 
     t0 = time.perf_counter()
-    rollouts = RayRollouts(None, workers, args.ray_address, on_status=lambda m: log(f"  {m}")).init_ray()
+    rollouts = RayRollouts(None, workers, args.ray_address, asynchronous=asynchronous,
+                           on_status=lambda m: log(f"  {m}")).init_ray()
     agent, _env, make = build(args.env, memory, args.scorer)
     if args.policy == "random":
         make = type(make)(make.config, preload_model=False)
@@ -139,6 +141,8 @@ def main() -> int:
     parser.add_argument("--scorer", choices=("llm", "constant"), default="llm")
     parser.add_argument("--episodes", type=int, default=20)
     parser.add_argument("--workers", default="1,2", help="comma-separated worker counts")
+    parser.add_argument("--modes", default="batch", help="comma-separated: batch (snapshot per batch of N) | "
+                        "async (no batch barrier)")
     parser.add_argument("--repeats", type=int, default=1, help="rounds of all configurations, interleaved")
     parser.add_argument("--no-sequential", action="store_true")
     parser.add_argument("--ray-address", default=None)
@@ -158,13 +162,17 @@ def main() -> int:
                      **{k: v for k, v in seq.items() if k != "eps"})
             ref_name, ref = ("sequential", seq["eps"]) if seq else ("", None)
             for n in counts:
-                log(f"{tag}: ray-{n}")
-                r = run_ray(args, Path(tmp) / f"ray{n}", n)
-                line = emit(f"{tag}.ray-{n}", r["eps"], "episodes/s", ref_name, ref,
-                            goal="ray-2 faster than ray-1" if n > 1 else "", workers=n, **common,
-                            **{k: v for k, v in r.items() if k != "eps"})
-                if n == 1:
-                    ref_name, ref = f"{tag}.ray-1", line["value"]
+                for mode in args.modes.split(","):
+                    if n == 1 and mode == "async":
+                        continue  # one worker: the same as a batch of one
+                    name = f"ray-{n}" + ("-async" if mode == "async" else "")
+                    log(f"{tag}: {name}")
+                    r = run_ray(args, Path(tmp) / name, n, asynchronous=mode == "async")
+                    line = emit(f"{tag}.{name}", r["eps"], "episodes/s", ref_name, ref,
+                                goal="ray-2 faster than ray-1" if n > 1 else "", workers=n, mode=mode, **common,
+                                **{k: v for k, v in r.items() if k != "eps"})
+                    if n == 1:
+                        ref_name, ref = f"{tag}.ray-1", line["value"]
     return 0
 
 

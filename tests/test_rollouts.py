@@ -276,3 +276,18 @@ def test_cli_train_with_two_workers(tmp_path):
     assert report["workers"] == 2 and report["failed"] == [] and len(report["episodes"]) == 4
     assert "2 workers ready" in result.output
     assert ExperienceStore(tmp_path / "m").count("shop") > 10
+
+
+@pytest.mark.model
+def test_ray_asynchronous_rollouts_apply_every_episode_in_order(tmp_path, ray_local):
+    from tui_agent.rollouts import RayRollouts
+
+    todo = jobs("random", [0, 1, 3, 4, 5, 6, 7])
+    seq_agent, par_agent = make_agent(tmp_path / "seq"), make_agent(tmp_path / "par")
+    seq = sequential(seq_agent, ShopEnv(split="train"), todo)
+    par_agent.ensure_initial_pool()
+    with RayRollouts(worker_factory(), workers=2, asynchronous=True) as rollouts:
+        par = [result for _job, result in rollouts.run(par_agent, todo)]
+    assert rollouts.stats["snapshots"] >= 2  # refreshed between episodes, not per batch
+    assert episodes(par) == episodes(seq)
+    assert memory_rows(par_agent) == memory_rows(seq_agent)

@@ -15,7 +15,8 @@ learn)``, ``.replay``, ``.store`` and ``.rng`` plugs in.
   order, and ships a new snapshot between batches when the table version changed.
 * **Batches.** Episodes go out in batches of ``batch_size`` (default: the number of workers); within a
   batch every episode acts on the memory as of the batch start — the named deviation of batched RLEM
-  (:mod:`tui_agent.rlem.batched`).
+  (:mod:`tui_agent.rlem.batched`). ``asynchronous=True`` drops the batch barrier: each episode starts on
+  the memory with all finished earlier episodes applied (asynchronous RLEM).
 * **Nothing lost.** A worker process that dies (killed, out of memory, node lost) is replaced and its
   episode rerun, up to ``retries`` times; an episode still not run is reported in :attr:`RayRollouts.failed`
   (its updates are never half-applied: a trajectory is applied whole or not at all). An exception
@@ -161,6 +162,10 @@ class RayRollouts:
         address: ``ray.init(address=…)``; None starts a local instance (``num_cpus`` = max(cores, workers)).
         batch_size: episodes per snapshot (default ``workers``).
         retries: reruns of an episode whose worker died.
+        asynchronous: no batches: a worker that finishes gets the next episode at once, on the memory
+            with every episode before it that has finished applied (at most ``workers − 1`` episodes
+            missing, no waiting for a batch's slowest episode; which episodes are missing depends on
+            timing, so Q-reading policies are not reproducible run to run).
         cpus_per_worker: Ray CPUs reserved per actor.
         on_status: ``(message) -> None`` for start-up progress (plain text).
 
@@ -173,6 +178,7 @@ class RayRollouts:
     address: str | None = None
     batch_size: int | None = None
     retries: int = 2
+    asynchronous: bool = False
     cpus_per_worker: float = 1.0
     on_status: Callable[[str], Any] | None = None
     failed: list[tuple[EpisodeJob, str]] = field(default_factory=list)
@@ -294,10 +300,14 @@ class RayRollouts:
         if not self._actors:
             raise RolloutError("rollouts not started (use start() or a with block)")
         jobs = list(jobs)
+        if self.asynchronous:
+            yield from self._batch(agent, jobs, refresh_each=True)
+            return
         for i in range(0, len(jobs), self.batch_size):
             yield from self._batch(agent, jobs[i:i + self.batch_size])
 
-    def _batch(self, agent: Any, batch: list[EpisodeJob]) -> Iterator[tuple[EpisodeJob, Any]]:
+    def _batch(self, agent: Any, batch: list[EpisodeJob], refresh_each: bool = False
+               ) -> Iterator[tuple[EpisodeJob, Any]]:
         ray = require_ray()
         from ray.exceptions import RayActorError
 
@@ -313,6 +323,8 @@ class RayRollouts:
         idle_since: dict[int, float] = {}  # actors with nothing left to do in this batch, since when
         while queue or running:
             while queue and idle:
+                if refresh_each:
+                    snapshot = self._refresh(agent.replay)
                 a, i = idle.popleft(), queue.popleft()
                 idle_since.pop(a, None)
                 running[self._actors[a].run.remote(batch[i], snapshot.version, [snapshot.ref])] = (a, i)
