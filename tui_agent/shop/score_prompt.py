@@ -12,11 +12,12 @@ policy solved 43 of 100 test goals, with this one 72 (docs/shop_results.md).
 
 from __future__ import annotations
 
+import functools
 import random
 from collections.abc import Sequence
 
 from tui_agent.rlem.advice import AdviceOptions, make_advice
-from tui_agent.rlem.records import ActionKey, Scored, choose_exemplars
+from tui_agent.rlem.records import ActionKey, RecordKey, Scored, choose_exemplars
 from tui_agent.shop.records import random_action
 
 SYSTEM_PROMPT = (
@@ -52,6 +53,25 @@ def format_input(instruction: str, observation: str, available_actions: Sequence
             f"Available Actions:\n{avail}\n")
 
 
+@functools.lru_cache(maxsize=16_384)
+def _record_input(task: str, observation: str, available_actions: str, last_actions: tuple[str, ...]) -> str:
+    """:func:`format_input` of a stored record, kept per record: the exemplar walk renders every retrieved
+    record while none fits the budget, and records do not change (their Q-values are in the advice)."""
+    return format_input(task, observation, RecordKey(task, observation, available_actions).actions, last_actions)
+
+
+_NO_ACTIONS = len("- (none)")
+
+
+def exemplar_min_chars(record) -> int:
+    """A lower bound of an exemplar's cost in :func:`build_score_prompt` (characters + 1 separator), for any
+    index, advice and action history: its fixed text without the last actions plus the shortest
+    possible "Example N:" line, last-actions line ("- " and an action) and advice ("Encouraged:")."""
+    key = record.key
+    fixed = len(_record_input(key.task, key.observation, key.available_actions, ())) - _NO_ACTIONS
+    return len("Example 1:\n") + fixed + len("- ") + len("Encouraged:") + len("\n") + 1
+
+
 def _advice_text(scored: Scored, rng: random.Random, options: AdviceOptions) -> str:
     advice = make_advice(scored.record, rng, random_action, options)
     lines = ["Encouraged:", *(f"{a.action} -> {v:.1f}" for a, v in advice.encouraged)]
@@ -70,11 +90,12 @@ def build_score_prompt(instruction: str, observation: str, available_actions: Se
         text = _advice_text(scored, rng, options)
         shown[index] = f"Example {index + 1} (score {scored.score:.2f}: {scored.record.key.task[:70]}):\n{text}"
         rec = scored.record
-        return (f"Example {index + 1}:\n" + format_input(rec.key.task, rec.key.observation, rec.key.actions,
-                                                         [a.action for a in rec.action_history])
+        return (f"Example {index + 1}:\n" + _record_input(rec.key.task, rec.key.observation,
+                                                           rec.key.available_actions,
+                                                           tuple(a.action for a in rec.action_history))
                 + text + "\n")
 
-    chosen = choose_exemplars(retrieved, m, EXEMPLAR_CHARS, render)
+    chosen = choose_exemplars(retrieved, m, EXEMPLAR_CHARS, render, min_cost=exemplar_min_chars)
     examples = "\n".join(text for _, text in chosen)
     new_input = format_input(instruction, observation, available_actions, [a.action for a in last_actions])
     user = (f"Here are some examples:\n\n{examples}\n" if examples else "") + f"Now the new input:\n\n{new_input}"
