@@ -28,6 +28,13 @@ async def run_doc(pilot, command: str) -> DocView:
     return view
 
 
+async def click(pilot, button) -> None:
+    """Scroll ``button`` into view (a long episode pushes it below the screen), then click it."""
+    button.scroll_visible(animate=False)
+    await pilot.pause()
+    await pilot.click(button)
+
+
 def text_of(widget: Static) -> str:
     return str(widget.render())
 
@@ -47,7 +54,7 @@ async def test_doc_random_question_runs_learns_and_takes_feedback(memory_dir, em
         stored = app.agent.store.all("docqa")
         assert len(stored) == len(steps)  # the reward taught every step (a gold answer exists)
         down = view.query_one("#task-down", Button)
-        await pilot.click(down)
+        await click(pilot, down)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert "👎 applied: reward −1" in text_of(view.query_one(".task-meta"))
@@ -61,7 +68,7 @@ async def test_doc_with_the_users_question_learns_only_from_feedback(memory_dir,
         assert text_of(view.query_one(".task-title")) == "document question: How do I [b]join[/b] paths?"
         assert "no gold answer" in text_of(view.query_one(".task-meta"))
         assert app.agent.store.count("docqa") == 0
-        await pilot.click(view.query_one("#task-up", Button))
+        await click(pilot, view.query_one("#task-up", Button))
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.agent.store.count("docqa") == len(view.steps)

@@ -38,6 +38,13 @@ async def run_task(pilot, command: str) -> TaskView:
     return view
 
 
+async def click(pilot, button) -> None:
+    """Scroll ``button`` into view (a long episode pushes it below the screen), then click it."""
+    button.scroll_visible(animate=False)
+    await pilot.pause()
+    await pilot.click(button)
+
+
 def text_of(widget: Static) -> str:
     return str(widget.render())
 
@@ -70,7 +77,7 @@ async def test_task_shows_steps_reward_and_takes_feedback(memory_dir, embedder, 
         rows_before = {e.id: (e.q, e.n) for e in app.agent.store.all("shop")}
         up = view.query_one("#task-up", Button)
         assert not up.disabled
-        await pilot.click(up)
+        await click(pilot, up)
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert up.has_class("chosen") and view.query_one("#task-down", Button).disabled
@@ -91,7 +98,7 @@ async def test_free_text_goal_without_a_close_match_has_no_reward(memory_dir, em
         assert "no reward: free-text goal" in text_of(view.query_one(".task-meta"))
         assert text_of(view.query_one(".task-result")).startswith("no reward: free-text goal")
         assert app.agent.store.count("shop") == 7  # only the initial pool; nothing learned without a reward
-        await pilot.click(view.query_one("#task-down", Button))
+        await click(pilot, view.query_one("#task-down", Button))
         await app.workers.wait_for_complete()
         await pilot.pause()
         distinct = {(s.step.observation, s.step.action) for s in view.steps}
