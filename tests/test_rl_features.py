@@ -171,5 +171,5 @@ def test_iteration_episode_rows_from_rllib_item_series():
     from tui_agent.rl.ppo import _episode_rows
 
     assert _episode_rows(float("nan")) == [] and _episode_rows(None) == []
-    assert _episode_rows((-0.08, False, 8)) == [(-0.08, False, 8)]  # one episode: RLlib gives the bare item
-    assert _episode_rows([(1.0, True, 2), [-1.0, 0, 3]]) == [(1.0, True, 2), (-1.0, False, 3)]
+    assert _episode_rows((-0.08, False, 8, 5)) == [(-0.08, False, 8, 5)]  # one episode: RLlib gives the bare item
+    assert _episode_rows([(1.0, True, 2, 7), [-1.0, 0, 3, 9]]) == [(1.0, True, 2, 7), (-1.0, False, 3, 9)]

@@ -111,7 +111,8 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
 
     Args:
         env_config: RLlib-style settings (all optional): ``split`` ("train"), ``max_steps`` (8),
-            ``top_k`` (5), ``step_cost`` (0.01), ``keyword_search`` (True: the ``K+1`` action exists).
+            ``top_k`` (5), ``step_cost`` (0.01), ``keyword_search`` (True: the ``K+1`` action exists),
+            ``questions`` (``{split: [question dicts]}`` instead of the bundled set).
         answerer: writes the answer text; default :func:`extractive_answerer`.
         env: a ready :class:`DocQAEnv` to wrap instead of building one from ``env_config``.
 
@@ -126,7 +127,8 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
         cfg = dict(env_config or {})
         self.env = env if env is not None else DocQAEnv(
             split=cfg.get("split", "train"), max_steps=int(cfg.get("max_steps", MAX_STEPS)),
-            top_k=int(cfg.get("top_k", TOP_K)), step_cost=float(cfg.get("step_cost", STEP_COST)))
+            top_k=int(cfg.get("top_k", TOP_K)), step_cost=float(cfg.get("step_cost", STEP_COST)),
+            questions=cfg.get("questions"))
         self.top_k = self.env.top_k
         self.keyword_search = bool(cfg.get("keyword_search", True))
         self.answerer: Answerer = answerer or extractive_answerer

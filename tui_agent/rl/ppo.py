@@ -98,18 +98,24 @@ def make_answerer(name: str, model: str | None = None) -> Callable[[str, str], s
 
 
 def make_env(env_config: dict[str, Any] | None = None) -> DocQAFeatureEnv:
-    """The env creator RLlib calls (``env_config`` may hold ``answerer`` and ``model`` besides the
-    :class:`DocQAFeatureEnv` settings)."""
+    """The env creator RLlib calls (``env_config`` may hold ``answerer``, ``model`` and ``seed`` besides
+    the :class:`DocQAFeatureEnv` settings). With ``seed`` the env is reset once with it here, so the
+    question draws of later (unseeded) resets are a reproducible stream."""
     cfg = dict(env_config or {})
-    return DocQAFeatureEnv(cfg, answerer=make_answerer(cfg.pop("answerer", "extractive"), cfg.pop("model", None)))
+    seed = cfg.pop("seed", None)
+    env = DocQAFeatureEnv(cfg, answerer=make_answerer(cfg.pop("answerer", "extractive"), cfg.pop("model", None)))
+    if seed is not None:
+        env.reset(seed=int(seed))
+    return env
 
 
 def _on_episode_end(*, episode: Any, metrics_logger: Any, **_: Any) -> None:
-    """RLlib callback: (return, success, steps) of each finished episode, collected per iteration."""
+    """RLlib callback: (return, success, steps, question index) of each finished episode, per iteration."""
     infos = episode.get_infos()
     last = infos[-1] if len(infos) else {}
     metrics_logger.log_value(EPISODE_LIST, (round(float(episode.get_return()), 4), bool(last.get("success", False)),
-                                            int(len(episode))), reduce="item_series")
+                                            int(len(episode)), int(last.get("gold", {}).get("index", -1))),
+                             reduce="item_series")
 
 
 def _quiet() -> None:
@@ -133,6 +139,23 @@ def init_ray() -> bool:
     return True
 
 
+def _seed_everything(seed: int) -> None:
+    """Seed Python, numpy and torch in this process (RLlib's env runner and learner live here).
+
+    Not RLlib's ``debugging(seed=...)``: RLlib 2.60's ``SingleAgentEnvRunner`` passes that seed to
+    ``env.reset`` at *every* ``sample()`` call (``_needs_initial_reset`` is never cleared), and with
+    ``batch_mode="complete_episodes"`` that is every episode — the env would pose the same question
+    over and over. The env is seeded once in :func:`make_env` instead.
+    """
+    import random
+
+    import torch
+
+    random.seed(seed)
+    np.random.seed(seed)
+    torch.manual_seed(seed)
+
+
 def build_algorithm(settings: PPOSettings) -> Any:
     """An RLlib PPO ``Algorithm`` for ``settings`` (Ray must be initialised: :func:`init_ray`)."""
     _quiet()
@@ -141,7 +164,9 @@ def build_algorithm(settings: PPOSettings) -> Any:
 
     register_env(ENV_NAME, make_env)
     batch = settings.batch_steps or steps_per_iteration(settings.episodes)
-    env_config = {**settings.env_config, "split": "train", "answerer": settings.answerer, "model": settings.model}
+    env_config = {**settings.env_config, "split": "train", "answerer": settings.answerer, "model": settings.model,
+                  "seed": settings.seed}
+    _seed_everything(settings.seed)
     config = (
         PPOConfig()
         .environment(ENV_NAME, env_config=env_config)
@@ -157,7 +182,7 @@ def build_algorithm(settings: PPOSettings) -> Any:
                                  "vf_share_layers": False})
         .callbacks(on_episode_end=_on_episode_end)
         .reporting(metrics_num_episodes_for_smoothing=100)
-        .debugging(seed=settings.seed, log_level="ERROR")
+        .debugging(log_level="ERROR")  # no RLlib seed: see _seed_everything
     )
     return config.build_algo()
 
@@ -171,7 +196,8 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
     Returns ``(report, policy)``: ``policy`` is the trained :class:`PolicyNet` (called: greedy); the
     report (JSON-ready) has ``settings``, ``curve`` (one dict per iteration: ``iteration``, ``episodes`` in
     it, ``episodes_total``, ``return_mean`` and ``success_rate`` of its episodes, ``env_steps_total``,
-    ``time_s`` since the start, and per episode of it ``returns``, ``successes``, ``steps``),
+    ``time_s`` since the start, and per episode of it ``returns``, ``successes``, ``steps``,
+    ``questions`` (train question index)),
     ``episodes`` (total), ``train_time_s``, and with ``out_dir`` set, ``checkpoint`` (RLlib's checkpoint
     directory) and ``curve_file`` (``out_dir/curve.json``); with ``warm_start``, ``warm_start`` (the
     behaviour cloning's samples, losses, accuracy and the planner's mean return).
@@ -212,15 +238,15 @@ def _warm_start(algo: Any, settings: PPOSettings) -> dict[str, Any]:
             "planner_episodes": int(demos.get("episodes", 0)), "planner_return_mean": float(np.mean(returns))}
 
 
-def _episode_rows(raw: Any) -> list[tuple[float, bool, int]]:
-    """The iteration's (return, success, steps) rows from RLlib's reduced item series, which comes back
-    as NaN when empty and as the bare item when it holds exactly one."""
+def _episode_rows(raw: Any) -> list[tuple[float, bool, int, int]]:
+    """The iteration's (return, success, steps, question index) rows from RLlib's reduced item series,
+    which comes back as NaN when empty and as the bare item when it holds exactly one."""
     if raw is None or isinstance(raw, float):
         return []
     rows = list(raw)
     if rows and not isinstance(rows[0], (tuple, list)):
         rows = [tuple(rows)]
-    return [(float(r[0]), bool(r[1]), int(r[2])) for r in rows]
+    return [(float(r[0]), bool(r[1]), int(r[2]), int(r[3]) if len(r) > 3 else -1) for r in rows]
 
 
 def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[str, Any]], None] | None
@@ -243,6 +269,7 @@ def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[s
             "returns": returns,
             "successes": [e[1] for e in episodes],
             "steps": [e[2] for e in episodes],
+            "questions": [e[3] for e in episodes],
         }
         curve.append(entry)
         if on_iteration is not None:
