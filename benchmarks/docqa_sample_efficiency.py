@@ -24,7 +24,7 @@ Rows are cached in ``<out>.json`` as they finish (a rerun skips them; ``--report
 
     .venv/bin/python benchmarks/docqa_sample_efficiency.py [--methods ppo,q-driven,random]
         [--budgets 10,30,100,300,1000] [--seeds 0,1,2] [--test-questions 196] [--scorer constant]
-        [--out docs/docqa_sample_efficiency] [--report-only]
+        [--out docs/docqa_sample_efficiency] [--report-only] [--include other_run.json,...]
 """
 
 from __future__ import annotations
@@ -209,7 +209,8 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
             f"{_ms([r['return_mean'] for r in g])} | {statistics.fmean(r['answered'] for r in g):.2f} | "
             + (f"{statistics.fmean(r['sampled_success_rate'] for r in g):.3f} / "
                f"{statistics.fmean(r['sampled_return_mean'] for r in g):+.3f} / "
-               f"{statistics.fmean(r['sampled_answered'] for r in g):.2f} | " if "sampled_return_mean" in g[0] else "— | ")
+               f"{statistics.fmean(r['sampled_answered'] for r in g):.2f} | "
+               if "sampled_return_mean" in g[0] else "— | ")
             + f"{statistics.fmean(r['train_s'] for r in g):.0f} | {statistics.fmean(r['eval_s'] for r in g):.0f} |")
     for method in ("ppo", "ppo-bc"):
         ppo = [r for r in rows if r["method"] == method and r.get("iteration_returns")]
@@ -225,8 +226,13 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
                   f"({w['planner_episodes']} episodes, mean return {w['planner_return_mean']:+.3f}); cross-entropy "
                   f"{w['loss_start']:.2f} → {w['loss_end']:.2f}, accuracy on the pairs {w['accuracy']:.2f}."]
     meta = rows[-1].get("machine", "") if rows else ""
-    lines += ["", f"Machine: {meta}. Command: `.venv/bin/python benchmarks/docqa_sample_efficiency.py "
-              f"--methods ... --budgets ... --seeds ...` (rows cached in `{out.name}.json`).", ""]
+    loads = [float(r["load_avg"].split()[0]) for r in rows if r.get("load_avg", "?") != "?"]
+    commands = sorted({r["command"] for r in rows if r.get("command")})
+    lines += ["", f"Machine: {meta}, shared with other jobs: 1-minute load {min(loads, default=0):.1f}–"
+              f"{max(loads, default=0):.1f} while rows finished, so wall times are inflated and only comparable "
+              f"within a run. Rows are cached in `{out.name}.json`; the report is rebuilt with `--report-only`. "
+              "Commands (`.venv/bin/python …`):", ""]
+    lines += [f"* `{c}`" for c in commands] + [""]
     out.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
     plot(groups, keys, out.with_suffix(".png"))
 
@@ -289,10 +295,18 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "docqa_sample_efficiency")
     ap.add_argument("--bc-steps", type=int, default=300, help="ppo-bc: LLM planner steps to imitate")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--include", default="", help="comma-separated row files of other runs (e.g. run in "
+                    "parallel with another --out) to merge into <out>.json")
     args = ap.parse_args()
     out = args.out
     data = out.with_suffix(".json")
     rows = load_rows(data)
+    if args.include:
+        known = {row_key(r) for r in rows}
+        for extra in (Path(p) for p in args.include.split(",") if p):
+            rows += [r for r in load_rows(extra) if row_key(r) not in known]
+            known = {row_key(r) for r in rows}
+        save_rows(data, rows)
     if not args.report_only:
         methods = [m.strip() for m in args.methods.split(",") if m.strip()]
         unknown = set(methods) - set(METHODS)
@@ -307,11 +321,13 @@ def main() -> None:
             scorer = args.scorer if not method.startswith("ppo") else ""
             full = {"method": method, "budget": budget, "seed": seed, "test_questions": args.test_questions,
                     "scorer": scorer, **row, "load_avg": load_avg(), "machine": machine,
+                    "command": " ".join(["benchmarks/docqa_sample_efficiency.py", *sys.argv[1:]]),
                     "at": datetime.now(UTC).isoformat(timespec="seconds")}
             rows.append(full)
             save_rows(data, rows)
             log(f"{method} N={budget} seed={seed}: success {row['success_rate']:.3f}, return "
-                f"{row['return_mean']:+.3f}, train {row['train_s']} s, test {row['eval_s']} s (load {full['load_avg']})")
+                f"{row['return_mean']:+.3f}, train {row['train_s']} s, test {row['eval_s']} s "
+                f"(load {full['load_avg']})")
 
         demos = planner_demos(out.parent / f"{out.name}.planner-demos.json", args.bc_steps) \
             if "ppo-bc" in methods else None

@@ -127,7 +127,8 @@ def test_cli_trains_saves_tests_and_records_the_run(tmp_path):
     report = json.loads(out.read_text())
     assert report["episodes"] >= 12 and report["test"]["episodes"] == 5
     run_dir = Path(report["curve_file"]).parent
-    assert (run_dir / "checkpoint").is_dir() and len(json.loads((run_dir / "eval.json").read_text())["per_question"]) == 5
+    assert (run_dir / "checkpoint").is_dir()
+    assert len(json.loads((run_dir / "eval.json").read_text())["per_question"]) == 5
     stats = CliRunner().invoke(app, ["stats", "--json"])
     assert stats.exit_code == 0, stats.output
     shown = json.loads(stats.stdout)

@@ -37,8 +37,8 @@ ENV_NAME = "tui_agent/DocumentQA-features-v0"
 ANSWERERS = ("extractive", "llm")
 EPISODE_LIST = "docqa_episodes"
 
-__all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "PolicyNet", "evaluate", "load_policy", "make_env", "steps_per_iteration",
-           "train"]
+__all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "PolicyNet", "evaluate", "init_ray", "load_policy", "make_env",
+           "steps_per_iteration", "train"]
 
 
 @dataclass
