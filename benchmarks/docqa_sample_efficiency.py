@@ -193,6 +193,9 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
         "training episodes on the train questions; mean ± standard deviation over the seeds; wall time of the "
         "training (to reach N) and of the test, seconds. Every policy answers with the same extractive answerer. "
         "Reward: +1 correct, −1 wrong, −0.01 a step, 0 at the 8-step time-out (never answering scores −0.08).",
+        "PPO is tested twice: greedy (argmax of the action logits; the main columns) and sampling its actions as "
+        "in training (seeded). *answered*: share of test episodes that answered before the time-out. "
+        "ppo-bc: PPO warm-started by behaviour cloning of the LLM planner (below).",
         "",
         "| method | training episodes N | seeds | test questions | success rate | average return | answered | "
         "PPO sampled: success / return / answered | train s | test s |",
@@ -201,9 +204,10 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
     for k in keys:
         g = groups[k]
         method = k[0] + (f" ({k[1]} scorer)" if k[0] == "q-driven" and k[1] else "")
+        ran = sorted({r["train_episodes"] for r in g})
         n = "— (no training)" if k[0] in STATIC else (
-            f"{k[2]}" + (f" (ran {round(statistics.fmean(r['train_episodes'] for r in g))})"
-                         if any(r["train_episodes"] != k[2] for r in g) else ""))
+            f"{k[2]}" + (f" (ran {ran[0]}–{ran[-1]})" if len(ran) > 1 else f" (ran {ran[0]})" if ran[0] != k[2]
+                         else ""))
         lines.append(
             f"| {method} | {n} | {len(g)} | {k[3]} | {_ms([r['success_rate'] for r in g])} | "
             f"{_ms([r['return_mean'] for r in g])} | {statistics.fmean(r['answered'] for r in g):.2f} | "
@@ -248,8 +252,10 @@ def plot(groups: dict[tuple, list[dict[str, Any]]], keys: list[tuple], path: Pat
     for k in keys:
         series[(k[0], k[1], k[3])].append(k)
     budgets = sorted({k[2] for k in keys if k[0] not in STATIC}) or [10, 1000]
+    most = max((k[3] for k in keys), default=0)
     for (method, scorer, nq), ks in series.items():
-        label = method + (f" ({scorer})" if method == "q-driven" and scorer else "")
+        label = method + (f" ({scorer})" if method == "q-driven" and scorer else "") + (
+            f" ({nq} test questions)" if nq != most else "")
         for ax, field in zip(axes, ("success_rate", "return_mean"), strict=True):
             if method in STATIC:
                 vals = [r[field] for k in ks for r in groups[k]]
