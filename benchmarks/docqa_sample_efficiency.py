@@ -64,6 +64,20 @@ def row_key(r: dict[str, Any]) -> tuple:
     return r["method"], r["budget"], r["seed"], r["test_questions"], r.get("scorer", "")
 
 
+def git_commit() -> str:
+    """The checked-out commit, with "+dirty" when the package has uncommitted changes (the code the rows ran)."""
+    import subprocess
+
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                              check=True).stdout.strip()
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "tui_agent"], cwd=ROOT, capture_output=True,
+                               text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return "?"
+    return head + ("+dirty" if dirty else "")
+
+
 def load_avg() -> str:
     try:
         return " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -236,7 +250,10 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
               f"{max(loads, default=0):.1f} while rows finished, so wall times are inflated and only comparable "
               f"within a run. Rows are cached in `{out.name}.json`; the report is rebuilt with `--report-only`. "
               "Commands (`.venv/bin/python …`):", ""]
-    lines += [f"* `{c}`" for c in commands] + [""]
+    lines += [f"* `{c}`" for c in commands]
+    commits = sorted({r["commit"] for r in rows if r.get("commit")})
+    lines += ["", "Rows of runs with their own `--out` are merged with `--include`. Code: "
+              + (", ".join(commits) if commits else "?") + " (rows without a commit ran before it was recorded).", ""]
     out.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
     plot(groups, keys, out.with_suffix(".png"))
 
@@ -322,12 +339,13 @@ def main() -> None:
         seeds = [int(s) for s in args.seeds.split(",")]
         done = {row_key(r) for r in rows}
         machine = f"{platform.machine()}, {os.cpu_count()} CPUs"
+        commit = git_commit()
 
         def emit(method: str, budget: int, seed: int, row: dict[str, Any]) -> None:
             scorer = args.scorer if not method.startswith("ppo") else ""
             full = {"method": method, "budget": budget, "seed": seed, "test_questions": args.test_questions,
                     "scorer": scorer, **row, "load_avg": load_avg(), "machine": machine,
-                    "command": " ".join(["benchmarks/docqa_sample_efficiency.py", *sys.argv[1:]]),
+                    "command": " ".join(["benchmarks/docqa_sample_efficiency.py", *sys.argv[1:]]), "commit": commit,
                     "at": datetime.now(UTC).isoformat(timespec="seconds")}
             rows.append(full)
             save_rows(data, rows)
