@@ -13,6 +13,8 @@ Methods (``--methods``):
   updated every step) and tested with the memory frozen when the episode count reaches each budget.
   ``--scorer constant`` (default) lets q-driven break ties without the model (fast); ``llm`` uses the
   bundled model's likelihoods. The rememberer always asks the model.
+* ``q-driven-answer`` — the ablation of q-driven's per-kind (generic) estimates: it always answers
+  (``--always-answer``), so the row isolates what holding back blind answers adds.
 * ``random`` / ``llm`` — no memory, so no training: one test per seed, drawn as flat lines.
 
 Every policy answers with the same extractive answerer (the passage sentence with the most question
@@ -43,7 +45,7 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-METHODS = ("ppo", "ppo-bc", "q-driven", "rememberer", "random", "llm")
+METHODS = ("ppo", "ppo-bc", "q-driven", "q-driven-answer", "rememberer", "random", "llm")
 STATIC = ("random", "llm")  # no training: budget-independent
 
 
@@ -127,16 +129,19 @@ def planner_demos(path: Path, steps: int) -> Path:
 
 # --- RLEM ------------------------------------------------------------------------------------------
 
-def rlem_agent(memory: Path, seed: int, scorer: str) -> Any:
+def rlem_agent(memory: Path, seed: int, scorer: str, always_answer: bool = False) -> Any:
+    """A DocQAAgent on a fresh memory; ``always_answer``: the q-driven ablation without per-kind (generic)
+    estimates, so it never holds back an answer (method ``q-driven-answer``)."""
     from tui_agent.config import load_settings
     from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+    from tui_agent.docqa.policy import PolicyConfig
     from tui_agent.embed import shared_embedder
     from tui_agent.llm.client import LLM
     from tui_agent.memory.store import ExperienceStore
 
     settings = load_settings(memory_dir=memory)
     return DocQAAgent(ExperienceStore(memory), shared_embedder(), LLM.from_settings(settings),
-                      DocQAConfig(seed=seed, scorer=scorer))
+                      DocQAConfig(seed=seed, scorer=scorer, policy=PolicyConfig(generic=not always_answer)))
 
 
 def test_rlem(agent: Any, env: Any, policy: str, n: int) -> dict[str, Any]:
@@ -160,17 +165,18 @@ def run_rlem(method: str, budgets: list[int], seed: int, test_questions: int, sc
     if not todo:
         return
     with tempfile.TemporaryDirectory(prefix=f"docqa-{method}-{seed}-") as tmp:
-        agent = rlem_agent(Path(tmp) / "memory", seed, scorer)
+        agent = rlem_agent(Path(tmp) / "memory", seed, scorer, always_answer=method == "q-driven-answer")
+        policy = "q-driven" if method == "q-driven-answer" else method
         order = training_order(len(env.questions("train")), max(todo), seed)
         trained, train_s, returns = 0, 0.0, []
         for budget in sorted(todo):
             t = time.perf_counter()
             while trained < budget:
-                r = agent.run_episode(env, {"split": "train", "question_index": order[trained]}, method, learn=True)
+                r = agent.run_episode(env, {"split": "train", "question_index": order[trained]}, policy, learn=True)
                 returns.append(r.ret)
                 trained += 1
             train_s += time.perf_counter() - t
-            row = test_rlem(agent, env, method, test_questions)
+            row = test_rlem(agent, env, policy, test_questions)
             row.update(train_episodes=trained, train_s=round(train_s, 1),
                        train_return_last100=round(statistics.fmean(returns[-100:]), 4),
                        memory_rows=agent.store.count("docqa"))
@@ -217,7 +223,7 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
     ]
     for k in keys:
         g = groups[k]
-        method = k[0] + (f" ({k[1]} scorer)" if k[0] == "q-driven" and k[1] else "")
+        method = k[0] + (f" ({k[1]} scorer)" if k[0].startswith("q-driven") and k[1] else "")
         ran = sorted({r["train_episodes"] for r in g})
         n = "— (no training)" if k[0] in STATIC else (
             f"{k[2]}" + (f" (ran {ran[0]}–{ran[-1]})" if len(ran) > 1 else f" (ran {ran[0]})" if ran[0] != k[2]
@@ -271,7 +277,7 @@ def plot(groups: dict[tuple, list[dict[str, Any]]], keys: list[tuple], path: Pat
     budgets = sorted({k[2] for k in keys if k[0] not in STATIC}) or [10, 1000]
     most = max((k[3] for k in keys), default=0)
     for (method, scorer, nq), ks in series.items():
-        label = method + (f" ({scorer})" if method == "q-driven" and scorer else "") + (
+        label = method + (f" ({scorer})" if method.startswith("q-driven") and scorer else "") + (
             f" ({nq} test questions)" if nq != most else "")
         for ax, field in zip(axes, ("success_rate", "return_mean"), strict=True):
             if method in STATIC:
