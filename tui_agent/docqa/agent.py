@@ -37,6 +37,7 @@ from tui_agent.docqa.episode import DocQAResult, DocQAStep
 from tui_agent.docqa.prompt import answer_prompt, build_prompt
 from tui_agent.docqa.records import DocQAQuery, docqa_similarity, note_reason, query_for, state_of
 from tui_agent.envs.docqa.answer import extractive_answer
+from tui_agent.envs.docqa.env import ANSWER_PLACEHOLDER
 from tui_agent.llm.scoring import Scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions
 from tui_agent.rlem.learning import LearningConfig
@@ -216,7 +217,8 @@ class DocQAAgent:
         m = self.config.m if chosen_by == "rememberer" else 0
         system, user, shown = build_prompt(observation, available, retrieved, self.rng, m, self.config.advice)
         step.advice = "\n\n".join(shown) or step.advice
-        labels = [c.action if c.role[0] != "answer" else "answer[" for c in cands]
+        # answers as the prompt lists them ("answer[<text>]"): a long answer text would lose on summed log p
+        labels = [c.action if c.role[0] != "answer" else ANSWER_PLACEHOLDER for c in cands]
         if self.config.scorer == "constant" and chosen_by == "memory+llm":  # q-driven's tie-break only
             return self._take(step, cands[0], chosen_by, f"first of {len(cands)} actions (constant scorer)")
         if self.llm is not None and not getattr(self.llm, "is_local", True):
