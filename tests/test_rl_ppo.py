@@ -142,14 +142,18 @@ def test_cli_rejects_ppo_on_the_shop():
 
 
 def test_warm_start_imitates_the_planner(tmp_path):
-    """Behaviour cloning on the DocQA agent's llm policy with the constant scorer (it takes the first
-    candidate; deterministic, no model): before any PPO update the policy acts as the planner did."""
+    """Behaviour cloning on the DocQA agent's llm policy with a constant scorer standing in for the model
+    (it takes the first candidate; deterministic): before any PPO update the policy acts as the planner did."""
     from tests.vectors import HashEmbedder
     from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
     from tui_agent.memory.store import ExperienceStore
     from tui_agent.rl.imitation import load_demonstrations, planner_demonstrations, save_demonstrations
 
-    agent = DocQAAgent(ExperienceStore(tmp_path / "memory"), HashEmbedder(), None, DocQAConfig(scorer="constant"))
+    from tui_agent.llm.scoring import constant_scorer
+
+    # the llm policy always asks its scorer: the constant one stands in for the model (first candidate)
+    agent = DocQAAgent(ExperienceStore(tmp_path / "memory"), HashEmbedder(), None, DocQAConfig(scorer="constant"),
+                       scorer=constant_scorer)
     demos = planner_demonstrations(agent, 40, seed=0)
     n_actions = DocQAFeatureEnv().action_space.n
     assert len(demos["actions"]) >= 40 and set(demos["actions"]) <= set(range(n_actions))
