@@ -49,7 +49,7 @@ def fold(store: Any) -> int | None:
     before = store.table.version
     store.table.merge_insert("id").when_matched_update_all().execute(entries_table(entries))
     version = store.table.version
-    store.vectors.moved(before, version)  # Q and N changed, no vector
+    store.vectors.moved(before, version, [e.id for e in entries])  # Q and N changed, no vector
     store.ratings.folded(version, entries)
     return version
 

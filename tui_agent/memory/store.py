@@ -18,7 +18,6 @@ Concurrency (two app instances, or the app and a script, on one directory):
 from __future__ import annotations
 
 import contextlib
-import copy
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -105,7 +104,6 @@ class ExperienceStore:
         self.lock = FileLock(str(self.path / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
         self.ratings = RatingsLog(self.path)
         self.vectors = VectorIndex()
-        self._rows: tuple[tuple[int, str | None], dict[str, Experience]] | None = None  # (index version, kind): rows
         self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
         try:  # an existing table opens without the lock, so a read-only memory can be read
             self.table = self.db.open_table(TABLE_NAME)
@@ -168,12 +166,7 @@ class ExperienceStore:
             before = self.table.version
             self.table.add(table)
             self.vectors.appended(before, self.table.version, [e.id for e in experiences],
-                                  [e.kind for e in experiences], np.asarray([e.vector for e in experiences]))
-            cached = self._rows
-            if cached is not None and cached[0][0] == before:  # keep the row cache of a small kind in step
-                rows = {**cached[1], **{e.id: copy.copy(e) for e in experiences
-                                        if cached[0][1] in (None, e.kind)}}
-                self._rows = ((self.table.version, cached[0][1]), rows)
+                                  [e.kind for e in experiences], np.asarray([e.vector for e in experiences]), table)
 
         self._write(operation)
         return [e.id for e in experiences]
@@ -252,7 +245,7 @@ class ExperienceStore:
         def operation() -> None:
             before = self.table.version
             self.table.update(where=where, values_sql={"last_used_at": _sql_ts(now_utc())})
-            self.vectors.moved(before, self.table.version)
+            self.vectors.moved(before, self.table.version, ids)  # their last_used_at changed
 
         self._write(operation)
 
@@ -291,16 +284,16 @@ class ExperienceStore:
             where: an extra SQL filter (then LanceDB's flat search; without one, the in-RAM index
                 of :mod:`tui_agent.memory.vector_index`: exact up to 20k rows of a kind, IVF above).
         """
-        if where is None:
-            hits = self.vectors.search(self.table, vector, kind, limit)
-            ids = [i for i, _ in hits]
-            cached = self._cached_rows(kind)
-            if cached is None:
-                found = {e.id: e for e in self.get_many(ids)}
-            else:
-                found = {e.id: e for e in overlay_rows([copy.copy(cached[i]) for i in ids if i in cached],
-                                                       self.ratings.latest(ids))}
-            return [Retrieved(found[i], similarity=s) for i, s in hits if i in found]
+        if where is None:  # rows from RAM; those changed since the index was read, from the table
+            hits = self.vectors.search_rows(self.table, vector, kind, limit)
+            ids = [i for i, _, _ in hits]
+            latest = self.ratings.latest(ids)  # the log first: a fold in between then changes nothing
+            found = {e.id: e for e in overlay_rows([Experience.from_row(r) for _, _, r in hits if r is not None],
+                                                   latest)}
+            missing = [i for i, _, r in hits if r is None]
+            if missing:
+                found.update((e.id, e) for e in self.get_many(missing))
+            return [Retrieved(found[i], similarity=s) for i, s, _ in hits if i in found]
         if self.count() == 0:
             return []
         filters = [f"kind = {_sql_str(kind)}"] if kind else []
@@ -317,25 +310,6 @@ class ExperienceStore:
             out.append(Retrieved(Experience.from_row(row), similarity=1.0 - float(distance)))
         overlay_rows([r.experience for r in out], latest)
         return out
-
-    ROW_CACHE_MAX = 20_000
-    """Search results of a kind with at most this many rows are read from RAM (read once per table
-    version; own inserts are added), not from disk: ~10 ms less a search under load."""
-
-    def _cached_rows(self, kind: str | None) -> dict[str, Experience] | None:
-        part, version = self.vectors.parts.get(kind), self.vectors.version
-        if part is None or version is None or len(part.ids) > self.ROW_CACHE_MAX:
-            return None
-        cached = self._rows
-        if cached is None or cached[0] != (version, kind):
-            query = self.table.search()
-            if kind:
-                query = query.where(f"kind = {_sql_str(kind)}")
-            rows = {r["id"]: Experience.from_row(r) for r in query.limit(None).to_list()}
-            if self.table.version != version:  # changed meanwhile: read from disk this time
-                return None
-            self._rows = cached = ((version, kind), rows)
-        return cached[1]
 
     def count(self, kind: str | None = None) -> int:
         return self.table.count_rows(f"kind = {_sql_str(kind)}" if kind else None)
