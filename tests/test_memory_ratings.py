@@ -151,3 +151,23 @@ def test_search_from_ram_sees_ratings_inserts_and_folds(store: ExperienceStore):
     other = ExperienceStore(store.path)  # another process's insert: the index is rebuilt
     other.add([Experience(task="other", action="y", vector=unit(9))])
     assert store.search(unit(9), limit=1)[0].experience.task == "other"
+
+
+def test_a_rating_after_a_search_reads_the_values_from_ram_and_stays_right(store: ExperienceStore, monkeypatch):
+    exps = rows(4)
+    store.add(exps)
+    store.search(unit(1), limit=1)  # the in-RAM index and its rows
+    reads = []
+    real_search = store.table.search
+    monkeypatch.setattr(store.table, "search", lambda *a, **k: reads.append(a) or real_search(*a, **k))
+    assert store.update_values(exps[1].id, change_towards(1.0)) == (1.0, 1, 1.0)  # values from RAM
+    assert store.update_values(exps[1].id, change_towards(-1.0)) == (0.0, 2, 0.0)  # from the log
+    assert reads == []  # neither rating read the table
+    new = Experience(task="new", action="x", vector=unit(8))
+    store.add([new])  # folds the log (exps[1]'s RAM row is stale now) and appends `new` to the index
+    assert store.update_values(new.id, change_towards(1.0)) == (1.0, 1, 1.0)  # appended row, from RAM
+    assert store.update_values(exps[1].id, change_towards(1.0))[1] == 3  # stale in RAM: read from the table
+    other = ExperienceStore(store.path)  # another process folds a rating: this index is out of date
+    other.update_values(exps[2].id, change_towards(1.0))
+    other.add([Experience(task="other", action="y", vector=unit(9))])
+    assert store.update_values(exps[2].id, change_towards(1.0))[:2] == (1.0, 2)

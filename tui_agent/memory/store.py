@@ -223,6 +223,9 @@ class ExperienceStore:
         logged = self.ratings.latest([experience_id]).get(experience_id)
         if logged is not None:
             return logged.q, logged.n, logged.mean_reward
+        known = self.vectors.values(self.table.version, experience_id)  # in RAM since the last search
+        if known is not None:
+            return known
         rows = (self.table.search().where(f"id = {_sql_str(experience_id)}")
                 .select(["q", "n", "mean_reward"]).limit(1).to_list())
         return (float(rows[0]["q"]), int(rows[0]["n"]), float(rows[0]["mean_reward"])) if rows else None

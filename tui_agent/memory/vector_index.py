@@ -40,6 +40,7 @@ class _Part:
     matrix: np.ndarray  # float32 (n, 384)
     ivf: Any = None  # faiss index over ``matrix`` (None: exact)
     rows: Any = None  # pyarrow table of the other columns, row i = ids[i] (None: read hits from the table)
+    positions: dict[str, int] | None = None  # id -> row position, built on the first :meth:`VectorIndex.values`
 
 
 class VectorIndex:
@@ -75,6 +76,8 @@ class VectorIndex:
                 if not mask.any():
                     continue
                 new_ids = np.asarray(ids, dtype=object)[mask]
+                if part.positions is not None:
+                    part.positions.update((str(i), len(part.ids) + k) for k, i in enumerate(new_ids))
                 part.ids = np.concatenate([part.ids, new_ids])
                 part.matrix = np.concatenate([part.matrix, vectors[mask]])
                 if part.ivf is not None:
@@ -105,6 +108,24 @@ class VectorIndex:
                 rows = data.drop_columns(["vector"]).combine_chunks()
                 part = self.parts[kind] = _Part(ids, matrix, _ivf(matrix), rows)
             return part
+
+    def values(self, version: int, row_id: str) -> tuple[float, int, float] | None:
+        """The row's ``(q, n, mean_reward)`` as read into RAM, if this index belongs to table ``version`` and the
+        row has not changed since (ratings not yet folded are the caller's: the ratings log comes first);
+        None when not known here (read the table). Saves a rating the LanceDB read (~7 ms at 100k rows)."""
+        with self.lock:
+            if self.version != version or row_id in self.stale:
+                return None
+            for part in self.parts.values():
+                if part.rows is None:
+                    continue
+                if part.positions is None:
+                    part.positions = {str(i): k for k, i in enumerate(part.ids)}
+                k = part.positions.get(row_id)
+                if k is not None:
+                    row = part.rows.slice(k, 1).select(["q", "n", "mean_reward"]).to_pylist()[0]
+                    return float(row["q"]), int(row["n"]), float(row["mean_reward"])
+        return None
 
     # --- search -------------------------------------------------------------------------
 
