@@ -1,5 +1,6 @@
 """Rating figures: one 👍 (``ExperienceReplay.learn_row`` on the LanceDB store, what ``tui-agent rate``
-and the TUI do) at N rows, and again after many ratings, with the memory's disk use.
+and the TUI do) at N rows, and again after many ratings, with the memory's disk use. One search runs
+first, as in the app (an answer is retrieved before it is rated), so the in-RAM index holds the rows.
 
 Reference: the same read + update + commit on a SQLite table in WAL mode (``synchronous=NORMAL``,
 an index on ``id``), interleaved one for one with ours.
@@ -67,6 +68,7 @@ def rating(rows: int, ratings: int, sample: int = 200) -> None:
     log(f"rating: filling a memory with {rows:,} rows")
     store, ids = fill_store(work / "memory", rows)
     live = du(work / "memory")
+    store.search(np.ones(384, np.float32) / np.sqrt(384), kind="chat", limit=12)  # as the app: a search comes first
     db = _sqlite(work / "ref.sqlite", ids)
     replay = ExperienceReplay(Similarity(lambda q, recs: np.zeros(len(recs)), lambda q, recs: np.zeros(len(recs))),
                               lambda key: None, sink=StoreRows(store, "chat", lambda key: None), in_ram=False)

@@ -10,9 +10,9 @@ from tui_agent.tui.app import ChatApp
 from tui_agent.tui.widgets import ChatInput
 
 
-def make_app(memory_dir: Path, embedder, **llm_params) -> ChatApp:
-    """A ChatApp on ``memory_dir`` with the shared embedder; ``llm_params`` go to ChatApp."""
-    settings = load_settings(memory_dir=memory_dir)
+def make_app(memory_dir: Path, embedder, policy: str | None = None, **llm_params) -> ChatApp:
+    """A ChatApp on ``memory_dir`` with the shared embedder (and ``policy``); ``llm_params`` go to ChatApp."""
+    settings = load_settings(memory_dir=memory_dir, policy=policy) if policy else load_settings(memory_dir=memory_dir)
     return ChatApp(settings, agent=ChatAgent(settings, embedder=embedder), **llm_params)
 
 
@@ -32,3 +32,26 @@ def make_light_app(memory_dir: Path, **llm_params) -> ChatApp:
 
     settings = load_settings(memory_dir=memory_dir)
     return ChatApp(settings, agent=ChatAgent(settings, embedder=HashEmbedder()), **llm_params)
+
+
+async def run_episode(pilot, command: str, view_type: type):
+    """Submit ``/task …`` or ``/doc …`` and wait for its episode; returns the new ``view_type`` view."""
+    app = pilot.app
+    await submit(pilot, command)
+    await pilot.pause()
+    view = app.query(view_type).last()
+    await app.workers.wait_for_complete()
+    await pilot.pause()
+    return view
+
+
+async def click(pilot, button) -> None:
+    """Scroll ``button`` into view (a long episode pushes it below the screen), then click it."""
+    button.scroll_visible(animate=False)
+    await pilot.pause()
+    await pilot.click(button)
+
+
+def text_of(widget) -> str:
+    """What a Static widget shows, as plain text."""
+    return str(widget.render())

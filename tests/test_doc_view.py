@@ -4,45 +4,24 @@ from __future__ import annotations
 
 from textual.widgets import Button, Collapsible, Static
 
-from pilots import submit
-from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
-from tui_agent.tui.app import ChatApp
+from pilots import click, make_app, run_episode, text_of
 from tui_agent.tui.doc_view import DocView
 
 SIZE = (110, 50)
 
 
-def make_app(memory_dir, embedder, policy: str) -> ChatApp:
-    settings = load_settings(memory_dir=memory_dir, policy=policy)
-    return ChatApp(settings, agent=ChatAgent(settings, embedder=embedder))
 
 
-async def run_doc(pilot, command: str) -> DocView:
-    app = pilot.app
-    await submit(pilot, command)
-    await pilot.pause()
-    view = app.query(DocView).last()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    return view
 
 
-async def click(pilot, button) -> None:
-    """Scroll ``button`` into view (a long episode pushes it below the screen), then click it."""
-    button.scroll_visible(animate=False)
-    await pilot.pause()
-    await pilot.click(button)
 
 
-def text_of(widget: Static) -> str:
-    return str(widget.render())
 
 
 async def test_doc_random_question_runs_learns_and_takes_feedback(memory_dir, embedder):
     app = make_app(memory_dir, embedder, policy="random")
     async with app.run_test(size=SIZE) as pilot:
-        view = await run_doc(pilot, "/doc")
+        view = await run_episode(pilot, "/doc", DocView)
         assert text_of(view.query_one(".task-title")) == "document question: a random test question"
         assert "test question #" in text_of(view.query_one(".task-meta"))
         steps = view.steps
@@ -64,7 +43,7 @@ async def test_doc_random_question_runs_learns_and_takes_feedback(memory_dir, em
 async def test_doc_with_the_users_question_learns_only_from_feedback(memory_dir, embedder):
     app = make_app(memory_dir, embedder, policy="random")
     async with app.run_test(size=SIZE) as pilot:
-        view = await run_doc(pilot, "/doc How do I [b]join[/b] paths?")
+        view = await run_episode(pilot, "/doc How do I [b]join[/b] paths?", DocView)
         assert text_of(view.query_one(".task-title")) == "document question: How do I [b]join[/b] paths?"
         assert "no gold answer" in text_of(view.query_one(".task-meta"))
         assert app.agent.store.count("docqa") == 0

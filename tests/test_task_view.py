@@ -9,7 +9,7 @@ from textual.widgets import Button, Collapsible, Static
 from tui_agent.shop.agent import ShopAgent, ShopConfig
 from tui_agent.tui import task_view
 from tui_agent.tui.task_view import StepView, TaskView
-from pilots import make_app, submit
+from pilots import click, make_app, run_episode, text_of
 
 SIZE = (110, 50)
 
@@ -28,31 +28,16 @@ def fake_model(monkeypatch):
     monkeypatch.setattr(task_view, "make_shop_agent", make)
 
 
-async def run_task(pilot, command: str) -> TaskView:
-    app = pilot.app
-    await submit(pilot, command)
-    await pilot.pause()
-    view = app.query(TaskView).last()
-    await app.workers.wait_for_complete()
-    await pilot.pause()
-    return view
 
 
-async def click(pilot, button) -> None:
-    """Scroll ``button`` into view (a long episode pushes it below the screen), then click it."""
-    button.scroll_visible(animate=False)
-    await pilot.pause()
-    await pilot.click(button)
 
 
-def text_of(widget: Static) -> str:
-    return str(widget.render())
 
 
 async def test_task_shows_steps_reward_and_takes_feedback(memory_dir, embedder, fake_model):
     app = make_app(memory_dir, embedder)
     async with app.run_test(size=SIZE) as pilot:
-        view = await run_task(pilot, "/task")
+        view = await run_episode(pilot, "/task", TaskView)
         steps = view.steps
         assert steps, "no steps shown"
         first = steps[0]
@@ -92,7 +77,7 @@ async def test_task_shows_steps_reward_and_takes_feedback(memory_dir, embedder, 
 async def test_free_text_goal_without_a_close_match_has_no_reward(memory_dir, embedder, fake_model):
     app = make_app(memory_dir, embedder)
     async with app.run_test(size=SIZE) as pilot:
-        view = await run_task(pilot, "/task [b]something nice[/b] for my grandmother")
+        view = await run_episode(pilot, "/task [b]something nice[/b] for my grandmother", TaskView)
         assert view.goal == "[b]something nice[/b] for my grandmother"
         assert text_of(view.query_one(".task-title")).endswith("[b]something nice[/b] for my grandmother")
         assert "no reward: free-text goal" in text_of(view.query_one(".task-meta"))
@@ -111,7 +96,7 @@ async def test_free_text_goal_close_to_a_catalog_goal_gets_its_reward(memory_dir
     goal = load_catalog().goal("test", 4)["instruction"]
     app = make_app(memory_dir, embedder)
     async with app.run_test(size=SIZE) as pilot:
-        view = await run_task(pilot, f"/task {goal}")
+        view = await run_episode(pilot, f"/task {goal}", TaskView)
         assert "reward against the closest catalog goal (test #4" in text_of(view.query_one(".task-meta"))
         assert view.result.reward is not None and view.result.instruction == goal
 
@@ -130,7 +115,7 @@ def test_step_view_never_parses_markup():
 async def test_task_with_the_bundled_model(memory_dir, embedder):
     app = make_app(memory_dir, embedder)
     async with app.run_test(size=SIZE) as pilot:
-        view = await run_task(pilot, "/task")
+        view = await run_episode(pilot, "/task", TaskView)
         assert view.steps and view.result is not None
         assert text_of(view.query_one(".task-result")).startswith("reward ")
         assert 0.0 <= view.result.reward <= 1.0
