@@ -6,7 +6,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import Annotated, Any, NoReturn, Self
 
 import typer
 
@@ -97,3 +97,30 @@ def user_errors() -> Iterator[None]:
         fail(str(exc))
     except KeyError as exc:
         fail(f"no experience with id {exc.args[0]!r}")
+
+
+class ProgressBar:
+    """A rich progress bar on stderr, live only when stderr is a terminal (else callers print plain lines).
+
+    Text is never read as markup. Subclasses are the callbacks of a training or evaluation loop and
+    update ``self.progress`` / ``self.task`` when ``self.live``.
+    """
+
+    def __init__(self, description: str, total: int | None = None) -> None:
+        from rich.console import Console
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+        self.console = Console(stderr=True, markup=False, highlight=False)
+        self.live = self.console.is_terminal
+        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
+                                 TimeElapsedColumn(), console=self.console, transient=False)
+        self.task = self.progress.add_task(description, total=total)
+
+    def __enter__(self) -> Self:
+        if self.live:
+            self.progress.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.live:
+            self.progress.stop()

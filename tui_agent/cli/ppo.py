@@ -16,34 +16,18 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any, Self
+from typing import Any
 
-from tui_agent.cli.common import echo, fail, print_json, user_errors
+from tui_agent.cli.common import ProgressBar, echo, fail, print_json, user_errors
 
 __all__ = ["default_run_dir", "ppo_train"]
 
 
-class _IterationBar:
-    """Episodes so far as a rich progress bar on stderr, one line per iteration above it."""
+class _IterationBar(ProgressBar):
+    """Episodes so far as a progress bar on stderr, one line per iteration above it."""
 
     def __init__(self, total: int) -> None:
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        self.console = Console(stderr=True, markup=False, highlight=False)
-        self.live = self.console.is_terminal
-        self.progress = Progress(TextColumn("ppo episodes"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=self.console, transient=False)
-        self.task = self.progress.add_task("ppo", total=total)
-
-    def __enter__(self) -> Self:
-        if self.live:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.live:
-            self.progress.stop()
+        super().__init__("ppo episodes", total)
 
     def __call__(self, entry: dict[str, Any]) -> None:
         ret, success = entry["return_mean"], entry["success_rate"]

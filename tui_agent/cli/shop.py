@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Annotated, Any, Self
+from typing import Annotated, Any
 
 import typer
 
@@ -20,6 +20,7 @@ from tui_agent.cli.common import (
     MemoryDirOption,
     ModelOption,
     PolicyOption,
+    ProgressBar,
     echo,
     fail,
     print_json,
@@ -90,34 +91,12 @@ def resolve_policy(policy: str | None, memory_dir: Path | None, model: str | Non
         raise
 
 
-class _Bar:
-    """A rich progress bar on stderr (plain lines when stderr is not a terminal)."""
+class _Bar(ProgressBar):
+    """Episodes done as a progress bar on stderr (plain lines when stderr is not a terminal)."""
 
     def __init__(self, title: str) -> None:
-        from rich.console import Console
-        from rich.progress import (
-            BarColumn,
-            MofNCompleteColumn,
-            Progress,
-            TextColumn,
-            TimeElapsedColumn,
-        )
-
+        super().__init__(title)
         self.title = title
-        self.console = Console(stderr=True)
-        self.progress = Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=self.console, transient=False)
-        self.task = self.progress.add_task(title, total=None)
-        self.live = self.console.is_terminal
-
-    def __enter__(self) -> Self:
-        if self.live:
-            self.progress.start()
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.live:
-            self.progress.stop()
 
     def __call__(self, result: Any, done: int, total: int) -> None:
         mark = "✓" if result.success else "·"

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+from tui_agent.llm.preload import load_models
 
 __all__ = ["DocQAWorker"]
 
@@ -39,21 +40,6 @@ class DocQAWorker:
     def __call__(self) -> tuple[DocQAAgent, Any]:
         from tui_agent.envs.docqa import DocQAEnv
 
-        if self.embedder is None:
-            from tui_agent.embed import shared_embedder
-
-            embedder = shared_embedder()
-        else:
-            embedder = self.embedder()
-        embedder.load()
-        llm = None
-        if self.settings is not None:
-            from tui_agent.llm.client import LLM
-
-            llm = LLM.from_settings(self.settings)
         uses_model = self.config.scorer == "llm" or self.config.answerer == "llm"
-        if self.preload_model and uses_model and getattr(llm, "is_local", True):
-            from tui_agent.llm.local import runtime
-
-            runtime().llama  # noqa: B018 - load the bundled model now
+        embedder, llm = load_models(self.settings, self.embedder, self.preload_model and uses_model)
         return DocQAAgent(None, embedder, llm, self.config), DocQAEnv(**self.env)

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from tui_agent.shop.agent import ShopAgent, ShopConfig
+from tui_agent.llm.preload import load_models
 
 __all__ = ["ShopWorker"]
 
@@ -39,20 +40,5 @@ class ShopWorker:
     def __call__(self) -> tuple[ShopAgent, Any]:
         from tui_agent.envs.shop.env import ShopEnv
 
-        if self.embedder is None:
-            from tui_agent.embed import shared_embedder
-
-            embedder = shared_embedder()
-        else:
-            embedder = self.embedder()
-        embedder.load()
-        llm = None
-        if self.settings is not None:
-            from tui_agent.llm.client import LLM
-
-            llm = LLM.from_settings(self.settings)
-        if self.preload_model and self.config.scorer == "llm" and getattr(llm, "is_local", True):
-            from tui_agent.llm.local import runtime
-
-            runtime().llama  # noqa: B018 - load the bundled model now
+        embedder, llm = load_models(self.settings, self.embedder, self.preload_model and self.config.scorer == "llm")
         return ShopAgent(None, embedder, llm, self.config), ShopEnv(split=self.split)
