@@ -2,20 +2,12 @@
 
 from __future__ import annotations
 
-from textual.widgets import Button, Collapsible, Static
+from textual.widgets import Button, Collapsible
 
 from pilots import click, make_app, run_episode, text_of
 from tui_agent.tui.doc_view import DocView
 
 SIZE = (110, 50)
-
-
-
-
-
-
-
-
 
 
 async def test_doc_random_question_runs_learns_and_takes_feedback(memory_dir, embedder):

@@ -28,12 +28,6 @@ def fake_model(monkeypatch):
     monkeypatch.setattr(task_view, "make_shop_agent", make)
 
 
-
-
-
-
-
-
 async def test_task_shows_steps_reward_and_takes_feedback(memory_dir, embedder, fake_model):
     app = make_app(memory_dir, embedder)
     async with app.run_test(size=SIZE) as pilot:
