@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_agent.config_base import data_dir
+from tui_agent.sqlite_schema import migrate
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: chats and their messages
@@ -166,19 +167,7 @@ class ChatStore:
             self._db.execute("PRAGMA foreign_keys = ON")
             if version == SCHEMA_VERSION:
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                # another process may have upgraded it meanwhile
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]
-                for number in range(version, SCHEMA_VERSION):
-                    for statement in MIGRATIONS[number].split(";"):
-                        if statement.strip():
-                            self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            migrate(self._db, MIGRATIONS)
 
     @property
     def version(self) -> int:

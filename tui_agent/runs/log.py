@@ -46,6 +46,7 @@ from pathlib import Path
 from typing import Any, Self
 
 from tui_agent.config import data_dir
+from tui_agent.sqlite_schema import migrate
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: runs and their episodes
@@ -186,18 +187,7 @@ class RunLog:
             self._db.execute("PRAGMA synchronous = FULL")
             if version == SCHEMA_VERSION:
                 return
-            self._db.execute("BEGIN IMMEDIATE")
-            try:
-                version = self._db.execute("PRAGMA user_version").fetchone()[0]  # another process may have done it
-                for number in range(version, SCHEMA_VERSION):
-                    for statement in MIGRATIONS[number].split(";"):
-                        if statement.strip():
-                            self._db.execute(statement)
-                self._db.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
-                self._db.execute("COMMIT")
-            except BaseException:
-                self._db.execute("ROLLBACK")
-                raise
+            migrate(self._db, MIGRATIONS)
 
     @contextmanager
     def _guard(self, doing: str) -> Iterator[sqlite3.Connection | None]:

@@ -3,7 +3,7 @@
 Modules: ``env`` (``DocQAEnv``), ``corpus`` (what is searched: the bundled Python docs with BM25, or a
 notes table), ``questions`` (the bundled question set), ``answer`` (correctness and the extractive
 answerer). Names are imported lazily, so ``from tui_agent.envs.docqa import is_correct`` loads no
-gymnasium or bm25s.
+bm25s (gymnasium comes with ``tui_agent.envs``, which registers the environments).
 """
 
 from __future__ import annotations
