@@ -320,3 +320,13 @@ def test_training_sets_are_the_papers_two_fixed_sets_of_ten():
     calls.clear()
     report = evaluate(Agent(), env, policy="q-driven", split="train", goals=s0)
     assert report["goals"] == s0 and calls == [("train", g, False) for g in s0]
+
+
+def test_learn_episode_updates_each_distinct_record_action_once():
+    replay = ExperienceReplay(shop_similarity(), lambda k: None, records=[])
+    a, b = RecordKey.of("t", "page a", ITEM), RecordKey.of("t", "page b", ITEM)
+    taken = [(a, ActionKey("click[x]", "r"), 0), (b, ActionKey("click[y]", "r"), 1), (a, ActionKey("click[x]", "r"), 2)]
+    updates = replay.learn_episode(taken, -1.0)
+    assert len(updates) == 2 and [(u.q, u.n) for u in updates] == [(-1.0, 1), (-1.0, 1)]
+    again = replay.learn_episode(taken[:1], 1.0)  # the running mean: (-1 + 1) / 2
+    assert (again[0].q, again[0].n) == (0.0, 2)

@@ -41,7 +41,7 @@ from tui_agent.envs.docqa.env import ANSWER_PLACEHOLDER
 from tui_agent.llm.scoring import Scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions
 from tui_agent.rlem.learning import LearningConfig
-from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, RecordKey
+from tui_agent.rlem.records import DEFAULT_LAMBDA, RecordKey
 from tui_agent.rlem.replay import ExperienceReplay
 from tui_agent.rows import StoreRows
 
@@ -293,13 +293,7 @@ class DocQAAgent:
 
         Returns ``[(row id, Q, N), ...]``.
         """
-        reward = 1.0 if up else -1.0
-        out, seen = [], set()
-        for step in result.steps:
-            key = RecordKey.of(result.question, step.observation, step.available_actions)
-            if (key, step.action) in seen:
-                continue
-            seen.add((key, step.action))
-            u = self.replay.learn(key, step.action_key(), reward, episode_id=result.episode_id, step=step.t)
-            out.append((u.row_id, u.q, u.n))
-        return out
+        taken = [(RecordKey.of(result.question, step.observation, step.available_actions), step.action_key(), step.t)
+                 for step in result.steps]
+        updates = self.replay.learn_episode(taken, 1.0 if up else -1.0, episode_id=result.episode_id)
+        return [(u.row_id, u.q, u.n) for u in updates]

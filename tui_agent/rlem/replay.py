@@ -25,7 +25,7 @@ counted. This module does no I/O of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -207,6 +207,20 @@ class ExperienceReplay:
         r = target if reward is None else reward
         return self._apply(PendingUpdate(int(info.get("step", 0)), key, (action, any_reason), r, target, []),
                            Episode(NStepBuffer(), dict(info)))
+
+    def learn_episode(self, taken: Iterable[tuple[RecordKey, ActionKey, int]], target: float,
+                      any_reason: bool = False, **info: Any) -> list[Update]:
+        """A user's 👍/👎 (``target`` = +1/−1) on a whole episode: one terminal update of each distinct
+        (record, action) it took, in order; ``taken`` = ``(key, action, step index)`` per step. An action
+        taken twice from the same record is updated once; entries not in memory yet are created.
+        Returns the updates (row id, Q, N)."""
+        updates, seen = [], set()
+        for key, action, t in taken:
+            if (key, action.action) in seen:
+                continue
+            seen.add((key, action.action))
+            updates.append(self.learn(key, action, target, any_reason=any_reason, step=t, **info))
+        return updates
 
     def learn_row(self, row_id: str, target: float, reward: float | None = None) -> tuple[float, int]:
         """One terminal update of a stored row by id (chat ratings); returns (Q, N).

@@ -396,16 +396,8 @@ class ShopAgent:
         in memory yet (an unmatched free-text goal) are added. Returns
         ``[(row id, Q, N), ...]``.
         """
-        reward = 1.0 if up else -1.0
-        out = []
-        seen: set[tuple[RecordKey, str]] = set()
-        for step in result.steps:
-            key = RecordKey.of(result.instruction, step.observation, step.available_actions)
-            if (key, step.action) in seen:
-                continue
-            seen.add((key, step.action))
-            u = self.replay.learn(key, ActionKey(step.action, step.action_reason or step.reason), reward,
-                                  any_reason=result.policy != "rememberer", episode_id=result.episode_id,
-                                  step=step.t)
-            out.append((u.row_id, u.q, u.n))
-        return out
+        taken = [(RecordKey.of(result.instruction, step.observation, step.available_actions),
+                  ActionKey(step.action, step.action_reason or step.reason), step.t) for step in result.steps]
+        updates = self.replay.learn_episode(taken, 1.0 if up else -1.0, any_reason=result.policy != "rememberer",
+                                            episode_id=result.episode_id)
+        return [(u.row_id, u.q, u.n) for u in updates]
