@@ -38,8 +38,8 @@ questions (200 queries, idle machine): 1/12 → recall@12 0.940, 1.4 ms; 1/8 →
 class _Part:
     ids: np.ndarray  # object array of row ids
     matrix: np.ndarray  # float32 (n, 384)
-    ivf: Any = None  # faiss index over ``matrix`` (None: exact)
-    rows: Any = None  # pyarrow table of the other columns, row i = ids[i] (None: read hits from the table)
+    ivf: Any  # faiss index over ``matrix`` (None: exact)
+    rows: Any  # pyarrow table of the other columns, row i = ids[i]
     positions: dict[str, int] | None = None  # id -> row position, built on the first :meth:`VectorIndex.values`
 
 
@@ -63,9 +63,9 @@ class VectorIndex:
                 self.stale.update(changed)
 
     def appended(self, before: int, after: int, ids: list[str], kinds: list[str], vectors: np.ndarray,
-                 rows: Any = None) -> None:
+                 rows: Any) -> None:
         """The table went from ``before`` to ``after`` by inserting these rows (this store's own add);
-        ``rows``: them as a pyarrow table (every column; None: their RAM rows are not kept)."""
+        ``rows``: them as a pyarrow table (every column, same order as ``ids``)."""
         with self.lock:
             if self.version != before:
                 return
@@ -82,11 +82,8 @@ class VectorIndex:
                 part.matrix = np.concatenate([part.matrix, vectors[mask]])
                 if part.ivf is not None:
                     part.ivf.add(vectors[mask])
-                if part.rows is not None and rows is not None:
-                    new = rows.filter(pa.array(mask)).select(part.rows.column_names).cast(part.rows.schema)
-                    part.rows = pa.concat_tables([part.rows, new])
-                elif part.rows is not None:
-                    self.stale.update(new_ids.tolist())
+                new = rows.filter(pa.array(mask)).select(part.rows.column_names).cast(part.rows.schema)
+                part.rows = pa.concat_tables([part.rows, new])
             self.version = after
 
     def _part(self, table: Any, kind: str | None) -> _Part:
@@ -117,8 +114,6 @@ class VectorIndex:
             if self.version != version or row_id in self.stale:
                 return None
             for part in self.parts.values():
-                if part.rows is None:
-                    continue
                 if part.positions is None:
                     part.positions = {str(i): k for k, i in enumerate(part.ids)}
                 k = part.positions.get(row_id)
@@ -139,16 +134,18 @@ class VectorIndex:
         RAM — ``None`` for a row whose stored values changed since it was read (read it from the table)."""
         part = self._part(table, kind)
         with self.lock:  # one consistent view of the part (an own insert may extend it meanwhile)
-            ids, matrix, ivf, rows, stale = part.ids, part.matrix, part.ivf, part.rows, set(self.stale)
+            ids, matrix, ivf, rows = part.ids, part.matrix, part.ivf, part.rows
         found = self._top(ids, matrix, ivf, vector, limit)
         if not found:
             return []
+        with self.lock:  # only the hits are checked: the stale set grows with every fold
+            stale = {str(ids[i]) for i, _ in found if str(ids[i]) in self.stale}
         top = np.array([i for i, _ in found], dtype=np.int64)
-        dicts = rows.take(pa.array(top)).to_pylist() if rows is not None else [None] * len(top)
+        dicts = rows.take(pa.array(top)).to_pylist()
         out = []
         for (i, score), row in zip(found, dicts):
             row_id = str(ids[i])
-            if row is not None and row_id not in stale:
+            if row_id not in stale:
                 row["vector"] = matrix[i].tolist()
             else:
                 row = None
