@@ -178,28 +178,14 @@ class ChatAgent(NotesMixin):
         return self.store.count()
 
     def load(self, progress: Callable[[str], Any] | None = None) -> None:
-        """Open the memory, load the embedding model and the LLM (blocking; call from a thread).
-
-        The memory opens on a second thread while the models load: importing LanceDB is mostly Python
-        (1–2 s here), loading the models mostly native code that releases the GIL, so a cold start is
-        ~0.5 s shorter (``benchmarks/perf.py --only ask``).
-
-        Raises:
-            whatever opening the memory or loading a model raises (the memory's error first).
-        """
-        from concurrent.futures import ThreadPoolExecutor
-
+        """Open the memory, load the embedding model and the LLM (blocking; call from a thread)."""
         say = progress or (lambda _msg: None)
         say("opening memory…")
-        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="open-memory") as pool:
-            opened = pool.submit(lambda: self.store)
-            try:
-                say("loading embedding model…")
-                self.embedder.load()
-                say(f"loading {self.settings.model}…")
-                self.llm.load()
-            finally:
-                opened.result()  # the memory's error, if any, comes first
+        _ = self.store
+        say("loading embedding model…")
+        self.embedder.load()
+        say(f"loading {self.settings.model}…")
+        self.llm.load()
 
     # --- acting -------------------------------------------------------------------
 
