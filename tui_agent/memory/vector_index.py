@@ -29,8 +29,8 @@ import pyarrow as pa
 EXACT_MAX = 20_000
 """Up to this many rows of a kind, search is exact (numpy: ~0.6 ms at 10k rows)."""
 PROBE_SHARE = 1 / 6
-"""Share of the IVF lists probed per query. Measured on 100k real MiniLM embeddings of generated
-questions (200 queries, idle machine): 1/12 → recall@12 0.940, 1.4 ms; 1/8 → 0.956, 1.6 ms;
+"""Share of the IVF lists probed per query (``benchmarks/ivf_probe.py``). On 100k real MiniLM embeddings
+of generated questions (200 queries, idle machine): 1/12 → recall@12 0.940, 1.4 ms; 1/8 → 0.956, 1.6 ms;
 1/6 → 0.964, 2.3 ms; 1/4 → 0.975, 3.4 ms (exact numpy ~20 ms). Random vectors are IVF's worst case."""
 
 
