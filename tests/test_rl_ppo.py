@@ -146,12 +146,10 @@ def test_warm_start_imitates_the_planner(tmp_path):
     (it takes the first candidate; deterministic): before any PPO update the policy acts as the planner did."""
     from tests.vectors import HashEmbedder
     from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
+    from tui_agent.llm.scoring import constant_scorer
     from tui_agent.memory.store import ExperienceStore
     from tui_agent.rl.imitation import load_demonstrations, planner_demonstrations, save_demonstrations
 
-    from tui_agent.llm.scoring import constant_scorer
-
-    # the llm policy always asks its scorer: the constant one stands in for the model (first candidate)
     agent = DocQAAgent(ExperienceStore(tmp_path / "memory"), HashEmbedder(), None, DocQAConfig(scorer="constant"),
                        scorer=constant_scorer)
     demos = planner_demonstrations(agent, 40, seed=0)
