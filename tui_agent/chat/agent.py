@@ -16,6 +16,8 @@ from typing import Any
 from tui_agent.chat import policy
 from tui_agent.chat.grounding import NotesMixin
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
+from tui_agent.chat.taught import TaughtMatch, match_taught
+from tui_agent.chat.taught import normalise as taught_normalise
 from tui_agent.config import Settings
 from tui_agent.memory.errors import MemoryStoreError, RowLimitError
 from tui_agent.rlem.records import ActionKey, RecordKey, Scored, records_from_rows
@@ -25,6 +27,10 @@ log = logging.getLogger(__name__)
 CANDIDATES = 12  # experiences fetched by vector search before re-scoring
 HISTORY_TURNS = 2  # (user, assistant) pairs kept as the observation / prompt history
 RESAMPLE_TEMPERATURE = 0.9
+DISCOURAGED_SIMILARITY = 0.5
+"""Question cosine from which a rated-down answer must not come back (MiniLM, to "Who is the mayor of
+Quellport?": "Who is Quellport's mayor?" 0.99, "Tell me the name of the person who governs Quellport." 0.75,
+"Who is the mayor of Paris?" — where the model copied the rated-down name from the prompt — 0.63)."""
 CORRECTION_REASON = "corrected by the user"
 I_DONT_KNOW = (
     "I don't know. My earlier answers to this were rated down. "
@@ -44,6 +50,23 @@ class ExemplarInfo:
     similarity: float  # combined score λ·f_task + (1−λ)·f_obs
     f_task: float  # question similarity, cosine in [−1, 1]
     role: str  # encouraged | discouraged | neutral | recalled
+
+
+@dataclass
+class Suggestion:
+    """A taught answer shown beside the model's (:mod:`tui_agent.chat.bands`, the *suggest* band).
+
+    ``id`` is the pairing (this question → the taught answer), stored unrated: rate it 👍 to accept
+    (the new wording becomes a recall key of the fact), 👎 to dismiss (not suggested again for this
+    question). ``question``: the question it was taught for; ``similarity``: their question cosine
+    in [−1, 1]; ``p``: the estimated probability that it answers this question, in (0, 1).
+    """
+
+    id: str | None
+    answer: str
+    question: str
+    similarity: float
+    p: float
 
 
 @dataclass
@@ -71,6 +94,8 @@ class ChatAnswer:
     """The stream ended without a finish reason (cut off): shown as such, not stored, ``id`` is ``None``."""
     notes: list[dict[str, Any]] = field(default_factory=list)
     """Knowledge notes put in the prompt (:meth:`tui_agent.chat.notes.UsedNote.to_json`: citation, Q, N…), best first."""
+    suggestion: Suggestion | None = None
+    """A taught answer to a similar question, shown beside a generated answer (the *suggest* band)."""
 
     def to_json(self) -> dict[str, Any]:
         return asdict(self)
@@ -109,6 +134,7 @@ class ChatAgent(NotesMixin):
         self._contexts: Any = None
         self._notes: Any = None
         self._note_retriever: Any = None
+        self._calibration: Any = None
         self.notes_used: dict[str, tuple[str, list[Any]]] = {}
         """answer id → (question, notes used): a rating of the answer is also the notes' reward."""
         self.rng = random.Random()
@@ -177,15 +203,20 @@ class ChatAgent(NotesMixin):
         """Number of experiences in the memory (every kind)."""
         return self.store.count()
 
-    def load(self, progress: Callable[[str], Any] | None = None) -> None:
-        """Open the memory, load the embedding model and the LLM (blocking; call from a thread)."""
+    def load(self, progress: Callable[[str], Any] | None = None, *, with_model: bool = True) -> None:
+        """Open the memory, load the embedding model and the LLM (blocking; call from a thread).
+
+        ``with_model=False`` leaves the LLM to the first answer that needs it: an answer recalled
+        from memory never loads it (``tui-agent ask``).
+        """
         say = progress or (lambda _msg: None)
         say("opening memory…")
         _ = self.store
         say("loading embedding model…")
         self.embedder.load()
-        say(f"loading {self.settings.model}…")
-        self.llm.load()
+        if with_model:
+            say(f"loading {self.settings.model}…")
+            self.llm.load()
 
     # --- acting -------------------------------------------------------------------
 
@@ -226,6 +257,11 @@ class ChatAgent(NotesMixin):
     ) -> ChatAnswer:
         """Answer ``question`` with the configured policy and store the answer (Q = 0, N = 0).
 
+        ``q-driven``: a taught answer in the *recall* band is the answer (the model is not asked,
+        nor loaded); in the *suggest* band the model answers and the taught answer comes back as
+        :attr:`ChatAnswer.suggestion`; a sample that says what a rated-down answer to a similar
+        question said is rejected and resampled without exemplars (:mod:`tui_agent.chat.policy`).
+
         ``on_token(piece)`` receives streamed text; on a resample it receives
         ``None`` first, meaning "discard what was shown". ``system_prompt``
         replaces the default one (a chat's own). ``llm_params`` go to
@@ -244,20 +280,30 @@ class ChatAgent(NotesMixin):
         cands = policy.candidates(scored)
         if decision == "random" and cands:
             return await self._answer_from_memory(question, self.rng.choice(cands), on_token, "random", decision)
+        context = format_history(history)
+        suggestion: TaughtMatch | None = None
+        records = policy.exemplar_records(scored, s.exemplar_similarity)
         if decision == "q-driven":
-            recalled = await asyncio.to_thread(self._recall, question, q_vec, cands)
-            if recalled is not None:
-                return await self._answer_from_memory(question, recalled, on_token, "recall", decision)
-
-        exemplars = [] if decision == "llm" else pick_exemplars(
-            policy.exemplar_records(scored, s.exemplar_similarity), s.exemplars, self.rng)
-        avoid = policy.discouraged_answers(cands, s.recall_similarity) if decision == "q-driven" else []
+            matches = await asyncio.to_thread(self.match_taught, question, q_vec, cands)
+            if matches and matches[0].band == "recall":
+                return await self._recall(question, context, q_vec, matches[0], cands, on_token)
+            suggestion = matches[0] if matches and matches[0].band == "suggest" else None
+            # Exemplars only where a taught answer passes the relevance test, and never the suggestion's
+            # record: the small model copies what it is shown into questions about other subjects.
+            relevant = {m.candidate.experience.task for m in matches if m.band != "none"}
+            hidden = suggestion.candidate.experience.task if suggestion else None
+            records = [r for r in records if r.record.key.task in relevant and r.record.key.task != hidden]
+        exemplars = [] if decision == "llm" else pick_exemplars(records, s.exemplars, self.rng)
+        avoid = policy.discouraged_answers(cands, DISCOURAGED_SIMILARITY) if decision == "q-driven" else []
         messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars], system_prompt)
         used_notes = await asyncio.to_thread(self._notes_for, question, q_vec) if decision != "llm" else []
         if used_notes:
             from tui_agent.chat.notes import notes_prompt
 
             messages[-1]["content"], used_notes = notes_prompt(used_notes, question)
+        plain = chat_messages(question, history[-HISTORY_TURNS:], [], system_prompt)
+        if used_notes:
+            plain[-1]["content"] = messages[-1]["content"]
         rejected: list[str] = []
         completion = None
         attempts = s.resamples + 1 if avoid else 1
@@ -269,9 +315,9 @@ class ChatAgent(NotesMixin):
                 params.update(temperature=RESAMPLE_TEMPERATURE, seed=attempt)
             else:
                 params.setdefault("temperature", s.temperature)
-            completion = await self.llm.stream(messages, on_token, **params)
+            completion = await self.llm.stream(plain if attempt else messages, on_token, **params)
             completion.text = policy.clean_answer(completion.text)
-            if policy.near_duplicate(completion.text, avoid, s.reject_similarity) is None:
+            if not any(policy.says_same(completion.text, a, q, s.reject_similarity) for a, q in avoid):
                 break
             rejected.append(completion.text)
         assert completion is not None
@@ -284,15 +330,19 @@ class ChatAgent(NotesMixin):
             text, mode = completion.text, "resample" if rejected else "generate"
         warnings = [f"fell back to the local model ({completion.error})"] if completion.fell_back else []
         exp_id: str | None = None
+        offered: Suggestion | None = None
         if completion.incomplete:
             warnings.append("incomplete answer: the stream ended without a normal end (cut off); not stored")
         else:
             try:
-                exp_id = await asyncio.to_thread(
-                    self._store_answer, question, format_history(history), text, q_vec, completion.model
-                )
+                exp_id = await asyncio.to_thread(self._store_answer, question, context, text, q_vec, completion.model)
+                if suggestion is not None:
+                    offered = await asyncio.to_thread(self._pairing, question, context, q_vec, suggestion, cands,
+                                                      "suggestion")
             except (MemoryStoreError, RowLimitError) as exc:  # the answer is still shown, with the reason
                 warnings.append(f"answer not stored: {exc}")
+        if suggestion is not None and offered is None:  # shown, but nothing to rate
+            offered = _suggestion(None, suggestion)
         shown = [c for sc, _ in exemplars for c in policy.candidates([sc])]
         await self._touch([c.experience.id for c in shown])
         if exp_id is not None and used_notes:
@@ -309,6 +359,7 @@ class ChatAgent(NotesMixin):
             decision=decision,
             incomplete=completion.incomplete,
             notes=[u.to_json() for u in used_notes],
+            suggestion=offered,
         )
 
     async def _touch(self, ids: list[str]) -> None:
@@ -318,26 +369,60 @@ class ChatAgent(NotesMixin):
         except MemoryStoreError as exc:
             log.warning("last-used time not recorded: %s", exc)
 
-    def _recall(self, question: str, q_vec: list[float], cands: list[policy.Candidate]) -> policy.Candidate | None:
-        """The q-driven recall decision (:func:`tui_agent.chat.recall.choose_recall`; blocking: embeds
-        the well-rated candidates' answers and the new question's novel words)."""
-        import numpy as np
+    def match_taught(self, question: str, q_vec: list[float], cands: list[policy.Candidate]) -> list[TaughtMatch]:
+        """Taught answers for ``question`` with their band (:func:`tui_agent.chat.taught.match_taught`;
+        blocking: embeds the taught answers and the question's novel words)."""
+        return match_taught(question, q_vec, cands, self.embedder.encode, self.calibration.model, self.settings.recall_q)
 
-        from tui_agent.chat import recall
+    @property
+    def calibration(self):
+        """This memory's recall bands, learned from ratings (:class:`tui_agent.chat.bands.Calibration`)."""
+        if self._calibration is None:
+            from tui_agent.chat.bands import Calibration, RecallModel
 
-        s = self.settings
-        rated = [c for c in cands if c.q >= s.recall_q and c.experience.vector is not None]
-        if not rated:
-            return None
-        questions = [c.experience.task for c in rated]
-        answers = [c.experience.action for c in rated]
-        features = recall.recall_features(question, np.asarray(q_vec, dtype=np.float32), questions, answers,
-                                          np.asarray([c.experience.vector for c in rated], dtype=np.float32),
-                                          self.embedder.encode(answers), self.embedder.encode)
-        best = recall.choose_recall(features.f_question, features.f_novel, features.substitution,
-                                    np.array([c.q for c in rated]), near_identical=s.recall_similarity,
-                                    min_q=s.recall_q)
-        return None if best is None else rated[best]
+            s = self.settings
+            where = getattr(self.store, "path", None)  # beside the LanceDB table; in RAM for a test's store
+            self._calibration = Calibration.open(where, RecallModel(recall_p=s.recall_band, suggest_p=s.suggest_band))
+        return self._calibration
+
+    def _pairing(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,
+                 cands: list[policy.Candidate], source: str) -> Suggestion:
+        """Store (this question → the taught answer) unrated, or find it stored already; remember its features.
+
+        The pairing is the experience a 👍/👎 on a recalled or suggested answer rates: the taught
+        fact itself keeps its Q, and a correction after 👎 is filed under the question asked.
+        """
+        taught = match.candidate.experience
+        action = ActionKey(taught.action, f"taught for: {taught.task}")
+        asked = taught_normalise(question)
+        for c in cands:
+            e = c.experience
+            if (taught_normalise(e.task) == asked and e.observation == context and e.action == action.action
+                    and e.reason == action.reason and c.q >= 0):
+                pair_id = e.id
+                break
+        else:
+            pair_id = self.replay.add_unrated(RecordKey(question, context), action, vector=q_vec, model="memory",
+                                              source=source)
+        self.calibration.remember(pair_id, match.features)
+        return _suggestion(pair_id, match)
+
+    async def _recall(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,
+                      cands: list[policy.Candidate], on_token: Any) -> ChatAnswer:
+        """Answer from memory (the recall band). The same wording answers with the taught row itself;
+        another wording with its pairing row, so a 👎 there leaves the taught fact as it is."""
+        chosen = match.candidate
+        if match.same_question and chosen.experience.observation == context:
+            return await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
+        try:
+            pair = await asyncio.to_thread(self._pairing, question, context, q_vec, match, cands, "recall")
+        except (MemoryStoreError, RowLimitError) as exc:
+            answer = await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
+            answer.warning = f"pairing not stored: {exc}"
+            return answer
+        answer = await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
+        answer.id = pair.id
+        return answer
 
     async def _answer_from_memory(self, question: str, chosen: policy.Candidate, on_token: Any,
                                   mode: str, decision: str) -> ChatAnswer:
@@ -365,13 +450,17 @@ class ChatAgent(NotesMixin):
         """Apply 👍 (reward +1) or 👎 (reward −1): N += 1, Q += (r − Q)/N (blocking).
 
         A non-empty ``correction`` is stored as a demonstrated answer to the same
-        question and context, with one update of reward +1 (Q = 1, N = 1).
+        question and context, with one update of reward +1 (Q = 1, N = 1). When the rated
+        experience is a recalled or suggested pairing (:attr:`ChatAnswer.suggestion`), the rating is
+        also a label for this memory's recall bands (:class:`tui_agent.chat.bands.Calibration`):
+        accepting a suggestion is ``rate(suggestion.id, up=True)``, dismissing it ``up=False``.
 
         Raises:
             KeyError: no experience with that id.
         """
         reward = 1.0 if up else -1.0
         q, n = self.replay.learn_row(experience_id, reward)
+        self.calibration.label(experience_id, up)  # a recalled / suggested pairing: the bands learn from it
         if experience_id in self.notes_used:  # the notes the answer used share its reward (one decision each)
             asked, used = self.notes_used[experience_id]
             self.note_retriever.learn(asked, used, [reward] * len(used), source="model")
@@ -401,6 +490,11 @@ class ChatAgent(NotesMixin):
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
+
+
+def _suggestion(pair_id: str | None, match: TaughtMatch) -> Suggestion:
+    e = match.candidate.experience
+    return Suggestion(pair_id, e.action, e.task, round(match.candidate.f_task, 4), round(match.p, 4))
 
 
 def _info(c: policy.Candidate, role: str) -> ExemplarInfo:

@@ -23,9 +23,10 @@ Policies (``policy`` setting, :data:`tui_agent.config.POLICIES`):
      unrated fresh sample (Q = 0). "Asks the same thing" is decided by
      :func:`tui_agent.chat.recall.choose_recall` (question and answer similarity).
   2. **Generate** with exemplars as ``rememberer`` does.
-  3. **Reject** a sample that nearly repeats (rapidfuzz ≥ ``reject_similarity``)
-     an answer rated down for a near-identical question; resample at a higher
-     temperature up to ``resamples`` times, then say "I don't know".
+  3. **Reject** a sample that says the same as an answer rated down for a similar
+     question (:func:`says_same`: near-duplicate text, or the same names / numbers /
+     codes); resample without exemplars at a higher temperature up to ``resamples``
+     times, then say "I don't know".
 * ``llm`` — the model alone, no memory in the prompt.
 * ``random`` — a uniformly random remembered answer among the retrieved
   experiences (the model answers when memory has none).
@@ -138,9 +139,45 @@ def clean_answer(text: str) -> str:
     return _ECHOED_ADVICE.sub("", text).strip()
 
 
-def discouraged_answers(cands: Sequence[Candidate], same_question_similarity: float) -> list[str]:
-    """Answers with Q < 0 to near-identical questions: a new sample must not repeat them."""
-    return [c.experience.action for c in cands if c.q < 0 and c.f_task >= same_question_similarity]
+def discouraged_answers(cands: Sequence[Candidate], min_similarity: float) -> list[tuple[str, str]]:
+    """(answer, its question) of every retrieved experience with Q < 0 whose question has f_task ≥
+    ``min_similarity``: a new answer must not say the same thing (:func:`says_same`)."""
+    return [(c.experience.action, c.experience.task) for c in cands if c.q < 0 and c.f_task >= min_similarity]
+
+
+_TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
+
+
+def key_content(answer: str, question: str = "") -> frozenset[str]:
+    """The specific content of ``answer`` — names, numbers, codes — that the question does not already say.
+
+    Tokens (lower-cased) that contain a digit or start with a capital letter and are not in
+    ``question``; when there are none (a lower-case answer: "bright orange"), the answer's content
+    words not in the question (:func:`tui_agent.chat.recall.content_words`). Empty when the answer
+    adds nothing to the question.
+    """
+    from tui_agent.chat.recall import STOPWORDS, content_words
+
+    asked = {t.lower() for t in _TOKEN.findall(question)}
+    tokens = _TOKEN.findall(answer)
+    key = {t.lower() for t in tokens if (any(ch.isdigit() for ch in t) or t[0].isupper())
+           and t.lower() not in asked and t.lower() not in STOPWORDS}
+    if not key:
+        key = {w for w in content_words(answer) if w not in asked}
+    return frozenset(key)
+
+
+def says_same(sample: str, answer: str, question: str, threshold: float) -> bool:
+    """Whether ``sample`` says what ``answer`` (given to ``question``) said.
+
+    True when the normalised texts are near-duplicates (rapidfuzz ``ratio`` / ``token_sort_ratio``
+    ≥ ``threshold``, in [0, 100]) or when the sample contains every token of the answer's
+    :func:`key_content` (so "The mayor is Pierre LeBlanc." repeats "Pierre LeBlanc").
+    """
+    if near_duplicate(sample, [answer], threshold) is not None:
+        return True
+    key = key_content(answer, question)
+    return bool(key) and key <= {t.lower() for t in _TOKEN.findall(sample)}
 
 
 def near_duplicate(sample: str, answers: Sequence[str], threshold: float) -> str | None:

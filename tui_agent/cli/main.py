@@ -75,6 +75,9 @@ def ask(
 ) -> None:
     """Answer QUESTION with RLEM and print the answer (stored as an experience you can rate).
 
+    When a taught answer to a similar question may fit, it is printed under the answer with the
+    id to accept it (rate ID up) or dismiss it (rate ID down); in --json it is ``suggestion``.
+
     Exit code 3: the answer is printed but was not stored — its stream was cut off (incomplete),
     or the memory could not be written; the reason is on stderr (and in the JSON's ``warning``).
     """
@@ -90,7 +93,7 @@ def ask(
     agent = ChatAgent(settings)
     with user_errors():
         with progress("loading…") as say:
-            agent.load(say)
+            agent.load(say, with_model=False)  # a recalled answer does not wait for the model
             say("thinking…")
             result = asyncio.run(agent.answer(question))
     if as_json:
@@ -101,6 +104,12 @@ def ask(
         echo(result.answer + (" [incomplete]" if result.incomplete else ""))
         if result.id is not None:
             echo(f"(id {result.id}; rate with: tui-agent rate {result.id} up|down)", err=True)
+        if result.suggestion is not None:
+            sug = result.suggestion
+            echo()
+            echo(f"You taught me for a similar question ({sug.question}): {sug.answer}")
+            if sug.id is not None:
+                echo(f"(use it: tui-agent rate {sug.id} up; not this: tui-agent rate {sug.id} down)", err=True)
     if result.id is None:
         raise typer.Exit(3)
 

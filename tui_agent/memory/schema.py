@@ -49,7 +49,7 @@ TABLE_NAME = "experiences"
 V2_COLUMNS = ("step_instruction", "action_history")
 
 KINDS = ("chat", "shop", "wikihow", "note", "docqa")
-SOURCES = ("model", "correction", "initial", "import", "demonstration")
+SOURCES = ("model", "correction", "initial", "import", "demonstration", "recall", "suggestion")
 
 META_SCHEMA_VERSION = b"tui_agent.schema_version"
 META_EMBEDDING_MODEL = b"tui_agent.embedding_model"

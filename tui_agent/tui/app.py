@@ -260,6 +260,37 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         self.call_from_thread(self.session.rating, view.message_id, up, result.q, result.n)
         self.call_from_thread(self.refresh_status)
 
+    @on(AnswerView.SuggestionRated)
+    def _suggestion_rated(self, event: AnswerView.SuggestionRated) -> None:
+        self.rate_suggestion(event.view, event.up)
+
+    @work(thread=True, group="ratings")
+    def rate_suggestion(self, view: AnswerView, up: bool) -> None:
+        """Accept (👍 for the pairing; the taught answer becomes this answer) or dismiss (👎) a suggestion."""
+        suggestion = view.suggestion
+        try:
+            result = self.agent.rate(suggestion.id, up)
+        except Exception as exc:  # noqa: BLE001
+            self.call_from_thread(view.fail, f"rating failed: {exc}")
+            return
+        self.call_from_thread(self._suggestion_done, view, suggestion, up, result.q, result.n)
+
+    async def _suggestion_done(self, view: AnswerView, suggestion: Any, up: bool, q: float, n: int) -> None:
+        view.suggestion = None
+        if up:
+            await view.body.update(suggestion.answer)
+            view.answer_text = suggestion.answer
+            view.experience_id = suggestion.id
+            view.rating = True
+            view.show_rating(True, q, n)
+            view.set_meta(f"from memory · taught for: {suggestion.question} · 👍 Q = {q:+.2f} (N = {n})")
+            for i, (asked, _answer) in enumerate(self.history):
+                if asked == view.question:
+                    self.history[i] = (asked, suggestion.answer)
+        else:
+            self.notify("Not suggested again for this question.", markup=False)
+        self.refresh_status()
+
     @on(AnswerView.Corrected)
     def _corrected(self, event: AnswerView.Corrected) -> None:
         self.store_correction(event.view, event.text)

@@ -60,6 +60,14 @@ class AnswerView(Vertical, can_focus=True):
             self.view = view
             self.text = text
 
+    class SuggestionRated(Message):
+        """The user accepted (``up``) or dismissed the taught answer suggested under this answer."""
+
+        def __init__(self, view: AnswerView, up: bool) -> None:
+            super().__init__()
+            self.view = view
+            self.up = up
+
     class RetryRequested(Message):
         def __init__(self, view: AnswerView) -> None:
             super().__init__()
@@ -75,6 +83,8 @@ class AnswerView(Vertical, can_focus=True):
         self.model: str | None = None
         self.saved = saved
         """A saved answer (:class:`tui_agent.chats.store.ChatMessage`) to show instead of asking the model."""
+        self.suggestion: Any = None
+        """The taught answer suggested beside this one (:class:`tui_agent.chat.agent.Suggestion`), until rated."""
         self.message_id: int | None = saved.id if saved is not None else None
         """Its row in the chats store, once saved."""
 
@@ -87,6 +97,11 @@ class AnswerView(Vertical, can_focus=True):
             yield Button("👍", id="up", classes="rate-up", compact=True, disabled=True, tooltip="Good answer (+)")
             yield Button("👎", id="down", classes="rate-down", compact=True, disabled=True, tooltip="Bad answer (-)")
             yield Button("↻ new answer", id="retry", classes="retry", compact=True, disabled=True, tooltip="(r)")
+        with Vertical(classes="suggestion"):
+            yield Static(Text(""), classes="suggestion-text")
+            with Horizontal(classes="suggestion-actions"):
+                yield Button("Use it (Enter)", id="use-suggestion", compact=True)
+                yield Button("Not this (x)", id="dismiss-suggestion", compact=True)
         yield Input(placeholder="Type the right answer (Enter saves, Esc skips)", classes="correction")
         with Collapsible(title="from memory", collapsed=True, classes="memory"):
             yield Static(Text(""), classes="memory-list")
@@ -159,6 +174,25 @@ class AnswerView(Vertical, can_focus=True):
         collapsible.title = f"from memory ({len(result.exemplars) + len(notes)})"
         self.query_one(".memory-list", Static).update(lines or Text("no similar experiences yet"))
         collapsible.display = bool(result.exemplars or notes)
+        self.show_suggestion(getattr(result, "suggestion", None))
+
+    def show_suggestion(self, suggestion: Any) -> None:
+        """Show a taught answer for a similar question under the answer (``None``: hide it)."""
+        self.suggestion = suggestion if suggestion is not None and suggestion.id is not None else None
+        self.set_class(self.suggestion is not None, "suggesting")
+        if self.suggestion is None:
+            return
+        text = Text("You taught me for a similar question ", style="bold")
+        text.append(visible(f"({_clip(suggestion.question, 60)}, similarity {suggestion.similarity:.2f}):\n"))
+        text.append(visible(suggestion.answer))
+        self.query_one(".suggestion-text", Static).update(text)
+
+    def action_suggestion(self, up: bool) -> None:
+        """Accept (Enter) or dismiss (x) the suggested taught answer; nothing when none is shown."""
+        if self.suggestion is None:
+            return
+        self.remove_class("suggesting")
+        self.post_message(self.SuggestionRated(self, up))
 
     def fail(self, message: str) -> None:
         self.set_meta(f"✗ {message}", error=True)
@@ -207,6 +241,8 @@ class AnswerView(Vertical, can_focus=True):
         event.stop()
         if event.button.id == "retry":
             self.action_retry()
+        elif event.button.id in ("use-suggestion", "dismiss-suggestion"):
+            self.action_suggestion(event.button.id == "use-suggestion")
         else:
             self.action_rate(event.button.id == "up")
 

@@ -1,0 +1,330 @@
+"""Taught answers from everyday rewordings: recall / suggest / none bands, per kind of question.
+
+Data: ``tests/data/chat_natural.json`` (issue 20; facts with three natural rewordings and one far
+rewording, hard and easy negatives; ``dev`` sets the defaults, ``test`` is evaluated with them
+fixed), the adversarial paraphrases of ``tests/data/chat_paraphrases.json`` (docs/chat_recall.md,
+kept as a guard against false recall) and the 10 facts of ``tests/learning_facts.py``.
+
+Two modes:
+
+* in-process (default, ~30 s): every fact of a split in memory together with Q = 1, as after a
+  correction; each question is matched by :func:`tui_agent.chat.taught.match_taught` (the agent's
+  own code) against the 12 nearest taught questions, as retrieval hands them over. Prints, per split
+  and kind, the share recalled, suggested, wrong-fact and none. ``--fit`` refits the default weights
+  and band edges on the dev split (printed; copy them into ``tui_agent/chat/bands.py``).
+* ``--cli`` (end to end, ~20 min): the real CLI in new processes on a fresh memory —
+  ``ask --json`` → ``rate ID down --correction`` for every fact, then every rewording and negative
+  asked by ``ask --json``; then one dismissal per suggested hard negative (asked again: suggested
+  again?), the "with use" curve (accept the first suggestion of a fact, ask its other natural
+  rewordings again) and copied content (a negative's generated answer containing a taught answer's
+  names / numbers). Also the time of a cold ``ask`` answered from memory.
+
+Usage::
+
+    HF_HUB_OFFLINE=1 python benchmarks/chat_natural.py [--fit] [--splits dev test …]
+    HF_HUB_OFFLINE=1 python benchmarks/chat_natural.py --cli --split test [--limit N] [--out FILE]
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib.util
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("HF_HUB_OFFLINE", "1")
+
+from tui_agent.chat import bands, policy  # noqa: E402
+from tui_agent.chat.taught import match_taught  # noqa: E402
+from tui_agent.memory.schema import Experience  # noqa: E402
+
+NATURAL = ROOT / "tests" / "data" / "chat_natural.json"
+ADVERSARIAL = ROOT / "tests" / "data" / "chat_paraphrases.json"
+CANDIDATES = 12  # as tui_agent.chat.agent.CANDIDATES
+KINDS = ("natural", "far", "paraphrase", "hard", "easy")
+
+
+@dataclass
+class Probe:
+    text: str
+    kind: str  # natural | far | paraphrase (adversarial set) | hard | easy
+    own: int  # index of the fact it asks for; −1 for a negative
+    rank: int = 0  # which natural rewording (0, 1, 2)
+
+
+def load_split(name: str) -> tuple[list[dict], list[Probe]]:
+    """Facts ``[{question, answer}]`` and probes of a split: ``dev``/``test`` (natural set),
+    ``adv-dev``/``adv-test`` (adversarial set) or ``learning``."""
+    if name == "learning":
+        spec = importlib.util.spec_from_file_location("learning_facts", ROOT / "tests" / "learning_facts.py")
+        mod = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(mod)
+        facts = [{"question": q, "answer": a} for q, a, _p, _k in mod.FACTS]
+        probes = [Probe(p, "natural", i) for i, (_q, _a, p, _k) in enumerate(mod.FACTS)]
+        return facts, probes + [Probe(u, "easy", -1) for u in mod.UNRELATED]
+    if name.startswith("adv-"):
+        split = json.loads(ADVERSARIAL.read_text())[name[4:]]
+        facts = split["facts"]
+        probes = [Probe(p, "paraphrase", i) for i, f in enumerate(facts) for p in f["paraphrases"]]
+        return facts, probes + [Probe(n["question"], "hard" if n["hard"] else "easy", -1) for n in split["negatives"]]
+    split = json.loads(NATURAL.read_text())[name]
+    facts = split["facts"]
+    probes = [Probe(t, "natural", i, r) for i, f in enumerate(facts) for r, t in enumerate(f["natural"])]
+    probes += [Probe(t, "far", i) for i, f in enumerate(facts) for t in f["far"]]
+    return facts, probes + [Probe(n["question"], n["kind"], -1) for n in split["negatives"]]
+
+
+def match_all(facts: list[dict], probes: list[Probe], embedder) -> list[list[tuple[int, list[float]]]]:
+    """Per probe: (fact index, band features) of each taught candidate, as the agent computes them."""
+    qv = embedder.encode([f["question"] for f in facts])
+    pv = embedder.encode([p.text for p in probes])
+    rows = [Experience(task=f["question"], action=f["answer"], q=1.0, n=1, vector=v.tolist(), id=str(i))
+            for i, (f, v) in enumerate(zip(facts, qv))]
+    out = []
+    for k, probe in enumerate(probes):
+        sims = qv @ pv[k]
+        top = np.argsort(-sims)[:CANDIDATES]
+        cands = [policy.Candidate(rows[i], float(sims[i]), 1.0, float(sims[i])) for i in top]
+        matches = match_taught(probe.text, pv[k], cands, embedder.encode, bands.RecallModel(), 0.5)
+        out.append([(int(m.candidate.experience.id), m.features) for m in matches])
+    return out
+
+
+def outcomes(model: bands.RecallModel, probes: list[Probe], feats) -> list[tuple[str, bool, float, int]]:
+    """Per probe: (band of the most likely taught answer, it is the probe's own fact, its P, fact index)."""
+    out = []
+    for probe, pairs in zip(probes, feats):
+        if not pairs:
+            out.append(("none", False, 0.0, -1))
+            continue
+        p = model.probability(np.array([x for _, x in pairs]))
+        best = int(np.argmax(p))
+        out.append((model.band(float(p[best])), pairs[best][0] == probe.own, float(p[best]), pairs[best][0]))
+    return out
+
+
+def summarise(split: str, probes: list[Probe], res) -> list[dict]:
+    """Per kind: recalled / suggested (own fact for a rewording), wrong fact, none."""
+    rows = []
+    for kind in KINDS:
+        idx = [k for k, p in enumerate(probes) if p.kind == kind]
+        if not idx:
+            continue
+        row = {"kind": "bands", "split": split, "probe": kind, "n": len(idx)}
+        if kind in ("hard", "easy"):
+            row["recalled"] = sum(res[k][0] == "recall" for k in idx)
+            row["suggested"] = sum(res[k][0] == "suggest" for k in idx)
+            row["examples"] = [[probes[k].text, res[k][0], round(res[k][2], 3)] for k in idx if res[k][0] != "none"]
+        else:
+            row["recalled"] = sum(res[k][0] == "recall" and res[k][1] for k in idx)
+            row["suggested"] = sum(res[k][0] == "suggest" and res[k][1] for k in idx)
+            row["wrong_fact"] = sum(res[k][0] != "none" and not res[k][1] for k in idx)
+            row["examples"] = [[probes[k].text, res[k][0], round(res[k][2], 3)] for k in idx
+                               if res[k][0] == "none" or not res[k][1]]
+        row["none"] = sum(res[k][0] == "none" for k in idx)
+        rows.append(row)
+    return rows
+
+
+def fit_defaults(feats, probes) -> tuple[np.ndarray, float, float]:
+    """Weights (plain ridge logistic, τ = 0.1 around 0) and band edges from the dev split.
+
+    recall edge: the lowest P at which no dev negative and no wrong fact is recalled, but at least 0.8;
+    suggest edge: the highest P at which ≥ 97 % of dev natural rewordings are recalled or suggested.
+    """
+    x, y = [], []
+    for probe, pairs in zip(probes, feats):
+        for fact, f in pairs:
+            x.append(f)
+            y.append(int(fact == probe.own))
+    w = bands.fit_logistic(np.array(x), np.array(y), np.zeros(len(bands.FEATURES) + 1), 0.1)
+    model = bands.RecallModel(tuple(w), 1.0, 1.0)
+    res = outcomes(model, probes, feats)
+    bad = [r[2] for p, r in zip(probes, res) if p.own < 0 or not r[1]]
+    recall_p = max(0.8, float(np.nextafter(max(bad), 1)) if bad else 0.8)
+    natural = sorted((r[2] for p, r in zip(probes, res) if p.kind == "natural" and r[1]), reverse=True)
+    need = int(np.ceil(0.97 * sum(p.kind == "natural" for p in probes)))
+    suggest_p = natural[need - 1] if len(natural) >= need else natural[-1]
+    return w, min(recall_p, 0.99), float(np.floor(suggest_p * 1000) / 1000)
+
+
+def table(rows: list[dict]) -> str:
+    lines = ["", f"{'split':9s} {'probe':10s} {'n':>3s} {'recalled':>9s} {'suggested':>10s} {'either':>7s} "
+                 f"{'wrong':>6s} {'none':>5s}"]
+    for r in rows:
+        n = r["n"]
+        either = r["recalled"] + r["suggested"]
+        lines.append(f"{r['split']:9s} {r['probe']:10s} {n:3d} {r['recalled'] / n:9.0%} {r['suggested'] / n:10.0%} "
+                     f"{either / n:7.0%} {r.get('wrong_fact', 0):6d} {r['none']:5d}")
+    return "\n".join(lines)
+
+
+def in_process(args) -> int:
+    from tui_agent.embed import shared_embedder
+
+    embedder = shared_embedder()
+    embedder.load()
+    data = {s: load_split(s) for s in args.splits}
+    feats = {s: match_all(*data[s], embedder) for s in args.splits}
+    model = bands.RecallModel()
+    if args.fit:
+        w, recall_p, suggest_p = fit_defaults(feats["dev"], data["dev"][1])
+        print(json.dumps({"kind": "fit", "weights": [round(float(v), 2) for v in w], "recall_p": recall_p,
+                          "suggest_p": suggest_p}))
+        model = bands.RecallModel(tuple(round(float(v), 2) for v in w), recall_p, suggest_p)
+    rows = []
+    for s in args.splits:
+        rows += summarise(s, data[s][1], outcomes(model, data[s][1], feats[s]))
+    for r in rows:
+        print(json.dumps(r, ensure_ascii=False))
+    print(table(rows))
+    return 0
+
+
+# --- end to end through the CLI ------------------------------------------------------------------
+
+def cli(memory: Path, *argv: str) -> tuple[dict, float]:
+    """Run ``tui-agent ARGV --json`` in a new process; (its JSON, wall seconds)."""
+    env = {**os.environ, "TUI_AGENT_MEMORY_DIR": str(memory), "HF_HUB_OFFLINE": "1"}
+    start = time.perf_counter()
+    out = subprocess.run([sys.executable, "-m", "tui_agent", *argv, "--json"], capture_output=True, text=True,
+                         env=env, timeout=600)
+    took = time.perf_counter() - start
+    if out.returncode not in (0, 3):
+        raise RuntimeError(f"{argv}: exit {out.returncode}: {out.stderr[-500:]}")
+    return json.loads(out.stdout.strip().splitlines()[-1]), took
+
+
+def classify(ans: dict, facts: list[dict], own: int) -> str:
+    """recalled | suggested | wrong-recall | wrong-suggestion | none, for the probe's own fact."""
+    taught = {f["answer"]: i for i, f in enumerate(facts)}
+    if ans["model"] == "memory":
+        return "recalled" if taught.get(ans["answer"]) == own else "wrong-recall"
+    sug = ans.get("suggestion")
+    if sug:
+        return "suggested" if taught.get(sug["answer"]) == own else "wrong-suggestion"
+    return "none"
+
+
+def copied(ans: dict, facts: list[dict]) -> str | None:
+    """The taught answer whose names / numbers a *generated* answer repeats, if any."""
+    if ans["model"] == "memory":
+        return None
+    for f in facts:
+        if policy.says_same(ans["answer"], f["answer"], f["question"], 101):
+            return f["answer"]
+    return None
+
+
+def end_to_end(args) -> int:
+    facts, probes = load_split(args.split)
+    if args.limit:
+        facts = facts[: args.limit]
+        probes = [p for p in probes if p.own < len(facts)][: args.limit * 6]
+    memory = Path(tempfile.mkdtemp(prefix="chat-natural-")) / "memory"
+    log = open(args.out, "w") if args.out else None
+
+    def emit(row: dict) -> None:
+        line = json.dumps(row, ensure_ascii=False)
+        print(line, flush=True)
+        if log:
+            log.write(line + "\n")
+            log.flush()
+
+    for i, f in enumerate(facts):  # teach: ask, 👎, correction — three new processes' worth of steps
+        ans, _ = cli(memory, "ask", f["question"])
+        if ans["model"] == "memory" or ans["id"] is None:
+            emit({"kind": "teach-skip", "fact": i, "answer": ans["answer"]})
+            continue
+        cli(memory, "rate", ans["id"], "down", "--correction", f["answer"])
+    emit({"kind": "taught", "facts": len(facts)})
+
+    def ask(probe: Probe) -> dict:
+        ans, took = cli(memory, "ask", probe.text)
+        row = {"kind": "probe", "probe": probe.kind, "text": probe.text, "own": probe.own, "rank": probe.rank,
+               "outcome": classify(ans, facts, probe.own), "copied": copied(ans, facts), "seconds": round(took, 2),
+               "model": ans["model"], "answer": ans["answer"][:200], "suggestion": ans.get("suggestion")}
+        emit(row)
+        return row
+
+    first = [p for p in probes if not (p.kind == "natural" and p.rank > 0)]
+    with ThreadPoolExecutor(args.workers) as pool:
+        rows = list(pool.map(ask, first))
+    later = [ask(p) for p in probes if p.kind == "natural" and p.rank > 0]  # before any acceptance
+    rows += later
+    # dismissal: a suggested hard negative, dismissed once, must not be suggested again
+    dismissed = []
+    for r in rows:
+        if r["probe"] == "hard" and r["suggestion"] and r["suggestion"]["id"]:
+            cli(memory, "rate", r["suggestion"]["id"], "down")
+            again, _ = cli(memory, "ask", r["text"])
+            same = bool(again.get("suggestion")) and again["suggestion"]["answer"] == r["suggestion"]["answer"]
+            dismissed.append({"text": r["text"], "suggested_again": same, "recalled": again["model"] == "memory"})
+    emit({"kind": "dismissal", "n": len(dismissed), "suggested_again": sum(d["suggested_again"] for d in dismissed),
+          "recalled": sum(d["recalled"] for d in dismissed), "items": dismissed})
+    # with use: accept the first suggestion of each fact, ask its later natural rewordings again
+    curve = {"before": [], "after": []}
+    by_fact: dict[int, list[dict]] = {}
+    for r in rows:
+        if r["probe"] == "natural":
+            by_fact.setdefault(r["own"], []).append(r)
+    for own, rs in sorted(by_fact.items()):
+        rs.sort(key=lambda r: r["rank"])
+        accepted = next((r for r in rs if r["outcome"] == "suggested"), None)
+        if accepted is None:
+            continue
+        cli(memory, "rate", accepted["suggestion"]["id"], "up")
+        for r in rs:
+            if r["rank"] > accepted["rank"]:
+                again, _ = cli(memory, "ask", r["text"])
+                curve["before"].append(r["outcome"] == "recalled")
+                curve["after"].append(classify(again, facts, own) == "recalled")
+    emit({"kind": "with-use", "facts_accepted": sum(1 for rs in by_fact.values()
+                                                     if any(r["outcome"] == "suggested" for r in rs)),
+          "later_rewordings": len(curve["before"]), "recalled_before": sum(curve["before"]),
+          "recalled_after": sum(curve["after"])})
+    recall_times = [r["seconds"] for r in rows if r["model"] == "memory"]
+    gen_times = [r["seconds"] for r in rows if r["model"] != "memory"]
+    emit({"kind": "latency", "recalled_median_s": round(statistics.median(recall_times), 2) if recall_times else None,
+          "generated_median_s": round(statistics.median(gen_times), 2) if gen_times else None,
+          "workers": args.workers})
+    summary = []
+    for kind in KINDS:
+        rs = [r for r in rows if r["probe"] == kind]
+        if rs:
+            counts = {o: sum(r["outcome"] == o for r in rs) for o in
+                      ("recalled", "suggested", "wrong-recall", "wrong-suggestion", "none")}
+            summary.append({"kind": "summary", "split": args.split, "probe": kind, "n": len(rs), **counts,
+                            "copied": sum(bool(r["copied"]) for r in rs)})
+    for s in summary:
+        emit(s)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--splits", nargs="+", default=["dev", "test", "adv-dev", "adv-test", "learning"])
+    parser.add_argument("--fit", action="store_true", help="refit the defaults on dev (needs dev in --splits)")
+    parser.add_argument("--cli", action="store_true", help="end to end through the CLI, new processes")
+    parser.add_argument("--split", default="test", help="--cli: the split to run")
+    parser.add_argument("--limit", type=int, default=0, help="--cli: only the first N facts")
+    parser.add_argument("--workers", type=int, default=1, help="--cli: parallel ask processes for the probes")
+    parser.add_argument("--out", help="--cli: also write the JSON lines here")
+    args = parser.parse_args(argv)
+    return end_to_end(args) if args.cli else in_process(args)
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
