@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import asyncio
 import atexit
+import contextlib
 import importlib.util
 import os
 import threading
@@ -45,6 +46,45 @@ def gguf_path() -> Path:
     return path
 
 
+def cpu_has_amx() -> bool:
+    """Whether this x86 CPU has Intel AMX (``amx_int8`` in /proc/cpuinfo; False where unreadable)."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as fh:
+            return any(line.startswith("flags") and " amx_int8" in line for line in fh)
+    except OSError:
+        return False
+
+
+@contextlib.contextmanager
+def _without_amx_buffers() -> Iterator[None]:
+    """Load models without llama.cpp's extra weight buffers (AMX / repacking) on an AMX CPU.
+
+    llama-cpp-python compiles for the host CPU. On a CPU with AMX, its AMX matrix multiply
+    segfaults on the first prompt of more than one token (measured here: every chat answer; gdb:
+    ``ggml_backend_amx_mul_mat``; ggml-org/llama.cpp#20824). ``use_extra_bufts = False`` keeps the
+    weights in plain CPU buffers and the answers come (0.7 s for 30 tokens here). Elsewhere nothing
+    changes. The model parameters are set through llama-cpp-python's default-params function, as
+    ``Llama`` has no argument for this field.
+    """
+    import llama_cpp.llama_cpp as native
+
+    original = native.llama_model_default_params
+    if not cpu_has_amx() or "use_extra_bufts" not in dict(original().__class__._fields_):
+        yield
+        return
+
+    def defaults():
+        params = original()
+        params.use_extra_bufts = False
+        return params
+
+    native.llama_model_default_params = defaults
+    try:
+        yield
+    finally:
+        native.llama_model_default_params = original
+
+
 class LocalRuntime:
     """One llama.cpp model in this process (lazy, thread-safe)."""
 
@@ -71,8 +111,9 @@ class LocalRuntime:
                     # threads (all cores) made an 80-token prompt take 4–16 s instead of 0.4–1.1 s while
                     # another process kept a core busy (2 cores, measured).
                     threads = max((os.cpu_count() or 2) // 2, 1)
-                    self._llama = Llama(model_path=str(gguf_path()), n_ctx=self.n_ctx, n_threads=threads,
-                                        n_threads_batch=threads, verbose=False)
+                    with _without_amx_buffers():
+                        self._llama = Llama(model_path=str(gguf_path()), n_ctx=self.n_ctx, n_threads=threads,
+                                            n_threads_batch=threads, verbose=False)
                 except (ValueError, RuntimeError) as exc:
                     raise LocalModelError(f"cannot load {GGUF_NAME}: {exc}") from exc
                 # Free it before interpreter teardown; Llama.__del__ fails noisily after it.
