@@ -225,3 +225,29 @@ async def test_an_answer_gives_one_reward(memory_dir, embedder):
         await settle(pilot)
         rated = app.agent.store.get(view.experience_id)
         assert (rated.q, rated.n) == (1.0, 1)
+
+
+async def test_suggestion_is_shown_and_enter_uses_it(memory_dir, embedder):
+    """Issue 20: a taught answer for a similar question is shown beside the model's; Enter takes it (👍)."""
+    settings = load_settings(memory_dir=memory_dir, recall_band=0.999, suggest_band=0.001)
+    app = ChatApp(settings, agent=ChatAgent(settings, embedder=embedder), mock_response="Ask at the desk.")
+    async with app.run_test(size=SIZE) as pilot:
+        first = await ask(pilot, "What is the guest Wi-Fi password?")
+        first.focus()
+        await pilot.press("minus")
+        await settle(pilot)
+        await pilot.press(*"bluefinch-77 [b]")
+        await pilot.press("enter")
+        await settle(pilot)
+        view = await ask(pilot, "How do visitors get on the wifi?")
+        assert view.has_class("suggesting") and view.suggestion is not None
+        shown = str(view.query_one(".suggestion-text").render())
+        assert "You taught me for a similar question" in shown and "bluefinch-77 [b]" in shown  # not markup
+        view.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert not view.has_class("suggesting") and view.answer_text == "bluefinch-77 [b]"
+        pairing = app.agent.store.get(view.experience_id)
+        assert (pairing.task, pairing.action, pairing.q, pairing.source) == (
+            "How do visitors get on the wifi?", "bluefinch-77 [b]", 1.0, "suggestion")
+        assert app.history[-1] == ("How do visitors get on the wifi?", "bluefinch-77 [b]")
