@@ -51,10 +51,24 @@ def test_context_is_the_observation(memory_dir, embedder):
 
 def test_rated_experiences_become_exemplars_for_similar_questions(memory_dir, embedder):
     agent = agent_for(memory_dir, embedder)
+    agent.settings.policy = "rememberer"
     first = asyncio.run(agent.answer("How do I list files in bash?", mock_response="Use ls."))
     agent.rate(first.id, up=True)
-    # a related but different question: not recalled (f_task < 0.78), shown as an exemplar (≥ 0.6)
+    # a related but different question: shown as an exemplar (f_task ≥ 0.6)
     out = asyncio.run(agent.answer("How do I list hidden files in bash?", mock_response="Use ls -a."))
     assert out.policy == "generate"
     assert [(e.id, e.role) for e in out.exemplars] == [(first.id, "encouraged")]
     assert 0.6 <= out.exemplars[0].f_task < 0.78, out.exemplars[0].f_task
+
+
+def test_q_driven_suggests_a_well_rated_answer_to_a_related_question_instead_of_prompting_with_it(
+        memory_dir, embedder):
+    """q-driven: the taught answer is shown to the user beside the model's, never put in the model's prompt
+    (the small model copies what it is shown into questions about other subjects)."""
+    agent = agent_for(memory_dir, embedder)
+    first = asyncio.run(agent.answer("How do I list files in bash?", mock_response="Use ls."))
+    agent.rate(first.id, up=True)
+    out = asyncio.run(agent.answer("How do I list hidden files in bash?", mock_response="Use ls -a."))
+    assert (out.policy, out.answer, out.exemplars) == ("generate", "Use ls -a.", [])
+    assert out.suggestion is not None and out.suggestion.answer == "Use ls."
+    assert 0.665 <= out.suggestion.p < 0.908

@@ -36,9 +36,10 @@ def test_bands_of_probability():
 
 
 def test_calibration_learns_from_ratings_and_persists(tmp_path):
-    x = [0.6, 0.5, 0.0, 0.4, 0.3]  # a middling pairing
+    x = [0.8, 0.1, 1.0, 0.6, 0.4, 0.0]  # a reworded question with a weakly related new word
     cal = bands.Calibration.open(tmp_path)
     before = float(cal.model.probability(np.array([x]))[0])
+    assert cal.model.band(before) == "none"
     for i in range(8):
         cal.remember(f"id{i}", x)
         assert cal.label(f"id{i}", correct=True)

@@ -67,7 +67,7 @@ def test_correction_of_a_recalled_answer_is_filed_under_the_question_asked(memor
 
 
 def test_dismissed_suggestion_is_not_suggested_again_and_accepted_one_is_recalled(memory_dir, embedder):
-    agent = agent_for(memory_dir, embedder, recall_band=0.999, suggest_band=0.001)
+    agent = agent_for(memory_dir, embedder, recall_band=0.99, suggest_band=0.3)
     teach(agent, "What is the guest Wi-Fi password?", "hunter2", "The guest Wi-Fi password is bluefinch-77.")
     staff = "What is the staff Wi-Fi password?"
     out = asyncio.run(agent.answer(staff, mock_response="I do not know."))

@@ -75,9 +75,9 @@ def test_exemplar_advice_in_the_reference_line_format():
     assert format_exemplar(only_bad, random.Random(0)).split("\n")[1:3] == ["Encouraged:", ""]  # no fill in chat
 
 
-def test_discouraged_answers_only_for_same_question():
-    cands = [cand("bad", -1.0, 0.9), cand("bad elsewhere", -1.0, 0.5), cand("good", 1.0, 0.9)]
-    assert p.discouraged_answers(cands, 0.78) == ["bad"]
+def test_discouraged_answers_only_for_similar_questions():
+    cands = [cand("bad", -1.0, 0.9), cand("bad elsewhere", -1.0, 0.4), cand("good", 1.0, 0.9)]
+    assert [answer for answer, _question in p.discouraged_answers(cands, 0.5)] == ["bad"]
 
 
 def test_near_duplicate():

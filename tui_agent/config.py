@@ -90,11 +90,13 @@ class Settings(BaseSettings):
     )
     similarity_lambda: float = Field(0.5, ge=0, le=1, description="λ in λ·f_task + (1−λ)·f_obs.")
     exemplars: int = Field(2, ge=0, le=8, description="m: experiences shown to the model as exemplars.")
-    recall_band: float = Field(
-        0.9, gt=0, le=1, description="Min estimated P(right) to answer with a taught answer (chat/bands.py)."
+    recall_band: float | None = Field(
+        None, gt=0, le=1, description="Min estimated P(right) to answer with a taught answer; default "
+        "chat/bands.py RECALL_P (0.908, measured)."
     )
-    suggest_band: float = Field(
-        0.2, gt=0, le=1, description="Min estimated P(right) to show a taught answer beside the model's."
+    suggest_band: float | None = Field(
+        None, gt=0, le=1, description="Min estimated P(right) to show a taught answer beside the model's; "
+        "default chat/bands.py SUGGEST_P (0.665)."
     )
     recall_q: float = Field(0.5, ge=-1, le=1, description="Min Q-value to answer from memory.")
     exemplar_similarity: float = Field(0.6, ge=0, le=1, description="Min question similarity to show as exemplar.")

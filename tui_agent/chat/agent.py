@@ -382,7 +382,9 @@ class ChatAgent(NotesMixin):
 
             s = self.settings
             where = getattr(self.store, "path", None)  # beside the LanceDB table; in RAM for a test's store
-            self._calibration = Calibration.open(where, RecallModel(recall_p=s.recall_band, suggest_p=s.suggest_band))
+            defaults = RecallModel()
+            self._calibration = Calibration.open(where, RecallModel(defaults.weights, s.recall_band or defaults.recall_p,
+                                                                    s.suggest_band or defaults.suggest_p))
         return self._calibration
 
     def _pairing(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,

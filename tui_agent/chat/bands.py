@@ -14,8 +14,8 @@ estimated probability P(the taught answer is right for this question | similarit
 * **none**: the model answers; the taught answer is neither shown nor put in the prompt.
 
 P is a logistic model (:class:`RecallModel`) over :func:`band_features` — question cosine, the
-novel-word cosine and substitution test of :mod:`tui_agent.chat.recall`, the answer cosine and the
-margin over the next-best taught fact. Its default weights were fitted on the dev split of
+novel-word cosine and substitution test of :mod:`tui_agent.chat.recall`, the answer cosine, the
+margin over the next-best taught fact and the verdict of the earlier one-threshold rule. Its default weights were fitted on the dev split of
 ``tests/data/chat_natural.json`` (``benchmarks/chat_natural.py --fit``); each memory then refits
 them from its own 👍/👎 on recalled and suggested answers (:class:`Calibration`): a maximum a
 posteriori fit with a Gaussian prior centred on the defaults, so a few ratings move the band edges
@@ -34,22 +34,28 @@ from typing import Any
 
 import numpy as np
 
-from tui_agent.chat.recall import RecallFeatures
+from tui_agent.chat.recall import RecallFeatures, eligible
 
-FEATURES = ("f_question", "f_novel", "substitution", "f_answer", "margin")
+FEATURES = ("f_question", "f_novel", "substitution", "f_answer", "margin", "rule")
 """Names of the columns of :func:`band_features` (after the intercept)."""
 
-# Fitted on the dev split of tests/data/chat_natural.json (benchmarks/chat_natural.py --fit); the
-# figures behind them are in docs/chat_recall.md. Order: intercept, then FEATURES.
-DEFAULT_WEIGHTS = (-9.0, 9.0, 4.0, -1.5, 1.0, 4.0)
-RECALL_P = 0.9  # P at or above which the taught answer is given without asking the model
-SUGGEST_P = 0.2  # P at or above which the taught answer is shown beside the model's answer
+# Fitted on the dev split of tests/data/chat_natural.json (`benchmarks/chat_natural.py --fit`: each
+# dev question's most similar taught question, ridge logistic τ = 0.1); the figures behind them are in
+# docs/chat_recall.md. Order: intercept, then FEATURES.
+DEFAULT_WEIGHTS = (-0.59, -0.84, 5.98, -1.46, 2.0, 3.26, -0.92)
+RECALL_P = 0.908  # P at or above which the taught answer is given without asking the model (no dev negative above)
+SUGGEST_P = 0.665  # P at or above which it is shown beside the model's answer (97 % of dev natural rewordings)
 PRIOR_PRECISION = 1.0  # τ of the Gaussian prior N(defaults, 1/τ) on each weight
 MAX_EXAMPLES = 2000  # labelled pairings kept per memory (the oldest go first)
 MAX_PENDING = 500  # shown pairings waiting for a rating
 CALIBRATION_FILE = "recall_calibration.json"
 
 BANDS = ("recall", "suggest", "none")
+MARGIN_FLOOR = 0.35
+"""The "next-best taught fact" similarity when the memory has none this close: a memory of a few facts
+behaves like one of many unrelated facts (whose best other question is 0.30–0.32 median, 0.45–0.60 at
+most, docs/chat_recall.md). Without it, a one-fact memory put "Who is the mayor of Paris?" next to
+the taught Quellport mayor at P 0.88."""
 
 
 def band_features(features: RecallFeatures, families: Sequence[str] | None = None) -> np.ndarray:
@@ -57,21 +63,23 @@ def band_features(features: RecallFeatures, families: Sequence[str] | None = Non
 
     Columns: f_question ∈ [−1, 1]; f_novel ∈ [−1, 1] (1.0 where the question has no novel word: all
     its content words are in the stored question or answer); substitution ∈ {0, 1}; f_answer ∈
-    [−1, 1]; margin = f_question − the best f_question of a candidate with *another answer*
-    (``families`` groups candidates by answer; 1.0 when there is none), in [−2, 2].
+    [−1, 1]; margin = f_question − max(the best f_question of a candidate with *another answer*,
+    :data:`MARGIN_FLOOR`) (``families`` groups candidates by answer), in [−2, 1]; rule ∈ {0, 1}:
+    the one-threshold rule of :func:`tui_agent.chat.recall.eligible` (paths A, A′, B) would recall it.
     """
     fq = np.asarray(features.f_question, dtype=np.float64)
     n = len(fq)
     fn = np.asarray(features.f_novel, dtype=np.float64)
     fn = np.where(np.isnan(fn), 1.0, fn)
     fam = list(families) if families is not None else [str(i) for i in range(n)]
-    margin = np.ones(n)
+    margin = np.empty(n)
     for i in range(n):
-        others = [fq[j] for j in range(n) if fam[j] != fam[i]]
-        if others:
-            margin[i] = fq[i] - max(others)
+        margin[i] = fq[i] - max([MARGIN_FLOOR] + [fq[j] for j in range(n) if fam[j] != fam[i]])
+    if not n:
+        return np.zeros((0, len(FEATURES)))
+    rule = eligible(fq, np.asarray(features.f_novel, dtype=np.float64), features.substitution, np.ones(n))
     return np.column_stack([fq, fn, np.asarray(features.substitution, dtype=np.float64),
-                            np.asarray(features.f_answer, dtype=np.float64), margin]) if n else np.zeros((0, 5))
+                            np.asarray(features.f_answer, dtype=np.float64), margin, rule.astype(np.float64)])
 
 
 def _design(x: np.ndarray) -> np.ndarray:
