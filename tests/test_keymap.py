@@ -18,8 +18,8 @@ SIZE = (100, 40)
 def test_default_table_has_no_clashes_and_unique_ids():
     assert check_defaults() == []
     assert len({a.id for a in ACTIONS}) == len(ACTIONS)
-    assert {b.id for b in bindings("answer")} == {"rate_up", "rate_down", "retry", "toggle_memory", "copy_answer",
-                                                  "focus_input"}
+    assert {b.id for b in bindings("answer")} == {"rate_up", "rate_down", "retry", "use_suggestion",
+                                                  "dismiss_suggestion", "toggle_memory", "copy_answer", "focus_input"}
 
 
 def test_readme_key_table_is_the_keymap_table():

@@ -82,7 +82,10 @@ def test_thumbs_up_answer_is_recalled_for_a_paraphrase(memory_dir: Path, embedde
     assert "paris" in first.answer.lower()
     agent.rate(first.id, up=True)
     again = asyncio.run(agent.answer("Which city is the capital of France?"))
-    assert again.policy == "recall" and again.id == first.id and again.answer == first.answer
+    assert again.policy == "recall" and again.answer == first.answer and again.exemplars[0].id == first.id
+    pairing = agent.store.get(again.id)  # what a rating of the recalled answer rates: this wording → that answer
+    assert (pairing.task, pairing.action, pairing.source, pairing.q) == (
+        "Which city is the capital of France?", first.answer, "recall", 0.0)
 
 
 def test_cli_ask_rate_ask_in_separate_processes(tmp_path: Path):
@@ -100,4 +103,4 @@ def test_cli_ask_rate_ask_in_separate_processes(tmp_path: Path):
     assert "Quist" in again["answer"] and again["exemplars"][0]["q"] == 1.0
     assert 0.78 <= again["exemplars"][0]["f_task"] <= 1.0
     stats = subprocess.run(exe + ["memory", "stats", "--json", *mem], capture_output=True, text=True, check=True)
-    assert json.loads(stats.stdout)["experiences"] == 2
+    assert json.loads(stats.stdout)["experiences"] == 3  # answer, correction, and the recalled pairing

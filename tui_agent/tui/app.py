@@ -262,12 +262,11 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
 
     @on(AnswerView.SuggestionRated)
     def _suggestion_rated(self, event: AnswerView.SuggestionRated) -> None:
-        self.rate_suggestion(event.view, event.up)
+        self.rate_suggestion(event.view, event.suggestion, event.up)
 
     @work(thread=True, group="ratings")
-    def rate_suggestion(self, view: AnswerView, up: bool) -> None:
+    def rate_suggestion(self, view: AnswerView, suggestion: Any, up: bool) -> None:
         """Accept (👍 for the pairing; the taught answer becomes this answer) or dismiss (👎) a suggestion."""
-        suggestion = view.suggestion
         try:
             result = self.agent.rate(suggestion.id, up)
         except Exception as exc:  # noqa: BLE001
@@ -276,7 +275,6 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         self.call_from_thread(self._suggestion_done, view, suggestion, up, result.q, result.n)
 
     async def _suggestion_done(self, view: AnswerView, suggestion: Any, up: bool, q: float, n: int) -> None:
-        view.suggestion = None
         if up:
             await view.body.update(suggestion.answer)
             view.answer_text = suggestion.answer

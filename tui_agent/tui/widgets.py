@@ -63,9 +63,10 @@ class AnswerView(Vertical, can_focus=True):
     class SuggestionRated(Message):
         """The user accepted (``up``) or dismissed the taught answer suggested under this answer."""
 
-        def __init__(self, view: AnswerView, up: bool) -> None:
+        def __init__(self, view: AnswerView, suggestion: Any, up: bool) -> None:
             super().__init__()
             self.view = view
+            self.suggestion = suggestion
             self.up = up
 
     class RetryRequested(Message):
@@ -180,6 +181,7 @@ class AnswerView(Vertical, can_focus=True):
         """Show a taught answer for a similar question under the answer (``None``: hide it)."""
         self.suggestion = suggestion if suggestion is not None and suggestion.id is not None else None
         self.set_class(self.suggestion is not None, "suggesting")
+        self.refresh_bindings()
         if self.suggestion is None:
             return
         text = Text("You taught me for a similar question ", style="bold")
@@ -187,12 +189,18 @@ class AnswerView(Vertical, can_focus=True):
         text.append(visible(suggestion.answer))
         self.query_one(".suggestion-text", Static).update(text)
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Use it / Not this appear in the footer only while a suggestion is shown."""
+        return self.suggestion is not None if action == "suggestion" else True
+
     def action_suggestion(self, up: bool) -> None:
         """Accept (Enter) or dismiss (x) the suggested taught answer; nothing when none is shown."""
         if self.suggestion is None:
             return
         self.remove_class("suggesting")
-        self.post_message(self.SuggestionRated(self, up))
+        self.post_message(self.SuggestionRated(self, self.suggestion, up))
+        self.suggestion = None  # one rating per suggestion
+        self.refresh_bindings()
 
     def fail(self, message: str) -> None:
         self.set_meta(f"✗ {message}", error=True)
