@@ -87,17 +87,26 @@ def load_split(name: str) -> tuple[list[dict], list[Probe]]:
     return facts, probes + [Probe(n["question"], n["kind"], -1) for n in split["negatives"]]
 
 
-def match_all(facts: list[dict], probes: list[Probe], embedder) -> list[list[tuple[int, list[float]]]]:
-    """Per probe: (fact index, band features) of each taught candidate, as the agent computes them."""
-    qv = embedder.encode([f["question"] for f in facts])
+def match_all(facts: list[dict], probes: list[Probe], embedder,
+              used: bool = False) -> list[list[tuple[int, list[float]]]]:
+    """Per probe: (fact index, band features) of each taught candidate, as the agent computes them.
+
+    ``used``: every fact's first natural rewording was suggested and accepted before (a pairing with
+    Q = 1 beside the taught question) — the "with use" memory.
+    """
+    keys = [(f["question"], f["answer"], i, "correction") for i, f in enumerate(facts)]
+    if used:
+        keys += [(f["natural"][0], f["answer"], i, "suggestion") for i, f in enumerate(facts) if f.get("natural")]
+    qv = embedder.encode([k[0] for k in keys])
     pv = embedder.encode([p.text for p in probes])
-    rows = [Experience(task=f["question"], action=f["answer"], q=1.0, n=1, vector=v.tolist(), id=str(i))
-            for i, (f, v) in enumerate(zip(facts, qv))]
+    rows = [Experience(task=k[0], action=k[1], q=1.0, n=1, vector=v.tolist(), id=str(k[2]), source=k[3])
+            for k, v in zip(keys, qv)]
     out = []
     for k, probe in enumerate(probes):
         sims = qv @ pv[k]
         top = np.argsort(-sims)[:CANDIDATES]
-        cands = [policy.Candidate(rows[i], float(sims[i]), 1.0, float(sims[i])) for i in top]
+        cands = [policy.Candidate(rows[i], float(sims[i]), 1.0, float(sims[i])) for i in top
+                 if not (used and rows[i].task == probe.text)]  # the accepted wording itself is not a probe
         matches = match_taught(probe.text, pv[k], cands, embedder.encode, bands.RecallModel(), 0.5)
         out.append([(int(m.candidate.experience.id), m.features) for m in matches])
     return out
@@ -110,9 +119,9 @@ def outcomes(model: bands.RecallModel, probes: list[Probe], feats) -> list[tuple
         if not pairs:
             out.append(("none", False, 0.0, -1))
             continue
-        p = model.probability(np.array([x for _, x in pairs]))
+        p, found = model.assess(np.array([x for _, x in pairs]))
         best = int(np.argmax(p))
-        out.append((model.band(float(p[best])), pairs[best][0] == probe.own, float(p[best]), pairs[best][0]))
+        out.append((found[best], pairs[best][0] == probe.own, float(p[best]), pairs[best][0]))
     return out
 
 
@@ -184,6 +193,7 @@ def in_process(args) -> int:
     embedder.load()
     data = {s: load_split(s) for s in args.splits}
     feats = {s: match_all(*data[s], embedder) for s in args.splits}
+    used = {s: match_all(*data[s], embedder, used=True) for s in args.splits if s in ("dev", "test")}
     model = bands.RecallModel()
     if args.fit:
         w, recall_p, suggest_p = fit_defaults(feats["dev"], data["dev"][1])
@@ -193,10 +203,66 @@ def in_process(args) -> int:
     rows = []
     for s in args.splits:
         rows += summarise(s, data[s][1], outcomes(model, data[s][1], feats[s]))
+    for s, run in used.items():  # with use: natural[0] accepted before; the others asked without and with it
+        keep = [k for k, p in enumerate(data[s][1]) if not (p.kind == "natural" and p.rank == 0)]
+        probes = [data[s][1][k] for k in keep]
+        rows += summarise(f"{s}-r0", probes, outcomes(model, probes, [feats[s][k] for k in keep]))
+        rows += summarise(f"{s}+use", probes, outcomes(model, probes, [run[k] for k in keep]))
     for r in rows:
         print(json.dumps(r, ensure_ascii=False))
     print(table(rows))
+    if args.simulate:
+        for s in ("test", "dev"):
+            if s not in data:
+                continue
+            sim = simulate_use(*data[s], feats[s], args.simulate, args.precision)
+            print(f"\nsimulated use, {s} split, {args.simulate} seeds, prior precision {args.precision}: "
+                  "per quarter of the questions (mean over seeds)")
+            for qi in range(1, 5):
+                rs = [r for r in sim if r["quarter"] == qi]
+                nat, neg = sum(r["nat"] for r in rs), sum(r["neg"] for r in rs)
+                line = {"kind": "use", "split": s, "quarter": qi,
+                        "natural_recalled": round(sum(r["nat_recall"] for r in rs) / nat, 3),
+                        "natural_recalled_or_suggested": round(sum(r["nat_either"] for r in rs) / nat, 3),
+                        "negative_recalled": round(sum(r["neg_recall"] for r in rs) / neg, 3),
+                        "negative_suggested": round(sum(r["neg_suggest"] for r in rs) / neg, 3)}
+                print(json.dumps(line))
     return 0
+
+
+def simulate_use(facts: list[dict], probes: list[Probe], feats, seeds: int, precision: float) -> list[dict]:
+    """A user asks every question of a split once, in a random order (per seed), and rates what is shown:
+    a recalled or suggested answer 👍 when it is the question's own fact, 👎 otherwise; each rating
+    refits the memory's :class:`~tui_agent.chat.bands.Calibration` (in RAM). Per quarter of the
+    stream: natural rewordings recalled / recalled-or-suggested, negatives recalled / suggested."""
+    out = []
+    for seed in range(seeds):
+        rng = np.random.default_rng(seed)
+        cal = bands.Calibration(None, precision=precision)
+        cal._refit()
+        order = rng.permutation(len(probes))
+        quarters = np.array_split(order, 4)
+        for qi, part in enumerate(quarters):
+            row = {"seed": seed, "quarter": qi + 1, "nat": 0, "nat_recall": 0, "nat_either": 0, "neg": 0,
+                   "neg_recall": 0, "neg_suggest": 0}
+            for k in part:
+                probe, pairs = probes[k], feats[k]
+                res = outcomes(cal.model, [probe], [pairs])[0]
+                band, own, _p, fact = res
+                if probe.kind == "natural":
+                    row["nat"] += 1
+                    row["nat_recall"] += band == "recall" and own
+                    row["nat_either"] += band != "none" and own
+                elif probe.own < 0:
+                    row["neg"] += 1
+                    row["neg_recall"] += band == "recall"
+                    row["neg_suggest"] += band == "suggest"
+                if band != "none":
+                    x = next(f for i, f in pairs if i == fact)
+                    cal.remember(str(k), x)
+                    cal.label(str(k), correct=bool(own))
+            out.append(row)
+    return out
 
 
 # --- end to end through the CLI ------------------------------------------------------------------
@@ -342,6 +408,9 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--splits", nargs="+", default=["dev", "test", "adv-dev", "adv-test", "learning"])
     parser.add_argument("--fit", action="store_true", help="refit the defaults on dev (needs dev in --splits)")
+    parser.add_argument("--simulate", type=int, default=0, metavar="SEEDS",
+                        help="simulated use: the bands learn from a user's ratings, per quarter of the questions")
+    parser.add_argument("--precision", type=float, default=bands.PRIOR_PRECISION, help="--simulate: prior τ")
     parser.add_argument("--cli", action="store_true", help="end to end through the CLI, new processes")
     parser.add_argument("--split", default="test", help="--cli: the split to run")
     parser.add_argument("--limit", type=int, default=0, help="--cli: only the first N facts")

@@ -68,7 +68,7 @@ def test_q_driven_suggests_a_well_rated_answer_to_a_related_question_instead_of_
     agent = agent_for(memory_dir, embedder)
     first = asyncio.run(agent.answer("How do I list files in bash?", mock_response="Use ls."))
     agent.rate(first.id, up=True)
-    out = asyncio.run(agent.answer("How do I list hidden files in bash?", mock_response="Use ls -a."))
-    assert (out.policy, out.answer, out.exemplars) == ("generate", "Use ls -a.", [])
+    out = asyncio.run(agent.answer("How do I list hidden files in bash?", mock_response="Try find."))
+    assert (out.policy, out.answer, out.exemplars) == ("generate", "Try find.", [])
     assert out.suggestion is not None and out.suggestion.answer == "Use ls."
     assert 0.665 <= out.suggestion.p < 0.908

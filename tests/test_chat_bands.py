@@ -91,3 +91,15 @@ def test_light_words_are_no_substitution(asked, taught):
 
 def test_a_swapped_subject_is_still_a_substitution():
     assert is_substitution("What is the Wi-Fi password for staff?", "What is the Wi-Fi password for guests?", "")
+
+
+def test_feedback_never_widens_the_recall_band(tmp_path):
+    """Ratings can move P, but a refitted model recalls only what the measured defaults recall too."""
+    x = [0.8, 0.1, 1.0, 0.6, 0.4, 0.0]
+    cal = bands.Calibration(tmp_path / "c.json", precision=0.01)
+    for i in range(50):
+        cal.remember(f"id{i}", x)
+        cal.label(f"id{i}", correct=True)
+    p, found = cal.model.assess(np.array([x]))
+    assert p[0] >= cal.model.recall_p  # the refit alone would recall it …
+    assert found == ["suggest"]  # … the defaults would not, so it is suggested

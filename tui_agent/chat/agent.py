@@ -291,8 +291,9 @@ class ChatAgent(NotesMixin):
             # Exemplars only where a taught answer passes the relevance test, and never the suggestion's
             # record: the small model copies what it is shown into questions about other subjects.
             relevant = {m.candidate.experience.task for m in matches if m.band != "none"}
-            hidden = suggestion.candidate.experience.task if suggestion else None
-            records = [r for r in records if r.record.key.task in relevant and r.record.key.task != hidden]
+            hidden = taught_normalise(suggestion.candidate.experience.action) if suggestion else None
+            records = [r for r in records if r.record.key.task in relevant
+                       and hidden not in {taught_normalise(a.action) for a in r.record.actions}]
         exemplars = [] if decision == "llm" else pick_exemplars(records, s.exemplars, self.rng)
         avoid = policy.discouraged_answers(cands, DISCOURAGED_SIMILARITY) if decision == "q-driven" else []
         messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars], system_prompt)
@@ -328,6 +329,9 @@ class ChatAgent(NotesMixin):
                 on_token(text)
         else:
             text, mode = completion.text, "resample" if rejected else "generate"
+        if suggestion is not None and policy.says_same(text, suggestion.candidate.experience.action,
+                                                       suggestion.candidate.experience.task, s.reject_similarity):
+            suggestion = None  # the answer already says it (e.g. from the conversation): nothing to add
         warnings = [f"fell back to the local model ({completion.error})"] if completion.fell_back else []
         exp_id: str | None = None
         offered: Suggestion | None = None
@@ -405,7 +409,7 @@ class ChatAgent(NotesMixin):
                 break
         else:
             pair_id = self.replay.add_unrated(RecordKey(question, context), action, vector=q_vec, model="memory",
-                                              source=source)
+                                              source=source)  # one of taught.PAIRING_SOURCES
         self.calibration.remember(pair_id, match.features)
         return _suggestion(pair_id, match)
 

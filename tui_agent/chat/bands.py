@@ -45,7 +45,8 @@ FEATURES = ("f_question", "f_novel", "substitution", "f_answer", "margin", "rule
 DEFAULT_WEIGHTS = (-0.59, -0.84, 5.98, -1.46, 2.0, 3.26, -0.92)
 RECALL_P = 0.908  # P at or above which the taught answer is given without asking the model (no dev negative above)
 SUGGEST_P = 0.665  # P at or above which it is shown beside the model's answer (97 % of dev natural rewordings)
-PRIOR_PRECISION = 1.0  # τ of the Gaussian prior N(defaults, 1/τ) on each weight
+PRIOR_PRECISION = 10.0  # τ of the Gaussian prior N(defaults, 1/τ) on each weight; simulated use (--simulate):
+# τ = 1 cost 5–9 points of natural rewordings recalled or suggested, τ = 10 at most 3
 MAX_EXAMPLES = 2000  # labelled pairings kept per memory (the oldest go first)
 MAX_PENDING = 500  # shown pairings waiting for a rating
 CALIBRATION_FILE = "recall_calibration.json"
@@ -128,6 +129,9 @@ class RecallModel:
     weights: tuple[float, ...] = DEFAULT_WEIGHTS
     recall_p: float = RECALL_P
     suggest_p: float = SUGGEST_P
+    base: RecallModel | None = None
+    """The measured defaults, for a model refitted from ratings: recall needs both models' P ≥ their recall
+    edge, so feedback can narrow the recall band but never widen it (:class:`Calibration`)."""
 
     def probability(self, x: np.ndarray) -> np.ndarray:
         """P for each row of ``x`` ``(n, len(FEATURES))``; values in (0, 1)."""
@@ -136,8 +140,17 @@ class RecallModel:
         return _sigmoid(_design(x) @ np.asarray(self.weights, dtype=np.float64))
 
     def band(self, p: float) -> str:
-        """"recall", "suggest" or "none" for a probability ``p``."""
+        """"recall", "suggest" or "none" for a probability ``p`` of this model (``base`` not consulted)."""
         return "recall" if p >= self.recall_p else "suggest" if p >= self.suggest_p else "none"
+
+    def assess(self, x: np.ndarray) -> tuple[np.ndarray, list[str]]:
+        """P and band for each row of ``x``; with a ``base``, "recall" also needs the base's P ≥ its edge."""
+        p = self.probability(x)
+        found = [self.band(float(v)) for v in p]
+        if self.base is not None and len(p):
+            base_p = self.base.probability(x)
+            found = ["suggest" if b == "recall" and bp < self.base.recall_p else b for b, bp in zip(found, base_p)]
+        return p, found
 
 
 @dataclass
@@ -188,7 +201,7 @@ class Calibration:
             x = np.array([e[0] for e in self.examples])
             y = np.array([e[1] for e in self.examples])
             w = fit_logistic(x, y, d.weights, self.precision)
-            self.model = RecallModel(tuple(float(v) for v in w), d.recall_p, d.suggest_p)
+            self.model = RecallModel(tuple(float(v) for v in w), d.recall_p, d.suggest_p, base=d)
         else:
             self.model = RecallModel(d.weights, d.recall_p, d.suggest_p)
 

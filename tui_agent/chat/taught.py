@@ -5,7 +5,8 @@ rated 👍 more than 👎). For each, :func:`match_taught` estimates P(it answer
 with the memory's :class:`~tui_agent.chat.bands.RecallModel` and puts it in a band: recall,
 suggest or none (:mod:`tui_agent.chat.bands`).
 
-A pairing the user has turned down stays down: a taught answer is **blocked** for a question when
+A pairing the user accepted answers that wording from then on (and only that wording, see
+:data:`PAIRING_SOURCES`). A pairing the user has turned down stays down: a taught answer is **blocked** for a question when
 an experience with Q < 0 for that same question (normalised text, or question cosine ≥
 :data:`SAME_QUESTION`) says the same thing (:func:`tui_agent.chat.policy.says_same`) — e.g. a
 dismissed suggestion, or a 👎 on a recalled answer.
@@ -26,6 +27,10 @@ from tui_agent.chat import policy, recall
 from tui_agent.chat.bands import RecallModel, band_features
 
 SAME_QUESTION = 0.95  # question cosine above which two questions are the same wording
+PAIRING_SOURCES = ("recall", "suggestion")
+"""Sources of a pairing row (a taught answer recalled or suggested for another wording). An accepted
+pairing answers its own wording (cosine ≥ SAME_QUESTION) and no other: as a key for further wordings it
+let 2 of 20 test hard negatives into the recall band (benchmarks/chat_natural.py, "test+use")."""
 TEXT_SAME = 90.0  # rapidfuzz ratio above which two answers are the same text
 
 
@@ -78,6 +83,7 @@ def match_taught(question: str, question_vec: Sequence[float], cands: Sequence[p
         min_q: Q a remembered answer needs to count as taught (the ``recall_q`` setting, 0.5).
     """
     taught = [c for c in cands if c.q >= min_q and c.experience.vector is not None
+              and (c.experience.source not in PAIRING_SOURCES or c.f_task >= SAME_QUESTION)
               and not blocked(question, c, cands)]
     if not taught:
         return []
@@ -87,8 +93,7 @@ def match_taught(question: str, question_vec: Sequence[float], cands: Sequence[p
                                    np.asarray([c.experience.vector for c in taught], dtype=np.float32),
                                    encode(answers), encode, min_question=-1.0)
     x = band_features(feats, [normalise(a) for a in answers])
-    p = model.probability(x)
-    matches = [TaughtMatch(c, float(pi), model.band(float(pi)), [float(v) for v in xi])
-               for c, pi, xi in zip(taught, p, x)]
+    p, found = model.assess(x)
+    matches = [TaughtMatch(c, float(pi), b, [float(v) for v in xi]) for c, pi, b, xi in zip(taught, p, found, x)]
     matches.sort(key=lambda m: (-m.p, -m.candidate.q))
     return matches
