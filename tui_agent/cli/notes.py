@@ -239,19 +239,21 @@ def remove(
 @notes_app.command("export")
 def export(
     path: Annotated[Path, typer.Argument(help="Where to write: .parquet (lossless) or .jsonl.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
 ) -> None:
-    """Export every note (text, source, heading, position, vector)."""
+    """Export every note (text, source, heading, position, vector); an existing PATH is kept unless --force."""
     from tui_agent.notes.transfer import NotesImportError, export_notes
+    from tui_agent.userfiles import UserFileError
 
     store = open_notes(memory_dir)
     try:
-        count = export_notes(store, path)
+        count = export_notes(store, path, overwrite=force)
     except NotesImportError as exc:
         fail(str(exc), 2)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}")
+    except UserFileError as exc:
+        fail(str(exc))
     if as_json:
         print_json({"exported": count, "path": str(path)})
     else:
