@@ -8,29 +8,17 @@ hung or ate memory run in a child process with a time and memory limit, so a reg
 from __future__ import annotations
 
 import os
-import subprocess
-import sys
-import textwrap
 
 import pytest
 from typer.testing import CliRunner
 
+from child import run_child
 from tui_agent.config_base import config_dir, load_state
 from tui_agent.userfiles import UserFileError, read_bounded, read_toml
 
 NESTED = "x = " + "[" * 2000 + "]" * 2000 + "\n"  # 4 KB
 NESTED_THEME = 'name = "deep"\nprimary = "#ff0000"\n[variables]\n' + NESTED.replace("x =", "a =")
 DOTTED = ".".join(f"k{i}" for i in range(300)) + " = 1\n"  # deep without a single bracket
-
-
-def run_child(code: str, timeout: float = 30) -> subprocess.CompletedProcess:
-    """``code`` in a fresh interpreter limited to 1.5 GB of address space (a hang fails by the timeout)."""
-    prelude = "import resource; resource.setrlimit(resource.RLIMIT_AS, (1536 * 1024**2, 1536 * 1024**2))\n"
-    try:
-        return subprocess.run([sys.executable, "-c", prelude + textwrap.dedent(code)], capture_output=True,
-                              text=True, timeout=timeout, cwd=os.getcwd())
-    except subprocess.TimeoutExpired:
-        pytest.fail(f"still running after {timeout} s (blocked)")
 
 
 @pytest.fixture
