@@ -44,12 +44,17 @@ def add(
                                                        show_default=False)] = None,
     builtin: Annotated[str | None, typer.Option("--builtin", help="A shipped document set: python-docs.",
                                                 show_default=False)] = None,
+    follow_links: Annotated[bool, typer.Option("--follow-links", help="Also read symbolic links that lead out "
+                                               "of a folder given (by default they are skipped and listed).")
+                            ] = False,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
 ) -> None:
     """Add documents as notes: split into sections and chunks, embedded, indexed. Unchanged files are skipped.
 
-    Exit code 1 when a file could not be added (each is named in one line; the others are added).
+    Under a folder only regular files whose real path stays inside it are read; each file left out is
+    listed with the reason. Exit code 1 when a file could not be added (each is named in one line; the
+    others are added).
     """
     from tui_agent.notes.add import add_files, add_paths
     from tui_agent.notes.builtin import builtin_files
@@ -77,7 +82,7 @@ def add(
         if bar is not None:
             bar.start()
         try:
-            report = add_paths(store, embedder, paths or [], progress) if paths else None
+            report = add_paths(store, embedder, paths or [], progress, follow_links=follow_links) if paths else None
             if builtin:
                 try:
                     files = builtin_files(builtin)
@@ -101,10 +106,11 @@ def add(
     if as_json:
         print_json(report.to_json())
     else:
-        for problem in report.problems:
-            echo(f"tui-agent: skipped {problem}", err=True)
+        for line in report.problems + report.skipped:
+            echo(f"tui-agent: skipped {line}", err=True)
+        left_out = f"{len(report.skipped)} left out (listed above); " if report.skipped else ""
         echo(f"added {len(report.added)} file(s) as {report.chunks} notes; {len(report.unchanged)} unchanged; "
-             f"{len(report.problems)} problem(s); {report.seconds:.1f} s; {store.count()} notes in total")
+             f"{len(report.problems)} problem(s); {left_out}{report.seconds:.1f} s; {store.count()} notes in total")
     if report.problems:
         raise typer.Exit(1)
 
