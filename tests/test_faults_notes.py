@@ -9,8 +9,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import os
+import sys
 
 import pytest
 from typer.testing import CliRunner
@@ -97,3 +99,29 @@ def test_a_file_named_on_the_command_line_is_read_and_a_fifo_is_not(tmp_path, do
     report = json.loads(out.stdout)
     assert [os.path.basename(s) for s in report["added"]] == ["credentials"]  # the user named it
     assert len(report["skipped"]) == 1 and "not a regular file (a FIFO)" in report["skipped"][0]
+
+
+# --- row 5: the progress bar's text -------------------------------------------------------------------
+
+
+class Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_the_progress_bar_shows_file_names_inert(tmp_path, monkeypatch):
+    d = tmp_path / "in"
+    d.mkdir()
+    hostile = "c\x1b]0;OWNED\x1b\\d.md"
+    (d / hostile).write_text("# Owned\n\nA note.\n")
+    screen = Terminal()
+    monkeypatch.setattr(sys, "stderr", screen)
+    monkeypatch.setenv("TERM", "xterm-256color")
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    with pytest.raises(SystemExit) as done:
+        app(["notes", "add", str(d), *mem(tmp_path)], standalone_mode=True)
+    assert done.value.code == 0
+    shown = screen.getvalue()
+    assert "OWNED" in shown  # the bar ran and showed the name ...
+    assert "\x1b]0;OWNED" not in shown and "\x1b\\" not in shown  # ... with its controls inert
+    assert "␛]0;OWNED␛\\d.md" in shown

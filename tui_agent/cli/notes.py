@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tui_agent.cli.common import MemoryDirOption, echo, fail, print_json, settings_for
+from tui_agent.cli.common import MemoryDirOption, ProgressBar, echo, fail, print_json, settings_for
 
 notes_app = typer.Typer(help="Knowledge notes: your documents and /remember notes, retrieved for answers.",
                         no_args_is_help=True, rich_markup_mode=None)
@@ -24,18 +23,6 @@ def open_notes(memory_dir):
         return NoteStore(settings.resolved_memory_dir())
     except NoteStoreError as exc:
         fail(str(exc))
-
-
-def _progress_bar():
-    """A rich progress bar on stderr when it is a terminal; else a line every 10 % (for logs)."""
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("adding notes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       TextColumn("{task.fields[name]}", markup=False), console=Console(stderr=True))
-        return bar
-    return None
 
 
 @notes_app.command()
@@ -66,22 +53,18 @@ def add(
     from tui_agent.embed import EmbeddingError, shared_embedder
 
     embedder = shared_embedder()
-    bar = _progress_bar()
-    state = {"task": None, "step": 0}
+    bar = ProgressBar("adding notes", detail=True)  # on a terminal; file names shown through visible()
+    state = {"step": 0}
 
     def progress(done: int, total: int, source: str, status: str) -> None:
-        if bar is not None:
-            if state["task"] is None:
-                state["task"] = bar.add_task("add", total=total, name="")
-            bar.update(state["task"], completed=done, name=Path(source).name)
+        if bar.live:
+            bar.update(done, total, Path(source).name)
         elif total >= 20 and done * 10 // total > state["step"]:
             state["step"] = done * 10 // total
             echo(f"notes: {done}/{total} files", err=True)
 
     try:
-        if bar is not None:
-            bar.start()
-        try:
+        with bar:
             report = add_paths(store, embedder, paths or [], progress, follow_links=follow_links) if paths else None
             if builtin:
                 try:
@@ -97,9 +80,6 @@ def add(
                     report.unchanged += extra.unchanged
                     report.problems += extra.problems
                     report.seconds += extra.seconds
-        finally:
-            if bar is not None:
-                bar.stop()
     except (NoteStoreError, EmbeddingError) as exc:
         fail(str(exc))
     assert report is not None
