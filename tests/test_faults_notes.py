@@ -125,3 +125,39 @@ def test_the_progress_bar_shows_file_names_inert(tmp_path, monkeypatch):
     assert "OWNED" in shown  # the bar ran and showed the name ...
     assert "\x1b]0;OWNED" not in shown and "\x1b\\" not in shown  # ... with its controls inert
     assert "␛]0;OWNED␛\\d.md" in shown
+
+
+# --- row 12: ranges -----------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def seven_notes(tmp_path):
+    d = tmp_path / "seven"
+    d.mkdir()
+    for i in range(7):
+        (d / f"n{i}.txt").write_text(f"note number {i}\n")
+    assert CliRunner().invoke(app, ["notes", "add", str(d), *mem(tmp_path)]).exit_code == 0
+
+
+@pytest.mark.parametrize("args", [
+    ["search", "note", "-n", "99999999999"],
+    ["search", "note", "--mode", "text", "-n", "0"],
+    ["search", "note", "-n", "-1"],
+    ["search", "note", "-n", "1001"],
+    ["list", "-n", "-3"],
+])
+def test_out_of_range_counts_are_refused_as_usage_errors(tmp_path, seven_notes, args):
+    out = CliRunner().invoke(app, ["notes", *args, *mem(tmp_path)])
+    assert out.exit_code == 2, (out.output, out.exception)
+    assert "Invalid value for '--limit' / '-n'" in out.stderr
+
+
+def test_counts_in_range_still_work(tmp_path, seven_notes):
+    runner = CliRunner()
+    shown = runner.invoke(app, ["notes", "list", "-n", "3", *mem(tmp_path)])
+    assert shown.exit_code == 0 and "(3 of 7 notes)" in shown.stderr
+    everything = runner.invoke(app, ["notes", "list", "-n", "0", *mem(tmp_path)])
+    assert "(7 of 7 notes)" in everything.stderr
+    found = runner.invoke(app, ["notes", "search", "note", "--mode", "text", "-n", "1000", "--json",
+                                *mem(tmp_path)])
+    assert found.exit_code == 0 and len(json.loads(found.stdout)) == 7

@@ -12,6 +12,8 @@ from tui_agent.cli.common import MemoryDirOption, ProgressBar, echo, fail, print
 notes_app = typer.Typer(help="Knowledge notes: your documents and /remember notes, retrieved for answers.",
                         no_args_is_help=True, rich_markup_mode=None)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+MAX_SEARCH_RESULTS = 1000
+"""Most results ``notes search`` returns (``-n``); typer refuses a larger or non-positive count as a usage error."""
 
 
 def open_notes(memory_dir):
@@ -105,7 +107,7 @@ def _line(note, score: float | None = None) -> str:
 def list_(
     source: Annotated[str | None, typer.Option("--source", help="Only this source (a path, builtin:…, or chat).",
                                                show_default=False)] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many (0 = all).")] = 50,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="At most this many (0 = all).")] = 50,
     sources: Annotated[bool, typer.Option("--sources", help="One line per source with its number of notes.")] = False,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
@@ -134,7 +136,8 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     mode: Annotated[str, typer.Option("--mode", help="hybrid (full text + vectors, RRF) | text (BM25) | vector.")
                     ] = "hybrid",
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many.")] = 5,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=MAX_SEARCH_RESULTS, help="At most this many.")
+                     ] = 5,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
 ) -> None:
