@@ -14,6 +14,7 @@ from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import MAX_N, ExperienceStore
 from tui_agent.memory.transfer import export_memory, import_memory
 from tui_agent.rlem.learning import pooled_value
+from child import run_child
 from vectors import unit
 
 ACT = '{? !!python/tuple ["search[x]", "r"] : {qvalue: 1.0, number: 1, reward: 0.0}}'
@@ -74,6 +75,69 @@ def test_pool_with_too_many_rows_is_refused(tmp_path, monkeypatch):
     path.write_text(aliased_rows(records=3, actions=5))
     with pytest.raises(MemoryFileError, match="at most 10"):
         read_history_pool(path)
+
+
+# --- recursive aliases (issue 24 row 4) ---------------------------------------------------
+# The guard measured the graph with no "visiting" mark, so a cycle was pushed again and again: the 11-byte
+# `a: &a [*a]` grew by 25 MB/s under `memory import --dry-run`. Run in a child so a regression fails, not hangs.
+
+CYCLES = {
+    "self": "a: &a [*a]\n",
+    "self-mapping": "a: &a {x: *a}\n",
+    "mutual": "a: &a [&b [*a, *b]]\n",
+    "three": "a: &a [&b {x: &c [*a, *b, *c]}]\n",
+    "in-a-pool": '? !!python/tuple ["obs", "Instruction: x", "search[x]"]\n: action_dict: ' + ACT +
+                 "\n  other_info:\n    action_history: &h [&g [*h, *g]]\n",
+}
+
+
+@pytest.mark.parametrize("name", CYCLES)
+def test_a_recursive_alias_is_measured_once(tmp_path, name):
+    path = tmp_path / "pool.wq.yaml"
+    path.write_text(CYCLES[name])
+    done = run_child(f"""
+        import time
+        from tui_agent.memory.formats import MemoryFileError
+        from tui_agent.memory.rememberer import read_history_pool
+        start = time.monotonic()
+        try:
+            raw, _ = read_history_pool({str(path)!r})
+            print("rows", raw.num_rows)
+        except MemoryFileError as exc:
+            print("refused", exc)
+        assert time.monotonic() - start < 5
+    """, timeout=60)
+    assert done.returncode == 0, done.stderr[-2000:]
+    if name == "in-a-pool":
+        assert done.stdout.strip() == "rows 1"
+    else:
+        assert done.stdout.startswith("refused pool.wq.yaml: record 1: no action_dict")
+
+
+def test_the_measure_counts_each_node_of_a_cycle_once():
+    done = run_child("""
+        import yaml
+        from tui_agent.memory.safe_yaml import _expanded_size
+        for text in ["a: &a [*a]", "a: &a [&b [*a, *b]]", "a: &a [x, y]\\nb: *a"]:
+            print(_expanded_size(yaml.compose(text)))
+    """)
+    assert done.returncode == 0, done.stderr[-2000:]
+    # mapping + key + list; one more for the inner list; a shared list (no cycle) still counts as two copies
+    assert done.stdout.split("\n")[:3] == ["(3, 1)", "(4, 1)", "(9, 6)"]
+
+
+def test_memory_import_dry_run_of_a_recursive_pool_ends_with_one_line(tmp_path):
+    path = tmp_path / "a.yaml"
+    path.write_text("a: &a [*a]\n")
+    assert path.stat().st_size == 11
+    done = run_child(f"""
+        import sys
+        from tui_agent.cli import main
+        sys.argv = ["tui-agent", "memory", "import", {str(path)!r}, "--dry-run", "--memory-dir",
+                    {str(tmp_path / "mem")!r}]
+        main()
+    """, timeout=120)
+    assert done.returncode == 1 and done.stderr.strip() == "tui-agent: error: a.yaml: record 1: no action_dict"
 
 
 # --- CSV ---------------------------------------------------------------------------------

@@ -13,7 +13,6 @@ Nothing here imports a heavy library.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
 from typing import Any
 
@@ -33,9 +32,13 @@ from tui_agent.config_base import (  # noqa: F401 - re-exported: the pydantic-fr
     save_state,
     state_file,
 )
+from tui_agent.userfiles import UserFileError, read_toml
 
 class _TomlSource(PydanticBaseSettingsSource):
-    """Reads ``config.toml``; a malformed file raises a clear ``ValueError``."""
+    """Reads ``config.toml`` with :func:`tui_agent.userfiles.read_toml` (regular file, size and depth caps).
+
+    A malformed or unusable file raises a one-line ``ValueError`` naming it.
+    """
 
     def __init__(self, settings_cls: type[BaseSettings], path: Path) -> None:
         super().__init__(settings_cls)
@@ -45,12 +48,12 @@ class _TomlSource(PydanticBaseSettingsSource):
         return None, field_name, False
 
     def __call__(self) -> dict[str, Any]:
-        if not self.path.is_file():
-            return {}
         try:
-            data = tomllib.loads(self.path.read_text(encoding="utf-8"))
-        except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
-            raise ValueError(f"config file {self.path} is not valid TOML: {exc}") from exc
+            data = read_toml(self.path)
+        except FileNotFoundError:
+            return {}
+        except UserFileError as exc:
+            raise ValueError(f"config file {exc}") from exc
         if "api_key" in data:  # keys are never stored in files we write or read
             raise ValueError(f"config file {self.path}: 'api_key' is not read from the config file; put the key in "
                              "an environment variable and give that variable's name as api_key_env")

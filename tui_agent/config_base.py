@@ -8,8 +8,9 @@ everything here and adds :class:`~tui_agent.config.Settings`.
 from __future__ import annotations
 
 import os
-import tomllib
 from pathlib import Path
+
+from tui_agent.userfiles import UserFileError, read_toml
 
 APP_NAME = "tui-agent"
 DEFAULT_MODEL = "local/smollm2"
@@ -56,10 +57,14 @@ def state_file() -> Path:
 
 
 def load_state() -> dict[str, str]:
-    """UI state remembered between runs; a malformed file is treated as empty."""
+    """UI state remembered between runs; never raises.
+
+    A missing or unusable file (malformed, too large or deep, not a regular file:
+    :func:`tui_agent.userfiles.read_toml`) is treated as empty.
+    """
     try:
-        data = tomllib.loads(state_file().read_text(encoding="utf-8"))
-    except (OSError, tomllib.TOMLDecodeError, UnicodeDecodeError):
+        data = read_toml(state_file(), max_bytes=64 * 1024)
+    except (OSError, UserFileError):
         return {}
     return {k: v for k, v in data.items() if isinstance(v, str)}
 

@@ -80,11 +80,13 @@ def export(
     fmt: Annotated[str, typer.Option("--format", "-f", help="md (Markdown) or json.")] = "md",
     output: Annotated[Path | None, typer.Option("--output", "-o", help="Write to this file (default: print).",
                                                 show_default=False)] = None,
+    force: Annotated[bool, typer.Option("--force", help="Overwrite the --output file if it exists.")] = False,
 ) -> None:
-    """Export a chat as Markdown or JSON, to standard output or a file."""
+    """Export a chat as Markdown or JSON, to standard output or a file (an existing file is kept unless --force)."""
     import json
 
     from tui_agent.chats.export import FORMATS, to_json, to_markdown
+    from tui_agent.userfiles import UserFileError, write_new
 
     fmt = fmt.lower().lstrip(".")
     fmt = "md" if fmt == "markdown" else fmt
@@ -96,9 +98,9 @@ def export(
         return
     text = json.dumps(to_json(chat), ensure_ascii=False, indent=2) + "\n" if fmt == "json" else to_markdown(chat)
     try:
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        fail(f"cannot write {output}: {exc.strerror or exc}")
+        write_new(output, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=force)
+    except UserFileError as exc:
+        fail(str(exc))
     echo(f"wrote {output} ({len(chat.messages)} messages, {fmt})", err=True)
 
 

@@ -102,19 +102,28 @@ def user_errors() -> Iterator[None]:
 class ProgressBar:
     """A rich progress bar on stderr, live only when stderr is a terminal (else callers print plain lines).
 
-    Text is never read as markup. Subclasses are the callbacks of a training or evaluation loop and
-    update ``self.progress`` / ``self.task`` when ``self.live``.
+    Every text it shows (the description, and with ``detail`` a last column such as the current file's
+    name) goes through :func:`tui_agent.terminal_text.visible` as it is drawn, never read as markup: a
+    file name with an OSC sequence is shown, not acted on. Subclasses are the callbacks of a training or
+    evaluation loop and update ``self.progress`` / ``self.task`` when ``self.live``.
     """
 
-    def __init__(self, description: str, total: int | None = None) -> None:
+    def __init__(self, description: str, total: int | None = None, *, detail: bool = False) -> None:
         from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TimeElapsedColumn
 
         self.console = Console(stderr=True, markup=False, highlight=False)
         self.live = self.console.is_terminal
-        self.progress = Progress(TextColumn("{task.description}", markup=False), BarColumn(), MofNCompleteColumn(),
-                                 TimeElapsedColumn(), console=self.console, transient=False)
-        self.task = self.progress.add_task(description, total=total)
+        columns = [visible_text_column("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn()]
+        if detail:
+            columns.append(visible_text_column("{task.fields[detail]}"))
+        self.progress = Progress(*columns, console=self.console, transient=False)
+        self.task = self.progress.add_task(description, total=total, detail="")
+
+    def update(self, completed: int, total: int | None = None, detail: str = "") -> None:
+        """Move the bar to ``completed`` of ``total`` with ``detail`` in its last column (when live)."""
+        if self.live:
+            self.progress.update(self.task, completed=completed, total=total, detail=detail)
 
     def __enter__(self) -> Self:
         if self.live:
@@ -124,3 +133,15 @@ class ProgressBar:
     def __exit__(self, *exc: object) -> None:
         if self.live:
             self.progress.stop()
+
+
+def visible_text_column(text_format: str) -> Any:
+    """A rich ``TextColumn`` of ``text_format`` whose text passes through :func:`visible` (never markup)."""
+    from rich.progress import TextColumn
+    from rich.text import Text
+
+    class VisibleTextColumn(TextColumn):
+        def render(self, task: Any) -> Text:
+            return Text(visible(self.text_format.format(task=task)), style=self.style, justify=self.justify)
+
+    return VisibleTextColumn(text_format, markup=False)

@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Annotated
 
 import typer
 
-from tui_agent.cli.common import MemoryDirOption, echo, fail, print_json, settings_for
+from tui_agent.cli.common import MemoryDirOption, ProgressBar, echo, fail, print_json, settings_for
 
 notes_app = typer.Typer(help="Knowledge notes: your documents and /remember notes, retrieved for answers.",
                         no_args_is_help=True, rich_markup_mode=None)
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+MAX_SEARCH_RESULTS = 1000
+"""Most results ``notes search`` returns (``-n``); typer refuses a larger or non-positive count as a usage error."""
 
 
 def open_notes(memory_dir):
@@ -26,30 +27,23 @@ def open_notes(memory_dir):
         fail(str(exc))
 
 
-def _progress_bar():
-    """A rich progress bar on stderr when it is a terminal; else a line every 10 % (for logs)."""
-    if sys.stderr.isatty():
-        from rich.console import Console
-        from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
-
-        bar = Progress(TextColumn("adding notes"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                       TextColumn("{task.fields[name]}", markup=False), console=Console(stderr=True))
-        return bar
-    return None
-
-
 @notes_app.command()
 def add(
     paths: Annotated[list[Path] | None, typer.Argument(help="Files or folders (.md, .rst, .txt, .html).",
                                                        show_default=False)] = None,
     builtin: Annotated[str | None, typer.Option("--builtin", help="A shipped document set: python-docs.",
                                                 show_default=False)] = None,
+    follow_links: Annotated[bool, typer.Option("--follow-links", help="Also read symbolic links that lead out "
+                                               "of a folder given (by default they are skipped and listed).")
+                            ] = False,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
 ) -> None:
     """Add documents as notes: split into sections and chunks, embedded, indexed. Unchanged files are skipped.
 
-    Exit code 1 when a file could not be added (each is named in one line; the others are added).
+    Under a folder only regular files whose real path stays inside it are read; each file left out is
+    listed with the reason. Exit code 1 when a file could not be added (each is named in one line; the
+    others are added).
     """
     from tui_agent.notes.add import add_files, add_paths
     from tui_agent.notes.builtin import builtin_files
@@ -61,23 +55,19 @@ def add(
     from tui_agent.embed import EmbeddingError, shared_embedder
 
     embedder = shared_embedder()
-    bar = _progress_bar()
-    state = {"task": None, "step": 0}
+    bar = ProgressBar("adding notes", detail=True)  # on a terminal; file names shown through visible()
+    state = {"step": 0}
 
     def progress(done: int, total: int, source: str, status: str) -> None:
-        if bar is not None:
-            if state["task"] is None:
-                state["task"] = bar.add_task("add", total=total, name="")
-            bar.update(state["task"], completed=done, name=Path(source).name)
+        if bar.live:
+            bar.update(done, total, Path(source).name)
         elif total >= 20 and done * 10 // total > state["step"]:
             state["step"] = done * 10 // total
             echo(f"notes: {done}/{total} files", err=True)
 
     try:
-        if bar is not None:
-            bar.start()
-        try:
-            report = add_paths(store, embedder, paths or [], progress) if paths else None
+        with bar:
+            report = add_paths(store, embedder, paths or [], progress, follow_links=follow_links) if paths else None
             if builtin:
                 try:
                     files = builtin_files(builtin)
@@ -92,19 +82,17 @@ def add(
                     report.unchanged += extra.unchanged
                     report.problems += extra.problems
                     report.seconds += extra.seconds
-        finally:
-            if bar is not None:
-                bar.stop()
     except (NoteStoreError, EmbeddingError) as exc:
         fail(str(exc))
     assert report is not None
     if as_json:
         print_json(report.to_json())
     else:
-        for problem in report.problems:
-            echo(f"tui-agent: skipped {problem}", err=True)
+        for line in report.problems + report.skipped:
+            echo(f"tui-agent: skipped {line}", err=True)
+        left_out = f"{len(report.skipped)} left out (listed above); " if report.skipped else ""
         echo(f"added {len(report.added)} file(s) as {report.chunks} notes; {len(report.unchanged)} unchanged; "
-             f"{len(report.problems)} problem(s); {report.seconds:.1f} s; {store.count()} notes in total")
+             f"{len(report.problems)} problem(s); {left_out}{report.seconds:.1f} s; {store.count()} notes in total")
     if report.problems:
         raise typer.Exit(1)
 
@@ -119,7 +107,7 @@ def _line(note, score: float | None = None) -> str:
 def list_(
     source: Annotated[str | None, typer.Option("--source", help="Only this source (a path, builtin:…, or chat).",
                                                show_default=False)] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many (0 = all).")] = 50,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=0, help="At most this many (0 = all).")] = 50,
     sources: Annotated[bool, typer.Option("--sources", help="One line per source with its number of notes.")] = False,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
@@ -148,7 +136,8 @@ def search(
     query: Annotated[str, typer.Argument(help="What to look for.")],
     mode: Annotated[str, typer.Option("--mode", help="hybrid (full text + vectors, RRF) | text (BM25) | vector.")
                     ] = "hybrid",
-    limit: Annotated[int, typer.Option("--limit", "-n", help="At most this many.")] = 5,
+    limit: Annotated[int, typer.Option("--limit", "-n", min=1, max=MAX_SEARCH_RESULTS, help="At most this many.")
+                     ] = 5,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
 ) -> None:
@@ -239,19 +228,21 @@ def remove(
 @notes_app.command("export")
 def export(
     path: Annotated[Path, typer.Argument(help="Where to write: .parquet (lossless) or .jsonl.")],
+    force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
 ) -> None:
-    """Export every note (text, source, heading, position, vector)."""
+    """Export every note (text, source, heading, position, vector); an existing PATH is kept unless --force."""
     from tui_agent.notes.transfer import NotesImportError, export_notes
+    from tui_agent.userfiles import UserFileError
 
     store = open_notes(memory_dir)
     try:
-        count = export_notes(store, path)
+        count = export_notes(store, path, overwrite=force)
     except NotesImportError as exc:
         fail(str(exc), 2)
-    except OSError as exc:
-        fail(f"cannot write {path}: {exc.strerror or exc}")
+    except UserFileError as exc:
+        fail(str(exc))
     if as_json:
         print_json({"exported": count, "path": str(path)})
     else:

@@ -41,9 +41,7 @@ import csv
 import io
 import json
 import math
-import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -58,6 +56,7 @@ from tui_agent.memory.schema import (
     META_SCHEMA_VERSION,
     experience_schema,
 )
+from tui_agent.userfiles import UserFileError, write_new
 
 FORMATS = ("parquet", "arrow", "jsonl", "csv")
 IMPORT_FORMATS = (*FORMATS, "rememberer")
@@ -152,26 +151,21 @@ def _current_meta() -> dict[str, Any]:
 # --- writing -----------------------------------------------------------------------
 
 
-def write_table(table: pa.Table, path: str | Path, fmt: str) -> None:
+def write_table(table: pa.Table, path: str | Path, fmt: str, *, overwrite: bool = True) -> None:
     """Write ``table`` (with :func:`experience_schema`) to ``path`` atomically (temp file + rename).
 
+    The one safe write of user-named files (:func:`tui_agent.userfiles.write_new`): without
+    ``overwrite`` an existing file is left alone.
+
     Raises:
-        MemoryFileError: the directory does not exist or is not writable, or the disk is full.
+        MemoryFileError: the file exists and ``overwrite`` is false, the path is a folder, the
+            directory does not exist or is not writable, or the disk is full.
     """
-    path = Path(path)
-    if not path.parent.is_dir():
-        raise MemoryFileError(f"directory {path.parent} does not exist")
     writer = {"parquet": _write_parquet, "arrow": _write_arrow, "jsonl": _write_jsonl, "csv": _write_csv}[fmt]
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
     try:
-        writer(table, Path(tmp))
-        os.replace(tmp, path)
-    except OSError as exc:
-        raise MemoryFileError(f"cannot write {path}: {exc.strerror or exc}") from exc
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+        write_new(path, lambda tmp: writer(table, tmp), overwrite=overwrite)
+    except UserFileError as exc:
+        raise MemoryFileError(str(exc)) from exc
 
 
 def _write_parquet(table: pa.Table, path: Path) -> None:

@@ -56,10 +56,16 @@ def load_limited(text: str, loader_class: type, name: str, *, max_nodes: int = M
 
 
 def _expanded_size(root: Any) -> tuple[int, int]:
-    """(nodes, scalar characters) of the tree with every alias expanded; iterative, memoised by node."""
+    """(nodes, scalar characters) of the tree with every alias expanded; iterative, memoised by node.
+
+    A recursive alias (``&a [*a]``, or ``&a [&b [*a]]``) is a cycle in the node graph: the walk keeps
+    the nodes it is inside of in a "visiting" set and counts the back edge once (0 more nodes) instead
+    of pushing the cycle again and again (it once grew by 25 MB/s until the machine ran out of memory).
+    """
     import yaml
 
     sizes: dict[int, tuple[int, int]] = {}
+    visiting: set[int] = set()  # nodes whose children are being measured: their ancestors-or-self on the walk
     stack: list[tuple[Any, bool]] = [(root, False)]
     while stack:
         node, children_done = stack.pop()
@@ -74,9 +80,13 @@ def _expanded_size(root: Any) -> tuple[int, int]:
         else:
             children = list(node.value)
         if not children_done:
+            if key in visiting:  # reached again from inside itself: a recursive alias, measured once
+                continue
+            visiting.add(key)
             stack.append((node, True))
-            stack.extend((c, False) for c in children if id(c) not in sizes)
+            stack.extend((c, False) for c in children if id(c) not in sizes and id(c) not in visiting)
             continue
+        visiting.discard(key)
         nodes, chars = 1, 0
         for child in children:
             n, c = sizes.get(id(child), (0, 0))  # a cycle (recursive alias) counts once

@@ -126,12 +126,8 @@ def export_memory(store: ExperienceStore, path: str | Path, fmt: str | None = No
     """
     path = Path(path).expanduser()
     fmt = infer_format(path, fmt, allowed=FORMATS) if (fmt or path.suffix) else "parquet"
-    if path.exists() and not overwrite:
-        raise MemoryFileError(f"{path} exists; pass --force to overwrite it")
-    if path.is_dir():
-        raise MemoryFileError(f"{path} is a directory")
     table = memory_table(store, kind)
-    write_table(table, path, fmt)
+    write_table(table, path, fmt, overwrite=overwrite)
     return ExportReport(str(path), fmt, table.num_rows)
 
 

@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui_agent.notes.ingest import IngestError, chunk_document, collect_files, kind_of, read_document
+from tui_agent.notes.collect import collect_files
+from tui_agent.notes.ingest import IngestError, chunk_document, kind_of, read_document
 from tui_agent.notes.schema import CHAT_SOURCE, Note
 from tui_agent.notes.store import NoteStore
 
@@ -26,25 +27,33 @@ Progress = Callable[[int, int, str, str], Any]
 
 @dataclass
 class AddReport:
-    """What an add did: sources added (new or changed), chunks written, sources unchanged, one-line problems."""
+    """What an add did: sources added (new or changed), chunks written, sources unchanged, one-line problems,
+    and one line per file the reading rule left out (:mod:`tui_agent.notes.collect`) with the reason."""
 
     added: list[str] = field(default_factory=list)
     chunks: int = 0
     unchanged: list[str] = field(default_factory=list)
     problems: list[str] = field(default_factory=list)
     seconds: float = 0.0
+    skipped: list[str] = field(default_factory=list)
 
     def to_json(self) -> dict[str, Any]:
         return {"added": self.added, "chunks": self.chunks, "unchanged": self.unchanged,
-                "problems": self.problems, "seconds": round(self.seconds, 3)}
+                "problems": self.problems, "skipped": self.skipped, "seconds": round(self.seconds, 3)}
 
 
-def add_paths(store: NoteStore, embedder: Any, paths: Sequence[str | Path], progress: Progress | None = None
-              ) -> AddReport:
-    """Add the supported files under ``paths`` (files, folders); source = the file's absolute path."""
-    files, problems = collect_files(paths)
-    report = add_files(store, embedder, [(p, str(p.resolve())) for p in files], progress)
-    report.problems[:0] = problems
+def add_paths(store: NoteStore, embedder: Any, paths: Sequence[str | Path], progress: Progress | None = None,
+              *, follow_links: bool = False) -> AddReport:
+    """Add the files under ``paths`` that :func:`~tui_agent.notes.collect.collect_files` picks (regular files
+    whose real path stays under the folder given, unless ``follow_links``); source = the file's real path.
+
+    Raises:
+        NoteStoreError: the notes table cannot be written (files before it stay added).
+    """
+    collected = collect_files(paths, follow_links=follow_links)
+    report = add_files(store, embedder, [(p, str(p.resolve())) for p in collected.files], progress)
+    report.problems[:0] = collected.problems
+    report.skipped = collected.skipped
     return report
 
 

@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_agent.notes.schema import HEADING_SEP
+from tui_agent.userfiles import UserFileError, read_bounded
 
 __all__ = ["CHUNK_CHARS", "MAX_FILE_BYTES", "SUFFIXES", "Document", "IngestError", "Section", "chunk_document",
-           "collect_files", "decode", "parse_text", "read_document"]
+           "decode", "parse_text", "read_document"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 INGEST_VERSION = 1
@@ -66,31 +67,6 @@ def kind_of(path: Path) -> str | None:
     return SUFFIXES.get(path.suffix.lower())
 
 
-def collect_files(paths: Iterable[str | Path]) -> tuple[list[Path], list[str]]:
-    """Supported files under ``paths`` (files as given, folders recursively, sorted), and one-line problems
-    (a missing path, an empty folder, a given file of an unsupported type)."""
-    files: list[Path] = []
-    problems: list[str] = []
-    for raw in paths:
-        path = Path(raw).expanduser()
-        if path.is_dir():
-            found = sorted(p for p in path.rglob("*") if p.is_file() and kind_of(p)
-                           and not any(part.startswith(".") for part in p.relative_to(path).parts))
-            if not found:
-                problems.append(f"{path}: no Markdown, reStructuredText, HTML or text files in this folder")
-            files.extend(found)
-        elif path.is_file():
-            if kind_of(path) is None:
-                problems.append(f"{path}: unsupported file type (use .md, .rst, .txt or .html)")
-            else:
-                files.append(path)
-        else:
-            problems.append(f"{path}: no such file or folder")
-    seen: set[Path] = set()
-    unique = [p for p in files if not (p.resolve() in seen or seen.add(p.resolve()))]
-    return unique, problems
-
-
 def decode(data: bytes, name: str) -> str:
     """``data`` as text: UTF-8 (BOM allowed) or UTF-16 with a BOM.
 
@@ -115,7 +91,8 @@ def read_document(path: Path, kind: str | None = None) -> Document:
     """Read and parse one file.
 
     Raises:
-        IngestError: unreadable, over :data:`MAX_FILE_BYTES`, binary, not UTF-8, unsupported or without text.
+        IngestError: unreadable, not a regular file, over :data:`MAX_FILE_BYTES`, binary, not UTF-8, unsupported
+            or without text.
     """
     kind = kind or kind_of(path)
     if kind is None:
@@ -124,7 +101,9 @@ def read_document(path: Path, kind: str | None = None) -> Document:
         size = path.stat().st_size
         if size > MAX_FILE_BYTES:
             raise IngestError(f"{path}: too large ({size / 1e6:.1f} MB; at most {MAX_FILE_BYTES / 1e6:.0f} MB)")
-        data = path.read_bytes()
+        data = read_bounded(path, MAX_FILE_BYTES)  # a regular file only: a FIFO swapped in now cannot block
+    except UserFileError as exc:
+        raise IngestError(str(exc)) from exc
     except OSError as exc:
         raise IngestError(f"{path}: cannot read ({exc.strerror or exc})") from exc
     text = decode(data, str(path))

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 
 from tui_agent.notes.schema import EMBEDDING_DIM, META_NOTES_SCHEMA_VERSION, NOTES_SCHEMA_VERSION, Note, notes_schema
 from tui_agent.notes.store import MAX_NOTE_CHARS, NoteStore
+from tui_agent.userfiles import write_new
 
 __all__ = ["NotesImportError", "export_notes", "import_notes"]
 
@@ -44,20 +45,31 @@ def _format(path: Path) -> str:
     raise NotesImportError(f"{path}: use a .parquet or .jsonl file")
 
 
-def export_notes(store: NoteStore, path: str | Path) -> int:
-    """Write every note to ``path`` (.parquet or .jsonl); returns how many. JSONL has ISO 8601 times."""
-    path = Path(path)
+def export_notes(store: NoteStore, path: str | Path, *, overwrite: bool = False) -> int:
+    """Write every note to ``path`` (.parquet or .jsonl); returns how many. JSONL has ISO 8601 times.
+
+    Written with :func:`tui_agent.userfiles.write_new`: a temporary file renamed into place, an
+    existing file kept unless ``overwrite``.
+
+    Raises:
+        NotesImportError: the suffix is neither .parquet nor .jsonl.
+        UserFileError: the file exists and ``overwrite`` is false, or it cannot be written.
+    """
+    path = Path(path).expanduser()
     fmt = _format(path)
     notes = store.all()
-    if fmt == "parquet":
-        table = pa.Table.from_pylist([n.to_row() for n in notes], schema=notes_schema())
-        pq.write_table(table, path)
-    else:
-        with path.open("w", encoding="utf-8") as f:
+
+    def write(tmp: Path) -> None:
+        if fmt == "parquet":
+            pq.write_table(pa.Table.from_pylist([n.to_row() for n in notes], schema=notes_schema()), tmp)
+            return
+        with tmp.open("w", encoding="utf-8") as f:
             for n in notes:
                 row = n.to_row()
                 row["created_at"] = n.created_at.isoformat()
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
+
+    write_new(path, write, overwrite=overwrite)
     return len(notes)
 
 

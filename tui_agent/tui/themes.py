@@ -18,13 +18,13 @@ a file that fails never stops the app; it is skipped and reported:
 from __future__ import annotations
 
 import re
-import tomllib
 from pathlib import Path
 
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
 from tui_agent.config_base import config_dir
+from tui_agent.userfiles import UserFileError, read_toml
 
 PROJECT_THEMES = Path(__file__).resolve().parents[1] / "themes"  # tui_agent/themes: package data (-> ../themes)
 COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "warning", "error", "success")
@@ -45,14 +45,14 @@ def parse_theme(path: Path) -> Theme:
     """Read and validate one theme file.
 
     Raises:
-        ValueError: not TOML, a missing name/primary, an unknown field or a bad colour.
+        ValueError: not a regular file, over 64 KB, nested too deeply or not TOML
+            (:func:`tui_agent.userfiles.read_toml`), a missing name/primary, an unknown field or a bad colour.
     """
     try:
-        if path.stat().st_size > MAX_THEME_BYTES:
-            raise ValueError(f"{path.name}: larger than {MAX_THEME_BYTES // 1024} KB")
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
-    except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as exc:
-        raise ValueError(f"{path.name}: not a readable TOML file ({exc})") from exc
+        data = read_toml(path, max_bytes=MAX_THEME_BYTES)
+    except (OSError, UserFileError) as exc:
+        detail = str(exc).removeprefix(f"{path}: ")
+        raise ValueError(f"{path.name}: not a readable TOML file ({detail})") from exc
     for key in ("name", "primary"):
         if not isinstance(data.get(key), str) or not data[key].strip():
             raise ValueError(f"{path.name}: '{key}' is required")
