@@ -415,19 +415,16 @@ class ChatAgent(NotesMixin):
 
     async def _recall(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,
                       cands: list[policy.Candidate], on_token: Any) -> ChatAnswer:
-        """Answer from memory (the recall band). The same wording answers with the taught row itself;
-        another wording with its pairing row, so a 👎 there leaves the taught fact as it is."""
+        """Answer from memory (the recall band). The same wording (in any context) answers with the taught
+        row itself; another wording with its pairing row, so a 👎 there leaves the taught fact as it is."""
         chosen = match.candidate
-        if match.same_question and chosen.experience.observation == context:
-            return await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
-        try:
-            pair = await asyncio.to_thread(self._pairing, question, context, q_vec, match, cands, "recall")
-        except (MemoryStoreError, RowLimitError) as exc:
-            answer = await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
-            answer.warning = f"pairing not stored: {exc}"
-            return answer
         answer = await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
-        answer.id = pair.id
+        if match.same_question:
+            return answer
+        try:
+            answer.id = (await asyncio.to_thread(self._pairing, question, context, q_vec, match, cands, "recall")).id
+        except (MemoryStoreError, RowLimitError) as exc:  # shown, but there is nothing right to rate
+            answer.id, answer.warning = None, f"answer not stored: {exc}"
         return answer
 
     async def _answer_from_memory(self, question: str, chosen: policy.Candidate, on_token: Any,

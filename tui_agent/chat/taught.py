@@ -92,6 +92,8 @@ def match_taught(question: str, question_vec: Sequence[float], cands: Sequence[p
     feats = recall.recall_features(question, np.asarray(question_vec, dtype=np.float32), questions, answers,
                                    np.asarray([c.experience.vector for c in taught], dtype=np.float32),
                                    encode(answers), encode, min_question=-1.0)
+    if not recall.content_words(question):  # "What is it?": no word says what it is about, so no novel-word evidence
+        feats.f_novel = feats.f_question.copy()
     x = band_features(feats, [normalise(a) for a in answers])
     p, found = model.assess(x)
     matches = [TaughtMatch(c, float(pi), b, [float(v) for v in xi]) for c, pi, b, xi in zip(taught, p, found, x)]
