@@ -71,14 +71,18 @@ def test_key_content_is_what_the_question_does_not_say():
     assert key_content("The mayor of Quellport is Pierre LeBlanc.", q) == {"pierre", "leblanc"}
     assert key_content("The door code is 43456.", "What is the bike room code?") == {"43456"}
     assert key_content("bright orange", "What colour is the tail?") == {"bright", "orange"}
+    assert key_content("Use ls.", "How do I list files?") == {"use", "ls"}  # "Use" starts the sentence: no name
 
 
-def test_says_same_by_text_or_by_key_content():
+def test_says_same_by_key_content_else_by_text():
     q = "Who is the mayor of Quellport?"
     assert says_same("…is Pierre LeBlanc.", "Pierre LeBlanc", q, 85)
     assert says_same("pierre leblanc", "Pierre LeBlanc", q, 85)
     assert not says_same("The mayor of Quellport is Mara Lindqvist.", "Pierre LeBlanc", q, 85)
     assert not says_same("Pierre is a common name.", "Pierre LeBlanc", q, 85)  # one of two key tokens
+    port = "Which port does the Krell server listen on?"  # alike texts, another number: not the same answer
+    assert not says_same("The Krell server listens on port 7311.", "The Krell server listens on port 8080.", port, 85)
+    assert says_same("I am not sure which port that is", "I'm not sure which port that is.", port, 85)  # no key: text
 
 
 @pytest.mark.parametrize("asked, taught", [

@@ -151,17 +151,21 @@ _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 def key_content(answer: str, question: str = "") -> frozenset[str]:
     """The specific content of ``answer`` — names, numbers, codes — that the question does not already say.
 
-    Tokens (lower-cased) that contain a digit or start with a capital letter and are not in
-    ``question``; when there are none (a lower-case answer: "bright orange"), the answer's content
-    words not in the question (:func:`tui_agent.chat.recall.content_words`). Empty when the answer
-    adds nothing to the question.
+    Tokens (lower-cased) that contain a digit, or are capitalised in the middle of a sentence (or start
+    one and go on with another capitalised word: "Pierre LeBlanc"), and are not in ``question``; when
+    there are none ("Use ls.", "bright orange"), the answer's content words not in the question
+    (:func:`tui_agent.chat.recall.content_words`). Empty when the answer adds nothing to the question.
     """
     from tui_agent.chat.recall import STOPWORDS, content_words
 
     asked = {t.lower() for t in _TOKEN.findall(question)}
-    tokens = _TOKEN.findall(answer)
-    key = {t.lower() for t in tokens if (any(ch.isdigit() for ch in t) or t[0].isupper())
-           and t.lower() not in asked and t.lower() not in STOPWORDS}
+    key = set()
+    for sentence in re.split(r"(?<=[.!?])\s+", answer):
+        tokens = _TOKEN.findall(sentence)
+        for i, t in enumerate(tokens):
+            named = t[0].isupper() and (i > 0 or (len(tokens) > 1 and tokens[1][0].isupper()))
+            if (named or any(ch.isdigit() for ch in t)) and t.lower() not in asked and t.lower() not in STOPWORDS:
+                key.add(t.lower())
     if not key:
         key = {w for w in content_words(answer) if w not in asked}
     return frozenset(key)
@@ -170,14 +174,16 @@ def key_content(answer: str, question: str = "") -> frozenset[str]:
 def says_same(sample: str, answer: str, question: str, threshold: float) -> bool:
     """Whether ``sample`` says what ``answer`` (given to ``question``) said.
 
-    True when the normalised texts are near-duplicates (rapidfuzz ``ratio`` / ``token_sort_ratio``
-    ≥ ``threshold``, in [0, 100]) or when the sample contains every token of the answer's
-    :func:`key_content` (so "The mayor is Pierre LeBlanc." repeats "Pierre LeBlanc").
+    When the answer has :func:`key_content`, by that alone: the sample contains every key token ("The
+    mayor is Pierre LeBlanc." repeats "Pierre LeBlanc"; "… port 7311." does not repeat "… port 8080."
+    however alike the rest). Otherwise by text: the normalised texts are near-duplicates (rapidfuzz
+    ``ratio`` / ``token_sort_ratio`` ≥ ``threshold``, in [0, 100]).
     """
-    if near_duplicate(sample, [answer], threshold) is not None:
-        return True
     key = key_content(answer, question)
-    return bool(key) and key <= {t.lower() for t in _TOKEN.findall(sample)}
+    if key:
+        return key <= {t.lower() for t in _TOKEN.findall(sample)}
+    return near_duplicate(sample, [answer], threshold) is not None
+
 
 
 def near_duplicate(sample: str, answers: Sequence[str], threshold: float) -> str | None:
