@@ -35,6 +35,7 @@ from typing import Any
 import numpy as np
 
 from tui_agent.chat.recall import RecallFeatures, eligible
+from tui_agent.userfiles import read_bounded
 
 FEATURES = ("f_question", "f_novel", "substitution", "f_answer", "margin", "rule")
 """Names of the columns of :func:`band_features` (after the intercept)."""
@@ -50,6 +51,7 @@ PRIOR_PRECISION = 10.0  # τ of the Gaussian prior N(defaults, 1/τ) on each wei
 MAX_EXAMPLES = 2000  # labelled pairings kept per memory (the oldest go first)
 MAX_PENDING = 500  # shown pairings waiting for a rating
 CALIBRATION_FILE = "recall_calibration.json"
+MAX_FILE_BYTES = 4 << 20  # the file at its limits (2,000 examples, 500 pending) is about 0.3 MB
 
 BANDS = ("recall", "suggest", "none")
 MARGIN_FLOOR = 0.35
@@ -161,8 +163,8 @@ class Calibration:
     pairings by answer id, waiting for a rating) and ``examples`` (labelled features). A rating
     moves a pending pairing to the examples and refits (:func:`fit_logistic`, prior = the
     defaults). Writes go through a temporary file and ``os.replace`` under a file lock, so a crash
-    or a second process never leaves a half-written file; an unreadable file is set aside as
-    ``….bad`` and the defaults are used.
+    or a second process never leaves a half-written file; an unreadable file (not JSON, not a regular
+    file, over 4 MB) is set aside as ``….bad`` and the defaults are used.
     """
 
     path: Path | None
@@ -183,7 +185,7 @@ class Calibration:
         self.pending, self.examples = {}, []
         if self.path is not None and self.path.exists():
             try:
-                data = json.loads(self.path.read_text(encoding="utf-8"))
+                data = json.loads(read_bounded(self.path, MAX_FILE_BYTES))
                 self.pending = {str(k): [float(v) for v in x] for k, x in dict(data.get("pending", {})).items()
                                 if len(x) == len(FEATURES)}
                 self.examples = [([float(v) for v in x], int(bool(y))) for x, y in data.get("examples", [])
