@@ -27,6 +27,16 @@ async def settle(pilot) -> None:
     await pilot.pause()
 
 
+async def correct(pilot, view: AnswerView, text: str) -> None:
+    """👎 on ``view`` by key, then type ``text`` as the right answer."""
+    view.focus()
+    await pilot.press("minus")
+    await settle(pilot)
+    await pilot.press(*text)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
 async def test_paints_before_the_agent_loads(memory_dir, embedder):
     app = make_app(memory_dir, embedder)
     async with app.run_test(size=SIZE) as pilot:
@@ -93,12 +103,7 @@ async def test_new_answer_comes_from_memory_and_shows_it(memory_dir, embedder):
     app = make_app(memory_dir, embedder, mock_response="It is Paris.")
     async with app.run_test(size=SIZE) as pilot:
         view = await ask(pilot, "What is the capital of Zorbania?")
-        view.focus()
-        await pilot.press("minus")
-        await settle(pilot)
-        await pilot.press(*"Quellport")
-        await pilot.press("enter")
-        await settle(pilot)
+        await correct(pilot, view, "Quellport")
         view.focus()
         await pilot.press("r")
         await settle(pilot)
@@ -162,13 +167,7 @@ async def test_bad_theme_file_is_reported_not_fatal(memory_dir, embedder, agent_
 async def test_memory_survives_restart(memory_dir, embedder):
     app = make_app(memory_dir, embedder, mock_response="Wrong.")
     async with app.run_test(size=SIZE) as pilot:
-        view = await ask(pilot, "Which port does the Krell server listen on?")
-        view.focus()
-        await pilot.press("minus")
-        await settle(pilot)
-        await pilot.press(*"Port 7311.")
-        await pilot.press("enter")
-        await settle(pilot)
+        await correct(pilot, await ask(pilot, "Which port does the Krell server listen on?"), "Port 7311.")
     restarted = make_app(memory_dir, embedder, mock_response="Wrong again.")
     async with restarted.run_test(size=SIZE) as pilot:
         await restarted.ready.wait()
@@ -232,13 +231,7 @@ async def test_suggestion_is_shown_and_enter_uses_it(memory_dir, embedder):
     settings = load_settings(memory_dir=memory_dir, recall_band=0.999, suggest_band=0.001)
     app = ChatApp(settings, agent=ChatAgent(settings, embedder=embedder), mock_response="Ask at the desk.")
     async with app.run_test(size=SIZE) as pilot:
-        first = await ask(pilot, "What is the guest Wi-Fi password?")
-        first.focus()
-        await pilot.press("minus")
-        await settle(pilot)
-        await pilot.press(*"bluefinch-77 [b]")
-        await pilot.press("enter")
-        await settle(pilot)
+        await correct(pilot, await ask(pilot, "What is the guest Wi-Fi password?"), "bluefinch-77 [b]")
         view = await ask(pilot, "How do visitors get on the wifi?")
         assert view.has_class("suggesting") and view.suggestion is not None
         shown = str(view.query_one(".suggestion-text").render())
