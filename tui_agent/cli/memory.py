@@ -276,8 +276,8 @@ def undo(
 def compact(
     keep_days: Annotated[float, typer.Option("--keep-days", min=0.0, help="Keep this many days of versions for "
                                                                          "undo, at most the newest 100; older ones "
-                                                                         "are removed (restore points are always "
-                                                                         "kept).")] = 7.0,
+                                                                         "are removed (restore points are kept "
+                                                                         "7 days).")] = 7.0,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,

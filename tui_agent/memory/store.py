@@ -386,13 +386,18 @@ class ExperienceStore:
     def _count_write(self) -> None:
         """Called with the lock held after each write; compacts every ``optimize_every`` writes through this
         object, and whenever the ratings log (any process's) holds ``optimize_every`` entries."""
+        from tui_agent.memory.compaction import RETRY_AFTER, record_failure, retry_due
+
         self._writes_since_compaction += 1
         due = self._writes_since_compaction >= self.optimize_every or self.ratings.count() >= self.optimize_every
-        if self.optimize_every and due:
+        if self.optimize_every and due and retry_due(self, self.optimize_every):
             try:
                 self._compact_locked()
-            except Exception as exc:  # noqa: BLE001 - the write itself succeeded; compaction retries later
-                log.warning("automatic compaction of %s failed: %s", self.path, exc)
+            except Exception as exc:  # noqa: BLE001 - the write itself succeeded; compaction backs off
+                self._writes_since_compaction = 0
+                record_failure(self, exc)
+                log.warning("automatic compaction failed (next try after %d more ratings or %d minutes): %s",
+                            self.optimize_every, RETRY_AFTER.total_seconds() // 60, exc)
 
     def compact(self, keep_history: timedelta | None = None) -> dict[str, Any]:
         """Compact the table now: fold the ratings log, merge small fragments, drop deleted rows.
@@ -406,7 +411,8 @@ class ExperienceStore:
         Retention: versions older than ``keep_history`` (default 7 days) and
         all but the newest ``KEEP_VERSIONS`` (100, :mod:`tui_agent.memory.versions`) are removed, so undo reaches
         back at most about 100 table writes (ratings are folded in batches) and never past a
-        week; tagged versions (restore points) are kept. Every version pins its
+        week; tagged versions (restore points) are kept until they expire after 7 days
+        (:func:`tui_agent.memory.versions.expire_restore_points`). Every version pins its
         data files and manifest, so a time limit alone let the disk grow with
         the rating rate (1,000 rows of 2 MB took 43 MB after 1,000 ratings; see
         ``benchmarks/memory_disk.py`` for the figure now). Thousands of versions
@@ -421,16 +427,25 @@ class ExperienceStore:
             ``fragments_after``, ``versions`` (left on disk) and ``seconds`` (wall time).
 
         Raises:
+            CompactionError: a step failed (not the disk); the message names it (automatic compaction
+                then backs off, :func:`tui_agent.memory.compaction.retry_due`).
             MemoryStoreError: the lock is held elsewhere for over 30 s, or the disk is not writable.
         """
         with self.locked(counts_as_write=False, fold=False):  # compaction folds the log itself
-            return self._compact_locked(keep_history)
+            try:
+                return self._compact_locked(keep_history)
+            except Exception as exc:
+                from tui_agent.memory.compaction import record_failure
+
+                record_failure(self, exc)
+                raise
 
     def _compact_locked(self, keep_history: timedelta | None = None) -> dict[str, Any]:
-        from tui_agent.memory.compaction import compact
+        from tui_agent.memory.compaction import clear_failure, compact
 
         result = compact(self, keep_history)
         self._writes_since_compaction = 0
+        clear_failure(self)
         return result
 
     def fragment_count(self) -> int:

@@ -19,7 +19,11 @@ Version statistics cannot tell it apart: LanceDB rewrites a recently updated
 row in place with the same file counts and sizes.)
 
 Restore points are LanceDB tags (``import-<UTC time>-v<version>``) made before
-every import; a tagged version survives compaction.
+every import; a tagged version survives compaction until the restore point
+expires: after ``KEEP_RESTORE_POINT_AGE`` (7 days, the retention's time limit)
+or when over ``KEEP_RESTORE_POINTS`` (20) newer ones exist
+(:func:`expire_restore_points`). Cleanup skips tagged versions instead of
+refusing to run, so a restore point never blocks compaction.
 
 The functions take the :class:`~tui_agent.memory.store.ExperienceStore` as an
 argument (``Any``: this module sits below ``store``, which calls it when it
@@ -39,6 +43,8 @@ from tui_agent.memory.errors import MemoryStoreError
 JOURNAL_NAME = ".versions.jsonl"
 RESTORE_POINT_PREFIX = "import"
 KEEP_RESTORE_POINTS = 20
+KEEP_RESTORE_POINT_AGE = timedelta(days=7)
+"""A restore point older than this is deleted at compaction (its version then goes with the retention)."""
 _TAG_OK = re.compile(r"^[A-Za-z0-9._-]+$")
 
 
@@ -268,7 +274,8 @@ def restore(store: Any, ref: int | str) -> int:
     This is a change like any other (undo takes it back). Returns the new version.
 
     Raises:
-        MemoryStoreError: no such version or restore point (removed by compaction, or never made).
+        MemoryStoreError: no such version or restore point (removed by compaction, expired after
+            ``KEEP_RESTORE_POINT_AGE``, or never made).
     """
     with store.locked() as table:
         if isinstance(ref, str) and ref.isdigit():
@@ -277,7 +284,10 @@ def restore(store: Any, ref: int | str) -> int:
             if ref not in _version_stamps(store):
                 raise MemoryStoreError(f"no version {ref} in {store.path} (see: tui-agent memory undo --list)")
         elif ref not in table.tags.list():
-            raise MemoryStoreError(f"no restore point named {ref!r} in {store.path} (see: tui-agent memory undo --list)")
+            raise MemoryStoreError(
+                f"no restore point named {ref!r} in {store.path}: it expired (restore points are kept "
+                f"{KEEP_RESTORE_POINT_AGE.days} days, at most {KEEP_RESTORE_POINTS}) or was never made "
+                "(see: tui-agent memory undo --list)")
         table.restore(ref)
         return table.version
 
@@ -313,6 +323,26 @@ def restore_points(store: Any) -> list[tuple[str, int]]:
     """``(name, version)`` of every restore point, oldest first."""
     tags = store.table.tags.list()
     return sorted(((name, int(info["version"])) for name, info in tags.items()), key=lambda t: (t[1], t[0]))
+
+
+def expire_restore_points(store: Any, max_age: timedelta | None = None) -> list[str]:
+    """Delete the restore points whose version is older than ``max_age`` (default
+    ``KEEP_RESTORE_POINT_AGE``); returns their names. Called by compaction before cleanup, so a
+    tagged version lives as long as the retention's time limit and no longer.
+
+    Raises:
+        RuntimeError / OSError: LanceDB cannot list or delete the tags (compaction names the step).
+    """
+    age = KEEP_RESTORE_POINT_AGE if max_age is None else max_age
+    stamps = _version_stamps(store)
+    now = datetime.now()  # LanceDB's version timestamps are naive local times
+    expired = []
+    for name, version in restore_points(store):
+        stamp = stamps.get(version)
+        if stamp is None or now - stamp["timestamp"] > age:
+            store.table.tags.delete(name)
+            expired.append(name)
+    return expired
 
 
 def _prune_restore_points(store: Any, prefix: str) -> None:
