@@ -117,7 +117,7 @@ def read_bounded(path: str | Path, max_bytes: int) -> bytes:
     info = os.fstat(fd)
     if not stat.S_ISREG(info.st_mode):
         os.close(fd)
-        raise UserFileError(f"{path}: not a regular file ({_kind(info.st_mode)}); not read")
+        raise UserFileError(f"{path}: not a regular file ({file_kind(info.st_mode)}); not read")
     with os.fdopen(fd, "rb") as fh:
         if info.st_size > max_bytes:
             raise UserFileError(f"{path}: larger than {_size(max_bytes)}; not read")
@@ -183,7 +183,8 @@ def _depth(value: Any) -> int:
     return deepest
 
 
-def _kind(mode: int) -> str:
+def file_kind(mode: int) -> str:
+    """What a file of ``mode`` (``st_mode``) is, for a message: "a folder", "a FIFO", "a socket", "a device"."""
     if stat.S_ISDIR(mode):
         return "a folder"
     if stat.S_ISFIFO(mode):
@@ -192,7 +193,7 @@ def _kind(mode: int) -> str:
         return "a socket"
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
-    return "not a regular file"
+    return "another kind of file"
 
 
 def _size(n: int) -> str:

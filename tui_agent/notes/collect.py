@@ -21,12 +21,12 @@ Every skipped file or folder is reported as one line saying why (``AddReport.ski
 from __future__ import annotations
 
 import os
-import stat
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_agent.notes.ingest import kind_of
+from tui_agent.userfiles import file_kind
 
 __all__ = ["Collected", "collect_files"]
 
@@ -119,13 +119,6 @@ def _why_not(path: Path, base: Path, root: Path, follow_links: bool) -> str | No
 
 def _kind(path: Path) -> str:
     try:
-        mode = path.stat().st_mode
+        return file_kind(path.stat().st_mode)
     except OSError:
         return "unreadable"
-    if stat.S_ISFIFO(mode):
-        return "a FIFO"
-    if stat.S_ISSOCK(mode):
-        return "a socket"
-    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
-        return "a device"
-    return "not a file"
