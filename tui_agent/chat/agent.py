@@ -16,7 +16,8 @@ from typing import Any
 from tui_agent.chat import policy
 from tui_agent.chat.grounding import NotesMixin
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
-from tui_agent.chat.taught import TaughtMatch, match_taught
+from tui_agent.chat.remembered import Suggestion, TaughtMixin, suggestion_of
+from tui_agent.chat.taught import TaughtMatch
 from tui_agent.chat.taught import normalise as taught_normalise
 from tui_agent.config import Settings
 from tui_agent.memory.errors import MemoryStoreError, RowLimitError
@@ -50,23 +51,6 @@ class ExemplarInfo:
     similarity: float  # combined score λ·f_task + (1−λ)·f_obs
     f_task: float  # question similarity, cosine in [−1, 1]
     role: str  # encouraged | discouraged | neutral | recalled
-
-
-@dataclass
-class Suggestion:
-    """A taught answer shown beside the model's (:mod:`tui_agent.chat.bands`, the *suggest* band).
-
-    ``id`` is the pairing (this question → the taught answer), stored unrated: rate it 👍 to accept
-    (the new wording becomes a recall key of the fact), 👎 to dismiss (not suggested again for this
-    question). ``question``: the question it was taught for; ``similarity``: their question cosine
-    in [−1, 1]; ``p``: the estimated probability that it answers this question, in (0, 1).
-    """
-
-    id: str | None
-    answer: str
-    question: str
-    similarity: float
-    p: float
 
 
 @dataclass
@@ -117,7 +101,7 @@ def format_history(history: Sequence[tuple[str, str]]) -> str:
     return "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-HISTORY_TURNS:])
 
 
-class ChatAgent(NotesMixin):
+class ChatAgent(NotesMixin, TaughtMixin):
     """RLEM chat agent over an experience store, an embedder and an LLM.
 
     Args:
@@ -134,7 +118,6 @@ class ChatAgent(NotesMixin):
         self._contexts: Any = None
         self._notes: Any = None
         self._note_retriever: Any = None
-        self._calibration: Any = None
         self.notes_used: dict[str, tuple[str, list[Any]]] = {}
         """answer id → (question, notes used): a rating of the answer is also the notes' reward."""
         self.rng = random.Random()
@@ -346,7 +329,7 @@ class ChatAgent(NotesMixin):
             except (MemoryStoreError, RowLimitError) as exc:  # the answer is still shown, with the reason
                 warnings.append(f"answer not stored: {exc}")
         if suggestion is not None and offered is None:  # shown, but nothing to rate
-            offered = _suggestion(None, suggestion)
+            offered = suggestion_of(None, suggestion)
         shown = [c for sc, _ in exemplars for c in policy.candidates([sc])]
         await self._touch([c.experience.id for c in shown])
         if exp_id is not None and used_notes:
@@ -372,60 +355,6 @@ class ChatAgent(NotesMixin):
             await asyncio.to_thread(self.store.touch, ids)
         except MemoryStoreError as exc:
             log.warning("last-used time not recorded: %s", exc)
-
-    def match_taught(self, question: str, q_vec: list[float], cands: list[policy.Candidate]) -> list[TaughtMatch]:
-        """Taught answers for ``question`` with their band (:func:`tui_agent.chat.taught.match_taught`;
-        blocking: embeds the taught answers and the question's novel words)."""
-        return match_taught(question, q_vec, cands, self.embedder.encode, self.calibration.model, self.settings.recall_q)
-
-    @property
-    def calibration(self):
-        """This memory's recall bands, learned from ratings (:class:`tui_agent.chat.bands.Calibration`)."""
-        if self._calibration is None:
-            from tui_agent.chat.bands import Calibration, RecallModel
-
-            s = self.settings
-            where = getattr(self.store, "path", None)  # beside the LanceDB table; in RAM for a test's store
-            defaults = RecallModel()
-            self._calibration = Calibration.open(where, RecallModel(defaults.weights, s.recall_band or defaults.recall_p,
-                                                                    s.suggest_band or defaults.suggest_p))
-        return self._calibration
-
-    def _pairing(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,
-                 cands: list[policy.Candidate], source: str) -> Suggestion:
-        """Store (this question → the taught answer) unrated, or find it stored already; remember its features.
-
-        The pairing is the experience a 👍/👎 on a recalled or suggested answer rates: the taught
-        fact itself keeps its Q, and a correction after 👎 is filed under the question asked.
-        """
-        taught = match.candidate.experience
-        action = ActionKey(taught.action, f"taught for: {taught.task}")
-        asked = taught_normalise(question)
-        for c in cands:
-            e = c.experience
-            if (taught_normalise(e.task) == asked and e.observation == context and e.action == action.action
-                    and e.reason == action.reason and c.q >= 0):
-                pair_id = e.id
-                break
-        else:
-            pair_id = self.replay.add_unrated(RecordKey(question, context), action, vector=q_vec, model="memory",
-                                              source=source)  # one of taught.PAIRING_SOURCES
-        self.calibration.remember(pair_id, match.features)
-        return _suggestion(pair_id, match)
-
-    async def _recall(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,
-                      cands: list[policy.Candidate], on_token: Any) -> ChatAnswer:
-        """Answer from memory (the recall band). The same wording (in any context) answers with the taught
-        row itself; another wording with its pairing row, so a 👎 there leaves the taught fact as it is."""
-        chosen = match.candidate
-        answer = await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
-        if match.same_question:
-            return answer
-        try:
-            answer.id = (await asyncio.to_thread(self._pairing, question, context, q_vec, match, cands, "recall")).id
-        except (MemoryStoreError, RowLimitError) as exc:  # shown, but there is nothing right to rate
-            answer.id, answer.warning = None, f"answer not stored: {exc}"
-        return answer
 
     async def _answer_from_memory(self, question: str, chosen: policy.Candidate, on_token: Any,
                                   mode: str, decision: str) -> ChatAnswer:
@@ -493,11 +422,6 @@ class ChatAgent(NotesMixin):
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
-
-
-def _suggestion(pair_id: str | None, match: TaughtMatch) -> Suggestion:
-    e = match.candidate.experience
-    return Suggestion(pair_id, e.action, e.task, round(match.candidate.f_task, 4), round(match.p, 4))
 
 
 def _info(c: policy.Candidate, role: str) -> ExemplarInfo:

@@ -209,33 +209,39 @@ class Calibration:
 
     def remember(self, answer_id: str, x: Sequence[float]) -> None:
         """Keep the features of a shown pairing until it is rated."""
-        self._update(lambda: self.pending.__setitem__(answer_id, [float(v) for v in x]))
+
+        def change() -> bool:
+            self.pending[answer_id] = [float(v) for v in x]
+            return True
+
+        self._update(change)
 
     def label(self, answer_id: str, correct: bool) -> bool:
-        """A rating of a shown pairing: 👍 → correct. Returns False when ``answer_id`` was not pending."""
-        found = []
+        """A rating of a shown pairing: 👍 → correct. Returns False (and writes nothing) when
+        ``answer_id`` was not pending: not a recalled or suggested pairing, or rated before."""
 
-        def change() -> None:
+        def change() -> bool:
             x = self.pending.pop(answer_id, None)
             if x is not None:
                 self.examples.append((x, int(correct)))
                 del self.examples[:-MAX_EXAMPLES]
-                found.append(x)
+            return x is not None
 
-        self._update(change)
-        return bool(found)
+        return self._update(change)
 
-    def _update(self, change: Any) -> None:
+    def _update(self, change: Any) -> bool:
+        """Apply ``change()`` (True when it changed something) to the newest state and save it."""
         if self.path is None:
-            change()
+            changed = change()
             self._refit()
-            return
+            return changed
         from filelock import FileLock
 
         self.path.parent.mkdir(parents=True, exist_ok=True)
         with FileLock(str(self.path) + ".lock", timeout=30):
             self._read()  # another process may have rated since
-            change()
+            if not change():
+                return False
             if len(self.pending) > MAX_PENDING:
                 for key in list(self.pending)[: len(self.pending) - MAX_PENDING]:
                     del self.pending[key]
@@ -249,6 +255,7 @@ class Calibration:
                 Path(tmp).unlink(missing_ok=True)
                 raise
         self._refit()
+        return True
 
     def summary(self) -> dict[str, Any]:
         """Counts and the current weights, for ``memory stats`` and the docs."""
