@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable, Iterable
+from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from rich.text import Text
@@ -31,6 +32,7 @@ from tui_agent.tui.keymap import Keymap, bindings, display
 from tui_agent.tui.chat_actions import ChatActions
 from tui_agent.tui.notes_actions import NotesActions
 from tui_agent.tui.stats_actions import StatsActions
+from tui_agent.tui import slash
 
 WELCOME = (
     "Ask anything. Rate answers with 👍/👎 (or {rate_up} / {rate_down} on a focused answer); after 👎 you can type "
@@ -39,6 +41,7 @@ WELCOME = (
     "the keys, {memory} the memory, {chats} saved chats. /task GOAL runs a web-shop task (/task alone: a random one), /doc QUESTION asks the Python docs."
 )
 _END = object()
+STOPPED = "stopped by you; not stored (r asks again)"
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -175,15 +178,38 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
 
     # --- chatting -----------------------------------------------------------------
 
+    def answering(self) -> bool:
+        """An answer is being written (its worker runs)."""
+        return any(w.group == "answers" and w.is_running for w in self.workers)
+
+    def action_stop_answer(self) -> None:
+        """Esc in the input: stop the answer being written (``run_answer`` keeps what came, marked stopped)."""
+        if not self.answering():
+            self.notify("No answer is being written.", markup=False)
+            return
+        self.workers.cancel_group(self, "answers")
+
     @on(ChatInput.Submitted)
     def _submitted(self, event: ChatInput.Submitted) -> None:
         chat = self.query_one("#chat", VerticalScroll)
-        for command in ("/task", "/doc"):
-            if event.text == command or event.text.startswith(command + " "):
-                self.start_task(event.text[len(command):].strip() or None, command)
-                return
-        if self.is_note_command(event.text):
-            self.note_command(event.text)
+        parsed = slash.parse(event.text)
+        if parsed is not None:
+            command, word, rest = parsed
+            if command is None:
+                self.notify(f"Unknown command {word}: /help lists the commands (↑ brings your text back).",
+                            severity="warning", markup=False)
+            elif command.name == "/help":
+                chat.mount(UserMessage(event.text))
+                chat.mount(Static(plain(slash.help_text()), classes="note-reply"))
+                chat.anchor()
+            elif command.name in ("/task", "/doc"):
+                self.start_task(rest or None, command.name)
+            else:
+                self.note_command(event.text)
+            return
+        if self.answering():  # never interleave two questions and their answers
+            self.notify("An answer is still being written: wait for it, or press Esc to stop it "
+                        "(↑ brings your message back).", severity="warning", markup=False)
             return
         view = AnswerView(event.text, list(self.history))
         self.session.user(event.text, self.settings.model)
@@ -200,10 +226,26 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
             return
         queue: asyncio.Queue[Any] = asyncio.Queue()
         pump = asyncio.create_task(self._pump(view.body, queue))
-        view.set_meta(f"{self.settings.model} · answering…")
+        view.set_meta(f"{self.settings.model} · answering… (Esc stops)")
+        shown: list[str] = []
+
+        def on_token(piece: str | None) -> None:
+            shown.clear() if piece is None else shown.append(piece)
+            queue.put_nowait(piece)
+
         try:
-            result = await self.agent.answer(view.question, view.history, queue.put_nowait,
+            result = await self.agent.answer(view.question, view.history, on_token,
                                              system_prompt=self.session.system_prompt, **self.llm_params)
+        except asyncio.CancelledError:  # Esc: keep what came, marked stopped; nothing is stored
+            queue.put_nowait(_END)
+            await pump
+            text = "".join(shown)
+            view.stopped(text)
+            view.message_id = self.session.answer(SimpleNamespace(
+                answer=text, model=self.settings.model, id=None, policy="stopped", exemplars=[], rejected=[],
+                warning=STOPPED))
+            self.history.append((view.question, text))
+            return
         except Exception as exc:  # noqa: BLE001 - LLMError, MemoryStoreError, …: shown, app keeps running
             queue.put_nowait(_END)
             await pump

@@ -44,6 +44,10 @@ class ChatInput(TextArea):
                 self.post_message(self.Submitted(text))
                 self.clear()
             return
+        if event.key in keys.keys_for("stop_answer") and hasattr(self.app, "action_stop_answer"):
+            self._stop(event)
+            self.app.action_stop_answer()
+            return
         if event.key in keys.keys_for("newline"):
             self._stop(event)
             self.insert("\n")

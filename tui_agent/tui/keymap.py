@@ -67,6 +67,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("history_prev", "input", ("up",), "Previous",
               "bring back an earlier message (on the first line of the input; kept across restarts)"),
     KeyAction("history_next", "input", ("down",), "Next", "a later message, then your draft (on the last line)"),
+    KeyAction("stop_answer", "input", ("escape",), "Stop",
+              "stop the answer being written (what came is kept, marked stopped, not stored)"),
     KeyAction("rate_up", "answer", ("plus", "equals_sign"), "Good", "rate it 👍: reward +1", "rate(True)"),
     KeyAction("rate_down", "answer", ("minus", "underscore"), "Bad",
               "rate it 👎: reward −1; then type the right answer (Enter saves, Esc skips)", "rate(False)"),

@@ -13,14 +13,8 @@ from textual.widgets import Static
 from tui_agent.tui.safe import plain
 from tui_agent.tui.widgets import UserMessage
 
-NOTE_COMMANDS = ("/remember", "/forget")
-
-
 class NotesActions:
     """Handles the note commands typed in the chat input."""
-
-    def is_note_command(self, text: str) -> bool:
-        return text.split(maxsplit=1)[0] in NOTE_COMMANDS if text.strip() else False
 
     def note_command(self, text: str) -> None:
         """Show the command and run it in a thread (embedding and the table write block)."""

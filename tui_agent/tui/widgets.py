@@ -202,6 +202,13 @@ class AnswerView(Vertical, can_focus=True):
         self.suggestion = None  # one rating per suggestion
         self.refresh_bindings()
 
+    def stopped(self, text: str) -> None:
+        """The answer was stopped (Esc): keep what came, say so, nothing to rate; ``r`` asks again."""
+        self.answer_text = text
+        self.add_class("incomplete")
+        self.set_meta("⏹ stopped by you · not stored · press r to ask again", error=True)
+        self.query_one("#retry", Button).disabled = False
+
     def fail(self, message: str) -> None:
         self.set_meta(f"✗ {message}", error=True)
         self.query_one("#retry", Button).disabled = False

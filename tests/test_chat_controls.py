@@ -1,0 +1,76 @@
+"""Chat controls of issue 23: Esc stops an answer, no second question while one is written, slash commands."""
+
+from __future__ import annotations
+
+import asyncio
+
+from textual.widgets import Static
+
+from pilots import make_light_app, submit
+from tui_agent.chats.store import ChatStore
+from tui_agent.tui.app import ChatApp
+from tui_agent.tui.slash import help_text, parse
+from tui_agent.tui.widgets import AnswerView, UserMessage
+
+SIZE = (100, 40)
+
+
+def test_parse_tells_commands_from_questions():
+    assert parse("/task find a lamp")[0].name == "/task"
+    assert parse("/TASK")[0].name == "/task"
+    assert parse("/frobnicate now")[:2] == (None, "/frobnicate")
+    assert parse("/usr/bin is missing, why?") is None  # a path, not a command
+    assert parse("What is /etc/hosts?") is None
+    assert "/remember TEXT" in help_text()
+
+
+async def slow_answer(app: ChatApp, monkeypatch) -> asyncio.Event:
+    """Make the agent stream a few pieces and then wait (as a slow model would); returns 'streaming'."""
+    streaming = asyncio.Event()
+
+    async def answer(question, history, on_token=None, **_kw):
+        for piece in ("The moon ", "is a "):
+            on_token(piece)
+        streaming.set()
+        await asyncio.sleep(60)
+
+    monkeypatch.setattr(app.agent, "answer", answer)
+    return streaming
+
+
+async def test_escape_stops_the_answer_keeps_it_marked_and_stores_nothing(memory_dir, monkeypatch):
+    app = make_light_app(memory_dir)
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        before = app.agent.memory_count()
+        streaming = await slow_answer(app, monkeypatch)
+        await submit(pilot, "Tell me about the moon.")
+        await asyncio.wait_for(streaming.wait(), 10)
+        await pilot.pause()
+        await submit(pilot, "And the sun?")  # refused while an answer is written: nothing interleaves
+        await pilot.pause()
+        assert len(app.query(UserMessage)) == 1
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.query(AnswerView).last()
+        assert view.answer_text == "The moon is a " and "stopped" in str(view.query_one(".answer-meta").render())
+        assert view.experience_id is None and app.agent.memory_count() == before
+        chat = ChatStore().get(ChatStore().list()[0].id)
+        assert [(m.role, m.content) for m in chat.messages] == [("user", "Tell me about the moon."),
+                                                                 ("assistant", "The moon is a ")]
+
+
+async def test_help_lists_commands_and_an_unknown_command_is_not_sent(memory_dir):
+    app = make_light_app(memory_dir, mock_response="unused")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await submit(pilot, "/help")
+        await pilot.pause()
+        assert "/task [GOAL]" in str(app.query(Static).filter(".note-reply").last().render())
+        await submit(pilot, "/frobnicate")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert not app.query(AnswerView) and app.agent.memory_count() == 0
+        await pilot.press("escape")  # nothing to stop: a toast, no error
+        await pilot.pause()
