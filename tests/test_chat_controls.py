@@ -74,3 +74,20 @@ async def test_help_lists_commands_and_an_unknown_command_is_not_sent(memory_dir
         assert not app.query(AnswerView) and app.agent.memory_count() == 0
         await pilot.press("escape")  # nothing to stop: a toast, no error
         await pilot.pause()
+
+
+async def test_any_answer_can_be_asked_again_and_the_earlier_one_stays(memory_dir):
+    app = make_light_app(memory_dir, mock_response="First try.")
+    async with app.run_test(size=SIZE) as pilot:
+        await submit(pilot, "Name a colour.")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        first = app.query(AnswerView).last()
+        first.focus()
+        await pilot.press("plus")  # rated 👍: a new answer can still be asked for
+        await app.workers.wait_for_complete()
+        await pilot.press("r")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        views = list(app.query(AnswerView))
+        assert len(views) == 2 and views[0].answer_text == "First try." and views[1].experience_id

@@ -72,7 +72,7 @@ async def test_message_streams_into_the_answer(memory_dir, embedder, monkeypatch
         assert view.answer_text.endswith("[not markup]")
         assert view.experience_id and app.agent.store.get(view.experience_id).q == 0.0
         assert not view.query_one("#up", Button).disabled
-        assert "1 experiences" in str(app.query_one("#status").render())
+        assert "1 experience" in str(app.query_one("#status").render())
 
 
 async def test_rate_by_key_and_by_click_and_correct(memory_dir, embedder):

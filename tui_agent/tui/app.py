@@ -10,13 +10,12 @@ from typing import TYPE_CHECKING, Any
 from rich.text import Text
 from textual import on, work
 from textual.app import App, ComposeResult, SystemCommand
-from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui_agent.config_base import load_state, save_state
-from tui_agent.tui.safe import plain, visible
+from tui_agent.tui.safe import count_of, plain, visible
 from tui_agent.tui.themes import DEFAULT_THEME, load_themes
 
 POLICY_HELP = {
@@ -174,7 +173,7 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         if self.agent is None or self.load_error:
             return
         count = self.agent.memory_count()
-        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count} experiences")
+        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count_of(count, 'experience')}")
 
     # --- chatting -----------------------------------------------------------------
 
@@ -348,6 +347,10 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
 
     @on(AnswerView.RetryRequested)
     def _retry(self, event: AnswerView.RetryRequested) -> None:
+        if self.answering():
+            self.notify("An answer is still being written: wait for it, or press Esc to stop it.",
+                        severity="warning", markup=False)
+            return
         chat = self.query_one("#chat", VerticalScroll)
         view = AnswerView(event.view.question, event.view.history)
         chat.mount(view)
@@ -378,7 +381,7 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
             return
         s = self.agent.stats()
         self.notify(
-            f"{s['experiences']} experiences · mean Q {s['mean_q']:+.3f} · {s['rated']} rated\n{s['path']}",
+            f"{count_of(s['experiences'], 'experience')} · mean Q {s['mean_q']:+.3f} · {s['rated']} rated\n{s['path']}",
             title="Memory",
             markup=False,
         )
@@ -393,7 +396,8 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         self.push_screen(MemoryScreen(self.agent.store, self.agent.embedder), lambda _=None: self.refresh_status())
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
+        # Textual's own "Keys" panel is left out: "Keys" here is this app's key list (F1).
+        yield from (c for c in super().get_system_commands(screen) if c.title != "Keys")
         yield SystemCommand("New chat", "Start a new conversation (this one stays saved; memory is kept)",
                             self.action_new_chat)
         yield from self.chat_commands()

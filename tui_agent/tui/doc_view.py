@@ -12,6 +12,7 @@ import random
 from typing import Any
 
 from tui_agent.tui.task_view import TaskView
+from tui_agent.tui.safe import count_of
 
 __all__ = ["DocView"]
 
@@ -50,4 +51,4 @@ class DocView(TaskView):
         if not r.gold_answer:
             return f"answer: {r.answer} · {len(r.steps)} steps · not checked (no gold answer): rate it with 👍/👎"
         verdict = "correct ✓" if r.correct else f"wrong (gold: {r.gold_answer})"
-        return f"answer: {r.answer} · {verdict} · {steps} · memory updated ({len(set(r.row_ids))} experiences)"
+        return f"answer: {r.answer} · {verdict} · {steps} · memory updated ({count_of(len(set(r.row_ids)), 'experience')})"

@@ -38,7 +38,7 @@ from tui_agent.tui.memory_dialogs import (
     ExperienceScreen,
     when,
 )
-from tui_agent.tui.safe import plain, visible
+from tui_agent.tui.safe import count_of, plain, visible
 
 PAGE_LIMIT = 500
 SEMANTIC_LIMIT = 50
@@ -224,7 +224,7 @@ class MemoryScreen(Screen[None]):
         page = self.page
         parts = ["memory"]
         if page is not None:
-            parts += [f"version {page.version}", f"{page.total} experiences"]
+            parts += [f"version {page.version}", count_of(page.total, 'experience')]
             shown = len(page.rows)
             parts.append(f"{shown} of {page.matching} shown" if shown < page.matching else f"{shown} shown")
             arrow = "↓" if self.descending else "↑"

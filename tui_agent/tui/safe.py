@@ -15,12 +15,17 @@ from rich.text import Text
 
 from tui_agent.terminal_text import visible
 
-__all__ = ["plain", "visible"]  # and SafeMarkdown, loaded on first use (below)
+__all__ = ["count_of", "plain", "visible"]  # and SafeMarkdown, loaded on first use (below)
 
 
 def plain(text: Any, style: str = "", **kwargs: Any) -> Text:
     """``text`` as a plain :class:`rich.text.Text` (no markup) with terminal controls made visible."""
     return Text(visible(text), style=style, **kwargs)
+
+
+def count_of(n: int, noun: str) -> str:
+    """``n`` and the noun, singular for 1: ``count_of(1, "experience")`` → "1 experience"."""
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
 
 
 def __getattr__(name: str) -> Any:

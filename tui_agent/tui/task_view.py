@@ -28,7 +28,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Collapsible, Static
 
-from tui_agent.tui.safe import plain, visible
+from tui_agent.tui.safe import count_of, plain, visible
 
 __all__ = ["StepView", "TaskView", "make_shop_agent"]
 
@@ -154,7 +154,7 @@ class TaskView(Vertical):
         if r.reward is None:
             return f"no reward: free-text goal · {len(r.steps)} steps"
         return (f"reward {r.reward:.2f} · {'success ✓' if r.success else 'not a full match'} · "
-                f"{len(r.steps)} steps · memory updated ({len(set(r.row_ids))} experiences)")
+                f"{count_of(len(r.steps), 'step')} · memory updated ({count_of(len(set(r.row_ids)), 'experience')})")
 
     def _prepare(self) -> tuple[Any, Any, dict[str, Any], bool, str]:
         from tui_agent.envs.shop.env import ShopEnv

@@ -125,7 +125,6 @@ class AnswerView(Vertical, can_focus=True):
             self.show_rating(saved.rating > 0, saved.q or 0.0, saved.n or 0, ask_correction=False)
             if saved.correction:
                 self.set_meta(f"👎 rated · correction saved: {_clip(saved.correction)}")
-        self.query_one("#retry", Button).disabled = saved.rating is not None and saved.rating > 0
 
     @property
     def body(self) -> Markdown:
@@ -161,8 +160,8 @@ class AnswerView(Vertical, can_focus=True):
         self.set_meta(meta if stored else f"{meta} · nothing to rate; press r to ask again", error=not stored)
         if not stored:
             self.add_class("incomplete")
-        for button in self.query(Button):
-            button.disabled = (button.id == "retry") == stored
+        for button in self.query(Button):  # a new answer can be asked for at any time; rating needs a stored one
+            button.disabled = button.id != "retry" and not stored
         lines = Text()
         for ex in result.exemplars:
             lines.append(f"{ex.role:<11} Q={ex.q:+.2f} N={ex.n} sim={ex.similarity:.2f} (question {ex.f_task:.2f})  ", style="bold")
@@ -219,7 +218,6 @@ class AnswerView(Vertical, can_focus=True):
         self.set_meta(f"{'👍' if up else '👎'} rated · Q = {q:+.2f} (N = {n})")
         self.query_one("#up", Button).set_class(up, "chosen")
         self.query_one("#down", Button).set_class(not up, "chosen")
-        self.query_one("#retry", Button).disabled = up
         if not up and ask_correction:
             self.add_class("correcting")
             self.query_one(".correction", Input).focus()
