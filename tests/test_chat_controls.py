@@ -91,3 +91,33 @@ async def test_any_answer_can_be_asked_again_and_the_earlier_one_stays(memory_di
         await pilot.pause()
         views = list(app.query(AnswerView))
         assert len(views) == 2 and views[0].answer_text == "First try." and views[1].experience_id
+
+
+def test_cli_question_starts_the_chat_with_it_and_version(monkeypatch, capsys, tmp_path):
+    import pytest
+
+    from tui_agent.cli.main import main
+
+    def run(args: list[str]) -> int:
+        with pytest.raises(SystemExit) as done:
+            main(args)
+        return done.value.code or 0
+
+    started = []
+    monkeypatch.setattr(ChatApp, "run", lambda self: started.append(self.first_message))
+    assert run(["What is RLEM?", "--memory-dir", str(tmp_path / "m")]) == 0
+    assert run(["memory", "stats", "--memory-dir", str(tmp_path / "m")]) == 0  # a command stays a command
+    assert started == ["What is RLEM?"]
+    capsys.readouterr()
+    assert run(["--version"]) == 0 and capsys.readouterr().out.startswith("tui-agent ")
+
+
+async def test_first_message_is_sent_when_the_chat_starts(memory_dir):
+    app = make_light_app(memory_dir, mock_response="Hello there.")
+    app.first_message = "Say hello."
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.query(AnswerView).last()
+        assert (view.question, view.answer_text) == ("Say hello.", "Hello there.")

@@ -41,6 +41,17 @@ register_shop_commands(app)
 register_stats_command(app)
 
 
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            echo(f"tui-agent {version('tui-agent')}")
+        except PackageNotFoundError:
+            echo("tui-agent (not installed)")
+        raise typer.Exit()
+
+
 @app.callback(invoke_without_command=True)
 def chat(
     ctx: typer.Context,
@@ -48,8 +59,12 @@ def chat(
     model: ModelOption = None,
     api_base: ApiBaseOption = None,
     policy: PolicyOption = None,
+    send: Annotated[str | None, typer.Option("--send", help="Start the chat with this message sent "
+                                             "(also: tui-agent \"QUESTION\").", show_default=False)] = None,
+    show_version: Annotated[bool, typer.Option("--version", callback=_version, is_eager=True,
+                                               help="Print the version and exit.")] = False,
 ) -> None:
-    """Start the chat (the default when no command is given)."""
+    """Start the chat (the default when no command is given); `tui-agent "QUESTION"` starts it with QUESTION sent."""
     if ctx.invoked_subcommand is not None:
         # `tui-agent --model M ask …`: hand the group's options to the command via the
         # environment variables its options (and the settings) read.
@@ -61,7 +76,7 @@ def chat(
     settings = settings_for(memory_dir, model, api_base=api_base, policy=policy)
     from tui_agent.tui.app import ChatApp
 
-    ChatApp(settings).run()
+    ChatApp(settings, first_message=send).run()
 
 
 @app.command()
@@ -147,5 +162,17 @@ def rate(
         echo(f"correction stored as {result.correction_id} (Q = 1.000, N = 1)")
 
 
-def main() -> None:
-    app()
+def main(argv: list[str] | None = None) -> None:
+    """The ``tui-agent`` command. A first argument that is neither an option nor a command is a message to
+    start the chat with: ``tui-agent "What is RLEM?"`` runs as ``tui-agent --send "What is RLEM?"``."""
+    args = sys.argv[1:] if argv is None else list(argv)
+    if args and not args[0].startswith("-") and args[0] not in _command_names():
+        args = ["--send", args[0], *args[1:]]
+    app(args=args)
+
+
+def _command_names() -> set[str]:
+    import typer.main
+
+    group = typer.main.get_command(app)
+    return set(getattr(group, "commands", {}))

@@ -63,8 +63,11 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
     TITLE = "tui-agent"
     BINDINGS = bindings("app")  # keys: tui_agent/tui/keymap.py, the user's [keys] applied in on_mount
 
-    def __init__(self, settings: Settings, agent: Any = None, **llm_params: Any) -> None:
+    def __init__(self, settings: Settings, agent: Any = None, first_message: str | None = None,
+                 **llm_params: Any) -> None:
         super().__init__()
+        self.first_message = first_message
+        """Sent as soon as the chat starts (``tui-agent "question"``)."""
         self._settings = None if callable(settings) else settings
         self._load_settings: Callable[[], Settings] | None = settings if callable(settings) else None
         self.settings_error: BaseException | None = None
@@ -128,6 +131,9 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         self.query_one(ChatInput).focus()
         self.query_one("#chat", VerticalScroll).anchor()
         self.load_agent()
+        if self.first_message and self.first_message.strip():
+            self.input_history.add(self.first_message.strip())
+            self._submitted(ChatInput.Submitted(self.first_message.strip()))
 
     # --- themes -------------------------------------------------------------------
 
