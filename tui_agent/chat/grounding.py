@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import Any
 
 log = logging.getLogger(__name__)
@@ -69,7 +70,7 @@ class NotesMixin:
                      if f.note.source == CHAT_SOURCE]
             chosen = found[:1]
         if not chosen and not target:
-            chosen = [max(chat_notes, key=lambda n: n.created_at)]
+            chosen = [max(chat_notes, key=lambda n: n.created_at or datetime.min.replace(tzinfo=UTC))]
         if chosen:
             self.notes.remove(ids=[n.id for n in chosen[:1]])
         return chosen[:1]

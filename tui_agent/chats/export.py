@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
 from tui_agent.chats.store import SCHEMA_VERSION, Chat, ChatMessage
+from tui_agent.terminal_text import visible
 
 FORMATS = ("md", "json")
 
@@ -30,6 +32,9 @@ def to_markdown(chat: Chat) -> str:
     """The chat as Markdown: a title, a line of facts, then each message under a heading.
 
     An answer's heading names its model and rating; "from memory" and a correction follow as quotes.
+    Terminal control characters are made visible (:func:`tui_agent.terminal_text.visible`), so the
+    file is safe to ``cat``; an exemplar value that is not a number shows as ``?``. Never raises on
+    odd stored values.
     """
     when = datetime.fromtimestamp(chat.created).strftime("%Y-%m-%d %H:%M")
     out = [f"# {chat.title}", "", f"*{len(chat.messages)} messages · started {when} · id {chat.id}*", ""]
@@ -42,15 +47,15 @@ def to_markdown(chat: Chat) -> str:
         if m.exemplars:
             out.append("> **from memory**")
             for e in m.exemplars:
-                out.append(f"> - {e.get('role', '?')} Q={float(e.get('q', 0)):+.2f} N={e.get('n', 0)} "
-                           f"sim={float(e.get('similarity', 0)):.2f}: {_line(e.get('task', ''))} → "
-                           f"{_line(e.get('answer', ''))}")
+                out.append(f"> - {_line(e.get('role', '?'))} Q={_number(e.get('q', 0), '+.2f')} "
+                           f"N={_line(e.get('n', 0))} sim={_number(e.get('similarity', 0), '.2f')}: "
+                           f"{_line(e.get('task', ''))} → {_line(e.get('answer', ''))}")
             out.append("")
         if m.correction:
             out += [f"> **correction:** {_line(m.correction)}", ""]
         if m.warning:
             out += [f"> ⚠ {_line(m.warning)}", ""]
-    return "\n".join(out).rstrip() + "\n"
+    return visible("\n".join(out).rstrip() + "\n")
 
 
 def _heading(m: ChatMessage) -> str:
@@ -65,5 +70,16 @@ def _heading(m: ChatMessage) -> str:
     return " · ".join(parts)
 
 
-def _line(text: str) -> str:
+def _number(value: Any, spec: str) -> str:
+    """``value`` formatted with ``spec`` if it is a finite number (or numeric text), else ``?``."""
+    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
+        return "?"
+    try:
+        number = float(value)
+    except (ValueError, OverflowError):
+        return "?"
+    return format(number, spec) if math.isfinite(number) else "?"
+
+
+def _line(text: Any) -> str:
     return " ".join(str(text).split())

@@ -9,8 +9,11 @@ correction. The file is ``<data dir>/chats.sqlite3`` (platformdirs; under
 Schema versions live in ``PRAGMA user_version``; :data:`MIGRATIONS` upgrades an
 older file in place, in one transaction, when it is opened. A file from a newer
 tui-agent, or one that is not a SQLite database, raises :class:`ChatStoreError`
-with a one-line message and is left untouched. WAL mode and a busy time-out
-let the chat and ``tui-agent chats`` use the file at the same time.
+with a one-line message and is left untouched; so does a damaged page met while reading, and a
+write that waits over 5 s for another writer's lock (the message says what to do). Values of the
+wrong type in a row (SQLite keeps any type in any column) are read as "unknown" (``None``), never
+raised (:mod:`tui_agent.chats.values`). WAL mode and a busy time-out let the chat and
+``tui-agent chats`` use the file at the same time.
 """
 
 from __future__ import annotations
@@ -26,6 +29,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from tui_agent.chats.values import sqlite_problem, stored_float, stored_int, stored_text, stored_time
 from tui_agent.config_base import data_dir
 from tui_agent.sqlite_schema import migrate
 
@@ -63,6 +67,8 @@ MIGRATIONS: tuple[str, ...] = (
 )
 SCHEMA_VERSION = len(MIGRATIONS)
 TITLE_CHARS = 60
+BUSY_TIMEOUT_S = 5.0
+"""How long a write waits for another writer's lock before :class:`ChatStoreError`."""
 MEMORY = ":memory:"
 
 
@@ -132,7 +138,7 @@ class ChatStore:
         try:
             if str(self.path) != MEMORY:
                 self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False, isolation_level=None)
+            self._db = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_S, check_same_thread=False, isolation_level=None)
         except (OSError, sqlite3.Error) as exc:
             raise ChatStoreError(f"chats file {self.path} cannot be opened: {exc}") from exc
         self._db.row_factory = sqlite3.Row
@@ -181,7 +187,7 @@ class ChatStore:
             try:
                 yield
             except sqlite3.Error as exc:
-                raise ChatStoreError(f"chats file {self.path} cannot be {doing}: {exc}") from exc
+                raise ChatStoreError(sqlite_problem(self.path, doing, exc)) from exc
 
     @contextmanager
     def _write(self) -> Iterator[sqlite3.Connection]:
@@ -213,6 +219,9 @@ class ChatStore:
         """Chats, most recently updated first (without messages; ``count`` set).
 
         ``search`` keeps chats whose title or any message contains it (case-insensitive substring).
+
+        Raises:
+            ChatStoreError: the file cannot be read (e.g. a damaged page).
         """
         sql = ("SELECT c.*, (SELECT COUNT(*) FROM messages m WHERE m.chat_id = c.id) AS count FROM chats c")
         args: list[Any] = []
@@ -249,7 +258,7 @@ class ChatStore:
         """The chat (id or unique prefix) with all its messages, oldest first.
 
         Raises:
-            KeyError: no such chat.
+            KeyError: no such chat.  ChatStoreError: the file cannot be read.
         """
         full = self.resolve(chat_id)
         with self._guard("read"):
@@ -267,6 +276,7 @@ class ChatStore:
 
         Raises:
             KeyError: no such chat.  ValueError: the title is empty.
+            ChatStoreError: the file cannot be written (e.g. another writer holds it for over 5 s).
         """
         if not title.strip():
             raise ValueError("the title is empty")
@@ -290,6 +300,7 @@ class ChatStore:
 
         Raises:
             KeyError: no such chat.
+            ChatStoreError: the file cannot be written (e.g. another writer holds it for over 5 s).
         """
         full = self.resolve(chat_id)
         with self._write() as db:
@@ -333,8 +344,10 @@ def _escape_like(text: str) -> str:
 
 
 def _chat(row: sqlite3.Row) -> Chat:
-    return Chat(row["id"], row["title"], row["created"], row["updated"], row["model"], row["system_prompt"],
-                int(row["count"]))
+    """A chat from its row; odd stored values (SQLite keeps any type in any column) read safely."""
+    return Chat(stored_text(row["id"]) or "", stored_text(row["title"]) or "untitled",
+                stored_time(row["created"]), stored_time(row["updated"]), stored_text(row["model"]),
+                stored_text(row["system_prompt"]), stored_int(row["count"]) or 0)
 
 
 def _message(row: sqlite3.Row) -> ChatMessage:
@@ -344,6 +357,11 @@ def _message(row: sqlite3.Row) -> ChatMessage:
         details = {}
     details = details if isinstance(details, dict) else {}
     exemplars = [e for e in details.get("exemplars") or [] if isinstance(e, dict)]
-    return ChatMessage(row["id"], row["role"], row["content"], row["created"], row["model"], row["experience_id"],
-                       row["policy"], row["rating"], row["q"], row["n"], row["correction"], exemplars,
-                       [str(r) for r in details.get("rejected") or []], details.get("warning"))
+    rejected = details.get("rejected")
+    warning = details.get("warning")
+    return ChatMessage(row["id"], stored_text(row["role"]) or "?", stored_text(row["content"]) or "",
+                       stored_time(row["created"]), stored_text(row["model"]), stored_text(row["experience_id"]),
+                       stored_text(row["policy"]), stored_int(row["rating"], (-1, 1)), stored_float(row["q"]),
+                       stored_int(row["n"]), stored_text(row["correction"]),
+                       exemplars, [str(r) for r in rejected] if isinstance(rejected, list) else [],
+                       None if warning is None else str(warning))

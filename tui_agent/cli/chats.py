@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from tui_agent.cli.common import echo, fail, print_json, settings_for
+from tui_agent.cli.common import echo, fail, print_json, settings_for, user_errors
 
 chats_app = typer.Typer(help="List, show, export, rename and delete saved chats.", no_args_is_help=True,
                         rich_markup_mode=None)
@@ -45,10 +45,14 @@ def list_(
     limit: Annotated[int, typer.Option("--limit", "-n", min=1, help="At most this many chats.")] = 50,
     as_json: JsonOption = False,
 ) -> None:
-    """Saved chats, most recent first: id, messages, model, last change, title."""
+    """Saved chats, most recent first: id, messages, model, last change, title.
+
+    A damaged or busy chats file exits 1 with one line (every chats command does).
+    """
     from tui_agent.chats.export import iso
 
-    chats = open_store().list(search, limit)
+    with user_errors():
+        chats = open_store().list(search, limit)
     if as_json:
         print_json([{"id": c.id, "title": c.title, "messages": c.count, "model": c.model,
                      "created": iso(c.created), "updated": iso(c.updated)} for c in chats])
@@ -67,11 +71,10 @@ def show(chat_id: IdArgument, as_json: JsonOption = False) -> None:
     """Print a chat as Markdown (answers with their model, rating, "from memory" and correction)."""
     from tui_agent.chats.export import to_json, to_markdown
 
-    chat = get_chat(open_store(), chat_id)
-    if as_json:
-        print_json(to_json(chat))
-    else:
-        echo(to_markdown(chat).rstrip("\n"))
+    with user_errors():
+        chat = get_chat(open_store(), chat_id)
+        text = None if as_json else to_markdown(chat).rstrip("\n")
+    print_json(to_json(chat)) if text is None else echo(text)
 
 
 @chats_app.command()
@@ -92,11 +95,13 @@ def export(
     fmt = "md" if fmt == "markdown" else fmt
     if fmt not in FORMATS:
         fail(f"unknown format {fmt!r}; expected md or json", 2)
-    chat = get_chat(open_store(), chat_id)
+    with user_errors():
+        chat = get_chat(open_store(), chat_id)
+        markdown = to_markdown(chat) if fmt == "md" else ""
     if output is None:
-        print_json(to_json(chat)) if fmt == "json" else echo(to_markdown(chat).rstrip("\n"))
+        print_json(to_json(chat)) if fmt == "json" else echo(markdown.rstrip("\n"))
         return
-    text = json.dumps(to_json(chat), ensure_ascii=False, indent=2) + "\n" if fmt == "json" else to_markdown(chat)
+    text = json.dumps(to_json(chat), ensure_ascii=False, indent=2) + "\n" if fmt == "json" else markdown
     try:
         write_new(output, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=force)
     except UserFileError as exc:
@@ -109,11 +114,12 @@ def rename(chat_id: IdArgument, title: Annotated[str, typer.Argument(help="The n
     """Give a chat a new title."""
     store = open_store()
     chat = get_chat(store, chat_id)
-    try:
+    if not title.strip():
+        fail("the title is empty; give a new title", 2)
+    with user_errors():
         store.rename(chat.id, title)
-    except ValueError as exc:
-        fail(str(exc), 2)
-    echo(f"{chat.id}: {store.get(chat.id).title}")
+        renamed = get_chat(store, chat.id)
+    echo(f"{chat.id}: {renamed.title}")
 
 
 @chats_app.command()
@@ -124,7 +130,8 @@ def delete(chat_id: IdArgument,
     chat = get_chat(store, chat_id)
     if not yes and not typer.confirm(f"Delete {chat.title!r} ({chat.count} messages)?", default=False):
         raise typer.Exit(1)
-    store.delete(chat.id)
+    with user_errors():
+        store.delete(chat.id)
     echo(f"deleted {chat.id}")
 
 

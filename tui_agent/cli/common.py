@@ -84,7 +84,12 @@ def progress(message: str) -> Iterator[Any]:
 
 @contextlib.contextmanager
 def user_errors() -> Iterator[None]:
-    """Turn the project's expected errors into one-line messages and exit code 1."""
+    """Turn the project's expected errors into one-line messages and exit code 1.
+
+    Caught: LLMError, MemoryStoreError, ChatStoreError, EmbeddingError, LocalModelError, RolloutError,
+    ValueError (their message), KeyError (as a missing experience); anything else propagates.
+    """
+    from tui_agent.chats.store import ChatStoreError
     from tui_agent.embed import EmbeddingError
     from tui_agent.llm.client import LLMError
     from tui_agent.llm.local import LocalModelError
@@ -93,7 +98,8 @@ def user_errors() -> Iterator[None]:
 
     try:
         yield
-    except (LLMError, MemoryStoreError, EmbeddingError, LocalModelError, RolloutError, ValueError) as exc:
+    except (LLMError, MemoryStoreError, ChatStoreError, EmbeddingError, LocalModelError, RolloutError,
+            ValueError) as exc:
         fail(str(exc))
     except KeyError as exc:
         fail(f"no experience with id {exc.args[0]!r}")

@@ -190,7 +190,8 @@ def show(
     echo(f"title:    {note.title}")
     echo(f"heading:  {note.heading}")
     echo(f"position: {note.position}")
-    echo(f"created:  {note.created_at.astimezone().strftime('%Y-%m-%d %H:%M')}")
+    when = note.created_at.astimezone().strftime('%Y-%m-%d %H:%M') if note.created_at else "unknown"
+    echo(f"created:  {when}")
     echo("")
     echo(note.text)
 

@@ -11,7 +11,6 @@ belongs, a fraction where a whole number belongs, a time that is not ISO
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from typing import Any
 
 import numpy as np
@@ -20,14 +19,15 @@ import pyarrow.compute as pc
 
 from tui_agent.embed import EMBEDDING_DIM
 from tui_agent.memory.formats import MemoryFileError
+from tui_agent.rowcodec import describe, to_datetime, to_float, to_int
 
 
-def describe(value: Any) -> str:
-    text = repr(value)
-    return text if len(text) <= 40 else text[:37] + "..."
+__all__ = ["Column", "arrow_to_array", "describe", "fixed_vectors", "python_to_array", "to_datetime", "to_int"]
 
 
 class Column:
+    """A column being converted; its errors are :class:`MemoryFileError` naming the file, row and column."""
+
     def __init__(self, name: str, where: str) -> None:
         self.name, self.where = name, where
 
@@ -51,11 +51,11 @@ def python_to_array(col: Column, values: list[Any], target: pa.DataType, dim: in
                 raise col.fail(f"must be text, got {type(v).__name__} {describe(v)}", i)
             out.append(v)
         elif pa.types.is_floating(target):
-            out.append(_to_float(col, v, i))
+            out.append(to_float(col, v, i))
         elif pa.types.is_integer(target):
-            out.append(_to_int(col, v, i))
+            out.append(to_int(col, v, i))
         elif pa.types.is_timestamp(target):
-            out.append(_to_datetime(col, v, i))
+            out.append(to_datetime(col, v, i))
         else:  # vector
             if not isinstance(v, list) or any(isinstance(x, bool) or not isinstance(x, (int, float)) for x in v):
                 raise col.fail("must be a list of numbers", i)
@@ -76,43 +76,6 @@ def python_to_array(col: Column, values: list[Any], target: pa.DataType, dim: in
         raise
     except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError) as exc:
         raise col.fail(f"has a value out of range ({str(exc).splitlines()[0][:80]})") from None
-
-
-def _to_float(col: Column, v: Any, i: int) -> float:
-    if isinstance(v, bool):
-        raise col.fail(f"must be a number, got {describe(v)}", i)
-    if isinstance(v, (int, float)):
-        return float(v)
-    if isinstance(v, str):
-        try:
-            return float(v)
-        except ValueError:
-            pass
-    raise col.fail(f"must be a number, got {describe(v)}", i)
-
-
-def _to_int(col: Column, v: Any, i: int) -> int:
-    value = _to_float(col, v, i) if not (isinstance(v, int) and not isinstance(v, bool)) else v
-    if isinstance(value, float):
-        if not value.is_integer():
-            raise col.fail(f"must be a whole number, got {describe(v)}", i)
-        value = int(value)
-    if not -(2**63) <= value < 2**63:
-        raise col.fail(f"is out of range: {describe(v)}", i)
-    return value
-
-
-def _to_datetime(col: Column, v: Any, i: int) -> datetime:
-    if isinstance(v, datetime):
-        dt = v
-    elif isinstance(v, str):
-        try:
-            dt = datetime.fromisoformat(v.strip())
-        except ValueError:
-            raise col.fail(f"must be an ISO 8601 time, got {describe(v)}", i) from None
-    else:
-        raise col.fail(f"must be an ISO 8601 time, got {describe(v)}", i)
-    return dt.replace(tzinfo=UTC) if dt.tzinfo is None else dt.astimezone(UTC)
 
 
 def _vectors_from_lists(col: Column, values: list[Any], dim: int | None) -> pa.Array:
@@ -168,7 +131,7 @@ def arrow_to_array(col: Column, arr: pa.ChunkedArray, target: pa.DataType, dim: 
                     arr = pc.assume_timezone(arr.cast(pa.timestamp("us")), "UTC")
                 return arr.cast(target)
             if pa.types.is_string(t) or pa.types.is_large_string(t):
-                return pa.array([None if v is None else _to_datetime(col, v, i)
+                return pa.array([None if v is None else to_datetime(col, v, i)
                                  for i, v in enumerate(arr.to_pylist())], type=target)
             raise col.fail(f"has type {t}; expected a timestamp")
         # vector

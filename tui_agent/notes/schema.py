@@ -71,7 +71,8 @@ class Note:
     content_hash: str = ""
     vector: list[float] | None = field(default=None, repr=False)
     id: str = ""
-    created_at: datetime = field(default_factory=lambda: datetime.now(UTC))
+    created_at: datetime | None = field(default_factory=lambda: datetime.now(UTC))
+    """None only for a stored row without a time (an older import let a null in)."""
     search_text: str = field(default="", repr=False)
 
     def __post_init__(self) -> None:
@@ -96,8 +97,13 @@ class Note:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Note:
+        """A note from a stored row; missing values read safely (null texts as "", position 0, time None)."""
         values = record_from_row(cls, row, ("title", "heading", "content_hash", "search_text"))
         values["position"] = int(values.get("position") or 0)
+        if values.get("text") is None:
+            values["text"] = ""
+        if values.get("source") is None:
+            values["source"] = ""
         return cls(**values)
 
     def to_json(self) -> dict[str, Any]:

@@ -1,30 +1,29 @@
 """Export and import of the notes table: Parquet (lossless: vectors, timestamps, schema metadata) or JSONL.
 
-An import is all or nothing: the file is read and checked first (columns, notes schema version, vector
-size, non-empty text, limits), then its notes whose id is not stored yet are added in one commit.
+An import is all or nothing: the file is read and every field of every row checked first
+(:mod:`tui_agent.notes.validate`: types, finite numbers, ranges, dates; one line per bad row), then
+its notes whose id is not stored yet are added in one commit. Stored notes whose ``created_at`` is
+null (from an older import) are exported with a null time.
 """
 
 from __future__ import annotations
 
 import json
 from dataclasses import dataclass
-from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from tui_agent.notes.schema import EMBEDDING_DIM, META_NOTES_SCHEMA_VERSION, NOTES_SCHEMA_VERSION, Note, notes_schema
-from tui_agent.notes.store import MAX_NOTE_CHARS, NoteStore
+from tui_agent.notes.schema import META_NOTES_SCHEMA_VERSION, NOTES_SCHEMA_VERSION, Note, notes_schema
+from tui_agent.notes.store import NoteStore
+from tui_agent.notes.validate import NotesImportError, check_rows
 from tui_agent.userfiles import write_new
 
 __all__ = ["NotesImportError", "export_notes", "import_notes"]
 
 MAX_IMPORT_ROWS = 1_000_000
-
-
-class NotesImportError(ValueError):
-    """A notes file that cannot be imported; one user-facing line, nothing was written."""
 
 
 @dataclass
@@ -66,55 +65,57 @@ def export_notes(store: NoteStore, path: str | Path, *, overwrite: bool = False)
         with tmp.open("w", encoding="utf-8") as f:
             for n in notes:
                 row = n.to_row()
-                row["created_at"] = n.created_at.isoformat()
+                row["created_at"] = n.created_at.isoformat() if n.created_at is not None else None
                 f.write(json.dumps(row, ensure_ascii=False) + "\n")
 
     write_new(path, write, overwrite=overwrite)
     return len(notes)
 
 
-def _read(path: Path) -> list[Note]:
-    fmt = _format(path)
+def _schema_version(table: pa.Table, path: Path) -> int:
+    raw = (table.schema.metadata or {}).get(META_NOTES_SCHEMA_VERSION, b"1")
     try:
-        if fmt == "parquet":
-            table = pq.read_table(path)
-            version = int((table.schema.metadata or {}).get(META_NOTES_SCHEMA_VERSION, b"1"))
-            if version > NOTES_SCHEMA_VERSION:
-                raise NotesImportError(f"{path}: notes schema v{version} is newer than this tui-agent's "
-                                       f"v{NOTES_SCHEMA_VERSION}")
-            rows = table.to_pylist()
-        else:
-            rows = []
-            with path.open(encoding="utf-8") as f:
-                for i, line in enumerate(f, 1):
-                    if line.strip():
-                        try:
-                            row = json.loads(line)
-                        except ValueError as exc:
-                            raise NotesImportError(f"{path}: line {i} is not JSON ({exc.msg})") from exc
-                        if isinstance(row.get("created_at"), str):
-                            row["created_at"] = datetime.fromisoformat(row["created_at"])
-                        rows.append(row)
+        return int(raw)
+    except ValueError:
+        raise NotesImportError(f"{path}: notes schema version {raw[:40]!r} is not a number; "
+                               "is this a tui-agent notes export?") from None
+
+
+def _read_rows(path: Path) -> list[tuple[str, Any]]:
+    fmt = _format(path)
+    if fmt == "parquet":
+        table = pq.read_table(path)
+        version = _schema_version(table, path)
+        if version > NOTES_SCHEMA_VERSION:
+            raise NotesImportError(f"{path}: notes schema v{version} is newer than this tui-agent's "
+                                   f"v{NOTES_SCHEMA_VERSION}")
+        if table.num_rows > MAX_IMPORT_ROWS:
+            raise NotesImportError(f"{path}: {table.num_rows:,} notes; at most {MAX_IMPORT_ROWS:,} in one import")
+        return [(f"row {i}", row) for i, row in enumerate(table.to_pylist(), 1)]
+    rows: list[tuple[str, Any]] = []
+    with path.open(encoding="utf-8") as f:
+        for i, line in enumerate(f, 1):
+            if not line.strip():
+                continue
+            if len(rows) >= MAX_IMPORT_ROWS:
+                raise NotesImportError(f"{path}: over {MAX_IMPORT_ROWS:,} notes; at most that many in one import")
+            try:
+                rows.append((f"line {i}", json.loads(line)))
+            except ValueError as exc:
+                raise NotesImportError(f"{path}: line {i} is not JSON ({getattr(exc, 'msg', exc)})") from exc
+            except RecursionError:
+                raise NotesImportError(f"{path}: line {i} is nested too deeply to be a note") from None
+    return rows
+
+
+def _read(path: Path) -> list[Note]:
+    try:
+        rows = _read_rows(path)
     except NotesImportError:
         raise
     except (OSError, UnicodeDecodeError, pa.ArrowException) as exc:
         raise NotesImportError(f"{path}: cannot read ({str(exc).splitlines()[0][:160]})") from exc
-    if len(rows) > MAX_IMPORT_ROWS:
-        raise NotesImportError(f"{path}: {len(rows):,} notes; at most {MAX_IMPORT_ROWS:,} in one import")
-    notes = []
-    for i, row in enumerate(rows, 1):
-        if not isinstance(row, dict) or not isinstance(row.get("text"), str) or not isinstance(row.get("source"), str):
-            raise NotesImportError(f"{path}: note {i} has no text or source")
-        vec = row.get("vector")
-        if not isinstance(vec, list) or len(vec) != EMBEDDING_DIM:
-            raise NotesImportError(f"{path}: note {i} needs a vector of {EMBEDDING_DIM} numbers")
-        if not row["text"].strip() or len(row["text"]) > MAX_NOTE_CHARS:
-            raise NotesImportError(f"{path}: note {i} has an empty text or one over {MAX_NOTE_CHARS:,} characters")
-        try:
-            notes.append(Note.from_row(row))
-        except (TypeError, ValueError) as exc:
-            raise NotesImportError(f"{path}: note {i}: {exc}") from exc
-    return notes
+    return check_rows(rows, str(path))
 
 
 def import_notes(store: NoteStore, path: str | Path) -> ImportReport:
