@@ -121,3 +121,28 @@ async def test_first_message_is_sent_when_the_chat_starts(memory_dir):
         await pilot.pause()
         view = app.query(AnswerView).last()
         assert (view.question, view.answer_text) == ("Say hello.", "Hello there.")
+
+
+async def test_escape_after_the_answer_is_complete_still_shows_and_saves_it(memory_dir, monkeypatch):
+    """Esc while the display catches up with a complete (already stored) answer: it is shown whole and saved."""
+    app = make_light_app(memory_dir, mock_response="A complete answer.")
+    async with app.run_test(size=SIZE) as pilot:
+        await app.ready.wait()
+        original = ChatApp._pump
+        pumping = asyncio.Event()
+
+        async def slow_pump(body, queue):
+            pumping.set()
+            await asyncio.sleep(60)  # the display is slow; the answer itself is done
+            await original(body, queue)
+
+        monkeypatch.setattr(ChatApp, "_pump", staticmethod(slow_pump))
+        await submit(pilot, "Say something.")
+        await asyncio.wait_for(pumping.wait(), 10)
+        await asyncio.sleep(0.5)  # the answer has come back and is stored; the pump still runs
+        await pilot.press("escape")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        view = app.query(AnswerView).last()
+        assert view.answer_text == "A complete answer." and view.experience_id
+        assert ChatStore().get(ChatStore().list()[0].id).messages[-1].content == "A complete answer."

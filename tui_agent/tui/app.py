@@ -257,7 +257,10 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
             view.fail(str(exc))
             return
         queue.put_nowait(_END)
-        await pump
+        try:
+            await pump
+        except asyncio.CancelledError:  # Esc after the answer was complete (and stored): show it whole
+            pass
         await view.body.update(result.answer)
         view.finish(result)
         view.message_id = self.session.answer(result)
