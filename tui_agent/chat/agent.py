@@ -18,7 +18,6 @@ from tui_agent.chat.grounding import NotesMixin
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
 from tui_agent.chat.remembered import Suggestion, TaughtMixin, suggestion_of
 from tui_agent.chat.taught import TaughtMatch
-from tui_agent.chat.taught import normalise as taught_normalise
 from tui_agent.config import Settings
 from tui_agent.memory.errors import MemoryStoreError, RowLimitError
 from tui_agent.rlem.records import ActionKey, RecordKey, Scored, records_from_rows
@@ -274,9 +273,9 @@ class ChatAgent(NotesMixin, TaughtMixin):
             # Exemplars only where a taught answer passes the relevance test, and never the suggestion's
             # record: the small model copies what it is shown into questions about other subjects.
             relevant = {m.candidate.experience.task for m in matches if m.band != "none"}
-            hidden = taught_normalise(suggestion.candidate.experience.action) if suggestion else None
+            hidden = policy.normalise(suggestion.candidate.experience.action) if suggestion else None
             records = [r for r in records if r.record.key.task in relevant
-                       and hidden not in {taught_normalise(a.action) for a in r.record.actions}]
+                       and hidden not in {policy.normalise(a.action) for a in r.record.actions}]
         exemplars = [] if decision == "llm" else pick_exemplars(records, s.exemplars, self.rng)
         avoid = policy.discouraged_answers(cands, DISCOURAGED_SIMILARITY) if decision == "q-driven" else []
         messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars], system_prompt)
@@ -392,7 +391,7 @@ class ChatAgent(NotesMixin, TaughtMixin):
         """
         reward = 1.0 if up else -1.0
         q, n = self.replay.learn_row(experience_id, reward)
-        self.calibration.label(experience_id, up)  # a recalled / suggested pairing: the bands learn from it
+        self.calibrate(lambda cal: cal.label(experience_id, up))  # a recalled / suggested pairing teaches the bands
         if experience_id in self.notes_used:  # the notes the answer used share its reward (one decision each)
             asked, used = self.notes_used[experience_id]
             self.note_retriever.learn(asked, used, [reward] * len(used), source="model")

@@ -15,8 +15,8 @@ estimated probability P(the taught answer is right for this question | similarit
 
 P is a logistic model (:class:`RecallModel`) over :func:`band_features` — question cosine, the
 novel-word cosine and substitution test of :mod:`tui_agent.chat.recall`, the answer cosine, the
-margin over the next-best taught fact and the verdict of the earlier one-threshold rule. Its default weights were fitted on the dev split of
-``tests/data/chat_natural.json`` (``benchmarks/chat_natural.py --fit``); each memory then refits
+margin over the next-best taught fact and the verdict of the earlier one-threshold rule. Its default
+weights were fitted on the dev split of ``tests/data/chat_natural.json`` (``benchmarks/chat_natural.py --fit``); each memory then refits
 them from its own 👍/👎 on recalled and suggested answers (:class:`Calibration`): a maximum a
 posteriori fit with a Gaussian prior centred on the defaults, so a few ratings move the band edges
 for this user's wordings without forgetting the measured defaults.
@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -35,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from tui_agent.chat.recall import RecallFeatures, eligible
-from tui_agent.userfiles import read_bounded
+from tui_agent.userfiles import read_bounded, write_new
 
 FEATURES = ("f_question", "f_novel", "substitution", "f_answer", "margin", "rule")
 """Names of the columns of :func:`band_features` (after the intercept)."""
@@ -53,7 +52,6 @@ MAX_PENDING = 500  # shown pairings waiting for a rating
 CALIBRATION_FILE = "recall_calibration.json"
 MAX_FILE_BYTES = 4 << 20  # the file at its limits (2,000 examples, 500 pending) is about 0.3 MB
 
-BANDS = ("recall", "suggest", "none")
 MARGIN_FLOOR = 0.35
 """The "next-best taught fact" similarity when the memory has none this close: a memory of a few facts
 behaves like one of many unrelated facts (whose best other question is 0.30–0.32 median, 0.45–0.60 at
@@ -162,8 +160,8 @@ class Calibration:
     The state lives in ``<memory dir>/recall_calibration.json``: ``pending`` (features of shown
     pairings by answer id, waiting for a rating) and ``examples`` (labelled features). A rating
     moves a pending pairing to the examples and refits (:func:`fit_logistic`, prior = the
-    defaults). Writes go through a temporary file and ``os.replace`` under a file lock, so a crash
-    or a second process never leaves a half-written file; an unreadable file (not JSON, not a regular
+    defaults). Writes go through :func:`tui_agent.userfiles.write_new` (a temporary file, then its
+    name) under a file lock, so a crash or a second process never leaves a half-written file; an unreadable file (not JSON, not a regular
     file, over 4 MB) is set aside as ``….bad`` and the defaults are used.
     """
 
@@ -219,6 +217,10 @@ class Calibration:
     def label(self, answer_id: str, correct: bool) -> bool:
         """A rating of a shown pairing: 👍 → correct. Returns False (and writes nothing) when
         ``answer_id`` was not pending: not a recalled or suggested pairing, or rated before."""
+        if self.path is not None:  # most ratings are of no pairing: look first, without the lock
+            self._read()  # (safe: the file is only ever replaced whole)
+            if answer_id not in self.pending:
+                return False
 
         def change() -> bool:
             x = self.pending.pop(answer_id, None)
@@ -230,7 +232,12 @@ class Calibration:
         return self._update(change)
 
     def _update(self, change: Any) -> bool:
-        """Apply ``change()`` (True when it changed something) to the newest state and save it."""
+        """Apply ``change()`` (True when it changed something) to the newest state and save it.
+
+        Raises:
+            tui_agent.userfiles.UserFileError: the file cannot be written (disk full, read-only).
+            filelock.Timeout: another process held the lock for 30 s.
+        """
         if self.path is None:
             changed = change()
             self._refit()
@@ -246,19 +253,12 @@ class Calibration:
                 for key in list(self.pending)[: len(self.pending) - MAX_PENDING]:
                     del self.pending[key]
             text = json.dumps({"features": FEATURES, "pending": self.pending, "examples": self.examples})
-            fd, tmp = tempfile.mkstemp(prefix=".calibration.", dir=self.path.parent)
-            try:
-                with os.fdopen(fd, "w", encoding="utf-8") as fh:
-                    fh.write(text)
-                os.replace(tmp, self.path)
-            except BaseException:
-                Path(tmp).unlink(missing_ok=True)
-                raise
+            write_new(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=True)
         self._refit()
         return True
 
     def summary(self) -> dict[str, Any]:
-        """Counts and the current weights, for ``memory stats`` and the docs."""
+        """Counts and the current weights (diagnostics, tests)."""
         pos = sum(y for _, y in self.examples)
         return {"examples": len(self.examples), "accepted": pos, "dismissed": len(self.examples) - pos,
                 "pending": len(self.pending), "weights": [round(w, 3) for w in self.model.weights],

@@ -148,6 +148,11 @@ def discouraged_answers(cands: Sequence[Candidate], min_similarity: float) -> li
 _TOKEN = re.compile(r"[^\W_]+(?:[-'][^\W_]+)*")
 
 
+def normalise(text: str) -> str:
+    """Lower-case words only: "Who is Quellport's mayor?" → "who is quellport's mayor"."""
+    return " ".join(t.lower() for t in _TOKEN.findall(text))
+
+
 def key_content(answer: str, question: str = "") -> frozenset[str]:
     """The specific content of ``answer`` — names, numbers, codes — that the question does not already say.
 

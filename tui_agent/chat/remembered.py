@@ -13,12 +13,12 @@ rates the pairing, so the taught fact keeps its Q and a correction is filed unde
 from __future__ import annotations
 
 import asyncio
+import logging
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from tui_agent.chat import policy
 from tui_agent.chat.taught import TaughtMatch, match_taught
-from tui_agent.chat.taught import normalise as taught_normalise
 from tui_agent.memory.errors import MemoryStoreError, RowLimitError
 from tui_agent.rlem.records import ActionKey, RecordKey
 
@@ -26,6 +26,8 @@ if TYPE_CHECKING:
     from tui_agent.chat.agent import ChatAnswer
 
 __all__ = ["Suggestion", "TaughtMixin", "suggestion_of"]
+
+log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -65,11 +67,12 @@ class TaughtMixin:
         if self._calibration is None:
             from tui_agent.chat.bands import Calibration, RecallModel
 
+            from tui_agent.chat.bands import RECALL_P, SUGGEST_P
+
             s = self.settings
             where = getattr(self.store, "path", None)  # beside the LanceDB table; in RAM for a test's store
-            defaults = RecallModel()
-            self._calibration = Calibration.open(where, RecallModel(defaults.weights, s.recall_band or defaults.recall_p,
-                                                                    s.suggest_band or defaults.suggest_p))
+            self._calibration = Calibration.open(where, RecallModel(recall_p=s.recall_band or RECALL_P,
+                                                                    suggest_p=s.suggest_band or SUGGEST_P))
         return self._calibration
 
     def _pairing(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,
@@ -81,18 +84,26 @@ class TaughtMixin:
         """
         taught = match.candidate.experience
         action = ActionKey(taught.action, f"taught for: {taught.task}")
-        asked = taught_normalise(question)
+        asked = policy.normalise(question)
         for c in cands:
             e = c.experience
-            if (taught_normalise(e.task) == asked and e.observation == context and e.action == action.action
+            if (policy.normalise(e.task) == asked and e.observation == context and e.action == action.action
                     and e.reason == action.reason and c.q >= 0):
                 pair_id = e.id
                 break
         else:
             pair_id = self.replay.add_unrated(RecordKey(question, context), action, vector=q_vec, model="memory",
                                               source=source)  # one of taught.PAIRING_SOURCES
-        self.calibration.remember(pair_id, match.features)
+        self.calibrate(lambda cal: cal.remember(pair_id, match.features))
         return suggestion_of(pair_id, match)
+
+    def calibrate(self, change) -> None:
+        """Apply ``change(calibration)``; a calibration file that cannot be written (disk full, read-only,
+        locked for 30 s) only costs this example, never the answer or the rating (a warning is logged)."""
+        try:
+            change(self.calibration)
+        except (OSError, ValueError) as exc:  # UserFileError is a ValueError, filelock.Timeout an OSError
+            log.warning("recall calibration not updated: %s", exc)
 
     async def _recall(self, question: str, context: str, q_vec: list[float], match: TaughtMatch,
                       cands: list[policy.Candidate], on_token: Any) -> ChatAnswer:

@@ -17,7 +17,6 @@ batched calls of the bundled MiniLM, a few ms each).
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -32,11 +31,6 @@ PAIRING_SOURCES = ("recall", "suggestion")
 pairing answers its own wording (cosine ≥ SAME_QUESTION) and no other: as a key for further wordings it
 let 2 of 20 test hard negatives into the recall band (benchmarks/chat_natural.py, "test+use")."""
 TEXT_SAME = 90.0  # rapidfuzz ratio above which two answers are the same text
-
-
-def normalise(text: str) -> str:
-    """Lower-case words only: "Who is Quellport's mayor?" → "who is quellport's mayor"."""
-    return " ".join(re.findall(r"[^\W_]+(?:'[^\W_]+)*", text.lower()))
 
 
 @dataclass
@@ -60,11 +54,11 @@ class TaughtMatch:
 
 def blocked(question: str, taught: policy.Candidate, cands: Sequence[policy.Candidate]) -> bool:
     """True when the user turned this taught answer down for this question (see the module docstring)."""
-    asked = normalise(question)
+    asked = policy.normalise(question)
     for c in cands:
         if c.q >= 0 or c is taught:
             continue
-        if normalise(c.experience.task) != asked and c.f_task < SAME_QUESTION:
+        if policy.normalise(c.experience.task) != asked and c.f_task < SAME_QUESTION:
             continue
         if policy.says_same(taught.experience.action, c.experience.action, c.experience.task, TEXT_SAME):
             return True
@@ -94,7 +88,7 @@ def match_taught(question: str, question_vec: Sequence[float], cands: Sequence[p
                                    encode(answers), encode, min_question=-1.0)
     if not recall.content_words(question):  # "What is it?": no word says what it is about, so no novel-word evidence
         feats.f_novel = feats.f_question.copy()
-    x = band_features(feats, [normalise(a) for a in answers])
+    x = band_features(feats, [policy.normalise(a) for a in answers])
     p, found = model.assess(x)
     matches = [TaughtMatch(c, float(pi), b, [float(v) for v in xi]) for c, pi, b, xi in zip(taught, p, found, x)]
     matches.sort(key=lambda m: (-m.p, -m.candidate.q))

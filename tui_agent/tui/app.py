@@ -24,7 +24,7 @@ POLICY_HELP = {
     "llm": "The model alone, no memory",
     "random": "A random remembered answer",
 }
-from tui_agent.tui.widgets import AnswerView, ChatInput, UserMessage
+from tui_agent.tui.widgets import STOPPED, AnswerView, ChatInput, UserMessage
 from tui_agent.tui.chat_session import ChatSession
 from tui_agent.tui.history import InputHistory, history_file
 from tui_agent.tui.keymap import Keymap, bindings, display
@@ -40,7 +40,6 @@ WELCOME = (
     "the keys, {memory} the memory, {chats} saved chats. /task GOAL runs a web-shop task (/task alone: a random one), /doc QUESTION asks the Python docs."
 )
 _END = object()
-STOPPED = "stopped by you; not stored (r asks again)"
 
 if TYPE_CHECKING:
     from textual.widgets import Markdown
@@ -248,7 +247,7 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
             view.stopped(text)
             view.message_id = self.session.answer(SimpleNamespace(
                 answer=text, model=self.settings.model, id=None, policy="stopped", exemplars=[], rejected=[],
-                warning=STOPPED))
+                warning=STOPPED))  # the same words as on screen
             self.history.append((view.question, text))
             return
         except Exception as exc:  # noqa: BLE001 - LLMError, MemoryStoreError, …: shown, app keeps running

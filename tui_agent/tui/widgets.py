@@ -23,8 +23,10 @@ from tui_agent.tui.safe import plain, visible
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
-__all__ = ["AnswerView", "ChatInput", "UserMessage"]
+__all__ = ["STOPPED", "AnswerView", "ChatInput", "UserMessage"]
 
+STOPPED = "stopped by you · not stored · press r to ask again"
+"""What a stopped answer says (on screen, and as its warning in the saved chat)."""
 _SAVED_EXEMPLAR = {"task": "", "answer": "", "q": 0.0, "n": 0, "similarity": 0.0, "f_task": 0.0, "role": "?"}
 
 
@@ -205,7 +207,7 @@ class AnswerView(Vertical, can_focus=True):
         """The answer was stopped (Esc): keep what came, say so, nothing to rate; ``r`` asks again."""
         self.answer_text = text
         self.add_class("incomplete")
-        self.set_meta("⏹ stopped by you · not stored · press r to ask again", error=True)
+        self.set_meta(f"⏹ {STOPPED}", error=True)
         self.query_one("#retry", Button).disabled = False
 
     def fail(self, message: str) -> None:
