@@ -396,7 +396,7 @@ class ExperienceStore:
             except Exception as exc:  # noqa: BLE001 - the write itself succeeded; compaction backs off
                 self._writes_since_compaction = 0
                 record_failure(self, exc)
-                log.warning("automatic compaction failed (next try after %d more ratings or %d minutes): %s",
+                log.warning("automatic compaction failed (next try after at least %d more ratings or %d minutes): %s",
                             self.optimize_every, RETRY_AFTER.total_seconds() // 60, exc)
 
     def compact(self, keep_history: timedelta | None = None) -> dict[str, Any]:
