@@ -26,7 +26,7 @@ CHILD = r"""
 import json, sys, time
 t0 = time.perf_counter()
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 agent = ChatAgent(load_settings(memory_dir=sys.argv[1]))
 t1 = time.perf_counter()
 out = {"imports": t1 - t0}

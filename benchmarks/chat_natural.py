@@ -187,7 +187,7 @@ def table(rows: list[dict]) -> str:
 
 
 def in_process(args) -> int:
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
 
     embedder = shared_embedder()
     embedder.load()

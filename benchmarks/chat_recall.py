@@ -170,7 +170,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json-only", action="store_true")
     args = parser.parse_args(argv)
 
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
 
     start = time.perf_counter()
     embedder = shared_embedder()

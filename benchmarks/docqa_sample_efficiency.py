@@ -132,10 +132,10 @@ def planner_demos(path: Path, steps: int) -> Path:
 def rlem_agent(memory: Path, seed: int, scorer: str, always_answer: bool = False) -> Any:
     """A DocQAAgent on a fresh memory; ``always_answer``: the q-driven ablation without per-kind (generic)
     estimates, so it never holds back an answer (method ``q-driven-answer``)."""
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
     from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
     from tui_agent.docqa.policy import PolicyConfig
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.llm.client import LLM
     from tui_agent.memory.store import ExperienceStore
 

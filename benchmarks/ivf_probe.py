@@ -37,7 +37,7 @@ def main() -> int:
     from perf_corpus import corpus_vectors
     from perf_corpus import queries as make_queries
 
-    from tui_agent.embed import Embedder
+    from tui_agent.embedding.encoder import Embedder
     from tui_agent.memory import vector_index
 
     embedder = Embedder(batch_size=256)

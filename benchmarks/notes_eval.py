@@ -122,8 +122,8 @@ def main() -> int:
     ap.add_argument("--json", type=Path, default=None, help="Also write the figures to this file.")
     args = ap.parse_args()
 
-    from tui_agent.config import load_settings
-    from tui_agent.embed import shared_embedder
+    from tui_agent.config.settings import load_settings
+    from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.notes.store import NoteStore
 
     qs = json.loads(QUESTIONS.read_text())

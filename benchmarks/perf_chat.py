@@ -50,9 +50,9 @@ def chat_retrieve(n: int = 10_000, queries: int = 100) -> None:
     from perf_corpus import queries as make_queries
 
     from tui_agent.chat.agent import ChatAgent, format_history
-    from tui_agent.config import load_settings
-    from tui_agent.embed import Embedder
-    from tui_agent.embed_cache import TextVectors
+    from tui_agent.config.settings import load_settings
+    from tui_agent.embedding.encoder import Embedder
+    from tui_agent.embedding.cache import TextVectors
 
     os.environ.setdefault("TUI_AGENT_CACHE_DIR", str(CACHE / "agent-cache"))  # the contexts, embedded once
     embedder = Embedder()

@@ -5,7 +5,7 @@ sources, those shipped in ``tui_agent/notes/data`` and Debian's ``python3.11-doc
 installed) put into question templates, so rows have the structure of real chat memories:
 clusters of related questions and near-duplicates. Queries are other templates around phrases
 that the corpus also uses (a truly similar row exists). The vectors are the bundled
-all-MiniLM-L6-v2's (:class:`tui_agent.embed.Embedder`), cached in
+all-MiniLM-L6-v2's (:class:`tui_agent.embedding.encoder.Embedder`), cached in
 ``~/.cache/tui-agent-bench/`` in chunks so a long embedding run can be resumed.
 """
 
@@ -93,7 +93,7 @@ def corpus_vectors(n: int, embedder=None) -> np.ndarray:
 
 
 def _embedder():
-    from tui_agent.embed import Embedder
+    from tui_agent.embedding.encoder import Embedder
 
     return Embedder(batch_size=256)
 

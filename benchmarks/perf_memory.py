@@ -62,7 +62,7 @@ def rating(rows: int, ratings: int, sample: int = 200) -> None:
     """p50 of a rating at ``rows`` rows, then after ``ratings`` ratings (and the disk use then)."""
     from tui_agent.rlem.replay import ExperienceReplay
     from tui_agent.rlem.records import Similarity
-    from tui_agent.rows import StoreRows
+    from tui_agent.bridge.store_rows import StoreRows
 
     work = Path(tempfile.mkdtemp(prefix="perf-rate-"))
     log(f"rating: filling a memory with {rows:,} rows")

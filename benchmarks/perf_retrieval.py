@@ -83,7 +83,7 @@ def retrieval(sizes: list[int], queries: int = 200, random_worst: bool = False) 
     from perf_corpus import corpus_vectors, questions
     from perf_corpus import queries as make_queries
 
-    from tui_agent.embed import Embedder
+    from tui_agent.embedding.encoder import Embedder
 
     embedder = Embedder(batch_size=256)
     for n in sizes:

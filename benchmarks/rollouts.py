@@ -9,7 +9,7 @@ Usage::
 
 Every configuration trains the same episodes (same goals, same per-episode seeds) into a fresh memory:
 ``sequential`` is today's path (``--workers 1``: episodes here, memory updated every step); ``ray-N``
-runs them on N Ray actors (:class:`tui_agent.rollouts.RayRollouts`, batches of N; ``ray-N-async`` without
+runs them on N Ray actors (:class:`tui_agent.parallel.rollouts.RayRollouts`, batches of N; ``ray-N-async`` without
 batches, ``--modes batch,async``). Start-up (Ray,
 actors loading the embedder and the model) is timed apart from the episodes.
 
@@ -54,7 +54,7 @@ def jobs(env: str, episodes: int, policy: str, seed: int = 0) -> list:
 
 def build(env: str, memory: Path, scorer: str):
     """The driver's agent and env, and the worker factory (same configuration)."""
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.memory.store import ExperienceStore
 
     if env == "shop":
@@ -102,7 +102,7 @@ def run_sequential(args, memory: Path) -> dict:
 def run_ray(args, memory: Path, workers: int, asynchronous: bool = False) -> dict:
     import ray
 
-    from tui_agent.rollouts import RayRollouts
+    from tui_agent.parallel.rollouts import RayRollouts
 
     t0 = time.perf_counter()
     rollouts = RayRollouts(None, workers, args.ray_address, asynchronous=asynchronous,

@@ -87,8 +87,8 @@ def main() -> None:
     ap.add_argument("--row", help="result name (default from the pool and the model)")
     args = ap.parse_args()
 
-    from tui_agent.config import load_settings
-    from tui_agent.embed import shared_embedder
+    from tui_agent.config.settings import load_settings
+    from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.envs.shop.env import ShopEnv
     from tui_agent.memory.store import ExperienceStore
     from tui_agent.memory.transfer import import_memory

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 from tui_agent.tui.app import ChatApp
 from tui_agent.tui.widgets import AnswerView, ChatInput
 

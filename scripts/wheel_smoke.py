@@ -36,7 +36,7 @@ def main() -> int:
 
 
 async def chat_and_task() -> None:
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
     from tui_agent.tui.app import ChatApp
     from tui_agent.tui.task_view import TaskView
 

@@ -33,7 +33,7 @@ def agent_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
 @pytest.fixture(scope="session")
 def embedder():
     """The real bundled embedding model, loaded once for the session."""
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
 
     emb = shared_embedder()
     emb.load()

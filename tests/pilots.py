@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 from tui_agent.tui.app import ChatApp
 from tui_agent.tui.widgets import ChatInput
 

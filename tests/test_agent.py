@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 
 from tui_agent.chat.agent import I_DONT_KNOW, ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 
 
 def agent_for(memory_dir, embedder) -> ChatAgent:

@@ -1,6 +1,7 @@
 """Dependencies point one way (pyproject.toml ``[tool.importlinter]``): checked with import-linter.
 
-face (cli, tui) → domains (chat, shop) → rows → rlem (pure) → memory, llm, envs → embed, config.
+face (cli, tui) → domains (chat, shop) → bridge → rlem (pure) → memory, llm, envs → embedding, config,
+text, storage.
 The second test proves the check bites: the same contracts on a copy of the
 package with one back-edge added must fail.
 """

@@ -12,7 +12,7 @@ import asyncio
 import pytest
 
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 
 MAYOR = "Who is the mayor of Quellport?"
 REWORDINGS = ["Who is Quellport's mayor?", "Tell me the name of the person who governs Quellport.",

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from tui_agent.config import config_file, load_settings, load_state, save_state
+from tui_agent.config.settings import config_file, load_settings, load_state, save_state
 
 
 def test_defaults_live_under_home(agent_home: Path):

@@ -123,7 +123,7 @@ def test_rlem_on_the_real_embedder_answers_more_test_questions_after_training(st
     (always answering), and the return rises (the default: no blind answers where they failed)."""
     from tui_agent.docqa.policy import PolicyConfig
     from tui_agent.docqa.protocol import evaluate, train
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
 
     def agent(**policy):
         return DocQAAgent(store, shared_embedder(), None,

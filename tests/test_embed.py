@@ -19,7 +19,7 @@ SAMPLE = [
 
 
 def test_the_onnx_embedder_never_imports_torch(embedder):
-    code = ("import sys; from tui_agent.embed import Embedder; e = Embedder(); v = e.encode(['hi', 'there']); "
+    code = ("import sys; from tui_agent.embedding.encoder import Embedder; e = Embedder(); v = e.encode(['hi', 'there']); "
             "assert v.shape == (2, 384) and e.backend == 'onnx', e.backend; "
             "assert 'torch' not in sys.modules and 'transformers' not in sys.modules; print('ok')")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=600,
@@ -37,7 +37,7 @@ def test_vectors_have_unit_length_and_shape(embedder):
 
 @pytest.mark.model
 def test_onnx_matches_sentence_transformers(embedder):
-    from tui_agent.embed import Embedder
+    from tui_agent.embedding.encoder import Embedder
 
     reference = Embedder(backend="torch").encode(SAMPLE)
     cosine = (embedder.encode(SAMPLE) * reference).sum(axis=1)
@@ -46,7 +46,7 @@ def test_onnx_matches_sentence_transformers(embedder):
 
 
 def test_an_unknown_backend_is_refused():
-    from tui_agent.embed import Embedder
+    from tui_agent.embedding.encoder import Embedder
 
     with pytest.raises(ValueError, match="onnx"):
         Embedder(backend="tensorflow")

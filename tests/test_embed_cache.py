@@ -1,10 +1,10 @@
-"""The text → vector cache of chat contexts (tui_agent/embed_cache.py): RAM + SQLite, never stale."""
+"""The text → vector cache of chat contexts (tui_agent/embedding/cache.py): RAM + SQLite, never stale."""
 
 from __future__ import annotations
 
 import numpy as np
 
-from tui_agent.embed_cache import TextVectors
+from tui_agent.embedding.cache import TextVectors
 
 
 class CountingEncoder:

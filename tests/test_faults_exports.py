@@ -1,4 +1,4 @@
-"""Row 1 of issue 24: every export writes user-named files one safe way (tui_agent/userfiles.write_new).
+"""Row 1 of issue 24: every export writes user-named files one safe way (tui_agent/storage/files.write_new).
 
 ``chats export -o FILE`` and ``notes export FILE`` replaced an existing file without asking (an empty notes
 export wiped one); ``memory export`` already refused without ``--force``. Now all three refuse, write a temporary
@@ -15,7 +15,7 @@ from typer.testing import CliRunner
 
 from tui_agent.chats.store import ChatStore
 from tui_agent.cli import app
-from tui_agent.userfiles import UserFileError, write_new
+from tui_agent.storage.files import UserFileError, write_new
 
 PRECIOUS = "PRECIOUS\n"
 

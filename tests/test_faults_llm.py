@@ -123,9 +123,9 @@ def test_very_long_answer_is_received_whole():
 
 @pytest.fixture
 def fake_models(monkeypatch):
-    import tui_agent.embed
+    import tui_agent.embedding.encoder
 
-    monkeypatch.setattr(tui_agent.embed, "shared_embedder", lambda: FakeEmbedder())
+    monkeypatch.setattr(tui_agent.embedding.encoder, "shared_embedder", lambda: FakeEmbedder())
     monkeypatch.setenv("TUI_AGENT_FALLBACK_TO_LOCAL", "false")
 
 
@@ -167,7 +167,7 @@ async def test_tui_cut_stream_is_marked_incomplete_and_cannot_be_rated(memory_di
 
     from pilots import submit
     from tui_agent.chat.agent import ChatAgent
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
     from tui_agent.tui.app import ChatApp
     from tui_agent.tui.widgets import AnswerView
 
@@ -191,7 +191,7 @@ async def test_tui_cut_stream_is_marked_incomplete_and_cannot_be_rated(memory_di
 
 def test_api_key_in_the_config_file_is_refused_with_a_message(agent_home, tmp_path):
     from tui_agent.cli import app
-    from tui_agent.config import config_file
+    from tui_agent.config.settings import config_file
 
     config_file().parent.mkdir(parents=True, exist_ok=True)
     config_file().write_text('model = "openai/x"\napi_key = "sk-secret"\n')

@@ -26,9 +26,9 @@ SECRET = "hunter2-top-secret"
 
 @pytest.fixture(autouse=True)
 def hash_embedder(monkeypatch):
-    import tui_agent.embed
+    import tui_agent.embedding.encoder
 
-    monkeypatch.setattr(tui_agent.embed, "shared_embedder", lambda: HashEmbedder())
+    monkeypatch.setattr(tui_agent.embedding.encoder, "shared_embedder", lambda: HashEmbedder())
 
 
 @pytest.fixture

@@ -13,8 +13,8 @@ import pytest
 from typer.testing import CliRunner
 
 from child import run_child
-from tui_agent.config_base import config_dir, load_state
-from tui_agent.userfiles import UserFileError, read_bounded, read_toml
+from tui_agent.config.base import config_dir, load_state
+from tui_agent.storage.files import UserFileError, read_bounded, read_toml
 
 NESTED = "x = " + "[" * 2000 + "]" * 2000 + "\n"  # 4 KB
 NESTED_THEME = 'name = "deep"\nprimary = "#ff0000"\n[variables]\n' + NESTED.replace("x =", "a =")
@@ -72,7 +72,7 @@ def test_a_deeply_nested_state_file_is_treated_as_empty():
 def test_a_fifo_state_file_does_not_block():
     config_dir().mkdir(parents=True)
     os.mkfifo(config_dir() / "state.toml")
-    done = run_child("from tui_agent.config_base import load_state; print(load_state())")
+    done = run_child("from tui_agent.config.base import load_state; print(load_state())")
     assert done.returncode == 0 and done.stdout.strip() == "{}", done.stderr[-2000:]
 
 

@@ -170,9 +170,9 @@ def test_reads_work_on_a_full_disk(full_memory, tmp_path, args):
 
 
 def test_ask_on_a_full_disk_shows_the_answer_and_why_it_was_not_stored(full_memory, tmp_path, monkeypatch):
-    import tui_agent.embed
+    import tui_agent.embedding.encoder
 
-    monkeypatch.setattr(tui_agent.embed, "shared_embedder", lambda: FakeEmbedder())
+    monkeypatch.setattr(tui_agent.embedding.encoder, "shared_embedder", lambda: FakeEmbedder())
     monkeypatch.setenv("TUI_AGENT_FALLBACK_TO_LOCAL", "false")
     with FakeLLMServer("ok", answer="An answer that must not be lost.") as server:
         result = runner.invoke(app, ["ask", "What is it?", "--model", "openai/fake", "--api-base", server.url,

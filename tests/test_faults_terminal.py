@@ -18,7 +18,7 @@ from fake_llm import FakeEmbedder, FakeLLMServer
 from tui_agent.cli import app as cli_app
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import ExperienceStore
-from tui_agent.terminal_text import json_text, visible
+from tui_agent.text.terminal import json_text, visible
 from vectors import unit
 
 SEQUENCES = {
@@ -100,9 +100,9 @@ def test_memory_commands_print_no_raw_controls(hostile_memory, args):
 
 @pytest.fixture
 def fake_models(monkeypatch):
-    import tui_agent.embed
+    import tui_agent.embedding.encoder
 
-    monkeypatch.setattr(tui_agent.embed, "shared_embedder", lambda: FakeEmbedder())
+    monkeypatch.setattr(tui_agent.embedding.encoder, "shared_embedder", lambda: FakeEmbedder())
     monkeypatch.setenv("TUI_AGENT_FALLBACK_TO_LOCAL", "false")
 
 
@@ -156,7 +156,7 @@ def test_the_probe_sees_raw_sequences_in_plain_textual():
 
 async def test_answer_view_shows_model_output_inert(memory_dir, monkeypatch):
     from tui_agent.chat.agent import ChatAgent
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
     from tui_agent.tui.app import ChatApp
     from tui_agent.tui.widgets import AnswerView, UserMessage
     from pilots import submit

@@ -63,7 +63,7 @@ def test_a_good_theme_with_variables_is_accepted(tmp_path):
 async def test_app_starts_and_the_picker_opens_with_hostile_themes(agent_home, hostile_dir, remembered):
     import shutil
 
-    from tui_agent.config import config_dir, load_settings
+    from tui_agent.config.settings import config_dir, load_settings
     from tui_agent.tui.app import ChatApp
 
     shutil.copytree(hostile_dir, config_dir() / "themes")

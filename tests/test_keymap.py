@@ -6,7 +6,7 @@ import re
 from pathlib import Path
 
 from pilots import make_light_app, submit
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 from tui_agent.tui.help_screen import HelpScreen
 from tui_agent.tui.keymap import ACTIONS, Keymap, bindings, check_defaults, markdown_table, normalize_key
 from tui_agent.tui.widgets import AnswerView, ChatInput

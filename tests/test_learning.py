@@ -17,7 +17,7 @@ import pytest
 
 from learning_facts import FACTS, UNRELATED
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 from tui_agent.chat.policy import says_same
 
 pytestmark = pytest.mark.model
@@ -25,7 +25,7 @@ pytestmark = pytest.mark.model
 RECALL_DRIVER = """
 import asyncio, json, sys
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 agent = ChatAgent(load_settings(memory_dir=sys.argv[1]))
 out = []
 for question in json.loads(sys.argv[2]):

@@ -213,7 +213,7 @@ async def test_semantic_search_with_real_embedder(store: ExperienceStore, embedd
 
 async def test_f2_in_the_chat_app_opens_the_memory_screen(memory_dir, embedder):
     from tui_agent.chat.agent import ChatAgent
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
     from tui_agent.tui.app import ChatApp
 
     settings = load_settings(memory_dir=memory_dir)

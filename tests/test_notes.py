@@ -104,9 +104,9 @@ def test_remember_is_a_chat_note(tmp_path: Path):
 
 
 def test_cli_add_list_search_show_remove(tmp_path: Path, docs: Path, monkeypatch):
-    import tui_agent.embed
+    import tui_agent.embedding.encoder
 
-    monkeypatch.setattr(tui_agent.embed, "shared_embedder", lambda: HashEmbedder())
+    monkeypatch.setattr(tui_agent.embedding.encoder, "shared_embedder", lambda: HashEmbedder())
     from tui_agent.cli import app
 
     runner = CliRunner()

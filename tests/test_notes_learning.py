@@ -65,7 +65,7 @@ def test_no_torch_imported():
 
 def test_thumbs_down_with_a_correction_keeps_the_note_that_has_it(tmp_path: Path):
     from tui_agent.chat.agent import ChatAgent
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
 
     agent = ChatAgent(load_settings(memory_dir=tmp_path / "mem"), embedder=HashEmbedder())
     agent.remember("My cat is called Biscuit.")

@@ -10,7 +10,7 @@ pytestmark = pytest.mark.model
 
 async def test_answer_grounded_in_a_note_and_learning_from_the_correction(tmp_path, embedder):
     from tui_agent.chat.agent import ChatAgent
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
 
     agent = ChatAgent(load_settings(memory_dir=tmp_path / "mem"), embedder=embedder)
     agent.remember("My cat is called Biscuit.")

@@ -15,7 +15,7 @@ import re
 from test_shop_rlem import FakeEmbedder
 
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 from tui_agent.envs.shop.env import ShopEnv
 from tui_agent.llm.client import LLM
 from tui_agent.shop.agent import NO_ACTION, ShopAgent, ShopConfig

@@ -20,7 +20,7 @@ from tui_agent.envs.shop.env import ShopEnv
 from tui_agent.memory.store import ExperienceStore
 from tui_agent.rlem.batched import EpisodeJob, RecordingReplay, apply_trajectory, episode_seed, frozen_copy
 from tui_agent.rlem.records import ActionKey, RecordKey
-from tui_agent.rollouts import ReadOnlyStore, RolloutWorker
+from tui_agent.parallel.rollouts import ReadOnlyStore, RolloutWorker
 from tui_agent.shop.agent import ShopAgent, ShopConfig
 from tui_agent.shop.protocol import train
 from tui_agent.shop.workers import ShopWorker
@@ -125,7 +125,7 @@ def test_an_unfinished_trajectory_is_not_applied(tmp_path):
 
 
 class _InProcessRollouts:
-    """The rollouts interface of :class:`tui_agent.rollouts.RayRollouts` without Ray (protocol test)."""
+    """The rollouts interface of :class:`tui_agent.parallel.rollouts.RayRollouts` without Ray (protocol test)."""
 
     def __init__(self, workers: int) -> None:
         self.workers, self.failed = workers, []
@@ -184,7 +184,7 @@ def ray_local():
 
 @pytest.mark.model
 def test_ray_workers_give_the_sequential_rows_and_survive_a_dying_worker(tmp_path, ray_local):
-    from tui_agent.rollouts import RayRollouts
+    from tui_agent.parallel.rollouts import RayRollouts
 
     marker = tmp_path / "deaths"
     marker.write_text("1")
@@ -204,7 +204,7 @@ def test_ray_workers_give_the_sequential_rows_and_survive_a_dying_worker(tmp_pat
 
 @pytest.mark.model
 def test_ray_an_episode_whose_worker_keeps_dying_is_reported(tmp_path, ray_local):
-    from tui_agent.rollouts import RayRollouts
+    from tui_agent.parallel.rollouts import RayRollouts
 
     marker = tmp_path / "deaths"
     marker.write_text("5")
@@ -280,7 +280,7 @@ def test_cli_train_with_two_workers(tmp_path):
 
 @pytest.mark.model
 def test_ray_asynchronous_rollouts_apply_every_episode_in_order(tmp_path, ray_local):
-    from tui_agent.rollouts import RayRollouts
+    from tui_agent.parallel.rollouts import RayRollouts
 
     todo = jobs("random", [0, 1, 3, 4, 5, 6, 7])
     seq_agent, par_agent = make_agent(tmp_path / "seq"), make_agent(tmp_path / "par")

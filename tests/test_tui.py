@@ -6,7 +6,7 @@ import pytest
 from textual.widgets import Button, Collapsible, Input
 
 from tui_agent.chat.agent import ChatAgent
-from tui_agent.config import load_settings, load_state
+from tui_agent.config.settings import load_settings, load_state
 from tui_agent.tui.app import ChatApp
 from tui_agent.tui.widgets import AnswerView
 from pilots import make_app, submit

@@ -7,7 +7,7 @@ import subprocess
 import sys
 
 from tui_agent.cli import chat_options
-from tui_agent.config import load_settings
+from tui_agent.config.settings import load_settings
 from tui_agent.tui.app import ChatApp
 from tui_agent.tui.chat_input import ChatInput
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from tui_agent.embed import EMBEDDING_DIM
+from tui_agent.embedding.encoder import EMBEDDING_DIM
 
 
 def unit(seed: int) -> list[float]:
@@ -14,7 +14,7 @@ def unit(seed: int) -> list[float]:
 
 
 class HashEmbedder:
-    """A stand-in for :class:`tui_agent.embed.Embedder` without torch: a unit vector (384 values) drawn from the
+    """A stand-in for :class:`tui_agent.embedding.encoder.Embedder` without torch: a unit vector (384 values) drawn from the
     SHA-256 of the text, so equal texts have similarity 1 and different texts about 0."""
 
     name = "test-hash-embedder"

@@ -18,7 +18,7 @@ from tui_agent.chat.grounding import NotesMixin
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
 from tui_agent.chat.remembered import Suggestion, TaughtMixin, suggestion_of
 from tui_agent.chat.taught import TaughtMatch
-from tui_agent.config import Settings
+from tui_agent.config.settings import Settings
 from tui_agent.memory.errors import MemoryStoreError, RowLimitError
 from tui_agent.rlem.records import ActionKey, RecordKey, Scored, records_from_rows
 
@@ -104,7 +104,7 @@ class ChatAgent(NotesMixin, TaughtMixin):
     """RLEM chat agent over an experience store, an embedder and an LLM.
 
     Args:
-        settings: the resolved :class:`~tui_agent.config.Settings`.
+        settings: the resolved :class:`~tui_agent.config.settings.Settings`.
         store, llm, embedder: injected parts (tests); built from settings when ``None``.
     """
 
@@ -142,18 +142,18 @@ class ChatAgent(NotesMixin, TaughtMixin):
     @property
     def embedder(self):
         if self._embedder is None:
-            from tui_agent.embed import shared_embedder
+            from tui_agent.embedding.encoder import shared_embedder
 
             self._embedder = shared_embedder()
         return self._embedder
 
     @property
     def contexts(self):
-        """Embeddings of conversation contexts by text (:class:`tui_agent.embed_cache.TextVectors`;
+        """Embeddings of conversation contexts by text (:class:`tui_agent.embedding.cache.TextVectors`;
         on disk in the user cache dir for the bundled model, in RAM only for another embedder)."""
         if self._contexts is None:
-            from tui_agent.embed import Embedder
-            from tui_agent.embed_cache import TextVectors
+            from tui_agent.embedding.encoder import Embedder
+            from tui_agent.embedding.cache import TextVectors
 
             real = isinstance(self.embedder, Embedder)
             self._contexts = TextVectors(self.embedder.encode, getattr(self.embedder, "name", "embedder"),
@@ -165,7 +165,7 @@ class ChatAgent(NotesMixin, TaughtMixin):
         """The experience memory that learns (:class:`~tui_agent.rlem.replay.ExperienceReplay`); rows in the store."""
         if self._replay is None:
             from tui_agent.rlem.replay import ExperienceReplay
-            from tui_agent.rows import StoreRows
+            from tui_agent.bridge.store_rows import StoreRows
 
             sink = StoreRows(self.store, "chat", lambda key: self.embedder.encode_one(key.task))
             self._replay = ExperienceReplay(policy.chat_similarity(self.settings.similarity_lambda),

@@ -34,7 +34,7 @@ from typing import Any
 import numpy as np
 
 from tui_agent.chat.recall import RecallFeatures, eligible
-from tui_agent.userfiles import read_bounded, write_new
+from tui_agent.storage.files import read_bounded, write_new
 
 FEATURES = ("f_question", "f_novel", "substitution", "f_answer", "margin", "rule")
 """Names of the columns of :func:`band_features` (after the intercept)."""
@@ -160,7 +160,7 @@ class Calibration:
     The state lives in ``<memory dir>/recall_calibration.json``: ``pending`` (features of shown
     pairings by answer id, waiting for a rating) and ``examples`` (labelled features). A rating
     moves a pending pairing to the examples and refits (:func:`fit_logistic`, prior = the
-    defaults). Writes go through :func:`tui_agent.userfiles.write_new` (a temporary file, then its
+    defaults). Writes go through :func:`tui_agent.storage.files.write_new` (a temporary file, then its
     name) under a file lock, so a crash or a second process never leaves a half-written file; an unreadable file (not JSON, not a regular
     file, over 4 MB) is set aside as ``….bad`` and the defaults are used.
     """
@@ -235,7 +235,7 @@ class Calibration:
         """Apply ``change()`` (True when it changed something) to the newest state and save it.
 
         Raises:
-            tui_agent.userfiles.UserFileError: the file cannot be written (disk full, read-only).
+            tui_agent.storage.files.UserFileError: the file cannot be written (disk full, read-only).
             filelock.Timeout: another process held the lock for 30 s.
         """
         if self.path is None:

@@ -104,7 +104,7 @@ class NoteRetriever:
 
     def __init__(self, notes: Any, experiences: Any, embedder: Any, *, candidates: int = CANDIDATES,
                  min_similarity: float = MIN_SIMILARITY, weight: float = WEIGHT, learned: bool = True) -> None:
-        from tui_agent.rows import StoreRows
+        from tui_agent.bridge.store_rows import StoreRows
 
         self.notes, self.experiences, self.embedder = notes, experiences, embedder
         self.candidates, self.min_similarity, self.weight, self.learned = candidates, min_similarity, weight, learned

@@ -1,7 +1,7 @@
 """Chat recall: when to answer a new question with a remembered, well-rated answer.
 
 Pure numpy + stdlib (no torch, no sentence-transformers): the caller embeds
-texts with the bundled all-MiniLM-L6-v2 (:mod:`tui_agent.embed`, unit vectors,
+texts with the bundled all-MiniLM-L6-v2 (:mod:`tui_agent.embedding.encoder`, unit vectors,
 so dot products are cosines in [−1, 1]) and hands similarities in.
 
 The problem

@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 from tui_agent.chats.store import SCHEMA_VERSION, Chat, ChatMessage
-from tui_agent.terminal_text import visible
+from tui_agent.text.terminal import visible
 
 FORMATS = ("md", "json")
 
@@ -32,7 +32,7 @@ def to_markdown(chat: Chat) -> str:
     """The chat as Markdown: a title, a line of facts, then each message under a heading.
 
     An answer's heading names its model and rating; "from memory" and a correction follow as quotes.
-    Terminal control characters are made visible (:func:`tui_agent.terminal_text.visible`), so the
+    Terminal control characters are made visible (:func:`tui_agent.text.terminal.visible`), so the
     file is safe to ``cat``; an exemplar value that is not a number shows as ``?``. Never raises on
     odd stored values.
     """

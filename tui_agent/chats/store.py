@@ -30,8 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from tui_agent.chats.values import sqlite_problem, stored_float, stored_int, stored_text, stored_time
-from tui_agent.config_base import data_dir
-from tui_agent.sqlite_schema import migrate
+from tui_agent.config.base import data_dir
+from tui_agent.storage.sqlite_schema import migrate
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: chats and their messages

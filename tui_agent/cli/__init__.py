@@ -46,7 +46,7 @@ def main() -> None:
     from tui_agent.tui.app import ChatApp
 
     def load_settings():
-        from tui_agent.config import load_settings
+        from tui_agent.config.settings import load_settings
 
         return load_settings(**overrides)
 

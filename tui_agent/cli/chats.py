@@ -89,7 +89,7 @@ def export(
     import json
 
     from tui_agent.chats.export import FORMATS, to_json, to_markdown
-    from tui_agent.userfiles import UserFileError, write_new
+    from tui_agent.storage.files import UserFileError, write_new
 
     fmt = fmt.lower().lstrip(".")
     fmt = "md" if fmt == "markdown" else fmt

@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn, Self
 
 import typer
 
-from tui_agent.terminal_text import json_text, visible
+from tui_agent.text.terminal import json_text, visible
 
 MemoryDirOption = Annotated[
     Path | None,
@@ -33,7 +33,7 @@ ApiBaseOption = Annotated[
 
 def settings_for(memory_dir: Path | None, model: str | None, **extra: Any):
     """Settings with the command's overrides; a bad config file exits with a one-line error."""
-    from tui_agent.config import load_settings
+    from tui_agent.config.settings import load_settings
 
     try:
         return load_settings(memory_dir=memory_dir, model=model, **extra)
@@ -56,7 +56,7 @@ def fail(message: str, code: int = 1) -> NoReturn:
 
 
 def echo(text: Any = "", err: bool = False) -> None:
-    """Print one line with every terminal control made visible (:func:`tui_agent.terminal_text.visible`).
+    """Print one line with every terminal control made visible (:func:`tui_agent.text.terminal.visible`).
 
     Every command prints stored or generated text through this (or :func:`print_json`), on a
     terminal and into a pipe alike.
@@ -65,7 +65,7 @@ def echo(text: Any = "", err: bool = False) -> None:
 
 
 def print_json(data: Any) -> None:
-    """Print ``data`` as one line of JSON with controls escaped (:func:`tui_agent.terminal_text.json_text`)."""
+    """Print ``data`` as one line of JSON with controls escaped (:func:`tui_agent.text.terminal.json_text`)."""
     typer.echo(json_text(data))
 
 
@@ -90,11 +90,11 @@ def user_errors() -> Iterator[None]:
     ValueError (their message), KeyError (as a missing experience); anything else propagates.
     """
     from tui_agent.chats.store import ChatStoreError
-    from tui_agent.embed import EmbeddingError
+    from tui_agent.embedding.encoder import EmbeddingError
     from tui_agent.llm.client import LLMError
     from tui_agent.llm.local import LocalModelError
     from tui_agent.memory.store import MemoryStoreError
-    from tui_agent.rollouts import RolloutError
+    from tui_agent.parallel.rollouts import RolloutError
 
     try:
         yield
@@ -109,7 +109,7 @@ class ProgressBar:
     """A rich progress bar on stderr, live only when stderr is a terminal (else callers print plain lines).
 
     Every text it shows (the description, and with ``detail`` a last column such as the current file's
-    name) goes through :func:`tui_agent.terminal_text.visible` as it is drawn, never read as markup: a
+    name) goes through :func:`tui_agent.text.terminal.visible` as it is drawn, never read as markup: a
     file name with an OSC sequence is shown, not acted on. Subclasses are the callbacks of a training or
     evaluation loop and update ``self.progress`` / ``self.task`` when ``self.live``.
     """

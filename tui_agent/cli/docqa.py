@@ -33,7 +33,7 @@ def build_docqa_agent(memory_dir: Path | None, model: str | None, *, seed: int |
     """A DocQAAgent over the configured memory, the bundled embedder and the model; exits 2 on a bad option."""
     from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
     from tui_agent.docqa.policy import PolicyConfig
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.llm.client import LLM
     from tui_agent.memory.store import ExperienceStore
     from tui_agent.rlem.advice import AdviceOptions

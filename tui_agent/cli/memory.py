@@ -115,7 +115,7 @@ def search(
         if text:
             page = list_experiences(store, kind=kind, source=source, text=query, sort="q", limit=limit)
         else:
-            from tui_agent.embed import shared_embedder
+            from tui_agent.embedding.encoder import shared_embedder
 
             with progress("loading the embedding model…"):
                 vector = shared_embedder().encode_one(query)
@@ -209,7 +209,7 @@ def import_(
     model: ModelOption = None,
 ) -> None:
     """Import experiences from PATH (all or nothing; a restore point is made first)."""
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.memory.transfer import import_memory
     from tui_agent.rlem.learning import pooled_value
 

@@ -52,7 +52,7 @@ def add(
     if not paths and not builtin:
         fail("give files or folders to add, or --builtin python-docs", 2)
     store = open_notes(memory_dir)
-    from tui_agent.embed import EmbeddingError, shared_embedder
+    from tui_agent.embedding.encoder import EmbeddingError, shared_embedder
 
     embedder = shared_embedder()
     bar = ProgressBar("adding notes", detail=True)  # on a terminal; file names shown through visible()
@@ -148,7 +148,7 @@ def search(
     if mode == "text":
         found = store.search_text(query, limit)
     else:
-        from tui_agent.embed import shared_embedder
+        from tui_agent.embedding.encoder import shared_embedder
 
         vec = shared_embedder().encode_one(query)
         found = store.search_vector(vec, limit) if mode == "vector" else store.search_hybrid(query, vec, limit)
@@ -235,7 +235,7 @@ def export(
 ) -> None:
     """Export every note (text, source, heading, position, vector); an existing PATH is kept unless --force."""
     from tui_agent.notes.transfer import NotesImportError, export_notes
-    from tui_agent.userfiles import UserFileError
+    from tui_agent.storage.files import UserFileError
 
     store = open_notes(memory_dir)
     try:

@@ -43,7 +43,7 @@ class _IterationBar(ProgressBar):
 
 def default_run_dir(seed: int) -> Path:
     """``<data dir>/ppo/docqa-<UTC time>-s<seed>``."""
-    from tui_agent.config import data_dir
+    from tui_agent.config.settings import data_dir
 
     return data_dir() / "ppo" / f"docqa-{datetime.now(UTC):%Y%m%d-%H%M%S}-s{seed}"
 

@@ -1,4 +1,4 @@
-"""``--workers N`` / ``--ray-address``: training episodes on parallel Ray workers (:mod:`tui_agent.rollouts`).
+"""``--workers N`` / ``--ray-address``: training episodes on parallel Ray workers (:mod:`tui_agent.parallel.rollouts`).
 
 Two steps, because Ray forks its daemons and the memory (LanceDB) must not be open in the process
 that forks: :func:`start_ray` before the agent and its memory are built, :func:`start_workers` after.
@@ -34,7 +34,7 @@ def start_ray(ctx: typer.Context, workers: int, address: str | None) -> Any:
     unreachable."""
     if workers <= 1 and not address:
         return None
-    from tui_agent.rollouts import RayRollouts, RolloutError
+    from tui_agent.parallel.rollouts import RayRollouts, RolloutError
 
     rollouts = RayRollouts(None, workers, address, on_status=_status)
 
@@ -54,7 +54,7 @@ def start_workers(rollouts: Any, make: Any) -> Any:
     """Start ``rollouts``' workers with the factory ``make`` (no-op for None); exits 1 if one cannot start."""
     if rollouts is None:
         return None
-    from tui_agent.rollouts import RolloutError
+    from tui_agent.parallel.rollouts import RolloutError
 
     start = time.perf_counter()
     try:

@@ -62,7 +62,7 @@ def build_agent(memory_dir: Path | None, model: str | None, *, seed: int | None 
                 no_discouraged: bool = False, no_analogy: bool = False, scorer: str = "llm",
                 update_mode: str = "mean") -> Any:
     """A ShopAgent over the configured memory, the bundled embedder and the model."""
-    from tui_agent.embed import shared_embedder
+    from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.llm.client import LLM
     from tui_agent.memory.store import ExperienceStore
     from tui_agent.shop.agent import ShopAgent, config_from_settings

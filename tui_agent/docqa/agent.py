@@ -43,7 +43,7 @@ from tui_agent.rlem.advice import AdviceOptions
 from tui_agent.rlem.learning import LearningConfig
 from tui_agent.rlem.records import DEFAULT_LAMBDA, RecordKey
 from tui_agent.rlem.replay import ExperienceReplay
-from tui_agent.rows import StoreRows
+from tui_agent.bridge.store_rows import StoreRows
 
 POLICIES = ("q-driven", "rememberer", "llm", "random")
 SCORERS = ("llm", "constant")
@@ -105,7 +105,7 @@ class DocQAAgent:
 
     Args:
         store: an :class:`~tui_agent.memory.store.ExperienceStore`.
-        embedder: an :class:`~tui_agent.embed.Embedder` (question embeddings, 384-dim, unit length).
+        embedder: an :class:`~tui_agent.embedding.encoder.Embedder` (question embeddings, 384-dim, unit length).
         llm: a :class:`~tui_agent.llm.client.LLM` (``None`` or local → the bundled model).
         config: :class:`DocQAConfig`.
         scorer: ``(prompt, continuations) -> scores`` override (tests).

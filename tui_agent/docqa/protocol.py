@@ -64,7 +64,7 @@ def train(agent: Any, env: Any, episodes: int, seed: int, policy: str, on_episod
     """``episodes`` learning episodes (module docstring); tests every ``test_every`` episodes and at the end
     when ``test_questions`` > 0. Returns ``{"train": summary, "curve": [{"train_episodes", test summary}], ...}``.
 
-    ``rollouts`` (a started :class:`tui_agent.rollouts.RayRollouts`) runs the episodes on parallel workers,
+    ``rollouts`` (a started :class:`tui_agent.parallel.rollouts.RayRollouts`) runs the episodes on parallel workers,
     the memory frozen per batch, their updates applied here in order (batched RLEM,
     :mod:`tui_agent.rlem.batched`; episode ``i``'s random generator seeded with ``episode_seed(seed, i)``);
     episodes lost with their worker are listed under ``"failed"`` and not counted."""

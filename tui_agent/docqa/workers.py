@@ -1,6 +1,6 @@
 """DocumentQA's rollout-worker factory: what each Ray worker builds (``tui-agent train --env docqa --workers N``).
 
-A :class:`DocQAWorker` is pickled to every worker (:mod:`tui_agent.rollouts`) and called there once: it
+A :class:`DocQAWorker` is pickled to every worker (:mod:`tui_agent.parallel.rollouts`) and called there once: it
 builds a :class:`~tui_agent.docqa.agent.DocQAAgent` without a memory store (the worker reads a snapshot
 of the driver's rows), the embedder, the model and a ``DocQAEnv`` over the bundled corpus, loading the
 models up front. Used with :func:`~tui_agent.rlem.batched.EpisodeJob` options
@@ -25,9 +25,9 @@ class DocQAWorker:
 
     Args:
         config: the agent's configuration (the driver's).
-        settings: the app's :class:`~tui_agent.config.Settings` for the model (None: the bundled model).
+        settings: the app's :class:`~tui_agent.config.settings.Settings` for the model (None: the bundled model).
         env: keyword arguments of ``DocQAEnv`` (``split``, ``max_steps``, ``top_k``, ``step_cost``).
-        embedder: ``() -> embedder`` (default: the bundled model, :func:`tui_agent.embed.shared_embedder`).
+        embedder: ``() -> embedder`` (default: the bundled model, :func:`tui_agent.embedding.encoder.shared_embedder`).
         preload_model: load the bundled model at start-up (when the scorer or the answerer uses it).
     """
 

@@ -16,17 +16,17 @@ def load_models(settings: Any, embedder: Callable[[], Any] | None, preload_model
     """``(embedder, llm)`` with the embedder loaded (and the bundled model, when ``preload_model``).
 
     Args:
-        settings: the app's :class:`~tui_agent.config.Settings` for the model; None: no LLM object
+        settings: the app's :class:`~tui_agent.config.settings.Settings` for the model; None: no LLM object
             (the agent then uses the bundled model); a hosted model's API key is read from this
             process's environment.
-        embedder: ``() -> embedder`` (None: :func:`tui_agent.embed.shared_embedder`, MiniLM, 384 dims).
+        embedder: ``() -> embedder`` (None: :func:`tui_agent.embedding.encoder.shared_embedder`, MiniLM, 384 dims).
         preload_model: load the bundled GGUF model now (it is not loaded for a hosted model).
 
     Raises:
         whatever loading the embedder or the model raises (a missing model file: ``FileNotFoundError``).
     """
     if embedder is None:
-        from tui_agent.embed import shared_embedder
+        from tui_agent.embedding.encoder import shared_embedder
 
         loaded = shared_embedder()
     else:

@@ -17,9 +17,9 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tui_agent.embed import EMBEDDING_DIM
+from tui_agent.embedding.encoder import EMBEDDING_DIM
 from tui_agent.memory.formats import MemoryFileError
-from tui_agent.rowcodec import describe, to_datetime, to_float, to_int
+from tui_agent.storage.rowcodec import describe, to_datetime, to_float, to_int
 
 
 __all__ = ["Column", "arrow_to_array", "describe", "fixed_vectors", "python_to_array", "to_datetime", "to_int"]

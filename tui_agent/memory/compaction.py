@@ -33,7 +33,7 @@ from typing import Any
 
 from tui_agent.memory.errors import MemoryStoreError
 from tui_agent.memory.ratings import entries_table
-from tui_agent.storage_errors import storage_problem
+from tui_agent.storage.errors import storage_problem
 
 log = logging.getLogger(__name__)
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tui_agent.storage_errors import storage_problem
+from tui_agent.storage.errors import storage_problem
 
 __all__ = ["MemoryStoreError", "RowLimitError", "storage_error"]
 
@@ -22,7 +22,7 @@ def storage_error(path: str | Path, exc: BaseException) -> MemoryStoreError | No
     """A one-line :class:`MemoryStoreError` naming ``path`` and what to do, for a storage failure.
 
     Full disk, read-only or unwritable directory, by errno or by LanceDB's error text
-    (:func:`tui_agent.storage_errors.storage_problem`). Returns ``None`` for anything else (a bug,
+    (:func:`tui_agent.storage.errors.storage_problem`). Returns ``None`` for anything else (a bug,
     not the disk), which the caller re-raises.
     """
     if isinstance(exc, MemoryStoreError):

@@ -56,7 +56,7 @@ from tui_agent.memory.schema import (
     META_SCHEMA_VERSION,
     experience_schema,
 )
-from tui_agent.userfiles import UserFileError, write_new
+from tui_agent.storage.files import UserFileError, write_new
 
 FORMATS = ("parquet", "arrow", "jsonl", "csv")
 IMPORT_FORMATS = (*FORMATS, "rememberer")
@@ -154,7 +154,7 @@ def _current_meta() -> dict[str, Any]:
 def write_table(table: pa.Table, path: str | Path, fmt: str, *, overwrite: bool = True) -> None:
     """Write ``table`` (with :func:`experience_schema`) to ``path`` atomically (temp file + rename).
 
-    The one safe write of user-named files (:func:`tui_agent.userfiles.write_new`): without
+    The one safe write of user-named files (:func:`tui_agent.storage.files.write_new`): without
     ``overwrite`` an existing file is left alone.
 
     Raises:

@@ -41,8 +41,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
-from tui_agent.rowcodec import record_from_row, record_to_row
+from tui_agent.embedding.encoder import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.storage.rowcodec import record_from_row, record_to_row
 
 SCHEMA_VERSION = 2  # v2 added step_instruction and action_history
 TABLE_NAME = "experiences"

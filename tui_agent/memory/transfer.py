@@ -31,7 +31,7 @@ from typing import Any
 
 import pyarrow as pa
 
-from tui_agent.embed import EmbeddingError
+from tui_agent.embedding.encoder import EmbeddingError
 from tui_agent.memory.errors import storage_error
 from tui_agent.memory.formats import FORMATS, MemoryFileError, infer_format, read_file, write_table
 from tui_agent.memory.schema import experience_schema, new_id

@@ -30,7 +30,7 @@ import numpy as np
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.embedding.encoder import EMBEDDING_DIM, EMBEDDING_MODEL
 from tui_agent.memory.coerce import Column, arrow_to_array, describe, fixed_vectors, python_to_array
 from tui_agent.memory.formats import FileMeta, MemoryFileError, RawRows
 from tui_agent.memory.schema import KINDS, SCHEMA_VERSION, SOURCES, TIMESTAMP, experience_schema, new_id

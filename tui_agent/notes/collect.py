@@ -26,7 +26,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_agent.notes.ingest import kind_of
-from tui_agent.userfiles import file_kind
+from tui_agent.storage.files import file_kind
 
 __all__ = ["Collected", "collect_files"]
 

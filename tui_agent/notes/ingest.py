@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from tui_agent.notes.schema import HEADING_SEP
-from tui_agent.userfiles import UserFileError, read_bounded
+from tui_agent.storage.files import UserFileError, read_bounded
 
 __all__ = ["CHUNK_CHARS", "MAX_FILE_BYTES", "SUFFIXES", "Document", "IngestError", "Section", "chunk_document",
            "decode", "parse_text", "read_document"]

@@ -17,8 +17,8 @@ from typing import Any
 
 import pyarrow as pa
 
-from tui_agent.embed import EMBEDDING_DIM, EMBEDDING_MODEL
-from tui_agent.rowcodec import record_from_row, record_to_row
+from tui_agent.embedding.encoder import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.storage.rowcodec import record_from_row, record_to_row
 
 NOTES_SCHEMA_VERSION = 1
 NOTES_TABLE = "notes"

@@ -35,7 +35,7 @@ from tui_agent.notes.schema import (
     notes_schema,
     notes_to_table,
 )
-from tui_agent.storage_errors import storage_problem
+from tui_agent.storage.errors import storage_problem
 
 __all__ = ["Found", "NoteStore", "NoteStoreError", "fts_query"]
 

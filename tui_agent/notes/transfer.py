@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 from tui_agent.notes.schema import META_NOTES_SCHEMA_VERSION, NOTES_SCHEMA_VERSION, Note, notes_schema
 from tui_agent.notes.store import NoteStore
 from tui_agent.notes.validate import NotesImportError, check_rows
-from tui_agent.userfiles import write_new
+from tui_agent.storage.files import write_new
 
 __all__ = ["NotesImportError", "export_notes", "import_notes"]
 
@@ -47,7 +47,7 @@ def _format(path: Path) -> str:
 def export_notes(store: NoteStore, path: str | Path, *, overwrite: bool = False) -> int:
     """Write every note to ``path`` (.parquet or .jsonl); returns how many. JSONL has ISO 8601 times.
 
-    Written with :func:`tui_agent.userfiles.write_new`: a temporary file renamed into place, an
+    Written with :func:`tui_agent.storage.files.write_new`: a temporary file renamed into place, an
     existing file kept unless ``overwrite``.
 
     Raises:

@@ -1,7 +1,7 @@
 """Validation of imported notes, field by field, before anything is written.
 
 Every row of a notes file (a JSONL line or a Parquet row, as Python values) is checked with the
-experience import's converters (:mod:`tui_agent.rowcodec`, shared with :mod:`tui_agent.memory.coerce`:
+experience import's converters (:mod:`tui_agent.storage.rowcodec`, shared with :mod:`tui_agent.memory.coerce`:
 whole numbers, ISO 8601 times) and the notes table's rules:
 
 * ``text`` and ``source``: required text; ``text`` not blank, at most 200,000 characters;
@@ -24,10 +24,10 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from tui_agent.embed import EMBEDDING_DIM
+from tui_agent.embedding.encoder import EMBEDDING_DIM
 from tui_agent.notes.schema import Note, notes_schema
 from tui_agent.notes.store import MAX_NOTE_CHARS
-from tui_agent.rowcodec import describe, to_datetime, to_int
+from tui_agent.storage.rowcodec import describe, to_datetime, to_int
 
 __all__ = ["MAX_NOTE_CHARS", "MAX_PROBLEMS", "NotesImportError", "check_rows"]
 
@@ -51,7 +51,7 @@ class BadField(ValueError):
 
 
 class _Field:
-    """A field being converted (:class:`tui_agent.rowcodec.Fails`); its errors name the field only."""
+    """A field being converted (:class:`tui_agent.storage.rowcodec.Fails`); its errors name the field only."""
 
     def __init__(self, name: str) -> None:
         self.name = name

@@ -31,7 +31,7 @@ def llm_answerer(model: str | None = None) -> Callable[[str, str], str]:
     state: dict[str, Any] = {}
 
     def answer(question: str, passage: str) -> str:
-        from tui_agent.config import load_settings
+        from tui_agent.config.settings import load_settings
         from tui_agent.docqa.prompt import answer_prompt
         from tui_agent.llm.client import LLM
 

@@ -1,6 +1,6 @@
 """Batched RLEM: episodes acted on a frozen snapshot of the memory, their updates applied afterwards.
 
-Parallel rollouts (``tui-agent train … --workers N``, :mod:`tui_agent.rollouts`) run episodes in
+Parallel rollouts (``tui-agent train … --workers N``, :mod:`tui_agent.parallel.rollouts`) run episodes in
 worker processes that must not write the memory: the memory has one writer, the driver. A worker's
 agent reads a :class:`RecordingReplay` — the records as of a table version, in RAM, never changed —
 and its ``run_episode(…, learn=True)`` acts exactly as in training (training Q̂, exploration) while

@@ -8,7 +8,7 @@ plotext draws its legend inside the canvas, over the data at the top left; so th
 and no title. Each returns its :class:`Key` entries instead, and :func:`heading` makes the line the caller
 shows above the plot (title and keys, as ``(text, Rich style)`` pieces). Series differ by marker as well as
 colour, so they stay apart without colour (a pipe, ``NO_COLOR``). Labels that may hold user text (kinds,
-run fields) pass through :func:`tui_agent.terminal_text.visible`.
+run fields) pass through :func:`tui_agent.text.terminal.visible`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-from tui_agent.terminal_text import visible
+from tui_agent.text.terminal import visible
 
 SUCCESS_LIMITS = (0.0, 1.0)
 LINE = "hd"  # half-block marker: 2×2 dots a cell, drawn the same in every terminal font and in SVG screenshots

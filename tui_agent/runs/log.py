@@ -45,8 +45,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Self
 
-from tui_agent.config import data_dir
-from tui_agent.sqlite_schema import migrate
+from tui_agent.config.settings import data_dir
+from tui_agent.storage.sqlite_schema import migrate
 
 MIGRATIONS: tuple[str, ...] = (
     # 1: runs and their episodes

@@ -20,7 +20,7 @@ On the search page every policy but ``rememberer`` searches
 
 Learning (``learn=True``) goes through :class:`~tui_agent.rlem.replay.ExperienceReplay`
 (n-step targets as soon as known, the reference's order); rows live in the
-LanceDB store (:class:`~tui_agent.rows.StoreRows`). The initial pool
+LanceDB store (:class:`~tui_agent.bridge.store_rows.StoreRows`). The initial pool
 (:mod:`tui_agent.shop.pool`) is loaded into a memory without shop rows on
 first use. Blocking code: call from a thread.
 """
@@ -36,14 +36,14 @@ from typing import Any
 
 import numpy as np
 
-from tui_agent.config import POLICIES, POLICY_ALIASES
+from tui_agent.config.settings import POLICIES, POLICY_ALIASES
 from tui_agent.envs.shop.pagetype import page_type_of
 from tui_agent.llm.scoring import Scorer, constant_scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions, parse_advice
 from tui_agent.rlem.learning import LearningConfig
 from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, RecordKey, records_from_rows
 from tui_agent.rlem.replay import ExperienceReplay
-from tui_agent.rows import StoreRows
+from tui_agent.bridge.store_rows import StoreRows
 from tui_agent.shop import policy as pol
 from tui_agent.shop import prompt as prm
 from tui_agent.shop.episode import EpisodeResult, ShopStep
@@ -94,7 +94,7 @@ class ShopConfig:
 def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
                          random_fill: bool = True, discouraged: bool = True, analogy: bool = True,
                          scorer: str = "llm", seed: int | None = None) -> ShopConfig:
-    """The shop configuration from the app's :class:`~tui_agent.config.Settings` (λ, m) and the run's options.
+    """The shop configuration from the app's :class:`~tui_agent.config.settings.Settings` (λ, m) and the run's options.
 
     The one place a :class:`ShopConfig` is made for the CLI and the TUI alike.
 
@@ -120,7 +120,7 @@ class ShopAgent:
 
     Args:
         store: an :class:`~tui_agent.memory.store.ExperienceStore`.
-        embedder: an :class:`~tui_agent.embed.Embedder` (instruction embeddings, 384-dim).
+        embedder: an :class:`~tui_agent.embedding.encoder.Embedder` (instruction embeddings, 384-dim).
         llm: a :class:`~tui_agent.llm.client.LLM`; ``None`` or a local model →
             the bundled model scores candidates for ``llm`` / ``q-driven``; a
             hosted model writes advice that is parsed.

@@ -102,7 +102,7 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
     "episodes": [per-episode dicts]}``. ``on_episode(result, done, total)`` is
     called after each training episode (total counts the episodes still planned).
 
-    ``rollouts`` (a started :class:`tui_agent.rollouts.RayRollouts`) runs each epoch's episodes on
+    ``rollouts`` (a started :class:`tui_agent.parallel.rollouts.RayRollouts`) runs each epoch's episodes on
     parallel workers with the memory frozen per batch and applies their updates here in goal order
     (batched RLEM, :mod:`tui_agent.rlem.batched`); each episode's random generator is seeded with
     :func:`~tui_agent.rlem.batched.episode_seed` (seed, epoch, goal). Episodes lost with their worker

@@ -1,6 +1,6 @@
 """The shop's rollout-worker factory: what each Ray worker builds (``tui-agent train --env shop --workers N``).
 
-A :class:`ShopWorker` is pickled to every worker (:mod:`tui_agent.rollouts`) and called there once: it
+A :class:`ShopWorker` is pickled to every worker (:mod:`tui_agent.parallel.rollouts`) and called there once: it
 builds a :class:`~tui_agent.shop.agent.ShopAgent` without a memory store (the worker gets a read-only
 snapshot of the driver's rows instead), the embedder, the model and a :class:`~tui_agent.envs.shop.env.ShopEnv`,
 and loads the models up front so their load time is start-up, not the first episode's.
@@ -24,10 +24,10 @@ class ShopWorker:
 
     Args:
         config: the agent's configuration (the driver's).
-        settings: the app's :class:`~tui_agent.config.Settings` for the model (None: the bundled model);
+        settings: the app's :class:`~tui_agent.config.settings.Settings` for the model (None: the bundled model);
             a hosted model's API key is read from the worker's environment.
         split: the environment's split.
-        embedder: ``() -> embedder`` (default: the bundled model, :func:`tui_agent.embed.shared_embedder`).
+        embedder: ``() -> embedder`` (default: the bundled model, :func:`tui_agent.embedding.encoder.shared_embedder`).
         preload_model: load the bundled model at start-up (policies that score with it).
     """
 

@@ -14,7 +14,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui_agent.config_base import load_state, save_state
+from tui_agent.config.base import load_state, save_state
 from tui_agent.tui.safe import count_of, plain, visible
 from tui_agent.tui.themes import DEFAULT_THEME, load_themes
 
@@ -44,7 +44,7 @@ _END = object()
 if TYPE_CHECKING:
     from textual.widgets import Markdown
 
-    from tui_agent.config import Settings
+    from tui_agent.config.settings import Settings
 
 
 class ChatApp(ChatActions, NotesActions, StatsActions, App):

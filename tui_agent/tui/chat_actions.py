@@ -13,7 +13,7 @@ from textual import work
 from textual.app import SystemCommand
 from textual.containers import VerticalScroll
 
-from tui_agent.config_base import DEFAULT_MODEL
+from tui_agent.config.base import DEFAULT_MODEL
 from tui_agent.tui.widgets import AnswerView, UserMessage
 
 

@@ -13,7 +13,7 @@ import json
 import os
 from pathlib import Path
 
-from tui_agent.config_base import data_dir
+from tui_agent.config.base import data_dir
 
 DEFAULT_LIMIT = 500
 """Entries kept (the file may hold up to twice as many between rewrites)."""

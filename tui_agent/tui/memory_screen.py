@@ -59,7 +59,7 @@ class MemoryScreen(Screen[None]):
 
     Args:
         store: the :class:`~tui_agent.memory.store.ExperienceStore` to show.
-        embedder: an :class:`~tui_agent.embed.Embedder` for semantic search
+        embedder: an :class:`~tui_agent.embedding.encoder.Embedder` for semantic search
             (``None``: text search only).
     """
 

@@ -1,9 +1,9 @@
 """Untrusted text (model answers, memory rows) into widgets: controls made visible, never markup.
 
-The TUI side of :mod:`tui_agent.terminal_text`: every widget that shows stored or generated
+The TUI side of :mod:`tui_agent.text.terminal`: every widget that shows stored or generated
 text builds it with :func:`plain` (a :class:`rich.text.Text`, so ``[b]`` is shown as typed) or
 renders it in a :class:`SafeMarkdown`, whose :meth:`~SafeMarkdown.update` and
-:meth:`~SafeMarkdown.append` pass the text through :func:`~tui_agent.terminal_text.visible`
+:meth:`~SafeMarkdown.append` pass the text through :func:`~tui_agent.text.terminal.visible`
 first — so the streamed pieces and the final answer are covered alike.
 """
 
@@ -13,7 +13,7 @@ from typing import Any
 
 from rich.text import Text
 
-from tui_agent.terminal_text import visible
+from tui_agent.text.terminal import visible
 
 __all__ = ["count_of", "plain", "visible"]  # and SafeMarkdown, loaded on first use (below)
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from textual.await_complete import AwaitComplete
 from textual.widgets import Markdown
 
-from tui_agent.terminal_text import visible
+from tui_agent.text.terminal import visible
 
 __all__ = ["SafeMarkdown"]
 

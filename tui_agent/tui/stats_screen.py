@@ -8,7 +8,7 @@ in another process) is followed: the screen reloads every :data:`FOLLOW_S` secon
 
 The run log and the memory are read in a worker thread; plotext is imported with this module, which the app
 imports only when the screen is opened (the first paint does not load it). Run fields (env, algo, policy)
-are shown through :func:`tui_agent.tui.safe.plain` / :func:`tui_agent.terminal_text.visible`.
+are shown through :func:`tui_agent.tui.safe.plain` / :func:`tui_agent.text.terminal.visible`.
 """
 
 from __future__ import annotations

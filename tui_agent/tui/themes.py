@@ -23,8 +23,8 @@ from pathlib import Path
 from textual.color import Color, ColorParseError
 from textual.theme import Theme
 
-from tui_agent.config_base import config_dir
-from tui_agent.userfiles import UserFileError, read_toml
+from tui_agent.config.base import config_dir
+from tui_agent.storage.files import UserFileError, read_toml
 
 PROJECT_THEMES = Path(__file__).resolve().parents[1] / "themes"  # tui_agent/themes: package data (-> ../themes)
 COLOR_FIELDS = ("primary", "secondary", "accent", "foreground", "background", "surface", "panel", "warning", "error", "success")
@@ -46,7 +46,7 @@ def parse_theme(path: Path) -> Theme:
 
     Raises:
         ValueError: not a regular file, over 64 KB, nested too deeply or not TOML
-            (:func:`tui_agent.userfiles.read_toml`), a missing name/primary, an unknown field or a bad colour.
+            (:func:`tui_agent.storage.files.read_toml`), a missing name/primary, an unknown field or a bad colour.
     """
     try:
         data = read_toml(path, max_bytes=MAX_THEME_BYTES)

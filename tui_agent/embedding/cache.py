@@ -146,7 +146,7 @@ class TextVectors:
         Returns ``({text: float32 (dim,)}, float32 (len(extra), dim))``.
 
         Raises:
-            whatever ``encode`` raises (e.g. :class:`tui_agent.embed.EmbeddingError`).
+            whatever ``encode`` raises (e.g. :class:`tui_agent.embedding.encoder.EmbeddingError`).
         """
         wanted = list(dict.fromkeys(texts))
         with self._lock:

@@ -19,7 +19,7 @@ from typing import Any
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
 
-from tui_agent.config_base import (  # noqa: F401 - re-exported: the pydantic-free part
+from tui_agent.config.base import (  # noqa: F401 - re-exported: the pydantic-free part
     APP_NAME,
     DEFAULT_MODEL,
     POLICIES,
@@ -32,10 +32,10 @@ from tui_agent.config_base import (  # noqa: F401 - re-exported: the pydantic-fr
     save_state,
     state_file,
 )
-from tui_agent.userfiles import UserFileError, read_toml
+from tui_agent.storage.files import UserFileError, read_toml
 
 class _TomlSource(PydanticBaseSettingsSource):
-    """Reads ``config.toml`` with :func:`tui_agent.userfiles.read_toml` (regular file, size and depth caps).
+    """Reads ``config.toml`` with :func:`tui_agent.storage.files.read_toml` (regular file, size and depth caps).
 
     A malformed or unusable file raises a one-line ``ValueError`` naming it.
     """

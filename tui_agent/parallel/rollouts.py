@@ -2,8 +2,8 @@
 
 ``tui-agent train … --workers N`` (N ≥ 2) runs training episodes in N Ray actors, each holding its own
 environment and agent (the embedder and the bundled model are loaded once per actor), built by a
-picklable ``make() -> (agent, env)`` factory — :func:`tui_agent.shop.workers.shop_worker`,
-:func:`tui_agent.docqa.workers.docqa_worker`; any agent with ``run_episode(env, options, policy,
+picklable ``make() -> (agent, env)`` factory — :class:`tui_agent.shop.workers.ShopWorker`,
+:class:`tui_agent.docqa.workers.DocQAWorker` instances; any agent with ``run_episode(env, options, policy,
 learn)``, ``.replay``, ``.store`` and ``.rng`` plugs in.
 
 * **One writer.** Workers never see the memory directory: they get the driver's records as of a table

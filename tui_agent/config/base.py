@@ -1,8 +1,8 @@
 """The pydantic-free part of the configuration: names, directories and the small UI state file.
 
 Imported before the TUI's first paint (``tui_agent.tui``, ``tui_agent.chats``), so it imports no
-heavy library; :mod:`tui_agent.config` (pydantic-settings: ~0.2–0.5 s to import) re-exports
-everything here and adds :class:`~tui_agent.config.Settings`.
+heavy library; :mod:`tui_agent.config.settings` (pydantic-settings: ~0.2–0.5 s to import) re-exports
+everything here and adds :class:`~tui_agent.config.settings.Settings`.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from tui_agent.userfiles import UserFileError, read_toml
+from tui_agent.storage.files import UserFileError, read_toml
 
 APP_NAME = "tui-agent"
 DEFAULT_MODEL = "local/smollm2"
@@ -60,7 +60,7 @@ def load_state() -> dict[str, str]:
     """UI state remembered between runs; never raises.
 
     A missing or unusable file (malformed, too large or deep, not a regular file:
-    :func:`tui_agent.userfiles.read_toml`) is treated as empty.
+    :func:`tui_agent.storage.files.read_toml`) is treated as empty.
     """
     try:
         data = read_toml(state_file(), max_bytes=64 * 1024)

