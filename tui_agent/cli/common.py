@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn, Self
 
 import typer
 
+from tui_agent.config_base import policy_help_line
 from tui_agent.terminal_text import json_text, visible
 
 MemoryDirOption = Annotated[
@@ -24,7 +25,7 @@ ModelOption = Annotated[
 ]
 PolicyOption = Annotated[
     str | None,
-    typer.Option("--policy", help="q-driven (default) | rememberer (the paper's) | llm | random.", show_default=False),
+    typer.Option("--policy", help=policy_help_line(), show_default=False),
 ]
 ApiBaseOption = Annotated[
     str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible or local server.", show_default=False)

@@ -1,6 +1,6 @@
 """The DocumentQA agent: runs ``tui_agent/DocumentQA-v0`` episodes with a policy over the RLEM memory.
 
-Policies (:data:`POLICIES`), as on the shop:
+Policies (:data:`tui_agent.config_base.POLICY_TABLE`), as on the shop:
 
 * ``"q-driven"`` — Q from memory chooses by action role (read / answer from a given note), the
   model breaks ties (:mod:`tui_agent.docqa.policy`); this project's extension.
@@ -29,6 +29,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
+from tui_agent.config_base import policy_spec
 from tui_agent.docqa import policy as pol
 from tui_agent.docqa.episode import DocQAResult, DocQAStep
 from tui_agent.docqa.prompt import answer_prompt, build_prompt
@@ -42,24 +43,20 @@ from tui_agent.rlem.episodic import EpisodicAgent
 from tui_agent.rlem.records import DEFAULT_LAMBDA
 from tui_agent.rows import StoreRows
 
-POLICIES = ("q-driven", "rememberer", "llm", "random")
 SCORERS = ("llm", "constant")
 ANSWERERS = ("extractive", "llm")
 KIND = "docqa"
 
-__all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "POLICIES", "SCORERS", "config_from_settings", "docqa_policy"]
+__all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "SCORERS", "config_from_settings", "docqa_policy"]
 
 
 def docqa_policy(name: str) -> str:
-    """The canonical policy name (``rlem`` → ``q-driven``).
+    """The canonical name of a DocumentQA policy (an alias such as ``rlem`` → its current name).
 
     Raises:
         ValueError: an unknown policy (the message lists the known ones).
     """
-    name = "q-driven" if name == "rlem" else name
-    if name not in POLICIES:
-        raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
-    return name
+    return policy_spec(name, "docqa").name
 
 
 @dataclass

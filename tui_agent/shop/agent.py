@@ -1,6 +1,6 @@
 """The shop agent: runs web-task episodes with a policy over the RLEM experience memory.
 
-Policies (``policy=``, :data:`POLICIES`):
+Policies (``policy=``, :data:`tui_agent.config_base.POLICY_TABLE`):
 
 * ``"rememberer"`` — the paper's procedure (REMEMBERER §3.3, ``webshop_agent.py``):
   the model reads exemplars with encouraged / discouraged advice in the
@@ -34,7 +34,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from tui_agent.config import POLICIES, POLICY_ALIASES
+from tui_agent.config_base import policy_spec
 from tui_agent.envs.shop.pagetype import page_type_of
 from tui_agent.llm.scoring import Scorer, constant_scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions, parse_advice
@@ -54,15 +54,12 @@ NO_ACTION = "NOTHINGG"  # the reference's action when the model's advice cannot 
 
 
 def policy_name(name: str) -> str:
-    """The canonical policy name (``rlem`` → ``q-driven``).
+    """The canonical name of a shop policy (an alias such as ``rlem`` → its current name).
 
     Raises:
         ValueError: an unknown policy.
     """
-    canonical = POLICY_ALIASES.get(name, name)
-    if canonical not in POLICIES:
-        raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
-    return canonical
+    return policy_spec(name, "shop").name
 
 
 @dataclass
