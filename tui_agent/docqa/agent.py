@@ -36,6 +36,7 @@ from tui_agent.docqa.prompt import answer_prompt, build_prompt
 from tui_agent.docqa.records import DocQAQuery, docqa_similarity, note_reason, query_for, state_of
 from tui_agent.envs.docqa.answer import extractive_answer
 from tui_agent.envs.docqa.env import ANSWER_PLACEHOLDER
+from tui_agent.memory.schema import ExperienceKind
 from tui_agent.llm.scoring import Scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions
 from tui_agent.rlem.learning import LearningConfig
@@ -45,7 +46,7 @@ from tui_agent.rows import StoreRows
 
 SCORERS = ("llm", "constant")
 ANSWERERS = ("extractive", "llm")
-KIND = "docqa"
+KIND = ExperienceKind.DOCQA
 
 __all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "SCORERS", "config_from_settings", "docqa_policy"]
 

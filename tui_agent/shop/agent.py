@@ -36,6 +36,7 @@ from typing import Any
 
 from tui_agent.config_base import policy_spec
 from tui_agent.envs.shop.pagetype import page_type_of
+from tui_agent.memory.schema import ExperienceKind
 from tui_agent.llm.scoring import Scorer, constant_scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions, parse_advice
 from tui_agent.rlem.learning import LearningConfig
@@ -126,7 +127,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
         self._scorer = constant_scorer if self.config.scorer == "constant" else scorer
         model = getattr(llm, "model", "local/smollm2") or ""
         super().__init__(shop_similarity(self.config.lam), query_for, embedder,
-                         StoreRows(store, "shop", self.vector_of, model=model), self.config.learning)
+                         StoreRows(store, ExperienceKind.SHOP, self.vector_of, model=model), self.config.learning)
         self._pool: HistoryReplay | None = None
 
     @property
@@ -137,7 +138,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
 
     def ensure_initial_pool(self) -> int:
         """Load the initial pool if the memory has no shop rows; returns the rows added."""
-        if self.store.count("shop"):
+        if self.store.count(ExperienceKind.SHOP):
             return 0
         steps = load_initial_pool()
         return len(self.store.add_missing(pool_experiences(self.vector(steps[0]["task"]).tolist(), steps)))
