@@ -57,21 +57,13 @@ def build(env: str, memory: Path, scorer: str):
     from tui_agent.embedding.encoder import shared_embedder
     from tui_agent.memory.store import ExperienceStore
 
-    if env == "shop":
-        from tui_agent.envs.shop.env import ShopEnv
-        from tui_agent.shop.agent import ShopAgent, ShopConfig
-        from tui_agent.shop.workers import ShopWorker
+    from tui_agent.agents.factory import AgentWorker, build_agent, make_env
+    from tui_agent.docqa.agent import DocQAConfig
+    from tui_agent.shop.agent import ShopConfig
 
-        config = ShopConfig(scorer=scorer)
-        agent = ShopAgent(ExperienceStore(memory), shared_embedder(), None, config)
-        return agent, ShopEnv(split="train"), ShopWorker(config)
-    from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
-    from tui_agent.docqa.workers import DocQAWorker
-    from tui_agent.envs.docqa import DocQAEnv
-
-    config = DocQAConfig(scorer=scorer)
-    agent = DocQAAgent(ExperienceStore(memory), shared_embedder(), None, config)
-    return agent, DocQAEnv(split="train"), DocQAWorker(config)
+    config = ShopConfig(scorer=scorer) if env == "shop" else DocQAConfig(scorer=scorer)
+    agent = build_agent(env, None, config, store=ExperienceStore(memory), embedder=shared_embedder(), llm=None)
+    return agent, make_env(env, split="train"), AgentWorker(env, config)
 
 
 def run_sequential(args, memory: Path) -> dict:

@@ -23,7 +23,7 @@ from tui_agent.rlem.records import ActionKey, RecordKey
 from tui_agent.parallel.rollouts import ReadOnlyStore, RolloutWorker
 from tui_agent.shop.agent import ShopAgent, ShopConfig
 from tui_agent.shop.protocol import train
-from tui_agent.shop.workers import ShopWorker
+from tui_agent.agents.factory import AgentWorker
 
 GOALS = [0, 1, 3, 4, 5, 6]
 
@@ -32,8 +32,8 @@ def make_agent(path: Path, seed: int = 0) -> ShopAgent:
     return ShopAgent(ExperienceStore(path), HashEmbedder(), None, ShopConfig(scorer="constant", seed=seed))
 
 
-def worker_factory() -> ShopWorker:
-    return ShopWorker(ShopConfig(scorer="constant"), embedder=HashEmbedder)
+def worker_factory() -> AgentWorker:
+    return AgentWorker("shop", ShopConfig(scorer="constant"), embedder=HashEmbedder)
 
 
 def jobs(policy: str, goals: list[int] = GOALS, epoch: int = 0) -> list[EpisodeJob]:
@@ -151,7 +151,7 @@ def test_training_protocol_runs_epochs_on_workers(tmp_path):
 
 
 @dataclass(frozen=True)
-class _DyingWorker(ShopWorker):
+class _DyingWorker(AgentWorker):
     """Kills its worker process at the start of goal ``die_on``'s episode while ``marker`` holds a count > 0."""
 
     marker: str = ""
@@ -192,7 +192,7 @@ def test_ray_workers_give_the_sequential_rows_and_survive_a_dying_worker(tmp_pat
     seq_agent, par_agent = make_agent(tmp_path / "seq"), make_agent(tmp_path / "par")
     seq = sequential(seq_agent, ShopEnv(split="train"), todo)
     par_agent.ensure_initial_pool()
-    make = _DyingWorker(ShopConfig(scorer="constant"), embedder=HashEmbedder, marker=str(marker), die_on=4)
+    make = _DyingWorker("shop", ShopConfig(scorer="constant"), embedder=HashEmbedder, marker=str(marker), die_on=4)
     with RayRollouts(make, workers=2, batch_size=3) as rollouts:
         par = [result for _job, result in rollouts.run(par_agent, todo)]
         pids = {w["pid"] for w in rollouts.stats["workers"]}
@@ -210,7 +210,7 @@ def test_ray_an_episode_whose_worker_keeps_dying_is_reported(tmp_path, ray_local
     marker.write_text("5")
     agent = make_agent(tmp_path / "m")
     agent.ensure_initial_pool()
-    make = _DyingWorker(ShopConfig(scorer="constant"), embedder=HashEmbedder, marker=str(marker), die_on=3)
+    make = _DyingWorker("shop", ShopConfig(scorer="constant"), embedder=HashEmbedder, marker=str(marker), die_on=3)
     with RayRollouts(make, workers=2, retries=1) as rollouts:
         done = [job.options["goal_index"] for job, _ in rollouts.run(agent, jobs("random", [1, 3, 4]))]
     assert done == [1, 4]
@@ -222,7 +222,6 @@ def test_ray_an_episode_whose_worker_keeps_dying_is_reported(tmp_path, ray_local
 
 def test_docqa_worker_trajectories_equal_the_sequential_run(tmp_path):
     from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
-    from tui_agent.docqa.workers import DocQAWorker
     from tui_agent.envs.docqa import DocQAEnv
 
     def agent(path):
@@ -233,7 +232,7 @@ def test_docqa_worker_trajectories_equal_the_sequential_run(tmp_path):
     seq_agent, par_agent = agent(tmp_path / "seq"), agent(tmp_path / "par")
     env = DocQAEnv(split="train")
     seq = sequential(seq_agent, env, todo)
-    make = DocQAWorker(DocQAConfig(scorer="constant"), embedder=HashEmbedder)
+    make = AgentWorker("docqa", DocQAConfig(scorer="constant"), embedder=HashEmbedder)
     par = in_process(par_agent, [RolloutWorker(make), RolloutWorker(make)], todo, batch=2)
     assert [(r.question, [s.action for s in r.steps], r.ret) for r in par] == \
         [(r.question, [s.action for s in r.steps], r.ret) for r in seq]

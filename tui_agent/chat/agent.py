@@ -13,6 +13,7 @@ from dataclasses import asdict, dataclass, field
 import random
 from typing import Any
 
+from tui_agent.memory.schema import ExperienceKind
 from tui_agent.chat import policy
 from tui_agent.chat.grounding import NotesMixin
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
@@ -167,7 +168,7 @@ class ChatAgent(NotesMixin, TaughtMixin):
             from tui_agent.rlem.replay import ExperienceReplay
             from tui_agent.bridge.store_rows import StoreRows
 
-            sink = StoreRows(self.store, "chat", lambda key: self.embedder.encode_one(key.task))
+            sink = StoreRows(self.store, ExperienceKind.CHAT, lambda key: self.embedder.encode_one(key.task))
             self._replay = ExperienceReplay(policy.chat_similarity(self.settings.similarity_lambda),
                                             query_of=lambda key: key, sink=sink, in_ram=False)
         return self._replay
@@ -217,7 +218,7 @@ class ChatAgent(NotesMixin, TaughtMixin):
         else:
             q_vec = self.embedder.encode_one(question)
             c_vec = q_vec
-        found = self.store.search(q_vec, kind="chat", limit=CANDIDATES)
+        found = self.store.search(q_vec, kind=ExperienceKind.CHAT, limit=CANDIDATES)
         if not found:
             return q_vec.tolist(), []
         records = records_from_rows([r.experience for r in found])

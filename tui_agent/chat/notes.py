@@ -27,12 +27,13 @@ from typing import Any
 
 import numpy as np
 
+from tui_agent.memory.schema import ExperienceKind
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity, dot_similarity, records_from_rows
 from tui_agent.rlem.replay import ExperienceReplay
 
 __all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer", "notes_prompt", "relevant", "supports"]
 
-NOTE_KIND = "note"
+NOTE_KIND = ExperienceKind.NOTE
 CANDIDATES = 20  # phase 1: notes fetched by hybrid search
 PAST_QUESTIONS = 50  # stored decisions fetched by question similarity for Q̂
 MIN_SIMILARITY = 0.5  # cosine of a past question to count for Q̂

@@ -9,7 +9,7 @@ Retrieval is REMEMBERER's ``λ·f_task + (1−λ)·f_obs`` (:func:`chat_similari
 f_task = cosine of the question embeddings, f_obs = cosine of the
 conversation contexts (:func:`context_similarity`).
 
-Policies (``policy`` setting, :data:`tui_agent.config.base.POLICIES`):
+Policies (``policy`` setting, :data:`tui_agent.config.base.POLICY_TABLE`):
 
 * ``rememberer`` — the paper's: the m best rated records go into the prompt
   as exemplars with encouraged / discouraged answers; the model answers. No

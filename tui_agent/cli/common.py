@@ -10,6 +10,7 @@ from typing import Annotated, Any, NoReturn, Self
 
 import typer
 
+from tui_agent.config.base import policy_help_line
 from tui_agent.text.terminal import json_text, visible
 
 MemoryDirOption = Annotated[
@@ -24,7 +25,7 @@ ModelOption = Annotated[
 ]
 PolicyOption = Annotated[
     str | None,
-    typer.Option("--policy", help="q-driven (default) | rememberer (the paper's) | llm | random.", show_default=False),
+    typer.Option("--policy", help=policy_help_line(), show_default=False),
 ]
 ApiBaseOption = Annotated[
     str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible or local server.", show_default=False)
@@ -39,6 +40,31 @@ def settings_for(memory_dir: Path | None, model: str | None, **extra: Any):
         return load_settings(memory_dir=memory_dir, model=model, **extra)
     except ValueError as exc:
         fail(settings_problem(exc))
+
+
+def build_agent(domain: str, memory_dir: Path | None, model: str | None, options: Any = None) -> Any:
+    """The domain's agent (:func:`tui_agent.agents.factory.build_agent`) over the configured memory, the
+    bundled embedder and the model, with the run's :class:`~tui_agent.agents.factory.RunOptions`; exits 2
+    on an option out of range and 1 on a store that cannot open."""
+    from tui_agent.agents import factory
+
+    settings = settings_for(memory_dir, model)
+    try:
+        config = factory.agent_config(domain, settings, options)
+    except ValueError as exc:
+        fail(str(exc), 2)
+    with user_errors():
+        return factory.build_agent(domain, settings, config)
+
+
+def rollout_worker(domain: str, agent: Any, memory_dir: Path | None, model: str | None, policy: str,
+                   **env: Any) -> Any:
+    """What each Ray rollout worker builds (:class:`tui_agent.agents.factory.AgentWorker`): the driver
+    agent's configuration, the model settings and the environment's keyword arguments."""
+    from tui_agent.agents.factory import AgentWorker
+
+    return AgentWorker(domain, agent.config, settings_for(memory_dir, model), env=env or {"split": "train"},
+                       preload_model=policy != "random")
 
 
 def settings_problem(exc: BaseException) -> str:

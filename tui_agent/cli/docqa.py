@@ -15,7 +15,8 @@ from typing import Annotated, Any
 
 import typer
 
-from tui_agent.cli.common import MemoryDirOption, ModelOption, echo, fail, print_json, settings_for, user_errors
+from tui_agent.cli.common import (MemoryDirOption, ModelOption, build_agent, echo, fail, print_json, rollout_worker,
+                                  settings_for, user_errors)
 
 AnswererOption = Annotated[str, typer.Option(
     "--answerer", help="How answers are written: extractive (a passage sentence, no model) | llm.")]
@@ -26,31 +27,12 @@ AlwaysAnswerOption = Annotated[bool, typer.Option(
 __all__ = ["build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
 
 
-def build_docqa_agent(memory_dir: Path | None, model: str | None, *, seed: int | None = 0, gamma: float = 1.0,
-                      n: int | None = None, update_mode: str = "mean", scorer: str = "constant",
-                      answerer: str = "extractive", no_random: bool = False, no_discouraged: bool = False,
-                      always_answer: bool = False) -> Any:
-    """A DocQAAgent over the configured memory, the bundled embedder and the model; exits 2 on a bad option."""
-    from tui_agent.docqa.agent import DocQAAgent, DocQAConfig
-    from tui_agent.docqa.policy import PolicyConfig
-    from tui_agent.embedding.encoder import shared_embedder
-    from tui_agent.llm.client import LLM
-    from tui_agent.memory.store import ExperienceStore
-    from tui_agent.rlem.advice import AdviceOptions
-    from tui_agent.rlem.learning import LearningConfig
+def build_docqa_agent(memory_dir: Path | None, model: str | None, **options: Any) -> Any:
+    """A DocQAAgent over the configured memory (:func:`tui_agent.cli.common.build_agent` with ``options`` as
+    :class:`~tui_agent.agents.factory.RunOptions`; seed 0 unless given)."""
+    from tui_agent.agents.factory import RunOptions
 
-    settings = settings_for(memory_dir, model)
-    try:
-        config = DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
-                             learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
-                             advice=AdviceOptions(random_fill=not no_random, discouraged=not no_discouraged),
-                             scorer=scorer, answerer=answerer, seed=seed,
-                             policy=PolicyConfig(generic=not always_answer))
-    except ValueError as exc:
-        fail(str(exc), 2)
-    with user_errors():
-        store = ExperienceStore(settings.resolved_memory_dir())
-        return DocQAAgent(store, shared_embedder(), LLM.from_settings(settings), config)
+    return build_agent("docqa", memory_dir, model, RunOptions(**{"seed": 0, **options}))
 
 
 def _policy(policy: str | None) -> str:
@@ -86,10 +68,7 @@ def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, an
     agent = build_docqa_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, update_mode=update_mode,
                               scorer=scorer, answerer=answerer, always_answer=always_answer)
     if rollouts is not None:
-        from tui_agent.docqa.workers import DocQAWorker
-
-        start_workers(rollouts, DocQAWorker(agent.config, settings_for(memory_dir, model),
-                                            preload_model=policy != "random"))
+        start_workers(rollouts, rollout_worker("docqa", agent, memory_dir, model, policy))
     from tui_agent.cli.stats import training_run
 
     run_settings = {"episodes": episodes, "seed": seed, "gamma": gamma, "n": n, "update_mode": update_mode,

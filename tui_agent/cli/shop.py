@@ -16,14 +16,17 @@ from typing import Annotated, Any
 
 import typer
 
+from tui_agent.agents.factory import RunOptions
 from tui_agent.cli.common import (
     MemoryDirOption,
     ModelOption,
     PolicyOption,
     ProgressBar,
+    build_agent,
     echo,
     fail,
     print_json,
+    rollout_worker,
     settings_for,
     user_errors,
 )
@@ -57,29 +60,6 @@ def _check_env(env: str) -> None:
         fail(f"unknown env {env!r}; expected one of {', '.join(ENVS)}", 2)
 
 
-def build_agent(memory_dir: Path | None, model: str | None, *, seed: int | None = None, gamma: float = 1.0,
-                n: int | None = None, no_bootstrap: bool = False, no_random: bool = False,
-                no_discouraged: bool = False, no_analogy: bool = False, scorer: str = "llm",
-                update_mode: str = "mean") -> Any:
-    """A ShopAgent over the configured memory, the bundled embedder and the model."""
-    from tui_agent.embedding.encoder import shared_embedder
-    from tui_agent.llm.client import LLM
-    from tui_agent.memory.store import ExperienceStore
-    from tui_agent.shop.agent import ShopAgent, config_from_settings
-
-    settings = settings_for(memory_dir, model)
-    try:
-        config = config_from_settings(settings, gamma=gamma, n=1 if no_bootstrap else n, update_mode=update_mode,
-                                      seed=seed, scorer=scorer, random_fill=not no_random,
-                                      discouraged=not no_discouraged, analogy=not no_analogy)
-    except ValueError as exc:
-        fail(str(exc), 2)
-    with user_errors():
-        store = ExperienceStore(settings.resolved_memory_dir())
-        llm = LLM.from_settings(settings)
-        return ShopAgent(store, shared_embedder(), llm, config)
-
-
 def resolve_policy(policy: str | None, memory_dir: Path | None, model: str | None) -> str:
     """``--policy``, else the configured ``policy`` setting; exits 2 on an unknown name."""
     from tui_agent.shop.agent import policy_name
@@ -106,13 +86,6 @@ class _Bar(ProgressBar):
             self.progress.update(self.task, completed=done, total=total, description=desc)
         else:
             print(f"[{done}/{total}] {desc} ({len(result.steps)} steps)", file=sys.stderr, flush=True)
-
-
-def _shop_worker(agent: Any, memory_dir: Path | None, model: str | None, policy: str) -> Any:
-    """What each rollout worker builds: the driver's agent configuration, model settings and embedder."""
-    from tui_agent.shop.workers import ShopWorker
-
-    return ShopWorker(agent.config, settings_for(memory_dir, model), preload_model=policy != "random")
 
 
 def train_command(
@@ -190,16 +163,16 @@ def train_command(
 
     policy = resolve_policy(policy, memory_dir, model)
     rollouts = start_ray(ctx, workers, ray_address)  # before the memory opens: Ray forks its daemons
-    agent = build_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, no_bootstrap=no_bootstrap,
-                        no_random=no_random, no_discouraged=no_discouraged, no_analogy=no_analogy, scorer=scorer,
-                        update_mode=update_mode)
+    agent = build_agent("shop", memory_dir, model, RunOptions(
+        gamma=gamma, n=1 if no_bootstrap else n, update_mode=update_mode, random_fill=not no_random,
+        discouraged=not no_discouraged, analogy=not no_analogy, scorer=scorer, seed=seed))
     from tui_agent.cli.stats import training_run
 
     run_settings = {"tasks": tasks, "train_set": train_set, "epochs": epochs, "seed": seed, "gamma": gamma, "n": n,
                     "no_bootstrap": no_bootstrap, "no_random": no_random, "no_discouraged": no_discouraged,
                     "no_analogy": no_analogy, "scorer": scorer, "update_mode": update_mode,
                     "memory": str(agent.store.path), "model": getattr(agent.llm, "model", model)}
-    start_workers(rollouts, _shop_worker(agent, memory_dir, model, policy) if rollouts else None)
+    start_workers(rollouts, rollout_worker("shop", agent, memory_dir, model, policy) if rollouts else None)
     with user_errors(), _Bar(f"train {policy}") as bar, training_run("shop", "rlem", run_settings, policy) as run:
         def on_episode(result: Any, done: int, total: int) -> None:
             bar(result, done, total)
@@ -267,8 +240,8 @@ def eval_command(
             goals, split = training_set(train_set), "train"
         except ValueError as exc:
             fail(str(exc), 2)
-    agent = build_agent(memory_dir, model, seed=seed, no_random=no_random, no_discouraged=no_discouraged,
-                        no_analogy=no_analogy, scorer=scorer)
+    agent = build_agent("shop", memory_dir, model, RunOptions(
+        random_fill=not no_random, discouraged=not no_discouraged, analogy=not no_analogy, scorer=scorer, seed=seed))
     with user_errors(), _Bar(f"eval {policy}") as bar:
         report = evaluate(agent, ShopEnv(split=split), tasks, policy, split, on_episode=bar, goals=goals)
     report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
@@ -294,7 +267,7 @@ def task_command(
     from tui_agent.shop.protocol import match_goal
 
     policy = resolve_policy(policy, memory_dir, model)
-    agent = build_agent(memory_dir, model)
+    agent = build_agent("shop", memory_dir, model)
     env = ShopEnv(split="test")
     if goal:
         match = match_goal(goal, env.catalog)

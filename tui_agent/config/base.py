@@ -8,15 +8,79 @@ everything here and adds :class:`~tui_agent.config.settings.Settings`.
 from __future__ import annotations
 
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 from tui_agent.storage.files import UserFileError, read_toml
 
 APP_NAME = "tui-agent"
 DEFAULT_MODEL = "local/smollm2"
-POLICIES = ("q-driven", "rememberer", "llm", "random")
-"""Decision procedures, for chat and shop alike (``policy`` setting, ``--policy``)."""
-POLICY_ALIASES = {"rlem": "q-driven"}  # the q-driven policy's earlier name
+DOMAINS = ("chat", "shop", "docqa")
+"""Where a policy acts: the chat (one-step episodes), the shop and DocumentQA (multi-step episodes)."""
+
+
+@dataclass(frozen=True)
+class PolicySpec:
+    """One decision policy: its ``name``, earlier ``aliases`` users may still type, what ``decides`` and how
+    it acts in each domain (``chat``, ``shop``, ``docqa``; empty: it does not run there). The palette,
+    ``--policy``'s help and the README's table are made from these."""
+
+    name: str
+    decides: str
+    chat: str
+    shop: str
+    docqa: str
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def domains(self) -> tuple[str, ...]:
+        """The domains it runs in."""
+        return tuple(d for d in DOMAINS if getattr(self, d))
+
+
+POLICY_TABLE = (
+    PolicySpec("q-driven", "Q-values, directly — this project's extension",
+               "recall or suggest a taught answer by its estimated P, reject repeats of disliked ones",
+               "Q̂ per action role; the model breaks ties", "Q̂ per action role (read / answer a note)",
+               aliases=("rlem",)),
+    PolicySpec("rememberer", "the model, reading exemplars with encouraged / discouraged advice — the paper's "
+               "procedure", "advice in the prompt only", "the model writes advice; its top encouraged action is taken",
+               "the model picks a valid action after the exemplars"),
+    PolicySpec("llm", "the model alone", "no memory", "static exemplars (the initial pool)", "no exemplars"),
+    PolicySpec("random", "chance", "a random remembered answer", "a random valid action", "a random valid action"),
+)
+"""Every decision policy, the default first: the one list the config validator, the CLI, the palette and
+the README read."""
+
+POLICIES = tuple(p.name for p in POLICY_TABLE)
+"""The policies' names, the default first (``policy`` setting, ``--policy``)."""
+
+
+def policy_spec(name: str, domain: str | None = None) -> PolicySpec:
+    """The policy called ``name`` or one of its aliases (surrounding spaces ignored).
+
+    Raises:
+        ValueError: no such policy, or it does not run in ``domain``; the message lists the known ones.
+    """
+    wanted = name.strip()
+    for spec in POLICY_TABLE:
+        if wanted == spec.name or wanted in spec.aliases:
+            if domain is None or domain in spec.domains:
+                return spec
+    known = [p.name for p in POLICY_TABLE if domain is None or domain in p.domains]
+    raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(known)}")
+
+
+def policy_help_line() -> str:
+    """``--policy``'s help: the names, the default marked."""
+    return " | ".join(f"{p.name} (default)" if i == 0 else p.name for i, p in enumerate(POLICY_TABLE)) + "."
+
+
+def policy_table_markdown() -> str:
+    """The policies as a Markdown table (the README's; tests/test_policies.py keeps them equal)."""
+    rows = [f"| `{p.name}`{' (default)' if i == 0 else ''}{''.join(f' (was `{a}`)' for a in p.aliases)} | "
+            f"{p.decides} | {p.chat} | {p.shop} | {p.docqa} |" for i, p in enumerate(POLICY_TABLE)]
+    return "\n".join(["| policy | what decides | chat | shop | docqa |", "|---|---|---|---|---|", *rows])
 
 
 def home_dir() -> Path | None:

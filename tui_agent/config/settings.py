@@ -23,7 +23,7 @@ from tui_agent.config.base import (  # noqa: F401 - re-exported: the pydantic-fr
     APP_NAME,
     DEFAULT_MODEL,
     POLICIES,
-    POLICY_ALIASES,
+    policy_spec,
     config_dir,
     config_file,
     data_dir,
@@ -120,10 +120,7 @@ class Settings(BaseSettings):
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
-        value = POLICY_ALIASES.get(value.strip(), value.strip())
-        if value not in POLICIES:
-            raise ValueError(f"unknown policy {value!r}; expected one of {', '.join(POLICIES)}")
-        return value
+        return policy_spec(value).name
 
     @classmethod
     def settings_customise_sources(

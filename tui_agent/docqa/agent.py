@@ -1,6 +1,6 @@
 """The DocumentQA agent: runs ``tui_agent/DocumentQA-v0`` episodes with a policy over the RLEM memory.
 
-Policies (:data:`POLICIES`), as on the shop:
+Policies (:data:`tui_agent.config.base.POLICY_TABLE`), as on the shop:
 
 * ``"q-driven"`` — Q from memory chooses by action role (read / answer from a given note), the
   model breaks ties (:mod:`tui_agent.docqa.policy`); this project's extension.
@@ -26,43 +26,38 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
+from tui_agent.config.base import policy_spec
 from tui_agent.docqa import policy as pol
 from tui_agent.docqa.episode import DocQAResult, DocQAStep
 from tui_agent.docqa.prompt import answer_prompt, build_prompt
 from tui_agent.docqa.records import DocQAQuery, docqa_similarity, note_reason, query_for, state_of
 from tui_agent.envs.docqa.answer import extractive_answer
 from tui_agent.envs.docqa.env import ANSWER_PLACEHOLDER
+from tui_agent.memory.schema import ExperienceKind
 from tui_agent.llm.scoring import Scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions
 from tui_agent.rlem.learning import LearningConfig
-from tui_agent.rlem.records import DEFAULT_LAMBDA, RecordKey
-from tui_agent.rlem.replay import ExperienceReplay
+from tui_agent.rlem.episodic import EpisodicAgent
+from tui_agent.rlem.records import DEFAULT_LAMBDA
 from tui_agent.bridge.store_rows import StoreRows
 
-POLICIES = ("q-driven", "rememberer", "llm", "random")
 SCORERS = ("llm", "constant")
 ANSWERERS = ("extractive", "llm")
-KIND = "docqa"
+KIND = ExperienceKind.DOCQA
 
-__all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "POLICIES", "SCORERS", "docqa_agent_for", "docqa_policy"]
+__all__ = ["ANSWERERS", "DocQAAgent", "DocQAConfig", "SCORERS", "config_from_settings", "docqa_policy"]
 
 
 def docqa_policy(name: str) -> str:
-    """The canonical policy name (``rlem`` → ``q-driven``).
+    """The canonical name of a DocumentQA policy (an alias such as ``rlem`` → its current name).
 
     Raises:
         ValueError: an unknown policy (the message lists the known ones).
     """
-    name = "q-driven" if name == "rlem" else name
-    if name not in POLICIES:
-        raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
-    return name
+    return policy_spec(name, "docqa").name
 
 
 @dataclass
@@ -91,16 +86,23 @@ class DocQAConfig:
             raise ValueError(f"unknown answerer {self.answerer!r}; expected one of {', '.join(ANSWERERS)}")
 
 
-def docqa_agent_for(chat_agent: Any) -> DocQAAgent:
-    """A DocQAAgent sharing a chat agent's memory, embedder, model and λ / m settings (the TUI's ``/doc``).
-    It always answers (``generic=False``): a user who asks wants an answer, not a time-out."""
-    settings = chat_agent.settings
-    return DocQAAgent(chat_agent.store, chat_agent.embedder, chat_agent.llm,
-                      DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
-                                  policy=pol.PolicyConfig(generic=False)))
+def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
+                         random_fill: bool = True, discouraged: bool = True, scorer: str = "constant",
+                         answerer: str = "extractive", always_answer: bool = False,
+                         seed: int | None = None) -> DocQAConfig:
+    """The DocumentQA configuration from the app's :class:`~tui_agent.config.settings.Settings` (λ, m) and the run's
+    options (:func:`tui_agent.agents.factory.agent_config` calls it).
+
+    Raises:
+        ValueError: an option out of range (γ, n, update mode, scorer, answerer).
+    """
+    return DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
+                       learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
+                       advice=AdviceOptions(random_fill=random_fill, discouraged=discouraged),
+                       scorer=scorer, answerer=answerer, seed=seed, policy=pol.PolicyConfig(generic=not always_answer))
 
 
-class DocQAAgent:
+class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):
     """Runs DocumentQA episodes with a policy, reading and (when learning) updating the memory.
 
     Args:
@@ -113,28 +115,17 @@ class DocQAAgent:
 
     def __init__(self, store: Any, embedder: Any, llm: Any = None, config: DocQAConfig | None = None,
                  scorer: Scorer | None = None) -> None:
-        self.store, self.embedder, self.llm = store, embedder, llm
+        self.store, self.llm = store, llm
         self.config = config or DocQAConfig()
         self.rng = random.Random(self.config.seed)
         self._scorer = scorer  # the llm / rememberer policies' (and q-driven's with scorer "llm") action ranking
-        self._vectors: dict[str, np.ndarray] = {}
         model = getattr(llm, "model", "local/smollm2") or ""
-        self.replay = ExperienceReplay(docqa_similarity(self.config.lam), self._query_of, self._vector_of,
-                                       StoreRows(store, KIND, self._vector_of, model=model), self.config.learning)
+        super().__init__(docqa_similarity(self.config.lam), query_for, embedder,
+                         StoreRows(store, KIND, self.vector_of, model=model), self.config.learning)
 
-    # --- memory ---------------------------------------------------------------------
-
-    def vector(self, text: str) -> np.ndarray:
-        """The question's float32 ``(384,)`` embedding (cached)."""
-        if text not in self._vectors:
-            self._vectors[text] = np.asarray(self.embedder.encode_one(text), dtype=np.float32)
-        return self._vectors[text]
-
-    def _vector_of(self, key: RecordKey) -> np.ndarray:
-        return self.vector(key.task)
-
-    def _query_of(self, key: RecordKey) -> DocQAQuery:
-        return query_for(key, self.vector(key.task))
+    @property
+    def explore_per_episode(self) -> int:  # type: ignore[override]
+        return self.config.policy.explore_per_episode
 
     # --- acting ---------------------------------------------------------------------
 
@@ -238,62 +229,35 @@ class DocQAAgent:
         return self._take(step, cands[best], chosen_by,
                           f"LLM: most likely of {len(cands)} actions (log p {scores[best]:.2f})")
 
-    # --- episodes -------------------------------------------------------------------
+    # --- episodes (the loop is EpisodicAgent.run_episode) -----------------------------
 
-    def run_episode(self, env: Any, options: dict[str, Any], policy: str = "q-driven", learn: bool = False,
-                    on_step: Callable[[DocQAStep], Any] | None = None, explore: bool | None = None
-                    ) -> DocQAResult:
-        """Run one episode on ``env`` (a ``DocQAEnv``) reset with ``options``.
+    def policy_name(self, name: str) -> str:
+        return docqa_policy(name)
 
-        ``learn`` updates the memory every step (n-step targets); ``explore`` (default: ``learn``)
-        tries untried roles optimistically (q-driven). ``on_step(step)`` is called after each step.
-
-        Raises:
-            ValueError: an unknown policy.
-        """
-        policy = docqa_policy(policy)
-        explore = learn if explore is None else explore and learn
-        obs, info = env.reset(options=options)
-        question = info["question"]
+    def start(self, observation: str, info: dict[str, Any], policy: str, learn: bool
+              ) -> tuple[DocQAResult, _EpisodeState]:
         gold = info.get("gold", {})
-        result = DocQAResult(uuid.uuid4().hex, question, policy, str(gold.get("split", "")),
+        result = DocQAResult(uuid.uuid4().hex, info["question"], policy, str(gold.get("split", "")),
                              int(gold.get("index", -1)), str(gold.get("answer", "")), learned=learn)
-        episode = self.replay.begin_episode(episode_id=result.episode_id) if learn else None
-        read_here: set[str] = set()
-        searched: set[str] = {info.get("query", "")}
-        explored = 0
-        while True:
-            step = self.act(policy, question, obs, info, read_here, learn,
-                            explore and explored < self.config.policy.explore_per_episode, searched)
-            explored += step.explored
-            key = RecordKey.of(question, obs, info["available_actions"])
-            obs, reward, terminated, truncated, info = env.step(step.action)
-            if info.get("read_note_id"):
-                read_here.add(info["read_note_id"])
-            searched.add(info.get("query", ""))
-            step.reward, step.valid = float(reward), bool(info["valid"])
-            result.steps.append(step)
-            result.ret += float(reward)
-            if episode is not None:
-                ended = terminated or truncated
-                next_key = None if ended else RecordKey.of(question, obs, info["available_actions"])
-                updates = self.replay.step(episode, key, step.action_key(), reward, next_key)
-                result.row_ids.extend(u.row_id for u in updates if u.row_id)
-            if on_step is not None:
-                on_step(step)
-            if terminated or truncated:
-                break
-        if episode is not None:
-            result.row_ids.extend(u.row_id for u in self.replay.end_episode(episode) if u.row_id)
+        return result, _EpisodeState(searched={info.get("query", "")})
+
+    def next_step(self, result: DocQAResult, state: _EpisodeState, observation: str, info: dict[str, Any],
+                  learn: bool, explore: bool) -> DocQAStep:
+        return self.act(result.policy, result.question, observation, info, state.read, learn, explore, state.searched)
+
+    def observe(self, result: DocQAResult, state: _EpisodeState, step: DocQAStep, info: dict[str, Any]) -> None:
+        if info.get("read_note_id"):
+            state.read.add(info["read_note_id"])
+        state.searched.add(info.get("query", ""))
+        result.ret += step.reward
+
+    def finish(self, result: DocQAResult, info: dict[str, Any], has_reward: bool) -> None:
         result.answer, result.correct = info.get("answer"), bool(info.get("correct", False))
-        return result
 
-    def feedback(self, result: DocQAResult, up: bool) -> list[tuple[str, float, int]]:
-        """👍/👎 after an episode: one terminal update with target +1/−1 for each (record, action) it took.
 
-        Returns ``[(row id, Q, N), ...]``.
-        """
-        taken = [(RecordKey.of(result.question, step.observation, step.available_actions), step.action_key(), step.t)
-                 for step in result.steps]
-        updates = self.replay.learn_episode(taken, 1.0 if up else -1.0, episode_id=result.episode_id)
-        return [(u.row_id, u.q, u.n) for u in updates]
+@dataclass
+class _EpisodeState:
+    """A DocumentQA episode's running state: the notes read and the queries searched so far."""
+
+    read: set[str] = field(default_factory=set)
+    searched: set[str] = field(default_factory=set)

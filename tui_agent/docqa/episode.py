@@ -55,6 +55,11 @@ class DocQAResult:
     row_ids: list[str] = field(default_factory=list)
 
     @property
+    def task(self) -> str:
+        """The episode's task (the question), as :class:`~tui_agent.rlem.episodic.EpisodicAgent` reads it."""
+        return self.question
+
+    @property
     def success(self) -> bool:
         return self.correct
 

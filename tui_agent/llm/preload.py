@@ -1,7 +1,7 @@
 """Models for a process that plays episodes (a rollout worker): the embedder and the LLM, loaded up front.
 
-Shared by the shop's and DocumentQA's rollout-worker factories (``tui_agent.shop.workers``,
-``tui_agent.docqa.workers``) so model load time is a worker's start-up, not its first episode's.
+Used by the rollout-worker factory (:class:`tui_agent.agents.factory.AgentWorker`) so model load time is a
+worker's start-up, not its first episode's.
 """
 
 from __future__ import annotations

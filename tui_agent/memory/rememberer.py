@@ -45,6 +45,7 @@ import uuid
 from pathlib import Path
 from typing import Any
 
+from tui_agent.memory.schema import ExperienceKind
 from tui_agent.memory.formats import FileMeta, MemoryFileError, RawRows
 from tui_agent.memory.safe_yaml import MAX_YAML_BYTES, load_limited
 
@@ -167,7 +168,7 @@ def read_history_pool(path: str | Path) -> tuple[RawRows, FileMeta]:
                 raise MemoryFileError(f"{at}: expected {{qvalue, number, reward}}")
             rows.append({
                 "id": experience_id(task, observation, action, available, reason, step_instruction),
-                "kind": "shop" if webshop else "wikihow",
+                "kind": ExperienceKind.SHOP.value if webshop else ExperienceKind.WIKIHOW.value,
                 "task": task,
                 "observation": observation,
                 "available_actions": available,

@@ -37,6 +37,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from enum import StrEnum
 from typing import Any
 
 import pyarrow as pa
@@ -48,7 +49,23 @@ SCHEMA_VERSION = 2  # v2 added step_instruction and action_history
 TABLE_NAME = "experiences"
 V2_COLUMNS = ("step_instruction", "action_history")
 
-KINDS = ("chat", "shop", "wikihow", "note", "docqa")
+
+
+class ExperienceKind(StrEnum):
+    """What an experience row records (the ``kind`` column; a ``str``, so stored values compare equal).
+
+    ``chat``: a question answered (one-step episode); ``shop``: a web-shop step; ``wikihow``: a WikiHow
+    step (REMEMBERER's second benchmark, from imported pools); ``note``: which note helped a question;
+    ``docqa``: a DocumentQA step."""
+
+    CHAT = "chat"
+    SHOP = "shop"
+    WIKIHOW = "wikihow"
+    NOTE = "note"
+    DOCQA = "docqa"
+
+
+KINDS = tuple(k.value for k in ExperienceKind)
 SOURCES = ("model", "correction", "initial", "import", "demonstration", "recall", "suggestion")
 
 META_SCHEMA_VERSION = b"tui_agent.schema_version"
@@ -110,7 +127,7 @@ class Experience:
 
     task: str
     action: str
-    kind: str = "chat"
+    kind: str = ExperienceKind.CHAT.value
     observation: str = ""
     available_actions: str = ""
     reason: str = ""
@@ -128,6 +145,9 @@ class Experience:
     last_used_at: datetime | None = None
     step_instruction: str = ""
     action_history: str = ""
+
+    def __post_init__(self) -> None:
+        self.kind = str(self.kind)  # an ExperienceKind member → its plain value (YAML / JSON exports)
 
     def to_row(self) -> dict[str, Any]:
         return record_to_row(self)

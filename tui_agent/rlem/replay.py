@@ -2,7 +2,7 @@
 
 Source: OpenDFM/Rememberer ``history.py``, ``HistoryReplay`` (``update``,
 ``_clear_buffer``, ``_insert_key``, ``_update_action_record``, ``__getitem__``).
-:class:`ExperienceReplay` plays its role for every domain (chat, shop): it
+:class:`HistoryReplay` (named after the reference's class) plays its role for every domain (chat, shop): it
 holds the records in RAM, scores them with the domain's :class:`Similarity`,
 turns steps into n-step targets (:class:`~tui_agent.rlem.learning.NStepBuffer`)
 and applies them in the reference's order:
@@ -34,7 +34,7 @@ import numpy as np
 from tui_agent.rlem.learning import LearningConfig, NStepBuffer, PendingUpdate, change_towards
 from tui_agent.rlem.records import ActionKey, ActionValue, Record, RecordKey, Scored, Similarity, score_records
 
-__all__ = ["Change", "Episode", "ExperienceReplay", "InMemoryRows", "RowSink", "Update"]
+__all__ = ["Change", "Episode", "ExperienceReplay", "HistoryReplay", "InMemoryRows", "RowSink", "Update"]
 
 Change = Callable[[float, int, float], tuple[float, int, float]]
 """``(q, n, mean_reward) -> (q, n, mean_reward)``: one update, run by the sink on the stored values."""
@@ -47,7 +47,7 @@ class RowSink(Protocol):
         """A number that changes whenever the stored rows change (any process)."""
 
     def load(self) -> list[Record]:
-        """All stored records (for :meth:`ExperienceReplay.sync`)."""
+        """All stored records (for :meth:`HistoryReplay.sync`)."""
 
     def insert(self, key: RecordKey, action: ActionKey, value: ActionValue, info: dict[str, Any]) -> str:
         """Store a new entry; returns its row id. ``info``: episode id, step, … for the row."""
@@ -112,7 +112,7 @@ class InMemoryRows:
         return value.q, value.n, value.mean_reward
 
 
-class ExperienceReplay:
+class HistoryReplay:
     """Records in RAM, λ-scored retrieval and the Q updates (see the module docstring).
 
     Args:
@@ -292,3 +292,7 @@ class ExperienceReplay:
         if not self.in_ram:
             self.records.clear()
         return Update(u.key, action, entry.row_id, entry.q, entry.n, target, bootstrap, u.t)
+
+
+ExperienceReplay = HistoryReplay
+"""This class's earlier name (kept for code that imports it; RL readers take "replay" for a training buffer)."""

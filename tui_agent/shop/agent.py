@@ -1,6 +1,6 @@
 """The shop agent: runs web-task episodes with a policy over the RLEM experience memory.
 
-Policies (``policy=``, :data:`POLICIES`):
+Policies (``policy=``, :data:`tui_agent.config.base.POLICY_TABLE`):
 
 * ``"rememberer"`` — the paper's procedure (REMEMBERER §3.3, ``webshop_agent.py``):
   the model reads exemplars with encouraged / discouraged advice in the
@@ -34,15 +34,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-import numpy as np
-
-from tui_agent.config.settings import POLICIES, POLICY_ALIASES
+from tui_agent.config.base import policy_spec
 from tui_agent.envs.shop.pagetype import page_type_of
+from tui_agent.memory.schema import ExperienceKind
 from tui_agent.llm.scoring import Scorer, constant_scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions, parse_advice
 from tui_agent.rlem.learning import LearningConfig
-from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, RecordKey, records_from_rows
-from tui_agent.rlem.replay import ExperienceReplay
+from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, records_from_rows
+from tui_agent.rlem.episodic import EpisodicAgent
+from tui_agent.rlem.replay import HistoryReplay
 from tui_agent.bridge.store_rows import StoreRows
 from tui_agent.shop import policy as pol
 from tui_agent.shop import prompt as prm
@@ -55,15 +55,12 @@ NO_ACTION = "NOTHINGG"  # the reference's action when the model's advice cannot 
 
 
 def policy_name(name: str) -> str:
-    """The canonical policy name (``rlem`` → ``q-driven``).
+    """The canonical name of a shop policy (an alias such as ``rlem`` → its current name).
 
     Raises:
         ValueError: an unknown policy.
     """
-    canonical = POLICY_ALIASES.get(name, name)
-    if canonical not in POLICIES:
-        raise ValueError(f"unknown policy {name!r}; expected one of {', '.join(POLICIES)}")
-    return canonical
+    return policy_spec(name, "shop").name
 
 
 @dataclass
@@ -96,7 +93,7 @@ def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = N
                          scorer: str = "llm", seed: int | None = None) -> ShopConfig:
     """The shop configuration from the app's :class:`~tui_agent.config.settings.Settings` (λ, m) and the run's options.
 
-    The one place a :class:`ShopConfig` is made for the CLI and the TUI alike.
+    :func:`tui_agent.agents.factory.agent_config` calls it, for the CLI and the TUI alike.
 
     Raises:
         ValueError: an option out of range (γ, n, update mode, scorer).
@@ -109,13 +106,7 @@ def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = N
                       policy=pol.PolicyConfig(analogy=analogy), scorer=scorer, seed=seed)
 
 
-def shop_agent_for(chat_agent: Any) -> ShopAgent:
-    """A ShopAgent sharing a chat agent's memory, embedder and model (the TUI's ``/task``)."""
-    return ShopAgent(chat_agent.store, chat_agent.embedder, chat_agent.llm,
-                     config_from_settings(chat_agent.settings))
-
-
-class ShopAgent:
+class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
     """Runs shop episodes with a policy, reading and (when learning) updating the memory.
 
     Args:
@@ -130,45 +121,35 @@ class ShopAgent:
 
     def __init__(self, store: Any, embedder: Any, llm: Any = None, config: ShopConfig | None = None,
                  scorer: Scorer | None = None) -> None:
-        self.store, self.embedder, self.llm = store, embedder, llm
+        self.store, self.llm = store, llm
         self.config = config or ShopConfig()
         self.rng = random.Random(self.config.seed)
         self._scorer = constant_scorer if self.config.scorer == "constant" else scorer
-        self._vectors: dict[str, np.ndarray] = {}
         model = getattr(llm, "model", "local/smollm2") or ""
-        self.replay = ExperienceReplay(shop_similarity(self.config.lam), self._query_of, self._vector_of,
-                                       StoreRows(store, "shop", self._vector_of, model=model),
-                                       self.config.learning)
-        self._pool: ExperienceReplay | None = None
+        super().__init__(shop_similarity(self.config.lam), query_for, embedder,
+                         StoreRows(store, ExperienceKind.SHOP, self.vector_of, model=model), self.config.learning)
+        self._pool: HistoryReplay | None = None
+
+    @property
+    def explore_per_episode(self) -> int:  # type: ignore[override]
+        return self.config.policy.explore_per_episode
 
     # --- memory -------------------------------------------------------------------
 
-    def vector(self, text: str) -> np.ndarray:
-        """The instruction's float32 ``(384,)`` embedding (cached)."""
-        if text not in self._vectors:
-            self._vectors[text] = np.asarray(self.embedder.encode_one(text), dtype=np.float32)
-        return self._vectors[text]
-
-    def _vector_of(self, key: RecordKey) -> np.ndarray:
-        return self.vector(key.task)
-
-    def _query_of(self, key: RecordKey) -> ShopQuery:
-        return query_for(key, self.vector(key.task))
-
     def ensure_initial_pool(self) -> int:
         """Load the initial pool if the memory has no shop rows; returns the rows added."""
-        if self.store.count("shop"):
+        if self.store.count(ExperienceKind.SHOP):
             return 0
         steps = load_initial_pool()
         return len(self.store.add_missing(pool_experiences(self.vector(steps[0]["task"]).tolist(), steps)))
 
-    def pool_replay(self) -> ExperienceReplay:
+    def pool_replay(self) -> HistoryReplay:
         """The initial pool alone, in RAM (the ``llm`` policy's static exemplars; never written)."""
         if self._pool is None:
             steps = load_initial_pool()
             rows = pool_experiences(self.vector(steps[0]["task"]).tolist(), steps)
-            self._pool = ExperienceReplay(shop_similarity(self.config.lam), self._query_of, self._vector_of,
-                                          records=records_from_rows(rows))
+            self._pool = HistoryReplay(shop_similarity(self.config.lam), self.query_of, self.vector_of,
+                                       records=records_from_rows(rows))
         return self._pool
 
     # --- acting -------------------------------------------------------------------
@@ -331,73 +312,59 @@ class ShopAgent:
             return action, advice, f"{model}: no valid action in the answer; random fallback"
         return action, advice, f"{model}: answered {text[:80]!r}"
 
-    # --- episodes -----------------------------------------------------------------
+    # --- episodes (the loop is EpisodicAgent.run_episode) ---------------------------
+
+    def policy_name(self, name: str) -> str:
+        return policy_name(name)
 
     def run_episode(self, env: Any, options: dict[str, Any], policy: str = "q-driven", learn: bool = False,
-                    on_step: Callable[[ShopStep], Any] | None = None, has_reward: bool = True,
-                    explore: bool | None = None) -> EpisodeResult:
-        """Run one episode on ``env`` (a ``ShopEnv``) reset with ``options``.
-
-        ``learn`` updates the memory every step (n-step targets); ``explore``
-        (default: ``learn``) tries untried roles optimistically (q-driven) —
-        off for a user's task; ``has_reward`` False (an unmatched free-text
-        goal) runs the episode without updates. ``on_step(step)`` is called
-        after each step (from this thread).
+                    on_step: Callable[[ShopStep], Any] | None = None, *, explore: bool | None = None,
+                    has_reward: bool = True) -> EpisodeResult:
+        """Run one episode on ``env`` (a ``ShopEnv``) reset with ``options`` (see
+        :meth:`EpisodicAgent.run_episode`). ``explore`` is off for a user's task; ``has_reward`` False
+        (an unmatched free-text goal) runs the episode without updates.
 
         Raises:
             ValueError: unknown policy.
         """
-        policy = policy_name(policy)
-        learn = learn and has_reward
-        explore = learn if explore is None else explore and learn
-        if learn or policy in ("q-driven", "rememberer"):
+        if (learn and has_reward) or self.policy_name(policy) in ("q-driven", "rememberer"):
             self.ensure_initial_pool()
-        obs, info = env.reset(options=options)
-        instruction = info["instruction"]
-        result = EpisodeResult(uuid.uuid4().hex, instruction, policy, info["goal"].get("split", ""),
-                               int(info["goal"].get("index", -1)), learned=learn)
-        episode = self.replay.begin_episode(episode_id=result.episode_id) if learn else None
-        history: list[ActionKey] = []
-        taken: dict[str, set[str]] = {}
-        explored = 0
-        while True:
-            available = list(info["available_actions"])
-            step = self.act(policy, instruction, obs, available, history, taken.setdefault(obs, set()),
-                            learn, explore and explored < self.config.policy.explore_per_episode)
-            if step.action_reason is None:
-                step.action_reason = step.reason if learn else None
-            explored += step.explored
-            key = RecordKey.of(instruction, obs, available)
-            taken[obs].add(step.action)
-            obs, reward, terminated, truncated, info = env.step(step.action)
-            step.reward, step.valid = float(reward), bool(info["valid"])
-            history.append(step.action_key())
-            result.steps.append(step)
-            if episode is not None:
-                ended = terminated or truncated
-                next_key = None if ended else RecordKey.of(instruction, obs, info["available_actions"])
-                updates = self.replay.step(episode, key, step.action_key(), reward, next_key,
-                                           any_reason=policy != "rememberer")
-                result.row_ids.extend(u.row_id for u in updates if u.row_id)
-            if on_step is not None:
-                on_step(step)
-            if terminated or truncated:
-                break
-        if episode is not None:
-            result.row_ids.extend(u.row_id for u in self.replay.end_episode(episode) if u.row_id)
+        return super().run_episode(env, options, policy, learn, on_step, explore=explore, has_reward=has_reward)
+
+    def start(self, observation: str, info: dict[str, Any], policy: str, learn: bool
+              ) -> tuple[EpisodeResult, _EpisodeState]:
+        goal = info["goal"]
+        result = EpisodeResult(uuid.uuid4().hex, info["instruction"], policy, goal.get("split", ""),
+                               int(goal.get("index", -1)), learned=learn)
+        return result, _EpisodeState()
+
+    def next_step(self, result: EpisodeResult, state: _EpisodeState, observation: str, info: dict[str, Any],
+                  learn: bool, explore: bool) -> ShopStep:
+        step = self.act(result.policy, result.instruction, observation, list(info["available_actions"]),
+                        state.history, state.taken.setdefault(observation, set()), learn, explore)
+        if step.action_reason is None:
+            step.action_reason = step.reason if learn else None
+        state.taken[observation].add(step.action)
+        return step
+
+    def observe(self, result: EpisodeResult, state: _EpisodeState, step: ShopStep, info: dict[str, Any]) -> None:
+        state.history.append(step.action_key())
+
+    def finish(self, result: EpisodeResult, info: dict[str, Any], has_reward: bool) -> None:
         result.reward = float(info.get("reward", 0.0)) if has_reward else None
         result.success = bool(info.get("success", False)) and has_reward
-        return result
 
-    def feedback(self, result: EpisodeResult, up: bool) -> list[tuple[str, float, int]]:
-        """👍/👎 after an episode: one terminal update with target +1/−1 for each (record, action) it took.
+    def any_reason(self, policy: str) -> bool:
+        """Any stored reason matches an action, except for the rememberer, whose reasons are the model's."""
+        return policy != "rememberer"
 
-        A (record, action) taken twice in the episode is updated once; steps not
-        in memory yet (an unmatched free-text goal) are added. Returns
-        ``[(row id, Q, N), ...]``.
-        """
-        taken = [(RecordKey.of(result.instruction, step.observation, step.available_actions),
-                  ActionKey(step.action, step.action_reason or step.reason), step.t) for step in result.steps]
-        updates = self.replay.learn_episode(taken, 1.0 if up else -1.0, any_reason=result.policy != "rememberer",
-                                            episode_id=result.episode_id)
-        return [(u.row_id, u.q, u.n) for u in updates]
+    def feedback_key(self, step: ShopStep) -> ActionKey:
+        return ActionKey(step.action, step.action_reason or step.reason)
+
+
+@dataclass
+class _EpisodeState:
+    """A shop episode's running state: the (action, reason) pairs taken, and the actions taken per page."""
+
+    history: list[ActionKey] = field(default_factory=list)
+    taken: dict[str, set[str]] = field(default_factory=dict)

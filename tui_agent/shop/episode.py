@@ -47,6 +47,11 @@ class EpisodeResult:
     learned: bool = False
     row_ids: list[str] = field(default_factory=list)
 
+    @property
+    def task(self) -> str:
+        """The episode's task (the instruction), as :class:`~tui_agent.rlem.episodic.EpisodicAgent` reads it."""
+        return self.instruction
+
     def to_json(self) -> dict[str, Any]:
         data = asdict(self)
         for step in data["steps"]:

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from tui_agent.memory.schema import Experience
+from tui_agent.memory.schema import Experience, ExperienceKind
 from tui_agent.rlem.records import RecordKey
 
 INITIAL_POOL_FILE = Path(__file__).resolve().parents[1] / "memories" / "shop_initial_pool.jsonl"  # package data
@@ -44,7 +44,7 @@ def pool_experiences(vector: list[float], steps: list[dict[str, Any]] | None = N
     """The initial pool as experience rows: Q = the return, N = 1, source "initial"."""
     out = []
     for s in steps if steps is not None else load_initial_pool():
-        out.append(Experience(task=s["task"], action=s["action"], kind="shop", observation=s["observation"],
+        out.append(Experience(task=s["task"], action=s["action"], kind=ExperienceKind.SHOP, observation=s["observation"],
                               available_actions=RecordKey.of("", "", s["available_actions"]).available_actions,
                               reason=s["reason"], q=float(s["return"]), n=1, mean_reward=float(s["reward"]),
                               model="hand-written", source="initial", episode_id=INITIAL_EPISODE_ID,

@@ -14,16 +14,10 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui_agent.config.base import load_state, save_state
+from tui_agent.config.base import POLICY_TABLE, load_state, save_state
 from tui_agent.tui.safe import count_of, plain, visible
 from tui_agent.tui.themes import DEFAULT_THEME, load_themes
 
-POLICY_HELP = {
-    "q-driven": "Q chooses: recall rated answers, reject disliked ones (learns with small models)",
-    "rememberer": "The paper's: rated answers as advice in the prompt; the model decides",
-    "llm": "The model alone, no memory",
-    "random": "A random remembered answer",
-}
 from tui_agent.tui.widgets import STOPPED, AnswerView, ChatInput, UserMessage
 from tui_agent.tui.chat_session import ChatSession
 from tui_agent.tui.history import InputHistory, history_file
@@ -412,8 +406,10 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         yield SystemCommand("Memory browser", "Browse, search, edit and undo experiences (F2)", self.action_open_memory)
         yield SystemCommand("Memory stats", "Number of experiences and their mean Q-value", self.action_memory_stats)
         yield from self.stats_commands()
-        for name, help_text in POLICY_HELP.items():
-            yield SystemCommand(f"Policy: {name}", help_text, lambda name=name: self.set_policy(name))
+        for spec in POLICY_TABLE:
+            if "chat" in spec.domains:
+                yield SystemCommand(f"Policy: {spec.name}", f"{spec.decides}: {spec.chat}",
+                                    lambda name=spec.name: self.set_policy(name))
 
     def set_policy(self, name: str) -> None:
         """Switch the decision policy for this session (the ``policy`` setting makes it permanent)."""

@@ -24,10 +24,10 @@ class DocView(TaskView):
     RANDOM = "a random test question"
 
     def _prepare(self) -> tuple[Any, Any, dict[str, Any], bool, str]:
-        from tui_agent.docqa.agent import docqa_agent_for
+        from tui_agent.agents.factory import agent_for_chat
         from tui_agent.envs.docqa.env import DocQAEnv
 
-        agent = docqa_agent_for(self.chat_app.agent)
+        agent = agent_for_chat("docqa", self.chat_app.agent)
         env = DocQAEnv(split="test")
         if not self.goal:
             index = random.randrange(len(env.questions("test")))

@@ -35,9 +35,9 @@ __all__ = ["StepView", "TaskView", "make_shop_agent"]
 
 def make_shop_agent(app: Any) -> Any:
     """A ShopAgent sharing the chat agent's memory, embedder and model."""
-    from tui_agent.shop.agent import shop_agent_for
+    from tui_agent.agents.factory import agent_for_chat
 
-    return shop_agent_for(app.agent)
+    return agent_for_chat("shop", app.agent)
 
 
 class StepView(Vertical):
@@ -146,8 +146,8 @@ class TaskView(Vertical):
 
     def _run(self, env: Any, options: dict[str, Any], has_reward: bool, on_step: Any) -> Any:
         """The episode (worker thread): learns from the reward, no exploration (the user wants the best try)."""
-        return self.agent.run_episode(env, options, self.chat_app.agent.settings.policy, True, on_step, has_reward,
-                                      False)
+        return self.agent.run_episode(env, options, self.chat_app.agent.settings.policy, True, on_step,
+                                      has_reward=has_reward, explore=False)
 
     @staticmethod
     def _result_text(r: Any) -> str:
