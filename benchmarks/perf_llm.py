@@ -16,12 +16,13 @@ def tokens_per_second(runs: int) -> None:
     from llama_cpp import Llama
 
     from tui_agent.llm.client import LLM
-    from tui_agent.llm.local import _llama_params, gguf_path, runtime
+    from tui_agent.llm.local import _llama_params, _without_amx_buffers, gguf_path, runtime
 
     llm = LLM()
     llama = runtime().llama
     threads = llama.context_params.n_threads
-    raw = Llama(model_path=str(gguf_path()), n_ctx=2048, verbose=False)  # llama.cpp's own defaults
+    with _without_amx_buffers():  # the same AMX work-around as the app (llama.cpp's AMX matmul crashes here)
+        raw = Llama(model_path=str(gguf_path()), n_ctx=2048, verbose=False)  # llama.cpp's own defaults
     params = _llama_params(PARAMS)
 
     def count(text: str) -> int:
