@@ -69,6 +69,8 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("history_next", "input", ("down",), "Next", "a later message, then your draft (on the last line)"),
     KeyAction("stop_answer", "input", ("escape",), "Stop",
               "stop the answer being written (what came is kept, marked stopped, not stored)"),
+    KeyAction("complete_command", "input", ("tab", "right"), "Complete",
+              "complete the /command highlighted in the list shown while you type one (↑ / ↓ choose, Esc hides)"),
     KeyAction("rate_up", "answer", ("plus", "equals_sign"), "Good", "rate it 👍: reward +1", "rate(True)"),
     KeyAction("rate_down", "answer", ("minus", "underscore"), "Bad",
               "rate it 👎: reward −1; then type the right answer (Enter saves, Esc skips)", "rate(False)"),
