@@ -105,7 +105,7 @@ ACTIONS: tuple[KeyAction, ...] = (
     KeyAction("chats_delete", "chats", ("d", "delete"), "Delete", "delete the chat (asks first)", "delete"),
     KeyAction("memory_close", "memory", ("escape",), "Close", "back to the chat", "close"),
     KeyAction("memory_search", "memory", ("slash",), "Search", "search (Enter runs it)", "focus_search"),
-    KeyAction("memory_mode", "memory", ("ctrl+t",), "Text/semantic", "switch between meaning and substring search",
+    KeyAction("memory_mode", "memory", ("ctrl+t",), "Mode", "switch between meaning and substring search",
               "toggle_mode"),
     KeyAction("memory_edit", "memory", ("e",), "Edit Q", "edit the Q-value", "edit_q"),
     KeyAction("memory_delete", "memory", ("d", "delete"), "Delete", "delete the experience", "delete"),
