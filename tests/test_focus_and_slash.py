@@ -4,6 +4,7 @@ list and its completion, and the toasts of answer keys that cannot act."""
 from __future__ import annotations
 
 from pilots import make_light_app, submit
+
 from tui_agent.tui import slash
 from tui_agent.tui.slash_list import SlashList
 from tui_agent.tui.widgets import AnswerView, ChatInput

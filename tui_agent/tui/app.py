@@ -177,7 +177,8 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
         count = self.agent.memory_count()
         prompt = self.session.system_prompt  # a custom one is shown (/system shows it whole)
         shown = f" · system prompt: {' '.join(prompt.split())}" if prompt else ""
-        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count_of(count, 'experience')}{shown}")
+        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count_of(count, 'experience')}"
+                        f"{shown}")
 
     # --- chatting -----------------------------------------------------------------
 

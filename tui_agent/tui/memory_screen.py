@@ -265,8 +265,8 @@ class MemoryScreen(Screen[None]):
         text.append(visible(one_line(row["task"], 300) + "\n"))
         text.append("action ", style="bold")
         text.append(visible(one_line(row["action"], 300) + "\n"))
-        text.append(visible(f"{row['kind']} · Q {row['q']:+.3f} · N {row['n']} · last used {when(row['last_used_at'])}"
-                            f" · source {row['source'] or '—'}"), style="dim")
+        text.append(visible(f"{row['kind']} · Q {row['q']:+.3f} · N {row['n']} · last used "
+                            f"{when(row['last_used_at'])} · source {row['source'] or '—'}"), style="dim")
         preview.update(text)
 
     # --- events ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("/doc", "[QUESTION]", "search, read and answer over the Python docs (no question: a random one)"),
     SlashCommand("/remember", "TEXT", "keep TEXT as a knowledge note the answers can use"),
     SlashCommand("/forget", "[ID|TEXT]", "remove a chat note: by id, the one most like TEXT, or the last one added"),
-    SlashCommand("/system", "[TEXT]", "show this chat's system prompt; with TEXT set it (/system default: the default)"),
+    SlashCommand("/system", "[TEXT]", "show this chat's system prompt; TEXT sets it, 'default' restores the default"),
 )
 BY_NAME = {c.name: c for c in COMMANDS}
 _WORD = re.compile(r"^/[A-Za-z][\w-]*$")
