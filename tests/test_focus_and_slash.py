@@ -52,7 +52,10 @@ async def test_answer_buttons_answer_to_keys_not_to_tab(memory_dir):
         await ask(pilot, "the answer?")
         view = app.query_one(AnswerView)
         assert not [w for w in app.screen.focus_chain if view in w.ancestors]  # nothing inside is a Tab stop
+        before = view.content_region
         await pilot.press("tab")
+        await pilot.pause()
+        assert view.content_region == before  # the frame takes the margin and padding: nothing moves
         await pilot.press("plus")
         await settle(pilot)
         assert view.rating is True and app.focused is view

@@ -175,8 +175,8 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
         if self.agent is None or self.load_error:
             return
         count = self.agent.memory_count()
-        prompt = self.session.system_prompt  # a custom one is shown (/system shows it whole)
-        shown = f" · system prompt: {' '.join(prompt.split())}" if prompt else ""
+        prompt = " ".join((self.session.system_prompt or "").split())  # a custom one is shown (/system: whole)
+        shown = f" · system prompt: {prompt if len(prompt) <= 40 else prompt[:39] + '…'}" if prompt else ""
         self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count_of(count, 'experience')}"
                         f"{shown}")
 

@@ -8,6 +8,7 @@ command in the input, Esc hides the list. A click on a command completes it too.
 
 from __future__ import annotations
 
+from rich.table import Table
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -21,7 +22,7 @@ class SlashList(OptionList, can_focus=False):
     """The commands matching the word being typed (:func:`tui_agent.tui.slash.matches`), or hidden."""
 
     DEFAULT_CSS = """
-    SlashList { display: none; height: auto; max-height: 8; margin: 0 1; border: round $accent;
+    SlashList { display: none; height: auto; max-height: 12; margin: 0 1; border: round $accent;
                 background: $surface; }
     SlashList.shown { display: block; }
     """
@@ -67,13 +68,16 @@ class SlashList(OptionList, can_focus=False):
         return self.commands[min(self.highlighted or 0, len(self.commands) - 1)]
 
     @staticmethod
-    def _prompt(command: slash.SlashCommand) -> Text:
-        """``/name ARGS`` in a column as wide as the registry's widest, then the help."""
-        width = max(len(f"{c.name} {c.args}") for c in slash.COMMANDS)
-        text = Text(command.name, style="bold")
-        text.append(f" {command.args}".ljust(width - len(command.name)), style="italic")
-        text.append(f" {command.help}")
-        return text
+    def _prompt(command: slash.SlashCommand) -> Table:
+        """``/name ARGS`` in a column as wide as the registry's widest, then the help (wrapped beside it)."""
+        grid = Table.grid(padding=(0, 1))
+        grid.add_column(width=max(len(f"{c.name} {c.args}") for c in slash.COMMANDS), no_wrap=True)
+        grid.add_column(ratio=1)
+        name = Text(command.name, style="bold")
+        if command.args:
+            name.append(f" {command.args}", style="italic")
+        grid.add_row(name, Text(command.help))
+        return grid
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # a click: complete in the input (the input handles the keys itself)
