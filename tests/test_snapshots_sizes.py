@@ -61,75 +61,60 @@ def _fill_notes(memory_dir) -> None:
                                     created_at=T0) for i, (source, heading, text) in enumerate(NOTES)])
 
 
-async def _settle(pilot) -> None:
-    for _ in range(5):
-        await pilot.app.workers.wait_for_complete()
-        await pilot.pause()
+def _fixed_chats(monkeypatch) -> None:
+    """Three saved chats with fixed times, one with a rated answer (the clock is real again afterwards)."""
+    from tui_agent.chats.store import ChatStore
+
+    store = ChatStore()
+    clock = iter(range(1_750_000_000, 1_750_100_000, 3_600))
+    with monkeypatch.context() as patch:
+        patch.setattr("tui_agent.chats.store.time.time", lambda: float(next(clock)))
+        for title, answer, rating in (("What is the capital of Zorbania? [b]not markup[/b]", "Quellport.", -1),
+                                      ("Which port does the Krell server listen on?", "Port 7311.", 1),
+                                      ("Tell me a joke", "Why did the chicken cross the road?", None)):
+            chat = store.create(title, "local/smollm2")
+            store.add_message(chat.id, "user", title)
+            mid = store.add_message(chat.id, "assistant", answer, model="local/smollm2", experience_id="e" + chat.id)
+            if rating is not None:
+                store.set_rating(mid, rating > 0, float(rating), 1)
+    store.close()
+
+
+def _shot(snap_compare, memory_dir, size, *keys: str) -> bool:
+    """The chat app at ``size`` after pressing ``keys`` one by one, waiting for the workers after each."""
+    from pilots import make_light_app
+
+    app = make_light_app(memory_dir, mock_response="unused")
+
+    async def run_before(pilot) -> None:
+        await app.ready.wait()
+        for key in keys:
+            await pilot.press(key)
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await pilot.pause()
+
+    return snap_compare(app, terminal_size=size, run_before=run_before)
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_help_keys(snap_compare, memory_dir, size):
-    from pilots import make_light_app
-
-    app = make_light_app(memory_dir, mock_response="unused")
-
-    async def run_before(pilot) -> None:
-        await app.ready.wait()
-        await pilot.press("f1")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert _shot(snap_compare, memory_dir, size, "f1")
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_memory_browser(snap_compare, memory_dir, utc, size):
-    from pilots import make_light_app
-
     _fill_memory(memory_dir)
-    app = make_light_app(memory_dir, mock_response="unused")
-
-    async def run_before(pilot) -> None:
-        await app.ready.wait()
-        await pilot.press("f2")
-        await _settle(pilot)
-        await pilot.press("down")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert _shot(snap_compare, memory_dir, size, "f2", "down")
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_saved_chats(snap_compare, memory_dir, monkeypatch, utc, size):
-    from pilots import make_light_app
-    from test_snapshots import _fixed_chats
-
     _fixed_chats(monkeypatch)
-    app = make_light_app(memory_dir, mock_response="unused")
-
-    async def run_before(pilot) -> None:
-        await app.ready.wait()
-        await pilot.press("f3")
-        await pilot.pause()
-        await pilot.press("down")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert _shot(snap_compare, memory_dir, size, "f3", "down")
 
 
 @pytest.mark.parametrize("size", SIZES)
 def test_notes_browser(snap_compare, memory_dir, size):
-    from pilots import make_light_app
-
     _fill_notes(memory_dir)
-    app = make_light_app(memory_dir, mock_response="unused")
-
-    async def run_before(pilot) -> None:
-        await app.ready.wait()
-        await pilot.press("f2")
-        await _settle(pilot)
-        await pilot.press("n")
-        await _settle(pilot)
-        await pilot.press("down", "down")
-        await pilot.pause()
-
-    assert snap_compare(app, terminal_size=size, run_before=run_before)
+    assert _shot(snap_compare, memory_dir, size, "f2", "n", "down", "down")
