@@ -89,7 +89,8 @@ def test_export_import_undo_round_trip(mem: Path, tmp_path: Path, suffix: str):
     assert data["merged"] == 8
     assert ExperienceStore(other).get("id05" + "0" * 28).n == 10
     result = run("undo", memory=other)
-    assert result.exit_code == 0 and "undid version 3" in result.stdout
+    assert result.exit_code == 0 and "undid the change made in version 3: the experiences are as in version 2 again" \
+        in result.stdout
     assert ExperienceStore(other).get("id05" + "0" * 28).n == 5
     listing = run("undo", "--list", memory=other).stdout
     assert "restore point: import-" in listing and "undo (= v2)" in listing

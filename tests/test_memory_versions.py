@@ -151,3 +151,15 @@ def test_add_missing_inserts_only_new_ids(store: ExperienceStore):
     assert store.count() == 2
     with pytest.raises(ValueError):
         store.add_missing([Experience(task="c", action="C", vector=[0.0] * 3)])
+
+
+def test_undo_texts_say_what_happened():
+    from tui_agent.memory.versions import UndoResult
+
+    rating = UndoResult(undone=10, restored=10, new_version=10, rows_before=22, rows_after=22, rating=True)
+    assert rating.describe() == "undid the last rating: its experience's Q and N are as before (22 experiences)"
+    change = UndoResult(undone=10, restored=9, new_version=12, rows_before=21, rows_after=22)
+    assert change.describe() == ("undid the change made in version 10: the experiences are as in version 9 again "
+                                 "(+1 experience, now 22); saved as version 12")
+    assert "(−3 experiences, now 5)" in UndoResult(4, 3, 5, 8, 5).describe()
+    assert "(still 8 experiences)" in UndoResult(4, 3, 5, 8, 8).describe()

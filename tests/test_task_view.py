@@ -45,7 +45,9 @@ async def test_task_shows_steps_reward_and_takes_feedback(memory_dir, embedder, 
         # the results page's advice shows the memory's Q estimates per role
         assert "result #2" in str(steps[1].query_one(".task-advice-text", Static).render())
         result = text_of(view.query_one(".task-result"))
-        assert result.startswith("reward ") and "memory updated" in result
+        assert result.startswith("reward ") and "memory updated: " in result
+        in_all = result.rsplit(", ", 1)[1].split(" in all")[0]  # the episode's count is the status line's
+        assert f"· {in_all} experience" in str(app.query_one("#status").render())
         assert "test goal #" in text_of(view.query_one(".task-meta"))
         # expanding an observation shows the page text
         observation = steps[1].query_one(Collapsible)

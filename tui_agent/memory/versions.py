@@ -74,18 +74,27 @@ class VersionInfo:
 class UndoResult:
     """What :func:`undo` did: ``undone`` is the version of the change taken back,
     ``restored`` the version whose rows are now current, ``new_version`` the
-    version the undo made; ``rows_before``/``rows_after`` count experiences."""
+    version the undo made; ``rows_before``/``rows_after`` count experiences. ``rating``: what was taken back is
+    a rating still in the ratings log (no version changed: all three numbers are the current version)."""
 
     undone: int
     restored: int
     new_version: int
     rows_before: int
     rows_after: int
+    rating: bool = False
 
     def describe(self) -> str:
+        """One line for the user, e.g. ``undid the change made in version 10: the experiences are as in version 9
+        again (+1 experience, now 22); saved as version 12``."""
+        if self.rating:
+            return f"undid the last rating: its experience's Q and N are as before ({self.rows_after} experiences)"
         delta = self.rows_after - self.rows_before
-        change = f"{delta:+d} experiences" if delta else "same number of experiences"
-        return f"undid version {self.undone}: now as at version {self.restored} ({change}; new version {self.new_version})"
+        count = f"{abs(delta)} experience{'' if abs(delta) == 1 else 's'}"
+        change = f"{'+' if delta > 0 else '−'}{count}, now {self.rows_after}" if delta else \
+            f"still {self.rows_after} experiences"
+        return (f"undid the change made in version {self.undone}: the experiences are as in version {self.restored} "
+                f"again ({change}); saved as version {self.new_version}")
 
 
 # --- journal ------------------------------------------------------------------------
@@ -249,7 +258,7 @@ def undo(store: Any) -> UndoResult:
         if store.ratings.pop_last() is not None:  # the newest change is a rating not folded yet
             rows = table.count_rows()
             return UndoResult(undone=table.version, restored=table.version, new_version=table.version,
-                              rows_before=rows, rows_after=rows)
+                              rows_before=rows, rows_after=rows, rating=True)
         stamps, same = _equivalences(store)
         latest = table.version
         base = _resolve(latest, same)

@@ -25,6 +25,8 @@ from tui_agent.tui.keymap import Keymap, bindings, display
 from tui_agent.tui.chat_actions import ChatActions
 from tui_agent.tui.notes_actions import NotesActions
 from tui_agent.tui.stats_actions import StatsActions
+from tui_agent.tui.focus import ChatFocus
+from tui_agent.tui.slash_list import SlashList
 from tui_agent.tui import slash
 
 WELCOME = (
@@ -41,7 +43,7 @@ if TYPE_CHECKING:
     from tui_agent.config.settings import Settings
 
 
-class ChatApp(ChatActions, NotesActions, StatsActions, App):
+class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
     """tui-agent's chat screen.
 
     Args:
@@ -91,8 +93,9 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
 
     def compose(self) -> ComposeResult:
         yield Static(Text("starting…"), id="status")
-        with VerticalScroll(id="chat"):
+        with VerticalScroll(id="chat", can_focus=False):  # no Tab stop: Tab goes to the answers (focus.py)
             yield Static(self.welcome(), classes="welcome")
+        yield SlashList(id="slash-list")
         yield ChatInput(history=self.input_history, id="input")
         yield Footer()
 
@@ -172,7 +175,10 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         if self.agent is None or self.load_error:
             return
         count = self.agent.memory_count()
-        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count_of(count, 'experience')}")
+        prompt = " ".join((self.session.system_prompt or "").split())  # a custom one is shown (/system: whole)
+        shown = f" · system prompt: {prompt if len(prompt) <= 40 else prompt[:39] + '…'}" if prompt else ""
+        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count_of(count, 'experience')}"
+                        f"{shown}")
 
     # --- chatting -----------------------------------------------------------------
 
@@ -196,9 +202,10 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
             if command is None:
                 self.notify(f"Unknown command {word}: /help lists the commands (↑ brings your text back).",
                             severity="warning", markup=False)
-            elif command.name == "/help":
+            elif command.name in ("/help", "/system"):
+                reply = slash.help_text() if command.name == "/help" else self.system_command(rest)
                 chat.mount(UserMessage(event.text))
-                chat.mount(Static(plain(slash.help_text()), classes="note-reply"))
+                chat.mount(Static(plain(reply), classes="note-reply"))
                 chat.anchor()
             elif command.name in ("/task", "/doc"):
                 self.start_task(rest or None, command.name)
@@ -368,6 +375,7 @@ class ChatApp(ChatActions, NotesActions, StatsActions, App):
         """Start a new chat; the current one is already saved (F3 lists them)."""
         self.session.new()
         self._clear_chat()
+        self.refresh_status()  # no custom system prompt any more
         self.action_focus_input()
 
     def _clear_chat(self) -> VerticalScroll:

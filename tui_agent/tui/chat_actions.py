@@ -75,6 +75,7 @@ class ChatActions:
                 scroll.mount(AnswerView(question, list(self.history), saved=message))
                 self.history.append((question, message.content))
         scroll.anchor()
+        self.refresh_status()  # with its system prompt, if it has one
         self.notify(f"opened {chat.title!r} ({len(chat.messages)} messages)", markup=False)
         self.action_focus_input()
 
@@ -123,6 +124,21 @@ class ChatActions:
             self.call_from_thread(self.notify, f"{model}: {exc}", severity="error", markup=False)
         self.call_from_thread(self.refresh_status)
 
+    def system_command(self, text: str) -> str:
+        """``/system`` shows this chat's system prompt; ``/system TEXT`` sets it, ``/system default`` drops it.
+        Returns the reply to show."""
+        from tui_agent.chat.prompt import SYSTEM_PROMPT
+
+        if text:
+            custom = None if text.lower() == "default" else text
+            self.session.set_system_prompt(custom)
+            self.refresh_status()
+            return f"system prompt of this chat set to: {custom}" if custom else \
+                f"system prompt of this chat: the default one:\n{SYSTEM_PROMPT}"
+        if self.session.system_prompt:
+            return f"system prompt of this chat (/system default drops it):\n{self.session.system_prompt}"
+        return f"system prompt of this chat: the default one (/system TEXT sets another):\n{SYSTEM_PROMPT}"
+
     def action_system_prompt(self) -> None:
         """Edit this chat's system prompt (empty: the default one)."""
         from tui_agent.chat.prompt import SYSTEM_PROMPT
@@ -133,6 +149,7 @@ class ChatActions:
                 return
             text = "" if text == SYSTEM_PROMPT else text
             self.session.set_system_prompt(text or None)
+            self.refresh_status()
             self.notify("system prompt set for this chat" if text else "default system prompt", markup=False)
 
         current = self.session.system_prompt or SYSTEM_PROMPT

@@ -66,14 +66,21 @@ class ChatsScreen(Screen[str | None]):
         table.add_column(Text(" "), key="mark", width=1)
         table.add_column(Text("Title"), key="title", width=self._title_width())
         table.add_column(Text("Msgs"), key="count", width=5)
-        table.add_column(Text("Model"), key="model", width=22)
+        if self._with_model:
+            table.add_column(Text("Model"), key="model", width=22)
         table.add_column(Text("Updated"), key="updated", width=16)
         self.reload()
         table.focus()
 
+    @property
+    def _with_model(self) -> bool:
+        """Under 100 columns the title keeps the room (the preview names each answer's model)."""
+        return self.app.size.width >= 100
+
     def _title_width(self) -> int:
         """What the other columns (1 + 5 + 22 + 16, and 2 cells of padding each) leave of the screen."""
-        return max(20, self.app.size.width - (1 + 5 + 22 + 16) - 2 * 5 - 2)
+        model = 22 + 2 if self._with_model else 0
+        return max(20, self.app.size.width - (1 + 5 + 16) - 2 * 4 - model - 2)
 
     @property
     def table(self) -> DataTable:
@@ -90,8 +97,9 @@ class ChatsScreen(Screen[str | None]):
         table.clear()
         self.ids = [c.id for c in chats]
         for chat in chats:
+            model = [plain(chat.model or "—")] if self._with_model else []
             table.add_row(Text("●" if chat.id == self.current else ""), plain(chat.title), Text(str(chat.count)),
-                          plain(chat.model or "—"), Text(when(chat.updated)), key=chat.id)
+                          *model, Text(when(chat.updated)), key=chat.id)
         total = f"{len(chats)} chat{'s' if len(chats) != 1 else ''}"
         where = f" matching {self.search!r}" if self.search else ""
         kept = "" if self.store.persistent else " · not saved: the chats file could not be opened"

@@ -43,12 +43,12 @@ class DocView(TaskView):
             policy = "q-driven"
         return self.agent.run_episode(env, options, policy, learn=has_reward, on_step=on_step, explore=False)
 
-    @staticmethod
-    def _result_text(r: Any) -> str:
-        steps = f"{len(r.steps)} steps · return {r.ret:+.2f}"
+    def _result_text(self, r: Any) -> str:
+        steps = f"{count_of(len(r.steps), 'step')} · return {r.ret:+.2f}"
         if r.answer is None:
             return f"no answer within the step limit · {steps}"
         if not r.gold_answer:
-            return f"answer: {r.answer} · {len(r.steps)} steps · not checked (no gold answer): rate it with 👍/👎"
+            return (f"answer: {r.answer} · {count_of(len(r.steps), 'step')} · not checked (no gold answer): "
+                    "rate it with 👍/👎")
         verdict = "correct ✓" if r.correct else f"wrong (gold: {r.gold_answer})"
-        return f"answer: {r.answer} · {verdict} · {steps} · memory updated ({count_of(len(set(r.row_ids)), 'experience')})"
+        return f"answer: {r.answer} · {verdict} · {steps} · {self.memory_text(r)}"

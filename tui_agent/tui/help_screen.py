@@ -37,15 +37,23 @@ class HelpScreen(ModalScreen[None]):
                               "(tui-agent keys lists them). Esc closes."), id="help-hint")
 
     def on_mount(self) -> None:
+        """Rows wrap inside their columns; under 100 columns the ``[keys]`` name goes under the description."""
         table = self.query_one(DataTable)
-        key_width, id_width = 26, 16
         box = min(120, self.app.size.width * 9 // 10) - 2 - 2 - 2  # border, padding, scrollbar
-        help_width = max(20, box - key_width - id_width - 2 * 3)
+        wide = box >= 90
+        key_width = 24 if wide else 14
+        id_width = 18 if wide else 0
+        help_width = box - key_width - id_width - 2 * (3 if wide else 2)
         table.add_column(Text("Key"), key="key", width=key_width)
-        table.add_column(Text("What it does"), key="help", width=help_width)
-        table.add_column(Text("[keys] name"), key="id", width=id_width)
+        table.add_column(Text("What it does" if wide else "What it does · [keys] name"), key="help", width=help_width)
+        if wide:
+            table.add_column(Text("[keys] name"), key="id", width=id_width)
         for scope, title in SCOPES.items():
-            table.add_row(Text(title, style="bold underline"), Text(""), Text(""))
+            table.add_row(Text(title, style="bold underline"), Text(""), *([Text("")] if wide else []), height=None)
             for action, keys in self.keymap.rows(scope):
-                table.add_row(Text("  " + display(keys), style="bold"), Text(action.help), Text(action.id))
+                what = Text(action.help)
+                if not wide:
+                    what.append(f" · {action.id}", style="dim")
+                table.add_row(Text("  " + display(keys), style="bold"), what, *([Text(action.id)] if wide else []),
+                              height=None)  # as many lines as the longest cell wraps to
         table.focus()

@@ -51,6 +51,9 @@ COLUMNS: list[tuple[str, str, int]] = [
     ("last-used", "Last used", 16),
     ("source", "Source", 10),
 ]
+NARROW = 100
+"""Under this many columns "Last used" and "Source" leave the table (the preview shows them): task and action
+stay readable at 80 columns."""
 SORT_CYCLE = ["updated", "q", "n", "last-used", "task", "kind", "source", "created"]
 SORT_LABELS = {"updated": "updated", "created": "created", "last-used": "last used", "similarity": "similarity"}
 
@@ -108,7 +111,7 @@ class MemoryScreen(Screen[None]):
                          id="mem-source")
         yield DataTable(id="mem-table", cursor_type="row", zebra_stripes=True)
         yield Static(Text(""), id="mem-preview")
-        yield Footer()
+        yield Footer(compact=True, show_command_palette=False)  # Sort, Reload and Notes fit at 80 columns
 
     def on_mount(self) -> None:
         self._setup_columns(semantic=False)
@@ -125,17 +128,22 @@ class MemoryScreen(Screen[None]):
         widths = self._column_widths(semantic)
         if semantic:
             table.add_column(Text("Sim"), key="similarity", width=5)
-        for key, label, _width in COLUMNS:
+        for key, label, _width in self._columns():
             table.add_column(Text(label), key=key, width=widths[key])
         self._semantic_columns = semantic
         self._columns_for_width = self.size.width
 
+    def _columns(self) -> list[tuple[str, str, int]]:
+        """The columns shown at the screen's width (see :data:`NARROW`)."""
+        narrow = (self.size.width or 120) < NARROW
+        return [c for c in COLUMNS if not (narrow and c[0] in ("last-used", "source"))]
+
     def _column_widths(self, semantic: bool) -> dict[str, int]:
         """Fixed widths for the short columns; task and action share the rest (55 : 45)."""
-        widths = {key: width for key, _label, width in COLUMNS}
+        widths = {key: width for key, _label, width in self._columns()}
         total = self.size.width or 120
         fixed = sum(w for k, w in widths.items() if k not in ("task", "action")) + (5 if semantic else 0)
-        cells = len(COLUMNS) + (1 if semantic else 0)
+        cells = len(widths) + (1 if semantic else 0)
         free = max(total - fixed - 2 * cells - 2, 24)
         widths["task"] = max(free * 55 // 100, 12)
         widths["action"] = max(free - widths["task"], 12)
@@ -196,15 +204,16 @@ class MemoryScreen(Screen[None]):
         self.rows_by_id = {}
         for row in page.rows:
             self.rows_by_id[row["id"]] = row
-            cells = [
-                plain(row["kind"]),
-                plain(one_line(row["task"], 200)),
-                plain(one_line(row["action"], 200)),
-                Text(f"{row['q']:+.3f}", justify="right"),
-                Text(str(row["n"]), justify="right"),
-                Text(when(row["last_used_at"])),
-                plain(row["source"] or ""),
-            ]
+            by_key = {
+                "kind": plain(row["kind"]),
+                "task": plain(one_line(row["task"], 200)),
+                "action": plain(one_line(row["action"], 200)),
+                "q": Text(f"{row['q']:+.3f}", justify="right"),
+                "n": Text(str(row["n"]), justify="right"),
+                "last-used": Text(when(row["last_used_at"])),
+                "source": plain(row["source"] or ""),
+            }
+            cells = [by_key[key] for key, _label, _width in self._columns()]
             if page.semantic:
                 cells.insert(0, Text(f"{row['similarity']:.2f}", justify="right"))
             table.add_row(*cells, key=row["id"])
@@ -255,7 +264,9 @@ class MemoryScreen(Screen[None]):
         text.append("task ", style="bold")
         text.append(visible(one_line(row["task"], 300) + "\n"))
         text.append("action ", style="bold")
-        text.append(visible(one_line(row["action"], 300)))
+        text.append(visible(one_line(row["action"], 300) + "\n"))
+        text.append(visible(f"{row['kind']} · Q {row['q']:+.3f} · N {row['n']} · last used "
+                            f"{when(row['last_used_at'])} · source {row['source'] or '—'}"), style="dim")
         preview.update(text)
 
     # --- events ---------------------------------------------------------------------

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.widgets import DataTable, Footer, Input, Static
 
+from tui_agent.notes.schema import HEADING_SEP
 from tui_agent.tui.safe import plain, visible
 
 LIST_LIMIT = 1000
@@ -49,10 +50,18 @@ class NotesScreen(Screen[None]):
 
     def on_mount(self) -> None:
         table = self.query_one(DataTable)
-        for key, label, width in (("source", "Source", 28), ("heading", "Heading", 36), ("text", "Text", 60)):
+        for key, label, width in self._columns():
             table.add_column(Text(label), key=key, width=width)
         table.focus()
         self.reload()
+
+    def _columns(self) -> list[tuple[str, str, int]]:
+        """Source (the file name) and heading (its last part) at a fifth of the width each; the text
+        takes the rest (2 cells of padding a column, 2 for the scrollbar). The preview has the full citation."""
+        total = self.app.size.width or 120
+        source, heading = max(12, total // 5), max(14, total // 5)
+        return [("source", "Source", source), ("heading", "Heading", heading),
+                ("text", "Text", max(20, total - source - heading - 2 * 3 - 2))]
 
     @work(thread=True, exclusive=True, group="notes-load")
     def reload(self, query: str = "") -> None:
@@ -69,9 +78,11 @@ class NotesScreen(Screen[None]):
         table = self.query_one(DataTable)
         table.clear()
         self.shown = {n.id: n for n in notes}
+        widths = [width for _key, _label, width in self._columns()]
         for n in notes:
-            table.add_row(Text(visible(_clip(n.source, 28))), Text(visible(_clip(n.heading or n.title, 36))),
-                          Text(visible(_clip(n.text, 60))), key=n.id)
+            table.add_row(*(Text(visible(_clip(cell, width))) for cell, width in
+                            zip((short_source(n.source), last_heading(n.heading or n.title), n.text), widths)),
+                          key=n.id)
         self.query_one("#notes-status", Static).update(plain(f"notes · {what} · Enter opens, d deletes, / searches"))
         self.loads += 1
 
@@ -117,6 +128,16 @@ class NotesScreen(Screen[None]):
 
     def action_close(self) -> None:
         self.dismiss(None)
+
+
+def short_source(source: str) -> str:
+    """The file name of a note's source (``builtin:python-docs/library/argparse.rst`` → ``argparse.rst``)."""
+    return source.rstrip("/").rsplit("/", 1)[-1] or source
+
+
+def last_heading(heading: str) -> str:
+    """The innermost section of a heading path (``A › B › C`` → ``C``)."""
+    return heading.rsplit(HEADING_SEP, 1)[-1].strip() if heading else ""
 
 
 def _clip(text: str, width: int) -> str:

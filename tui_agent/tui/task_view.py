@@ -87,6 +87,8 @@ class TaskView(Vertical):
         self.agent: Any = None
         self.result: Any = None
         self.rated: bool | None = None
+        self.counts: tuple[int, int] | None = None
+        """Experiences in the memory before and after the episode (what the status line shows)."""
 
     TITLE = "web task: "
     RANDOM = "a random test goal"
@@ -134,7 +136,9 @@ class TaskView(Vertical):
             def on_step(step: Any) -> None:
                 app.call_from_thread(self.add_step, step)
 
+            before = await asyncio.to_thread(app.agent.memory_count)
             self.result = await asyncio.to_thread(self._run, env, options, has_reward, on_step)
+            self.counts = before, await asyncio.to_thread(app.agent.memory_count)
         except Exception as exc:  # noqa: BLE001 - shown, the app keeps running
             self.set_result(f"✗ task failed: {exc}")
             return
@@ -149,12 +153,21 @@ class TaskView(Vertical):
         return self.agent.run_episode(env, options, self.chat_app.agent.settings.policy, True, on_step,
                                       has_reward=has_reward, explore=False)
 
-    @staticmethod
-    def _result_text(r: Any) -> str:
+    def _result_text(self, r: Any) -> str:
         if r.reward is None:
-            return f"no reward: free-text goal · {len(r.steps)} steps"
+            return f"no reward: free-text goal · {count_of(len(r.steps), 'step')}"
         return (f"reward {r.reward:.2f} · {'success ✓' if r.success else 'not a full match'} · "
-                f"{count_of(len(r.steps), 'step')} · memory updated ({count_of(len(set(r.row_ids)), 'experience')})")
+                f"{count_of(len(r.steps), 'step')} · {self.memory_text(r)}")
+
+    def memory_text(self, r: Any) -> str:
+        """How the episode changed the memory, in the status line's numbers: "memory updated: 16 new
+        experiences, 22 in all" (or "3 experiences changed, …" when none was added)."""
+        if self.counts is None:
+            return "memory updated"
+        before, after = self.counts
+        what = (count_of(after - before, "new experience") if after > before else
+                f"{count_of(len(set(r.row_ids)), 'experience')} changed")
+        return f"memory updated: {what}, {after} in all"
 
     def _prepare(self) -> tuple[Any, Any, dict[str, Any], bool, str]:
         from tui_agent.envs.shop.env import ShopEnv
@@ -196,4 +209,4 @@ class TaskView(Vertical):
             return
         sign = "+1" if up else "−1"
         self.chat_app.call_from_thread(self.set_meta, f"{'👍' if up else '👎'} applied: reward {sign} "
-                                                      f"to {len(updated)} steps")
+                                                      f"to {count_of(len(updated), 'step')}")

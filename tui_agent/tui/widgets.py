@@ -41,7 +41,8 @@ class AnswerView(Vertical, can_focus=True):
     """One answer: streamed Markdown, a meta line, 👍/👎 buttons, correction field, "from memory".
 
     Keys when focused (defaults; the keymap's ``answer`` scope): ``+`` 👍, ``-`` 👎, ``r`` new answer,
-    ``m`` toggle "from memory", ``c`` copy.
+    ``m`` toggle "from memory", ``c`` copy. The answer is one Tab stop: its buttons answer to the mouse and
+    these keys, not to Tab; a key that cannot act says why in a toast.
     """
 
     BINDINGS = bindings("answer")
@@ -90,6 +91,8 @@ class AnswerView(Vertical, can_focus=True):
         """The taught answer suggested beside this one (:class:`tui_agent.chat.agent.Suggestion`), until rated."""
         self.message_id: int | None = saved.id if saved is not None else None
         """Its row in the chats store, once saved."""
+        self.done = False
+        """The answer is complete, stopped or failed (no longer being written)."""
 
     def compose(self) -> ComposeResult:
         from tui_agent.tui.safe_markdown import SafeMarkdown  # with the first answer, not before the first paint
@@ -110,6 +113,10 @@ class AnswerView(Vertical, can_focus=True):
             yield Static(Text(""), classes="memory-list")
 
     def on_mount(self) -> None:
+        from textual.widgets._collapsible import CollapsibleTitle
+
+        for widget in (*self.query(Button), *self.query(CollapsibleTitle)):  # one Tab stop: the answer
+            widget.can_focus = False
         if self.saved is not None:
             self.restore(self.saved)
 
@@ -144,6 +151,7 @@ class AnswerView(Vertical, can_focus=True):
         self.experience_id = result.id
         self.answer_text = result.answer
         self.model = result.model
+        self.done = True
         if result.policy == "recall" and result.exemplars:
             ex = result.exemplars[0]
             meta = f"from memory · Q = {ex.q:+.2f} (N = {ex.n}) · question similarity {ex.f_task:.2f}"
@@ -206,11 +214,14 @@ class AnswerView(Vertical, can_focus=True):
     def stopped(self, text: str) -> None:
         """The answer was stopped (Esc): keep what came, say so, nothing to rate; ``r`` asks again."""
         self.answer_text = text
+        self.done = True
         self.add_class("incomplete")
+        self.query_one(Collapsible).display = False  # nothing was looked up for the user to see
         self.set_meta(f"⏹ {STOPPED}", error=True)
         self.query_one("#retry", Button).disabled = False
 
     def fail(self, message: str) -> None:
+        self.done = True
         self.set_meta(f"✗ {message}", error=True)
         self.query_one("#retry", Button).disabled = False
 
@@ -228,6 +239,9 @@ class AnswerView(Vertical, can_focus=True):
 
     def action_rate(self, up: bool) -> None:
         if self.experience_id is None:
+            self.notify("This answer is still being written: rate it when it is complete." if not self.done else
+                        "This answer was not stored (stopped, failed or cut off), so there is nothing to rate; "
+                        "r asks again.", severity="warning", markup=False)
             return
         if self.rating is not None:
             self.notify("This answer is already rated; each answer gives one reward.", severity="warning")
@@ -236,8 +250,11 @@ class AnswerView(Vertical, can_focus=True):
         self.post_message(self.Rated(self, up))
 
     def action_retry(self) -> None:
-        if not self.query_one("#retry", Button).disabled:
-            self.post_message(self.RetryRequested(self))
+        if self.query_one("#retry", Button).disabled:
+            self.notify("This answer is still being written: wait for it, or stop it with Esc in the input.",
+                        severity="warning", markup=False)
+            return
+        self.post_message(self.RetryRequested(self))
 
     def action_copy(self) -> None:
         """Copy the answer's Markdown to the clipboard (Textual's OSC 52) and say so."""
@@ -249,6 +266,10 @@ class AnswerView(Vertical, can_focus=True):
 
     def action_toggle_memory(self) -> None:
         collapsible = self.query_one(Collapsible)
+        if not collapsible.display or not self.done:
+            self.notify("Nothing came from memory for this answer: no similar experiences or notes were used."
+                        if self.done else "This answer is still being written.", markup=False)
+            return
         collapsible.collapsed = not collapsible.collapsed
 
     @on(Button.Pressed)
