@@ -15,17 +15,8 @@ from typing import Annotated, Any
 import typer
 
 from tui_agent.agents.factory import RunOptions
-from tui_agent.cli.common import (
-    MemoryDirOption,
-    ModelOption,
-    build_agent,
-    echo,
-    fail,
-    print_json,
-    rollout_worker,
-    settings_for,
-    user_errors,
-)
+from tui_agent.cli.common import (MemoryDirOption, ModelOption, build_agent, echo, fail, print_json, rollout_worker,
+                                  settings_for, user_errors)
 from tui_agent.cli.runner import EpisodeBar, RunFlags, write_report
 
 AnswererOption = Annotated[str, typer.Option(
