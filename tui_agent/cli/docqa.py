@@ -1,4 +1,4 @@
-"""DocumentQA commands: ``train --env docqa``, ``eval --env docqa`` (dispatched from ``cli/shop.py``)
+"""DocumentQA's runners and command: ``train`` / ``eval --env docqa`` (parsed in :mod:`tui_agent.cli.train`)
 and ``doc QUESTION`` (one episode, its steps printed).
 
 ``train --env docqa --episodes 300`` runs RLEM (memory updated every step) on train questions;
@@ -8,15 +8,16 @@ with the memory frozen. Reports: success rate (answered correctly), average retu
 
 from __future__ import annotations
 
-import json
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
 
+from tui_agent.agents.factory import RunOptions
 from tui_agent.cli.common import (MemoryDirOption, ModelOption, build_agent, echo, fail, print_json, rollout_worker,
                                   settings_for, user_errors)
+from tui_agent.cli.runner import EpisodeBar, RunFlags, write_report
 
 AnswererOption = Annotated[str, typer.Option(
     "--answerer", help="How answers are written: extractive (a passage sentence, no model) | llm.")]
@@ -24,14 +25,38 @@ AlwaysAnswerOption = Annotated[bool, typer.Option(
     "--always-answer", help="docqa q-driven: answer even where answering unknown notes has mostly failed "
     "(default: keep reading, since a time-out costs less than a wrong answer).")]
 
-__all__ = ["build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
+__all__ = ["DocQAOptions", "build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
+
+
+@dataclass(frozen=True)
+class DocQAOptions(RunFlags):
+    """A DocumentQA run's options (:class:`~tui_agent.cli.runner.RunFlags` and docqa's own flags; the PPO
+    baseline reads ``episodes``, ``seed``, ``answerer``, ``test_tasks``, ``output``, ``as_json``, ``model``).
+
+    ``episodes`` ≥ 1: training episodes; ``test_every`` ≥ 0: test every N training episodes (0: at the end
+    only); ``tasks`` ≥ 1 / ``split`` ("test" | "train"): eval's questions 0..N-1; ``answerer``:
+    "extractive" | "llm"; ``always_answer``: answer even where answering unknown notes has mostly failed.
+    ``scorer`` defaults to "constant" (measured: the model's tie-breaks cost success here).
+    """
+
+    DEFAULT_SCORER = "constant"
+
+    episodes: int = 196
+    test_every: int = 0
+    tasks: int = 100
+    split: str = "test"
+    answerer: str = "extractive"
+    always_answer: bool = False
+
+    def run_options(self) -> RunOptions:
+        """The agent's learning options (seed included)."""
+        return RunOptions(gamma=self.gamma, n=self.horizon, update_mode=self.update_mode, scorer=self.scorer,
+                          answerer=self.answerer, always_answer=self.always_answer, seed=self.seed)
 
 
 def build_docqa_agent(memory_dir: Path | None, model: str | None, **options: Any) -> Any:
     """A DocQAAgent over the configured memory (:func:`tui_agent.cli.common.build_agent` with ``options`` as
     :class:`~tui_agent.agents.factory.RunOptions`; seed 0 unless given)."""
-    from tui_agent.agents.factory import RunOptions
-
     return build_agent("docqa", memory_dir, model, RunOptions(**{"seed": 0, **options}))
 
 
@@ -44,50 +69,37 @@ def _policy(policy: str | None) -> str:
         fail(str(exc), 2)
 
 
-def _write(report: dict[str, Any], output: Path | None) -> None:
-    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+def docqa_train(ctx: typer.Context, o: DocQAOptions) -> dict[str, Any]:
+    """``train --env docqa``: RLEM training episodes, then (``o.test_tasks``) a frozen test; prints a summary
+    or (``o.as_json``) the report.
 
-
-def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, answerer: str, gamma: float,
-                n: int | None, update_mode: str, test_questions: int, test_every: int, output: Path | None,
-                as_json: bool, memory_dir: Path | None, model: str | None, on_episode: Any,
-                ctx: Any = None, workers: int = 1, ray_address: str | None = None,
-                always_answer: bool = False) -> dict[str, Any]:
-    """``train --env docqa``: RLEM training episodes, then (``--test-tasks``) a frozen test; prints a summary.
-
-    ``workers`` > 1 or ``ray_address``: episodes on Ray workers (:mod:`tui_agent.cli.rollouts`)."""
+    ``o.workers`` > 1 or ``o.ray_address``: episodes on Ray workers (:mod:`tui_agent.cli.rollouts`). Exits 2
+    on an unknown policy or an option out of range, 1 on a store or model error."""
     from tui_agent.cli.rollouts import start_ray, start_workers
+    from tui_agent.cli.stats import training_run
     from tui_agent.docqa.protocol import train
     from tui_agent.envs.docqa.env import DocQAEnv
 
-    policy = _policy(policy)
-    rollouts = start_ray(ctx, workers, ray_address)  # before the memory opens: Ray forks its daemons
-    agent = build_docqa_agent(memory_dir, model, seed=seed, gamma=gamma, n=n, update_mode=update_mode,
-                              scorer=scorer, answerer=answerer, always_answer=always_answer)
-    if rollouts is not None:
-        start_workers(rollouts, rollout_worker("docqa", agent, memory_dir, model, policy))
-    from tui_agent.cli.stats import training_run
+    with EpisodeBar(f"train {o.policy or 'q-driven'}") as bar:
+        policy = _policy(o.policy)
+        rollouts = start_ray(ctx, o.workers, o.ray_address)  # before the memory opens: Ray forks its daemons
+        agent = build_agent("docqa", o.memory_dir, o.model, o.run_options())
+        start_workers(rollouts, rollout_worker("docqa", agent, o.memory_dir, o.model, policy) if rollouts else None)
+        run_settings = {"episodes": o.episodes, "seed": o.seed, "gamma": o.gamma, "n": o.horizon,
+                        "update_mode": o.update_mode, "scorer": o.scorer, "answerer": o.answerer,
+                        "workers": o.workers, "memory": str(agent.store.path),
+                        "model": getattr(agent.llm, "model", o.model)}
+        with user_errors(), training_run("docqa", "rlem", run_settings, policy) as run:
+            def logged(result: Any, done: int, total: int) -> None:
+                bar(result, done, total)
+                run.episode(return_=result.ret, reward=result.reward, success=result.correct,
+                            steps=len(result.steps), info={"split": result.split, "question_index": result.question_index})
 
-    run_settings = {"episodes": episodes, "seed": seed, "gamma": gamma, "n": n, "update_mode": update_mode,
-                    "scorer": scorer, "answerer": answerer, "workers": workers, "memory": str(agent.store.path),
-                    "model": getattr(agent.llm, "model", model)}
-    with user_errors(), training_run("docqa", "rlem", run_settings, policy) as run:
-        def logged(result: Any, done: int, total: int) -> None:
-            if on_episode is not None:
-                on_episode(result, done, total)
-            run.episode(return_=result.ret, reward=result.reward, success=result.correct, steps=len(result.steps),
-                        info={"split": result.split, "question_index": result.question_index})
-
-        env = DocQAEnv(split="train")
-        report = train(agent, env, episodes, seed, policy, on_episode=logged,
-                       test_env=env if test_questions else None, test_questions=test_questions,
-                       test_every=test_every, rollouts=rollouts)
-    _write(report, output)
-    if as_json:
-        print_json(report)
+            env = DocQAEnv(split="train")
+            report = train(agent, env, o.episodes, o.seed, policy, on_episode=logged,
+                           test_env=env if o.test_tasks else None, test_questions=o.test_tasks,
+                           test_every=o.test_every, rollouts=rollouts)
+    if write_report(report, o.output, o.as_json):
         return report
     t = report["train"]
     echo(f"{policy}: {t['episodes']} training episodes, success rate {t['success_rate']:.2f}, "
@@ -99,24 +111,23 @@ def docqa_train(*, episodes: int, seed: int, policy: str | None, scorer: str, an
     return report
 
 
-def docqa_eval(*, tasks: int, split: str, policy: str | None, scorer: str, answerer: str, seed: int,
-               output: Path | None, memory_dir: Path | None, model: str | None, on_episode: Any,
-               always_answer: bool = False) -> dict[str, Any]:
-    """``eval --env docqa``: questions [0, tasks) of ``split`` with the memory frozen."""
+def docqa_eval(o: DocQAOptions) -> dict[str, Any]:
+    """``eval --env docqa``: questions [0, ``o.tasks``) of ``o.split`` with the memory frozen; prints the
+    success rate, average return and steps. Exits 2 on an unknown policy or split."""
     from tui_agent.docqa.protocol import evaluate
     from tui_agent.envs.docqa.env import DocQAEnv
 
-    policy = _policy(policy)
-    if split not in ("test", "train"):
-        fail(f"unknown split {split!r} for docqa; expected test or train", 2)
-    agent = build_docqa_agent(memory_dir, model, seed=seed, scorer=scorer, answerer=answerer,
-                              always_answer=always_answer)
-    with user_errors():
-        report = evaluate(agent, DocQAEnv(split=split), tasks, policy, split, on_episode=on_episode)
-    _write(report, output)
-    echo(f"{policy}: {report['episodes']} {split} questions, success rate {report['success_rate']:.2f}, "
+    with EpisodeBar(f"eval {o.policy or 'q-driven'}") as bar:
+        policy = _policy(o.policy)
+        if o.split not in ("test", "train"):
+            fail(f"unknown split {o.split!r} for docqa; expected test or train", 2)
+        agent = build_agent("docqa", o.memory_dir, o.model, o.run_options())
+        with user_errors():
+            report = evaluate(agent, DocQAEnv(split=o.split), o.tasks, policy, o.split, on_episode=bar)
+    write_report(report, o.output)
+    echo(f"{policy}: {report['episodes']} {o.split} questions, success rate {report['success_rate']:.2f}, "
          f"average return {report['avg_return']:+.3f}, {report['avg_steps']:.1f} steps"
-         + (f" (results in {output})" if output else ""))
+         + (f" (results in {o.output})" if o.output else ""))
     return report
 
 

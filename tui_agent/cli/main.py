@@ -23,8 +23,8 @@ from tui_agent.cli.common import (
 from tui_agent.cli.chats import chats_app, keys
 from tui_agent.cli.memory import memory_app
 from tui_agent.cli.notes import notes_app
-from tui_agent.cli.shop import register as register_shop_commands
 from tui_agent.cli.stats import register as register_stats_command
+from tui_agent.cli.train import register as register_train_commands
 
 app = typer.Typer(
     name="tui-agent",
@@ -37,7 +37,7 @@ app.add_typer(memory_app, name="memory")
 app.add_typer(chats_app, name="chats")
 app.add_typer(notes_app, name="notes")
 app.command()(keys)
-register_shop_commands(app)
+register_train_commands(app)
 register_stats_command(app)
 
 

@@ -1,4 +1,4 @@
-"""``train --env docqa --algo ppo``: the PPO baseline on Ray RLlib (dispatched from ``cli/shop.py``).
+"""``train --env docqa --algo ppo``: the PPO baseline on Ray RLlib (dispatched from :mod:`tui_agent.cli.train`).
 
 Trains PPO on :class:`tui_agent.rl.features.DocQAFeatureEnv` for ``--episodes`` training episodes,
 printing each iteration's mean return, success rate and the episodes so far (a rich progress bar on a
@@ -16,9 +16,13 @@ import json
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from tui_agent.cli.common import ProgressBar, echo, fail, print_json, user_errors
+from tui_agent.cli.common import ProgressBar, echo, fail, user_errors
+from tui_agent.cli.runner import command_line, write_report
+
+if TYPE_CHECKING:
+    from tui_agent.cli.docqa import DocQAOptions
 
 __all__ = ["default_run_dir", "ppo_train"]
 
@@ -48,9 +52,10 @@ def default_run_dir(seed: int) -> Path:
     return data_dir() / "ppo" / f"docqa-{datetime.now(UTC):%Y%m%d-%H%M%S}-s{seed}"
 
 
-def ppo_train(*, env: str, episodes: int, seed: int, answerer: str, test_questions: int | None,
-              output: Path | None, as_json: bool, model: str | None) -> dict[str, Any]:
-    """Train and test PPO (module docstring); exits 2 for an env other than docqa or a missing extra."""
+def ppo_train(env: str, o: DocQAOptions) -> dict[str, Any]:
+    """Train and test PPO (module docstring) with ``o.episodes``, ``o.seed``, ``o.answerer``,
+    ``o.test_tasks`` (0: all test questions) and ``o.model``; exits 2 for an env other than docqa or a
+    missing extra."""
     if env != "docqa":
         fail(f"--algo ppo runs on --env docqa only (not {env!r})", 2)
     if importlib.util.find_spec("ray") is None:
@@ -58,12 +63,13 @@ def ppo_train(*, env: str, episodes: int, seed: int, answerer: str, test_questio
     from tui_agent.cli.stats import training_run
     from tui_agent.rl.ppo import PPOSettings, evaluate, train
 
-    run_dir = default_run_dir(seed)
+    run_dir = default_run_dir(o.seed)
     with user_errors():
-        settings = PPOSettings(episodes=episodes, seed=seed, answerer=answerer, model=model)
-    run_settings = {"episodes": episodes, "seed": seed, "answerer": answerer, "lr": settings.lr,
+        settings = PPOSettings(episodes=o.episodes, seed=o.seed, answerer=o.answerer, model=o.model)
+    run_settings = {"episodes": o.episodes, "seed": o.seed, "answerer": o.answerer, "lr": settings.lr,
                     "hidden": list(settings.hidden), "run_dir": str(run_dir)}
-    with user_errors(), _IterationBar(episodes) as bar, training_run("docqa", "ppo", run_settings, "ppo") as run:
+    with user_errors(), _IterationBar(o.episodes) as bar, \
+            training_run("docqa", "ppo", run_settings, "ppo") as run:
         def on_iteration(entry: dict[str, Any]) -> None:
             bar(entry)
             for ret, success, steps in zip(entry["returns"], entry["successes"], entry["steps"], strict=True):
@@ -71,17 +77,11 @@ def ppo_train(*, env: str, episodes: int, seed: int, answerer: str, test_questio
 
         report, policy = train(settings, run_dir, on_iteration=on_iteration)
     with user_errors():
-        test = evaluate(policy, "test", test_questions, answerer=answerer, model=model)
-    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
+        test = evaluate(policy, "test", o.test_tasks or None, answerer=o.answerer, model=o.model)
+    report["command"] = command_line()  # before "test", as the report has always listed them
     report["test"] = {k: v for k, v in test.items() if k != "per_question"}
-    text = json.dumps(report, ensure_ascii=False, indent=1)
-    (run_dir / "curve.json").write_text(text, encoding="utf-8")
     (run_dir / "eval.json").write_text(json.dumps(test, ensure_ascii=False, indent=1), encoding="utf-8")
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    if as_json:
-        print_json(report)
+    if write_report(report, o.output, o.as_json, also=[run_dir / "curve.json"]):
         return report
     first, last = report["curve"][0], report["curve"][-1]
     echo(f"ppo: {report['episodes']} training episodes in {len(report['curve'])} iterations, "

@@ -1,16 +1,15 @@
-"""Web-task commands: ``train``, ``eval``, ``task`` and ``serve-shop`` (the shop environment).
+"""The shop's runners and commands: ``train`` / ``eval --env shop`` (parsed in :mod:`tui_agent.cli.train`),
+``task`` and ``serve-shop``.
 
-``train --env shop --tasks 10 --epochs 3`` runs the REMEMBERER protocol (memory
-updated every step); ``eval --env shop --tasks N --policy random|llm|rememberer|q-driven``
-evaluates with the memory frozen and writes per-task results as JSON;
-``task "GOAL"`` runs one episode and prints its steps; ``serve-shop`` serves
-the shop as HTML on localhost.
+``train --env shop --tasks 10 --epochs 3`` runs the REMEMBERER protocol (memory updated every step);
+``eval --env shop --tasks N --policy random|llm|rememberer|q-driven`` evaluates with the memory frozen and
+writes per-task results as JSON; ``task "GOAL"`` runs one episode and prints its steps; ``serve-shop``
+serves the shop as HTML on localhost.
 """
 
 from __future__ import annotations
 
-import json
-import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -21,7 +20,6 @@ from tui_agent.cli.common import (
     MemoryDirOption,
     ModelOption,
     PolicyOption,
-    ProgressBar,
     build_agent,
     echo,
     fail,
@@ -30,34 +28,42 @@ from tui_agent.cli.common import (
     settings_for,
     user_errors,
 )
-from tui_agent.cli.rollouts import RayAddressOption, WorkersOption, start_ray, start_workers
-from tui_agent.cli.docqa import AlwaysAnswerOption, AnswererOption, doc_command
+from tui_agent.cli.rollouts import start_ray, start_workers
+from tui_agent.cli.runner import EpisodeBar, RunFlags, write_report
 
-ENVS = ("shop", "docqa")
-EnvOption = Annotated[str, typer.Option("--env", help="Environment: shop | docqa (DocumentQA-v0).")]
-AlgoOption = Annotated[str, typer.Option(
-    "--algo", help="rlem (experience memory) | ppo (Ray RLlib baseline; --env docqa, needs the 'rl' extra).")]
-EpisodesOption = Annotated[int, typer.Option(
-    "--episodes", min=1, help="docqa: training episodes (train questions in a seeded shuffled order, cycling).")]
-SeedOption = Annotated[int, typer.Option("--seed", help="Seed for goal sampling and the advice's random fill.")]
-GammaOption = Annotated[float, typer.Option("--gamma", min=0.0, max=1.0, help="Discount γ.")]
-NOption = Annotated[int | None, typer.Option(
-    "--n", min=1, help="n-step horizon (default: the rest of the episode).", show_default=False)]
-NoBootstrapOption = Annotated[bool, typer.Option("--no-bootstrap", help="Ablation: one-step targets (n = 1).")]
-NoRandomOption = Annotated[bool, typer.Option("--no-random", help="Ablation: no random fill in the advice.")]
-NoDiscouragedOption = Annotated[bool, typer.Option("--no-discouraged", help="Ablation: no discouraged actions.")]
-NoAnalogyOption = Annotated[bool, typer.Option(
-    "--no-analogy", help="Q from memory only for identical action strings (no action roles).")]
-ScorerOption = Annotated[str | None, typer.Option(
-    "--scorer", help="How q-driven breaks ties: llm (the model's log-likelihoods) | constant (first candidate). "
-    "Default: llm on the shop, constant on docqa (measured there: the model's tie-breaks cost success).",
-    show_default=False)]
-UpdateModeOption = Annotated[str, typer.Option("--update-mode", help="Q update: mean (α = 1/N) | const (α = 0.1).")]
+__all__ = ["ShopOptions", "resolve_policy", "serve_shop_command", "shop_eval", "shop_train", "task_command"]
 
 
-def _check_env(env: str) -> None:
-    if env not in ENVS:
-        fail(f"unknown env {env!r}; expected one of {', '.join(ENVS)}", 2)
+@dataclass(frozen=True)
+class ShopOptions(RunFlags):
+    """A shop run's options (:class:`~tui_agent.cli.runner.RunFlags` and the shop's own flags).
+
+    ``tasks`` ≥ 1: train: goals drawn with ``seed`` (``train_set`` "random"); eval: goals 0..N-1 of
+    ``split`` ("test" | "eval" | "train"). ``train_set``: "S0" | "S1" | "random" (train), "S0" | "S1" |
+    None (eval: the set's goals instead of ``split``'s). ``epochs`` ≥ 1: passes over the training goals.
+    ``no_random`` / ``no_discouraged`` / ``no_analogy``: the advice's ablations.
+    """
+
+    tasks: int = 10
+    train_set: str | None = "S0"
+    epochs: int = 3
+    split: str = "test"
+    no_random: bool = False
+    no_discouraged: bool = False
+    no_analogy: bool = False
+
+    def run_options(self) -> RunOptions:
+        """The agent's learning and ablation options."""
+        return RunOptions(gamma=self.gamma, n=self.horizon, update_mode=self.update_mode,
+                          random_fill=not self.no_random, discouraged=not self.no_discouraged,
+                          analogy=not self.no_analogy, scorer=self.scorer, seed=self.seed)
+
+    def log_settings(self) -> dict[str, Any]:
+        """The run log's record of the training flags (``tui-agent stats``)."""
+        return {"tasks": self.tasks, "train_set": self.train_set, "epochs": self.epochs, "seed": self.seed,
+                "gamma": self.gamma, "n": self.n, "no_bootstrap": self.no_bootstrap, "no_random": self.no_random,
+                "no_discouraged": self.no_discouraged, "no_analogy": self.no_analogy, "scorer": self.scorer,
+                "update_mode": self.update_mode}
 
 
 def resolve_policy(policy: str | None, memory_dir: Path | None, model: str | None) -> str:
@@ -71,185 +77,78 @@ def resolve_policy(policy: str | None, memory_dir: Path | None, model: str | Non
         raise
 
 
-class _Bar(ProgressBar):
-    """Episodes done as a progress bar on stderr (plain lines when stderr is not a terminal)."""
+def _training_set(name: str) -> list[int]:
+    """The goals of training set ``name``; exits 2 on an unknown set."""
+    from tui_agent.shop.protocol import training_set
 
-    def __init__(self, title: str) -> None:
-        super().__init__(title)
-        self.title = title
-
-    def __call__(self, result: Any, done: int, total: int) -> None:
-        mark = "✓" if result.success else "·"
-        index = getattr(result, "goal_index", getattr(result, "question_index", -1))
-        desc = f"{self.title} {mark} {result.split}#{index} reward {float(result.reward or 0):.2f}"
-        if self.live:
-            self.progress.update(self.task, completed=done, total=total, description=desc)
-        else:
-            print(f"[{done}/{total}] {desc} ({len(result.steps)} steps)", file=sys.stderr, flush=True)
+    try:
+        return training_set(name)
+    except ValueError as exc:
+        fail(str(exc), 2)
 
 
-def train_command(
-    ctx: typer.Context,
-    env: EnvOption = "shop",
-    tasks: Annotated[int, typer.Option("--tasks", min=1,
-                                       help="Training goals drawn with --seed (with --train-set random).")] = 10,
-    train_set: Annotated[str, typer.Option(
-        "--train-set", help="S0 | S1 (the paper's fixed sets of 10 train goals) | random (--tasks goals).")] = "S0",
-    epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training goals.")] = 3,
-    seed: SeedOption = 0,
-    gamma: GammaOption = 1.0,
-    n: NOption = None,
-    no_bootstrap: NoBootstrapOption = False,
-    no_random: NoRandomOption = False,
-    no_discouraged: NoDiscouragedOption = False,
-    no_analogy: NoAnalogyOption = False,
-    policy: PolicyOption = None,
-    scorer: ScorerOption = None,
-    update_mode: UpdateModeOption = "mean",
-    test_tasks: Annotated[int, typer.Option(
-        "--test-tasks", min=0, help="Test on goals 0..N-1 after every epoch (memory frozen), as the reference.")] = 0,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write the report as JSON here.")] = None,
-    as_json: Annotated[bool, typer.Option("--json", help="Print the training report as JSON.")] = False,
-    algo: AlgoOption = "rlem",
-    episodes: EpisodesOption = 196,
-    answerer: AnswererOption = "extractive",
-    test_every: Annotated[int, typer.Option(
-        "--test-every", min=0, help="docqa: test every N training episodes (a learning curve).")] = 0,
-    always_answer: AlwaysAnswerOption = False,
-    workers: WorkersOption = 1,
-    ray_address: RayAddressOption = None,
-    memory_dir: MemoryDirOption = None,
-    model: ModelOption = None,
-) -> None:
-    """Train RLEM on shop goals (REMEMBERER protocol: memory updated every step; goals solved in epoch 0 skipped).
+def shop_train(ctx: typer.Context, o: ShopOptions) -> dict[str, Any]:
+    """``train --env shop``: the REMEMBERER protocol over ``o.epochs`` passes (tested on ``o.test_tasks``
+    goals after each), recorded in the run log; prints a summary per epoch or (``o.as_json``) the report.
 
-    The initial pool is the memory's shop experiences if it has any (e.g. a REMEMBERER pool brought in with
-    `tui-agent memory import init_pool.wq.yaml`), else the bundled one.
-
-    `--env docqa`: DocumentQA-v0, `--episodes` training episodes on train questions (`--test-tasks N`:
-    test on N test questions at the end and every `--test-every` episodes); `--algo ppo` trains the PPO
-    baseline on Ray RLlib instead of RLEM.
+    Exits 2 on an unknown training set or policy or an option out of range, 1 on a store or model error.
     """
-    _check_env(env)
-    scorer = scorer or ("constant" if env == "docqa" else "llm")
-    if algo not in ("rlem", "ppo"):
-        fail(f"unknown algo {algo!r}; expected rlem or ppo", 2)
-    if algo == "ppo" and (workers > 1 or ray_address):
-        fail("--workers / --ray-address are for RLEM training (PPO samples with RLlib's own env runners)", 2)
-    if algo == "ppo":
-        from tui_agent.cli.ppo import ppo_train
-
-        ppo_train(env=env, episodes=episodes, seed=seed, answerer=answerer, test_questions=test_tasks or None,
-                  output=output, as_json=as_json, model=model)
-        return
-    if env == "docqa":
-        from tui_agent.cli.docqa import docqa_train
-
-        with _Bar(f"train {policy or 'q-driven'}") as bar:
-            docqa_train(episodes=episodes, seed=seed, policy=policy, scorer=scorer, answerer=answerer, gamma=gamma,
-                        n=1 if no_bootstrap else n, update_mode=update_mode, test_questions=test_tasks,
-                        test_every=test_every, output=output, as_json=as_json, memory_dir=memory_dir, model=model,
-                        on_episode=bar, ctx=ctx, workers=workers, ray_address=ray_address,
-                        always_answer=always_answer)
-        return
-    from tui_agent.envs.shop.env import ShopEnv
-    from tui_agent.shop.protocol import train, training_set
-
-    if train_set.lower() != "random":
-        try:
-            training_set(train_set)
-        except ValueError as exc:
-            fail(str(exc), 2)
-
-    policy = resolve_policy(policy, memory_dir, model)
-    rollouts = start_ray(ctx, workers, ray_address)  # before the memory opens: Ray forks its daemons
-    agent = build_agent("shop", memory_dir, model, RunOptions(
-        gamma=gamma, n=1 if no_bootstrap else n, update_mode=update_mode, random_fill=not no_random,
-        discouraged=not no_discouraged, analogy=not no_analogy, scorer=scorer, seed=seed))
     from tui_agent.cli.stats import training_run
+    from tui_agent.envs.shop.env import ShopEnv
+    from tui_agent.shop.protocol import train
 
-    run_settings = {"tasks": tasks, "train_set": train_set, "epochs": epochs, "seed": seed, "gamma": gamma, "n": n,
-                    "no_bootstrap": no_bootstrap, "no_random": no_random, "no_discouraged": no_discouraged,
-                    "no_analogy": no_analogy, "scorer": scorer, "update_mode": update_mode,
-                    "memory": str(agent.store.path), "model": getattr(agent.llm, "model", model)}
-    start_workers(rollouts, rollout_worker("shop", agent, memory_dir, model, policy) if rollouts else None)
-    with user_errors(), _Bar(f"train {policy}") as bar, training_run("shop", "rlem", run_settings, policy) as run:
+    random_set = str(o.train_set).lower() == "random"
+    if not random_set:
+        _training_set(str(o.train_set))
+    policy = resolve_policy(o.policy, o.memory_dir, o.model)
+    rollouts = start_ray(ctx, o.workers, o.ray_address)  # before the memory opens: Ray forks its daemons
+    agent = build_agent("shop", o.memory_dir, o.model, o.run_options())
+    run_settings = {**o.log_settings(), "memory": str(agent.store.path),
+                    "model": getattr(agent.llm, "model", o.model)}
+    start_workers(rollouts, rollout_worker("shop", agent, o.memory_dir, o.model, policy) if rollouts else None)
+    with user_errors(), EpisodeBar(f"train {policy}") as bar, \
+            training_run("shop", "rlem", run_settings, policy) as run:
         def on_episode(result: Any, done: int, total: int) -> None:
             bar(result, done, total)
             run.episode(return_=sum(s.reward for s in result.steps), reward=result.reward, success=result.success,
                         steps=len(result.steps), info={"split": result.split, "goal_index": result.goal_index})
 
-        report = train(agent, ShopEnv(split="train"), tasks, epochs, seed, policy, on_episode=on_episode,
-                       test_env=ShopEnv(split="test") if test_tasks else None, test_tasks=test_tasks,
-                       train_set=None if train_set.lower() == "random" else train_set.upper(), rollouts=rollouts)
-    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
-    if as_json:
-        print_json(report)
-        return
+        report = train(agent, ShopEnv(split="train"), o.tasks, o.epochs, o.seed, policy, on_episode=on_episode,
+                       test_env=ShopEnv(split="test") if o.test_tasks else None, test_tasks=o.test_tasks,
+                       train_set=None if random_set else str(o.train_set).upper(), rollouts=rollouts)
+    if write_report(report, o.output, o.as_json):
+        return report
     for e in report["epochs"]:
         test = e.get("test")
         echo(f"epoch {e['epoch']}: {e['episodes']} episodes, score {e['score']:.3f}, "
-                   f"success rate {e['success_rate']:.2f}"
-                   + (f"; test {test['episodes']} goals: score {test['score']:.3f}, "
-                      f"success rate {test['success_rate']:.2f}" if test else ""))
+             f"success rate {e['success_rate']:.2f}"
+             + (f"; test {test['episodes']} goals: score {test['score']:.3f}, "
+                f"success rate {test['success_rate']:.2f}" if test else ""))
     echo(f"memory: {agent.store.count('shop')} shop experiences in {agent.store.path}")
+    return report
 
 
-def eval_command(
-    env: EnvOption = "shop",
-    tasks: Annotated[int, typer.Option("--tasks", min=1, help="Goals 0..N-1 of the split.")] = 100,
-    policy: PolicyOption = None,
-    split: Annotated[str, typer.Option("--split", help="test | eval | train")] = "test",
-    train_set: Annotated[str | None, typer.Option(
-        "--train-set", help="Evaluate on training set S0 or S1 (train split) instead of --split goals.")] = None,
-    output: Annotated[Path | None, typer.Option("--output", "-o", help="Write per-task results as JSON here.")] = None,
-    seed: SeedOption = 0,
-    no_random: NoRandomOption = False,
-    no_discouraged: NoDiscouragedOption = False,
-    no_analogy: NoAnalogyOption = False,
-    scorer: ScorerOption = None,
-    answerer: AnswererOption = "extractive",
-    always_answer: AlwaysAnswerOption = False,
-    memory_dir: MemoryDirOption = None,
-    model: ModelOption = None,
-) -> None:
-    """Evaluate a policy with the memory frozen: shop goals (average score, success rate) or, with
-    `--env docqa`, questions 0..N-1 of the split (success rate, average return)."""
-    _check_env(env)
-    scorer = scorer or ("constant" if env == "docqa" else "llm")
-    if env == "docqa":
-        from tui_agent.cli.docqa import docqa_eval
-
-        with _Bar(f"eval {policy or 'q-driven'}") as bar:
-            docqa_eval(tasks=tasks, split=split, policy=policy, scorer=scorer, answerer=answerer, seed=seed,
-                       output=output, memory_dir=memory_dir, model=model, on_episode=bar,
-                       always_answer=always_answer)
-        return
+def shop_eval(o: ShopOptions) -> dict[str, Any]:
+    """``eval --env shop``: goals 0..``o.tasks``-1 of ``o.split`` (or training set ``o.train_set``) with
+    the memory frozen; prints the average score and success rate. Exits 2 on an unknown policy, split or
+    training set."""
     from tui_agent.envs.shop.env import ShopEnv
-    from tui_agent.shop.protocol import evaluate, training_set
+    from tui_agent.shop.protocol import evaluate
 
-    policy = resolve_policy(policy, memory_dir, model)
+    policy = resolve_policy(o.policy, o.memory_dir, o.model)
+    split = o.split
     if split not in ("test", "eval", "train"):
         fail(f"unknown split {split!r}", 2)
     goals = None
-    if train_set is not None:
-        try:
-            goals, split = training_set(train_set), "train"
-        except ValueError as exc:
-            fail(str(exc), 2)
-    agent = build_agent("shop", memory_dir, model, RunOptions(
-        random_fill=not no_random, discouraged=not no_discouraged, analogy=not no_analogy, scorer=scorer, seed=seed))
-    with user_errors(), _Bar(f"eval {policy}") as bar:
-        report = evaluate(agent, ShopEnv(split=split), tasks, policy, split, on_episode=bar, goals=goals)
-    report["command"] = " ".join(["tui-agent", *sys.argv[1:]])
-    if output is not None:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(json.dumps(report, ensure_ascii=False, indent=1), encoding="utf-8")
+    if o.train_set is not None:
+        goals, split = _training_set(o.train_set), "train"
+    agent = build_agent("shop", o.memory_dir, o.model, o.run_options())
+    with user_errors(), EpisodeBar(f"eval {policy}") as bar:
+        report = evaluate(agent, ShopEnv(split=split), o.tasks, policy, split, on_episode=bar, goals=goals)
+    write_report(report, o.output)
     echo(f"{policy}: {report['episodes']} {split} goals, average score {report['score']:.3f}, "
-               f"success rate {report['success_rate']:.2f}" + (f" (results in {output})" if output else ""))
+         f"success rate {report['success_rate']:.2f}" + (f" (results in {o.output})" if o.output else ""))
+    return report
 
 
 def task_command(
@@ -305,11 +204,3 @@ def serve_shop_command(
     except (OSError, ValueError) as exc:
         fail(str(exc))
 
-
-def register(app: typer.Typer) -> None:
-    """Add ``train``, ``eval``, ``task``, ``serve-shop`` and ``doc`` to the main app."""
-    app.command("train")(train_command)
-    app.command("eval")(eval_command)
-    app.command("task")(task_command)
-    app.command("serve-shop")(serve_shop_command)
-    app.command("doc")(doc_command)
