@@ -134,7 +134,7 @@ class Embedder:
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             try:
                 _model_dir()
-            except Exception as exc:  # noqa: BLE001 - re-raised with context
+            except Exception as exc:
                 raise EmbeddingError(f"cannot load the bundled embedding model: {exc}") from exc
             if self.backend == "onnx":
                 try:
@@ -145,7 +145,7 @@ class Embedder:
                     self.backend = "torch"
             try:
                 self._model = _TorchModel()
-            except Exception as exc:  # noqa: BLE001 - re-raised with context
+            except Exception as exc:
                 raise EmbeddingError(f"cannot load the bundled embedding model: {exc}") from exc
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
