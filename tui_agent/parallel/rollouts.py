@@ -303,8 +303,9 @@ class RayRollouts:
         if self.asynchronous:
             yield from self._batch(agent, jobs, refresh_each=True)
             return
-        for i in range(0, len(jobs), self.batch_size):
-            yield from self._batch(agent, jobs[i:i + self.batch_size])
+        size = self.batch_size or self.workers
+        for i in range(0, len(jobs), size):
+            yield from self._batch(agent, jobs[i:i + size])
 
     def _batch(self, agent: Any, batch: list[EpisodeJob], refresh_each: bool = False
                ) -> Iterator[tuple[EpisodeJob, Any]]:
