@@ -30,7 +30,8 @@ BASELINE = ROOT / ".mypy-baseline.txt"
 
 CLEAN = ("tui_agent/rlem/", "tui_agent/memory/", "tui_agent/notes/", "tui_agent/chats/", "tui_agent/llm/",
          "tui_agent/bridge/", "tui_agent/storage/", "tui_agent/embedding/", "tui_agent/parallel/",
-         "tui_agent/shop/", "tui_agent/docqa/")
+         "tui_agent/shop/", "tui_agent/docqa/", "tui_agent/envs/", "tui_agent/rl/", "tui_agent/agents/",
+         "tui_agent/runs/", "tui_agent/config/", "tui_agent/text/")
 """Packages with no mypy error: an error there fails even if ``--sync`` would record it."""
 
 PENDING = ("tui_agent/memory/store.py", "tui_agent/memory/transfer.py", "tui_agent/notes/store.py")
