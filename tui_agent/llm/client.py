@@ -37,7 +37,7 @@ from tui_agent.llm.local import LOCAL_MODEL, PROVIDER, runtime
 _litellm = None
 
 
-def litellm_module():
+def litellm_module() -> Any:
     """Import LiteLLM once, offline-safe, with the local provider registered (~2.5 s)."""
     global _litellm
     if _litellm is None:
