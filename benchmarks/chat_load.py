@@ -20,7 +20,7 @@ import tempfile
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from perf_common import emit, p50  # noqa: E402
+from perf_common import emit, p50
 
 CHILD = r"""
 import json, sys, time

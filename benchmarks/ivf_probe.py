@@ -23,7 +23,7 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from perf_common import emit, p50  # noqa: E402
+from perf_common import emit, p50
 
 K = 12
 

@@ -33,9 +33,9 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui_agent.memory.schema import Experience  # noqa: E402
-from tui_agent.memory.store import ExperienceStore  # noqa: E402
-from tui_agent.rlem.learning import change_towards  # noqa: E402
+from tui_agent.memory.schema import Experience
+from tui_agent.memory.store import ExperienceStore
+from tui_agent.rlem.learning import change_towards
 
 BUDGET_RATIO = 1.5
 BUDGET_SLACK_MS = 5.0

@@ -19,7 +19,6 @@ here (43 MB in the issue's run) for 2 MB of rows.
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import sys
 import tempfile
@@ -30,8 +29,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui_agent.memory.schema import Experience  # noqa: E402
-from tui_agent.memory.store import ExperienceStore  # noqa: E402
+from tui_agent.memory.schema import Experience
+from tui_agent.memory.store import ExperienceStore
 
 BUDGET_RATIO = 4.0
 BUDGET_WAL_BYTES = 4.5e6

@@ -168,7 +168,7 @@ def main() -> int:
     ci = (float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5)))
 
     print(f"\nrecall of the gold section on {len(test)} test questions")
-    print(f"| retrieval | R@1 | R@3 | R@5 |\n|---|---|---|---|")
+    print("| retrieval | R@1 | R@3 | R@5 |\n|---|---|---|---|")
     for name, r in rows.items():
         sd = learned_sd if "learned" in name else None
         cells = [f"{r[k]:.3f}" + (f" ± {sd[k]:.3f}" if sd else "") for k in KS]

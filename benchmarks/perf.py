@@ -22,7 +22,7 @@ import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from perf_common import log  # noqa: E402
+from perf_common import log
 
 GROUPS = ("ask", "paint", "rating", "retrieval", "chat", "shop", "tokens")
 

@@ -36,7 +36,7 @@ from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-from perf_common import emit, log  # noqa: E402
+from perf_common import emit, log
 
 
 def jobs(env: str, episodes: int, policy: str, seed: int = 0) -> list:

@@ -54,7 +54,7 @@ def main() -> None:
         raise SystemExit("tmux is required")
     runs = [one_run(args.command) for _ in range(args.runs)]
     paint = [p for p, _ in runs]
-    load = [l for _, l in runs]
+    load = [loaded for _, loaded in runs]
     print(f"runs: {args.runs}")
     print(f"first paint   median {statistics.median(paint):.2f} s  max {max(paint):.2f} s  (budget 1.00 s)")
     print(f"fully loaded  median {statistics.median(load):.2f} s  max {max(load):.2f} s")

@@ -18,7 +18,7 @@ from tui_agent.tui.app import ChatApp
 from tui_agent.tui.widgets import AnswerView, ChatInput
 
 
-async def main(out_dir: Path) -> None:
+async def main(out_dir: Path) -> Path:
     settings = load_settings(memory_dir=Path(tempfile.mkdtemp()) / "memory")
     app = ChatApp(settings, agent=ChatAgent(settings))
     async with app.run_test(size=(110, 40)) as pilot:
@@ -46,12 +46,13 @@ async def main(out_dir: Path) -> None:
         await pilot.pause(0.5)
         svg = out_dir / "screenshot.svg"
         app.save_screenshot(filename=svg.name, path=str(out_dir))
-    if shutil.which("rsvg-convert"):
-        subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(svg)], check=True)
-    print(svg)
+    return svg
 
 
 if __name__ == "__main__":
     target = Path(sys.argv[1] if len(sys.argv) > 1 else "docs")
     target.mkdir(parents=True, exist_ok=True)
-    asyncio.run(main(target))
+    svg = asyncio.run(main(target))
+    if shutil.which("rsvg-convert"):
+        subprocess.run(["rsvg-convert", "-o", str(svg.with_suffix(".png")), str(svg)], check=True)
+    print(svg)

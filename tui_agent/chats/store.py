@@ -18,6 +18,7 @@ raised (:mod:`tui_agent.chats.values`). WAL mode and a busy time-out let the cha
 
 from __future__ import annotations
 
+import builtins
 import json
 import sqlite3
 import threading
@@ -310,7 +311,8 @@ class ChatStore:
 
     def add_message(self, chat_id: str, role: str, content: str, *, model: str | None = None,
                     experience_id: str | None = None, policy: str | None = None,
-                    exemplars: list[dict[str, Any]] | None = None, rejected: list[str] | None = None,
+                    exemplars: builtins.list[dict[str, Any]] | None = None,
+                    rejected: builtins.list[str] | None = None,
                     warning: str | None = None) -> int:
         """Append a message ("user" or "assistant"); returns its id. An answer also sets the chat's model.
 
@@ -326,7 +328,8 @@ class ChatStore:
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
                 (chat_id, role, content, now, model, experience_id, policy, details))
             db.execute("UPDATE chats SET updated = ?, model = COALESCE(?, model) WHERE id = ?", (now, model, chat_id))
-            return int(cur.lastrowid)
+            assert cur.lastrowid is not None  # an INSERT sets it
+            return cur.lastrowid
 
     def set_rating(self, message_id: int, up: bool, q: float, n: int) -> None:
         """Record a rating on an answer: +1 / −1 and the experience's Q and N after it."""

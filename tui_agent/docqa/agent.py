@@ -26,6 +26,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -41,7 +42,7 @@ from tui_agent.llm.scoring import Scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions
 from tui_agent.rlem.learning import LearningConfig
 from tui_agent.rlem.episodic import EpisodicAgent
-from tui_agent.rlem.records import DEFAULT_LAMBDA
+from tui_agent.rlem.records import DEFAULT_LAMBDA, Scored
 from tui_agent.bridge.store_rows import StoreRows
 
 SCORERS = ("llm", "constant")
@@ -202,7 +203,7 @@ class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):
         return step
 
     def _llm_pick(self, step: DocQAStep, cands: list[pol.Candidate], observation: str, available: list[str],
-                  retrieved: list, chosen_by: str) -> DocQAStep:
+                  retrieved: Sequence[Scored], chosen_by: str) -> DocQAStep:
         if len(cands) == 1:
             return self._take(step, cands[0], chosen_by, "the only action left")
         m = self.config.m if chosen_by == "rememberer" else 0

@@ -37,7 +37,8 @@ def summarize(results: Sequence[Any]) -> dict[str, Any]:
 
 def training_order(n_questions: int, episodes: int, seed: int) -> list[int]:
     """The train question of each training episode: seeded shuffles of [0, n) concatenated."""
-    rng, out = random.Random(seed), []
+    rng = random.Random(seed)
+    out: list[int] = []
     while len(out) < episodes:
         order = list(range(n_questions))
         rng.shuffle(order)

@@ -114,7 +114,7 @@ class Embedder:
         self.backend = (backend or os.environ.get("TUI_AGENT_EMBED_BACKEND") or "onnx").lower()
         if self.backend not in ("onnx", "torch"):
             raise ValueError(f"embedding backend must be 'onnx' or 'torch', got {self.backend!r}")
-        self._model = None
+        self._model: _OnnxModel | _TorchModel | None = None
         self._lock = threading.Lock()
 
     def load(self) -> None:
@@ -134,7 +134,7 @@ class Embedder:
             os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
             try:
                 _model_dir()
-            except Exception as exc:  # noqa: BLE001 - re-raised with context
+            except Exception as exc:
                 raise EmbeddingError(f"cannot load the bundled embedding model: {exc}") from exc
             if self.backend == "onnx":
                 try:
@@ -145,7 +145,7 @@ class Embedder:
                     self.backend = "torch"
             try:
                 self._model = _TorchModel()
-            except Exception as exc:  # noqa: BLE001 - re-raised with context
+            except Exception as exc:
                 raise EmbeddingError(f"cannot load the bundled embedding model: {exc}") from exc
 
     def encode(self, texts: Sequence[str]) -> np.ndarray:
@@ -157,6 +157,7 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         self.load()
+        assert self._model is not None  # load() set it or raised
         return self._model.encode(list(texts), self.batch_size)
 
     def encode_one(self, text: str) -> np.ndarray:

@@ -37,7 +37,7 @@ from tui_agent.llm.local import LOCAL_MODEL, PROVIDER, runtime
 _litellm = None
 
 
-def litellm_module():
+def litellm_module() -> Any:
     """Import LiteLLM once, offline-safe, with the local provider registered (~2.5 s)."""
     global _litellm
     if _litellm is None:
@@ -202,14 +202,14 @@ class LLM:
         try:
             text, complete = await self._stream_with_retries(self.model, messages, on_token, params)
             return Completion(text=text, model=self.model, incomplete=not complete)
-        except Exception as primary:  # noqa: BLE001 - classified below
+        except Exception as primary:  # classified below
             reason = describe_error(self.model, primary, self.timeout_s)
             if not self.fallback_to_local:
                 raise LLMError(reason) from primary
         try:
             local_params = {k: v for k, v in params.items() if k != "mock_response"}
             text, complete = await self._stream_with_retries(LOCAL_MODEL, messages, on_token, local_params)
-        except Exception as fallback:  # noqa: BLE001
+        except Exception as fallback:
             raise LLMError(f"{reason}; fallback {describe_error(LOCAL_MODEL, fallback, self.timeout_s)}") from fallback
         return Completion(text=text, model=LOCAL_MODEL, fell_back=True, error=reason, incomplete=not complete)
 

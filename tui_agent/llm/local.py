@@ -73,7 +73,7 @@ def _without_amx_buffers() -> Iterator[None]:
         yield
         return
 
-    def defaults():
+    def defaults() -> Any:
         params = original()
         params.use_extra_bufts = False
         return params
@@ -94,7 +94,7 @@ class LocalRuntime:
         self.lock = threading.RLock()
 
     @property
-    def llama(self):
+    def llama(self) -> Any:
         """The loaded ``llama_cpp.Llama`` (loads on first access).
 
         Raises:
@@ -206,7 +206,7 @@ async def stream_pieces(messages: list[dict[str, Any]], params: dict[str, Any]) 
         stop.set()
 
 
-def make_provider():
+def make_provider() -> Any:
     """Build the LiteLLM ``CustomLLM`` instance (imports litellm)."""
     import litellm
     from litellm import CustomLLM

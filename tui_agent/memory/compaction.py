@@ -87,7 +87,7 @@ def _step(store: Any, what: str) -> Iterator[None]:
         yield
     except MemoryStoreError:
         raise
-    except Exception as exc:  # noqa: BLE001 - re-raised with the step's name
+    except Exception as exc:  # re-raised with the step's name
         problem = storage_problem(store.path, exc) if isinstance(exc, (OSError, RuntimeError)) else None
         if problem and any(k in problem for k in ("disk is full", "read-only file system", "permission denied")):
             raise MemoryStoreError(problem) from exc

@@ -382,7 +382,7 @@ def _read_csv(path: Path) -> tuple[RawRows, FileMeta]:
         if len(row) != len(header):
             raise MemoryFileError(
                 f"{path.name}: row {index + 1} has {len(row)} cells but the header has {len(header)} columns")
-    columns = {name: [restore_cell(row[i]) for row in body] for i, name in enumerate(header)}
+    columns: dict[str, list[Any]] = {name: [restore_cell(row[i]) for row in body] for i, name in enumerate(header)}
     meta_values = {}
     for key in CSV_META_COLUMNS:
         values = set(columns.pop(key, []))

@@ -24,6 +24,7 @@ import sqlite3
 import threading
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 __all__ = ["Rating", "RatingsLog", "RATINGS_NAME"]
 
@@ -81,6 +82,12 @@ class RatingsLog:
     def __init__(self, directory: Path) -> None:
         self.path = Path(directory) / RATINGS_NAME
         self._local = threading.local()  # one connection per thread (sqlite3 objects are thread-bound)
+
+    @overload
+    def _db(self, create: Literal[True]) -> sqlite3.Connection: ...
+
+    @overload
+    def _db(self, create: bool) -> sqlite3.Connection | None: ...
 
     def _db(self, create: bool) -> sqlite3.Connection | None:
         db = getattr(self._local, "db", None)

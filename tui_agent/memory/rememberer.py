@@ -157,7 +157,9 @@ def read_history_pool(path: str | Path) -> tuple[RawRows, FileMeta]:
             step_instruction, available = (parts[2] if len(parts) > 2 else ""), ""
         if not isinstance(record, dict) or not isinstance(record.get("action_dict"), dict):
             raise MemoryFileError(f"{where}: no action_dict")
-        info = record.get("other_info") if isinstance(record.get("other_info"), dict) else {}
+        info = record.get("other_info")
+        if not isinstance(info, dict):
+            info = {}
         history = info.get("action_history") or []
         history = [_pair(h) for h in history] if isinstance(history, list) else []
         history_json = json.dumps(history, ensure_ascii=False) if history else ""

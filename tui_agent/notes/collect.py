@@ -65,8 +65,10 @@ def collect_files(paths: Iterable[str | Path], *, follow_links: bool = False) ->
             out.skipped.append(f"{path}: not a regular file ({_kind(path)}); not read")
         else:
             out.files.append(path)
-    seen: set[Path] = set()
-    out.files = [p for p in out.files if not (p.resolve() in seen or seen.add(p.resolve()))]
+    first: dict[Path, Path] = {}  # resolved path -> the first path given for it
+    for p in out.files:
+        first.setdefault(p.resolve(), p)
+    out.files = list(first.values())
     return out
 
 

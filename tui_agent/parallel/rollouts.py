@@ -240,7 +240,7 @@ class RayRollouts:
         self._actors = [self._new_actor() for _ in range(self.workers)]
         try:
             ready = ray.get([a.ready.remote() for a in self._actors])
-        except Exception as exc:  # noqa: BLE001 - an actor's constructor failed: report its cause
+        except Exception as exc:  # an actor's constructor failed: report its cause
             self.close()
             raise RolloutError(f"a rollout worker could not start: {_cause(exc)}") from exc
         self.stats.update(workers_start_s=time.perf_counter() - t0, workers=ready)
@@ -303,8 +303,9 @@ class RayRollouts:
         if self.asynchronous:
             yield from self._batch(agent, jobs, refresh_each=True)
             return
-        for i in range(0, len(jobs), self.batch_size):
-            yield from self._batch(agent, jobs[i:i + self.batch_size])
+        size = self.batch_size or self.workers
+        for i in range(0, len(jobs), size):
+            yield from self._batch(agent, jobs[i:i + size])
 
     def _batch(self, agent: Any, batch: list[EpisodeJob], refresh_each: bool = False
                ) -> Iterator[tuple[EpisodeJob, Any]]:
@@ -341,7 +342,7 @@ class RayRollouts:
                     queue.appendleft(i)
                 else:
                     done[i] = exc
-            except Exception as exc:  # noqa: BLE001 - the episode itself raised
+            except Exception as exc:  # the episode itself raised
                 for ref in running:
                     ray.cancel(ref, force=False)
                 raise RolloutError(f"episode {batch[i].options} failed on a worker: {_cause(exc)}") from exc

@@ -132,7 +132,7 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
         self.top_k = self.env.top_k
         self.keyword_search = bool(cfg.get("keyword_search", True))
         self.answerer: Answerer = answerer or extractive_answerer
-        self.action_space = spaces.Discrete(self.top_k + 1 + int(self.keyword_search))
+        self.action_space: spaces.Discrete = spaces.Discrete(self.top_k + 1 + int(self.keyword_search))
         self.observation_space = spaces.Box(0.0, 1.0, (observation_size(self.top_k),), np.float32)
         self.text_observation = ""  # the wrapped env's text observation of now (for text policies)
         self._q: set[str] = set()
@@ -195,8 +195,8 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
         self._read, self._searched, self._info = set(), False, info
         return self.features(info), self._with_text(info, "")
 
-    def step(self, action: int):
-        text = self.action_text(action)
+    def step(self, action: int | np.integer):
+        text = self.action_text(int(action))
         self.text_observation, reward, terminated, truncated, info = self.env.step(text)
         if info.get("valid") and text.startswith("search["):
             self._searched = True

@@ -75,8 +75,11 @@ class Trajectory:
     ended: bool = False
 
 
+@dataclass
 class _RecordingEpisode(Episode):
-    trajectory: Trajectory
+    """An :class:`Episode` begun by a :class:`RecordingReplay`: what its steps record into."""
+
+    trajectory: Trajectory = field(default_factory=Trajectory)
 
 
 class RecordingReplay(ExperienceReplay):
@@ -99,17 +102,16 @@ class RecordingReplay(ExperienceReplay):
         self.last: Trajectory | None = None
 
     def begin_episode(self, **info: Any) -> Episode:
-        episode = _RecordingEpisode(NStepBuffer(self.config.gamma, self.config.n), dict(info))
-        episode.trajectory = self.last = Trajectory(dict(info))
-        return episode
+        self.last = Trajectory(dict(info))
+        return _RecordingEpisode(NStepBuffer(self.config.gamma, self.config.n), dict(info), self.last)
 
     def step(self, episode: Episode, key: RecordKey, action: ActionKey, reward: float,
              next_key: RecordKey | None, any_reason: bool = False) -> list[Update]:
-        episode.trajectory.transitions.append(Transition(key, action, float(reward), next_key, bool(any_reason)))
+        _recording(episode).trajectory.transitions.append(Transition(key, action, float(reward), next_key, bool(any_reason)))
         return []
 
     def end_episode(self, episode: Episode) -> list[Update]:
-        episode.trajectory.ended = True
+        _recording(episode).trajectory.ended = True
         return []
 
     def learn(self, *args: Any, **kwargs: Any) -> Update:
@@ -120,6 +122,17 @@ class RecordingReplay(ExperienceReplay):
 
     def add_unrated(self, *args: Any, **kwargs: Any) -> str:
         raise RuntimeError("a read-only memory snapshot: the driver applies the updates")
+
+
+def _recording(episode: Episode) -> _RecordingEpisode:
+    """``episode`` as one a :class:`RecordingReplay` began.
+
+    Raises:
+        TypeError: an episode begun by another replay.
+    """
+    if not isinstance(episode, _RecordingEpisode):
+        raise TypeError(f"not an episode of a RecordingReplay: {type(episode).__name__}")
+    return episode
 
 
 def apply_trajectory(replay: ExperienceReplay, trajectory: Trajectory) -> list[Update]:

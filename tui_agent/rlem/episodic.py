@@ -197,7 +197,7 @@ class EpisodicAgent(EpisodicMemory, Generic[StepT, ResultT]):
         self.finish(result, info, has_reward)
         return result
 
-    def feedback(self, result: ResultT, up: bool) -> list[tuple[str, float, int]]:
+    def feedback(self, result: ResultT, up: bool) -> list[tuple[str | None, float, int]]:
         """👍/👎 after an episode: one terminal update with target +1 / −1 for each (record, action) it took.
 
         A (record, action) taken twice in the episode is updated once; steps not in memory yet are

@@ -105,7 +105,7 @@ def update_value(value: float, count: int, target: float, mode: str = "mean",
 
 
 def change_towards(target: float, reward: float | None = None, mode: str = "mean",
-                   learning_rate: float = 0.1):
+                   learning_rate: float = 0.1) -> Callable[[float, int, float], tuple[float, int, float]]:
     """The update of one stored entry as a function ``(q, n, mean_reward) -> (q, n + 1, mean_reward')``.
 
     Q moves towards ``target`` and the mean reward towards ``reward`` (default:

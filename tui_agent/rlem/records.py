@@ -29,7 +29,7 @@ import json
 import operator
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, overload
 
 import numpy as np
 
@@ -166,13 +166,19 @@ def dot_similarity(query_vector: np.ndarray, records: Sequence[Record]) -> np.nd
 
     For a ``tuple`` of records (what :meth:`~tui_agent.rlem.replay.ExperienceReplay.retrieve` passes
     while its records do not change) the stacked ``(n, dim)`` matrix is kept and reused.
+
+    Raises:
+        ValueError: a record without its task embedding (``vector=None``).
     """
     if not records:
         return np.zeros(0, dtype=np.float32)
     if isinstance(records, tuple) and _stacked[0] is records:
         matrix = _stacked[1]
     else:
-        matrix = np.stack([r.vector for r in records]).astype(np.float32, copy=False)
+        vectors = [r.vector for r in records if r.vector is not None]
+        if len(vectors) != len(records):
+            raise ValueError("f_task needs every record's task embedding; a record has vector=None")
+        matrix = np.stack(vectors).astype(np.float32, copy=False)
         if isinstance(records, tuple):
             _stacked[:] = [records, matrix]
     return matrix @ np.asarray(query_vector, dtype=np.float32)
@@ -216,7 +222,13 @@ class ScoredList(Sequence[Scored]):
     def __len__(self) -> int:
         return len(self._order)
 
-    def __getitem__(self, index):  # type: ignore[override]
+    @overload
+    def __getitem__(self, index: int) -> Scored: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[Scored]: ...
+
+    def __getitem__(self, index: int | slice) -> Scored | list[Scored]:
         if isinstance(index, slice):
             return [self._at(i) for i in self._order[index]]
         return self._at(self._order[index])

@@ -25,7 +25,7 @@ counted. This module does no I/O of its own.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
@@ -43,8 +43,12 @@ Change = Callable[[float, int, float], tuple[float, int, float]]
 class RowSink(Protocol):
     """Where the replay's action entries are stored (one row per record, action, reason)."""
 
-    def version(self) -> int:
-        """A number that changes whenever the stored rows change (any process)."""
+    def version(self) -> Hashable:
+        """A token that changes whenever the stored rows change (any process); only compared with ``==``.
+
+        An ``int`` for a single counter, or a tuple (``StoreRows``: the table version and the
+        ratings-log sequence).
+        """
 
     def load(self) -> list[Record]:
         """All stored records (for :meth:`HistoryReplay.sync`)."""
@@ -136,7 +140,7 @@ class HistoryReplay:
         self.similarity, self.query_of, self.vector_of = similarity, query_of, vector_of
         self.sink, self.config = sink, config or LearningConfig()
         self.records: dict[RecordKey, Record] = {}
-        self._synced: Any = None
+        self._synced: Hashable | None = None
         self._listed: tuple[tuple[int, int], tuple[Record, ...]] | None = None
         self.in_ram = in_ram
         if records is not None:
@@ -154,14 +158,14 @@ class HistoryReplay:
                 self._synced = version
         return self.records
 
-    def retrieve(self, query: Any) -> list[Scored]:
+    def retrieve(self, query: Any) -> Sequence[Scored]:
         """Every record scored against ``query``, best first by (score, visits)."""
         records = self.sync()
         if self._listed is None or self._listed[0] != (id(records), len(records)):
             self._listed = ((id(records), len(records)), tuple(records.values()))  # reused while unchanged
         return score_records(self.similarity, query, self._listed[1])
 
-    def rank(self, query: Any, records: Sequence[Record]) -> list[Scored]:
+    def rank(self, query: Any, records: Sequence[Record]) -> Sequence[Scored]:
         """``records`` (e.g. the nearest rows of a vector search) scored against ``query``, best first."""
         return score_records(self.similarity, query, records)
 

@@ -30,7 +30,7 @@ from __future__ import annotations
 import asyncio
 import random
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +40,7 @@ from tui_agent.memory.schema import ExperienceKind
 from tui_agent.llm.scoring import Scorer, constant_scorer, local_scorer
 from tui_agent.rlem.advice import AdviceOptions, parse_advice
 from tui_agent.rlem.learning import LearningConfig
-from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, records_from_rows
+from tui_agent.rlem.records import DEFAULT_LAMBDA, ActionKey, Scored, records_from_rows
 from tui_agent.rlem.episodic import EpisodicAgent
 from tui_agent.rlem.replay import HistoryReplay
 from tui_agent.bridge.store_rows import StoreRows
@@ -228,7 +228,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
         return budget
 
     def _prompt(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
-                retrieved: list) -> tuple[list[dict[str, str]], list[str]]:
+                retrieved: Sequence[Scored]) -> tuple[list[dict[str, str]], list[str]]:
         """The step's messages in the reference's structure, and the exemplars' advice texts."""
         c = self.config
         length = self._length() if self._scorer is None else prm.approx_tokens  # no model loaded for a fake scorer
@@ -243,7 +243,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
         step.chosen_by, step.advice = "rememberer", "\n\n".join(shown)
         parsed = parse_advice(text)
         action = pol.match_action(parsed.action, available, instruction) if parsed is not None else None
-        if action is None:
+        if parsed is None or action is None:
             step.action, step.action_reason = NO_ACTION, ""
             step.reason = f"{model}: advice not readable as a valid action: {text[:120]!r}"
         else:
@@ -275,7 +275,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
         return completion.text.strip(), completion.model
 
     def llm_choose(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
-                   candidates: list[str], retrieved: list) -> tuple[str, str, str]:
+                   candidates: list[str], retrieved: Sequence[Scored]) -> tuple[str, str, str]:
         """The model's pick among ``candidates``: (action, advice text shown, reason).
 
         The bundled model ranks the candidates by likelihood after the short prompt of

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import fields
 from datetime import UTC, datetime
-from typing import Any, Protocol, TypeVar
+from typing import Any, Protocol
 
-T = TypeVar("T")
 
 __all__ = ["Fails", "describe", "record_from_row", "record_to_row", "to_datetime", "to_float", "to_int"]
 
@@ -30,7 +29,7 @@ def record_to_row(record: Any) -> dict[str, Any]:
     return row
 
 
-def record_from_row(cls: type[T], row: dict[str, Any], text_fields: Iterable[str] = ()) -> dict[str, Any]:
+def record_from_row(cls: type[Any], row: dict[str, Any], text_fields: Iterable[str] = ()) -> dict[str, Any]:
     """Keyword arguments for ``cls`` from ``row``: its fields only, vector as a list, null texts as ``""``."""
     names = {f.name for f in fields(cls)}
     values = {k: v for k, v in row.items() if k in names}

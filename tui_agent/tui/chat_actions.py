@@ -7,7 +7,7 @@ A mixin of :class:`~tui_agent.tui.app.ChatApp` (it uses the app's ``session``, `
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
+from typing import TYPE_CHECKING
 
 from textual import work
 from textual.app import SystemCommand
@@ -16,16 +16,15 @@ from textual.containers import VerticalScroll
 from tui_agent.config.base import DEFAULT_MODEL
 from tui_agent.tui.widgets import AnswerView, UserMessage
 
+if TYPE_CHECKING:
+    from tui_agent.chat.agent import ChatAgent
+    from tui_agent.tui.app_state import ChatAppState
+else:
+    ChatAppState = object
 
-class ChatActions:
+
+class ChatActions(ChatAppState):
     """Help (F1), saved chats (F3), copy chat (F4), the palette's model and system prompt commands."""
-
-    # provided by ChatApp
-    session: Any
-    keymap: Any
-    settings: Any
-    agent: Any
-    history: list[tuple[str, str]]
 
     def chat_commands(self) -> Iterator[SystemCommand]:
         """The palette's commands of this mixin (Ctrl+P)."""
@@ -113,13 +112,13 @@ class ChatActions:
         self.refresh_status()
         self.notify(f"model: {model}", markup=False)
         if self.agent is not None and self.ready.is_set() and not self.load_error:
-            self._load_model(model)
+            self._load_model(self.agent, model)
 
     @work(thread=True, exclusive=True, group="model")
-    def _load_model(self, model: str) -> None:
+    def _load_model(self, agent: ChatAgent, model: str) -> None:
         self.call_from_thread(self.set_status, f"⏳ loading {model}…")
         try:
-            self.agent.load_model()
+            agent.load_model()
         except Exception as exc:  # noqa: BLE001 - shown; the next answer reports it too
             self.call_from_thread(self.notify, f"{model}: {exc}", severity="error", markup=False)
         self.call_from_thread(self.refresh_status)

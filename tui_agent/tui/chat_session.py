@@ -44,17 +44,19 @@ class ChatSession:
     @property
     def system_prompt(self) -> str | None:
         """This chat's system prompt (``None``: the default one)."""
-        if self.chat_id is None:
+        chat_id = self.chat_id
+        if chat_id is None:
             return self.pending_system_prompt
-        chat = self._safe(lambda: self.store.get(self.chat_id))
+        chat = self._safe(lambda: self.store.get(chat_id))
         return chat.system_prompt if chat else None
 
     def set_system_prompt(self, prompt: str | None) -> None:
         prompt = prompt.strip() if prompt and prompt.strip() else None
-        if self.chat_id is None:
+        chat_id = self.chat_id
+        if chat_id is None:
             self.pending_system_prompt = prompt
         else:
-            self._safe(lambda: self.store.set_system_prompt(self.chat_id, prompt))
+            self._safe(lambda: self.store.set_system_prompt(chat_id, prompt))
 
     def new(self) -> None:
         """Start a new chat (created in the store on its first message)."""
@@ -70,19 +72,21 @@ class ChatSession:
 
     def user(self, text: str, model: str | None) -> None:
         """Save a message the user sent (creating the chat, titled by it, when needed)."""
-        if self.chat_id is None:
+        chat_id = self.chat_id
+        if chat_id is None:
             chat = self._safe(lambda: self.store.create(text, model, self.pending_system_prompt))
             if chat is None:
                 return
-            self.chat_id = chat.id
-        self._safe(lambda: self.store.add_message(self.chat_id, "user", text))
+            self.chat_id = chat_id = chat.id
+        self._safe(lambda: self.store.add_message(chat_id, "user", text))
 
     def answer(self, result: Any) -> int | None:
         """Save an answer (a :class:`~tui_agent.chat.agent.ChatAnswer`); returns its message id."""
-        if self.chat_id is None:
+        chat_id = self.chat_id
+        if chat_id is None:
             return None
         return self._safe(lambda: self.store.add_message(
-            self.chat_id, "assistant", result.answer, model=result.model, experience_id=result.id,
+            chat_id, "assistant", result.answer, model=result.model, experience_id=result.id,
             policy=result.policy, exemplars=[_plain(e) for e in result.exemplars], rejected=list(result.rejected),
             warning=result.warning))
 
@@ -96,10 +100,11 @@ class ChatSession:
 
     def current(self) -> Chat | None:
         """The current chat with its messages (``None`` before the first message)."""
-        return None if self.chat_id is None else self._safe(lambda: self.store.get(self.chat_id))
+        chat_id = self.chat_id
+        return None if chat_id is None else self._safe(lambda: self.store.get(chat_id))
 
 
 def _plain(exemplar: Any) -> dict[str, Any]:
     from dataclasses import asdict, is_dataclass
 
-    return asdict(exemplar) if is_dataclass(exemplar) else dict(vars(exemplar))
+    return asdict(exemplar) if is_dataclass(exemplar) and not isinstance(exemplar, type) else dict(vars(exemplar))

@@ -25,7 +25,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.keys import Keys, _character_to_key, format_key
 
 SCOPES = {
@@ -256,7 +256,7 @@ def _overlap(a: str, b: str) -> bool:
     return a == b or "app" in (a, b)
 
 
-def bindings(scope: str) -> list[Binding]:
+def bindings(scope: str) -> list[BindingType]:
     """Textual bindings of one scope's actions with their default keys and ids (the user's keymap remaps them)."""
     return [
         Binding(",".join(a.keys), a.action, a.description, show=a.show, priority=a.priority, id=a.id)

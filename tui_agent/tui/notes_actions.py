@@ -6,6 +6,8 @@ container). The note text is shown as plain text (never Rich markup).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from textual import work
 from textual.containers import VerticalScroll
 from textual.widgets import Static
@@ -13,7 +15,12 @@ from textual.widgets import Static
 from tui_agent.tui.safe import plain
 from tui_agent.tui.widgets import UserMessage
 
-class NotesActions:
+if TYPE_CHECKING:
+    from tui_agent.tui.app_state import ChatAppState
+else:
+    ChatAppState = object
+
+class NotesActions(ChatAppState):
     """Handles the note commands typed in the chat input."""
 
     def note_command(self, text: str) -> None:

@@ -79,7 +79,7 @@ def parse_theme(path: Path) -> Theme:
     try:
         theme = Theme(**data)
         theme.to_color_system().generate()
-    except Exception as exc:  # noqa: BLE001 - whatever Textual objects to, the file is skipped
+    except Exception as exc:  # whatever Textual objects to, the file is skipped
         raise ValueError(f"{path.name}: Textual cannot use it ({type(exc).__name__}: {exc})") from exc
     return theme
 

@@ -149,7 +149,7 @@ class DocQAEnv(gym.Env[str, str]):
         options = options or {}
         self._reset_state()
         if options.get("question"):
-            q = {"question": str(options["question"]).strip(), "answer": str(options.get("answer") or ""),
+            q: dict[str, Any] = {"question": str(options["question"]).strip(), "answer": str(options.get("answer") or ""),
                  "split": "user", "index": -1}
         else:
             split = options.get("split", self.split)

@@ -159,11 +159,21 @@ class ShopEnv(gym.Env[str, str]):
     def page_type(self) -> str:
         return self.session.page if self.session else "search"
 
+    def _active(self) -> ShopSession:
+        """The running episode's session.
+
+        Raises:
+            RuntimeError: ``reset`` not called yet, or the environment closed.
+        """
+        if self.session is None:
+            raise RuntimeError("no episode: call reset() first")
+        return self.session
+
     def _observation(self) -> str:
-        return self.session.observation()[:MAX_OBSERVATION_CHARS]
+        return self._active().observation()[:MAX_OBSERVATION_CHARS]
 
     def _info(self, valid: bool) -> dict[str, Any]:
-        s = self.session
+        s = self._active()
         info: dict[str, Any] = {
             "available_actions": [] if self._over else s.available_actions(),
             "has_search_bar": s.page == "search" and not self._over,

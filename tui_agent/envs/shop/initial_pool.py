@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from typing import Any, NamedTuple
 
-INITIAL_TASK = {"split": "train", "goal_index": 2}
+INITIAL_TASK: dict[str, Any] = {"split": "train", "goal_index": 2}
 
 # (action, reason) pairs, written by hand for train goal 2:
 # "i want to buy a shampoo which is travel size and salon quality, with argan

@@ -118,6 +118,17 @@ class ShopSession:
     def product(self) -> dict[str, Any] | None:
         return self.catalog.product(self.asin) if self.asin else None
 
+    def item(self) -> dict[str, Any]:
+        """The product of the item page (or its description, features, reviews page) being shown.
+
+        Raises:
+            RuntimeError: no product is open (a search or results page).
+        """
+        product = self.product
+        if product is None:
+            raise RuntimeError(f"no product is open on the {self.page} page")
+        return product
+
     @property
     def n_pages(self) -> int:
         return max(1, -(-len(self.results) // PRODUCT_WINDOW))
@@ -138,7 +149,7 @@ class ShopSession:
                 out.append("Next >")
             return out + [p["asin"] for p in self.page_products()]
         if self.page == "item":
-            opts = [v for values in self.product["options"].values() for v in values]
+            opts = [v for values in self.item()["options"].values() for v in values]
             return ["Back to Search", "< Prev", "Description", "Features", "Reviews", "Buy Now",
                     *opts]
         if self.page == "item_sub":
@@ -195,7 +206,7 @@ class ShopSession:
         return True
 
     def _click_item(self, target: str) -> None:
-        product = self.product
+        product = self.item()
         if target == "< prev":
             self.page, self.asin, self.options = "results", None, {}
         elif target in SUB_PAGES:
@@ -226,7 +237,7 @@ class ShopSession:
 
     def _clicked_lines(self) -> list[str]:
         """WebShop prepends "You have clicked x." per chosen option, so they read in reverse page order."""
-        chosen = [v for g, values in self.product["options"].items() for v in values
+        chosen = [v for g, values in self.item()["options"].items() for v in values
                   if self.options.get(g) == v]
         return [f"You have clicked {v}." for v in reversed(chosen)]
 
@@ -242,7 +253,7 @@ class ShopSession:
         return lines
 
     def _item_lines(self) -> list[str]:
-        p = self.product
+        p = self.item()
         lines = ["[Back to Search]", "[< Prev]"]
         for group, values in p["options"].items():
             chosen = self.options.get(group)
@@ -254,7 +265,7 @@ class ShopSession:
                         "[Description]", "[Features]", "[Reviews]", "[Buy Now]"]
 
     def _item_sub_lines(self) -> list[str]:
-        p = self.product
+        p = self.item()
         lines = ["[Back to Search]", "[< Prev]"]
         if self.sub_page == "description":
             lines.append(p["description"])
@@ -267,6 +278,8 @@ class ShopSession:
 
     def _done_lines(self) -> list[str]:
         bought = self.purchased
+        if bought is None:
+            raise RuntimeError("the done page without a purchase")
         opts = ", ".join(f"{k}: {v}" for k, v in bought["options"].items()) or "none"
         return ["Thank you for shopping with us!",
                 f"Purchased: [{bought['asin']}] {bought['title']}",
