@@ -61,7 +61,7 @@ class ChatInput(TextArea):
         """Handle ``key`` for the command list when it is shown; whether it was used."""
         shown = self.slash_list
         chosen = shown.chosen() if shown is not None else None
-        if chosen is None:
+        if shown is None or chosen is None:
             return False
         keys = self.keymap
         if key in keys.keys_for("history_prev") or key in keys.keys_for("history_next"):

@@ -81,6 +81,7 @@ class SlashList(OptionList, can_focus=False):
 
     def _on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         event.stop()  # a click: complete in the input (the input handles the keys itself)
-        target = self.screen.query("#input")
-        if target and hasattr(target.first(), "complete_command"):
-            target.first().complete_command(self.commands[event.option_index])
+        complete = getattr(self.screen.query_one("#input"), "complete_command", None) \
+            if self.screen.query("#input") else None
+        if complete is not None:
+            complete(self.commands[event.option_index])
