@@ -105,3 +105,18 @@ def test_clean_answer_strips_echoed_advice():
     assert p.clean_answer("Berlin is the capital. -> 0.01") == "Berlin is the capital."
     assert p.clean_answer("x -> -1.0 corrected by the user") == "x"
     assert p.clean_answer("a -> b stays") == "a -> b stays"
+
+
+def test_every_chat_policy_has_one_rule_and_aliases_resolve():
+    import pytest
+
+    from tui_agent.config.base import POLICY_TABLE
+
+    assert set(p.CHAT_RULES) == {spec.name for spec in POLICY_TABLE if "chat" in spec.domains}
+    for spec in POLICY_TABLE:
+        for alias in spec.aliases:
+            assert p.chat_rule(alias) is p.CHAT_RULES[spec.name]
+    assert p.chat_rule("q-driven").taught and p.chat_rule("q-driven").reject
+    assert not p.chat_rule("llm").memory_in_prompt and p.chat_rule("random").pick_random
+    with pytest.raises(ValueError, match="unknown policy"):
+        p.chat_rule("greedy")
