@@ -39,14 +39,14 @@ def test_quellport_rated_down_mayor_never_comes_back(memory_dir, embedder):
         assert "leblanc" not in out.answer.lower(), (question, out)
         assert "leblanc" not in shown.lower()
     near = asyncio.run(agent.answer("Who is Quellport's mayor?"))
-    assert (near.policy, near.answer) == ("recall", "Mara Lindqvist")
+    assert (near.mode, near.answer) == ("recall", "Mara Lindqvist")
 
 
 def test_repeat_of_a_rated_down_answer_is_rejected_for_a_reworded_question(memory_dir, embedder):
     agent = agent_for(memory_dir, embedder, resamples=1)
     teach(agent, MAYOR, "Pierre LeBlanc", "Mara Lindqvist")
     out = asyncio.run(agent.answer("Who is the mayor of Paris?", mock_response="The mayor is Pierre LeBlanc."))
-    assert out.policy == "abstain" and out.rejected == ["The mayor is Pierre LeBlanc."] * 2
+    assert out.mode == "abstain" and out.rejected == ["The mayor is Pierre LeBlanc."] * 2
     assert "LeBlanc" not in out.answer
 
 
@@ -56,14 +56,14 @@ def test_correction_of_a_recalled_answer_is_filed_under_the_question_asked(memor
     storage = teach(agent, "What is the door code of the storage room?", "1234", "The storage room code is 4471.")
     locker = "What is my gym locker number?"
     out = asyncio.run(agent.answer(locker, mock_response="unused"))
-    assert out.policy == "recall" and out.answer == "The storage room code is 4471."
+    assert out.mode == "recall" and out.answer == "The storage room code is 4471."
     assert out.id != storage  # the pairing (locker question → storage answer) is rated, not the fact
     result = agent.rate(out.id, up=False, correction="Your gym locker is number 112.")
     filed = agent.store.get(result.correction_id)
     assert (filed.task, filed.action, filed.q) == (locker, "Your gym locker is number 112.", 1.0)
     assert agent.store.get(storage).q == 1.0  # the taught fact keeps its value
     again = asyncio.run(agent.answer(locker, mock_response="unused"))
-    assert (again.policy, again.answer) == ("recall", "Your gym locker is number 112.")
+    assert (again.mode, again.answer) == ("recall", "Your gym locker is number 112.")
 
 
 def test_dismissed_suggestion_is_not_suggested_again_and_accepted_one_is_recalled(memory_dir, embedder):
@@ -74,11 +74,11 @@ def test_dismissed_suggestion_is_not_suggested_again_and_accepted_one_is_recalle
     assert out.suggestion is not None and out.suggestion.answer == "The guest Wi-Fi password is bluefinch-77."
     agent.rate(out.suggestion.id, up=False)  # dismiss
     again = asyncio.run(agent.answer(staff, mock_response="I do not know."))
-    assert again.suggestion is None and again.policy == "generate"
+    assert again.suggestion is None and again.mode == "generate"
     visitors = "How do visitors get on the wifi?"
     offered = asyncio.run(agent.answer(visitors, mock_response="Ask at the desk."))
     assert offered.suggestion is not None
     agent.rate(offered.suggestion.id, up=True)  # accept: the new wording becomes a recall key
     recalled = asyncio.run(agent.answer(visitors, mock_response="unused"))
-    assert (recalled.policy, recalled.answer) == ("recall", "The guest Wi-Fi password is bluefinch-77.")
+    assert (recalled.mode, recalled.answer) == ("recall", "The guest Wi-Fi password is bluefinch-77.")
     assert agent.calibration.summary()["accepted"] == 1 and agent.calibration.summary()["dismissed"] == 1

@@ -105,3 +105,52 @@ def test_clean_answer_strips_echoed_advice():
     assert p.clean_answer("Berlin is the capital. -> 0.01") == "Berlin is the capital."
     assert p.clean_answer("x -> -1.0 corrected by the user") == "x"
     assert p.clean_answer("a -> b stays") == "a -> b stays"
+
+
+def test_every_chat_policy_has_one_rule_and_aliases_resolve():
+    import pytest
+
+    from tui_agent.config.base import POLICY_TABLE
+
+    assert set(p.CHAT_RULES) == {spec.name for spec in POLICY_TABLE if "chat" in spec.domains}
+    for spec in POLICY_TABLE:
+        for alias in spec.aliases:
+            assert p.chat_rule(alias) is p.CHAT_RULES[spec.name]
+    assert p.chat_rule("q-driven").taught and p.chat_rule("q-driven").reject
+    assert not p.chat_rule("llm").memory_in_prompt and p.chat_rule("random").pick_random
+    with pytest.raises(ValueError, match="unknown policy"):
+        p.chat_rule("greedy")
+
+
+def test_generate_rejects_repeats_then_resamples_without_exemplars():
+    import asyncio
+    from types import SimpleNamespace
+
+    from tui_agent.chat.sampling import I_DONT_KNOW, RESAMPLE_TEMPERATURE, generate
+
+    class Scripted:
+        def __init__(self, texts):
+            self.texts, self.calls = list(texts), []
+
+        async def stream(self, messages, on_token, **params):
+            self.calls.append((messages, params))
+            text = self.texts.pop(0)
+            if on_token is not None:
+                on_token(text)
+            return SimpleNamespace(text=text, model="m", incomplete=False, fell_back=False, error=None)
+
+    avoid = [("The mayor is Pierre LeBlanc.", "Who is the mayor of Quellport?")]
+    shown: list = []
+    llm = Scripted(["Pierre LeBlanc is the mayor. -> 0.0", "Mara Lindqvist."])
+    out = asyncio.run(generate(llm, ["with"], ["plain"], avoid, shown.append, {"mock": 1}, temperature=0.2,
+                               resamples=2, reject_similarity=90))
+    assert (out.text, out.mode, out.rejected) == ("Mara Lindqvist.", "resample", ["Pierre LeBlanc is the mayor."])
+    assert llm.calls == [(["with"], {"mock": 1, "temperature": 0.2}),
+                         (["plain"], {"mock": 1, "temperature": RESAMPLE_TEMPERATURE, "seed": 1})]
+    assert shown == ["Pierre LeBlanc is the mayor. -> 0.0", None, "Mara Lindqvist."]
+    gave_up = asyncio.run(generate(Scripted(["Pierre LeBlanc."] * 2), ["with"], ["plain"], avoid, None, {}, temperature=0.2,
+                                   resamples=1, reject_similarity=90))
+    assert (gave_up.text, gave_up.mode, len(gave_up.rejected)) == (I_DONT_KNOW, "abstain", 2)
+    once = asyncio.run(generate(Scripted(["LeBlanc."]), ["with"], ["plain"], [], None, {"temperature": 0.7},
+                                temperature=0.2, resamples=3, reject_similarity=90))
+    assert (once.mode, once.rejected) == ("generate", [])  # nothing to avoid: one sample, its own temperature

@@ -30,7 +30,7 @@ agent = ChatAgent(load_settings(memory_dir=sys.argv[1]))
 out = []
 for question in json.loads(sys.argv[2]):
     result = asyncio.run(agent.answer(question))
-    out.append({"question": question, "answer": result.answer, "policy": result.policy})
+    out.append({"question": question, "answer": result.answer, "mode": result.mode})
 print(json.dumps(out))
 """
 
@@ -68,13 +68,13 @@ def test_thumbs_down_without_correction_is_not_repeated(memory_dir: Path, embedd
     first = asyncio.run(agent.answer(question))
     agent.rate(first.id, up=False)
     second = asyncio.run(agent.answer(question))
-    print(f"first {first.answer!r}; second ({second.policy}) {second.answer!r}; rejected {second.rejected!r}")
+    print(f"first {first.answer!r}; second ({second.mode}) {second.answer!r}; rejected {second.rejected!r}")
     # The disliked answer is never given again: either the model (shown it as discouraged) says something
     # else, or its repeats (the same names / numbers, or the same text) are rejected (resample / abstain).
     same = lambda text: says_same(text, first.answer, question, agent.settings.reject_similarity)  # noqa: E731
     assert not same(second.answer)
     assert all(same(r) for r in second.rejected)
-    assert second.policy in ("generate", "resample", "abstain")
+    assert second.mode in ("generate", "resample", "abstain")
 
 
 def test_thumbs_up_answer_is_recalled_for_a_paraphrase(memory_dir: Path, embedder):
@@ -83,7 +83,7 @@ def test_thumbs_up_answer_is_recalled_for_a_paraphrase(memory_dir: Path, embedde
     assert "paris" in first.answer.lower()
     agent.rate(first.id, up=True)
     again = asyncio.run(agent.answer("Which city is the capital of France?"))
-    assert again.policy == "recall" and again.answer == first.answer and again.exemplars[0].id == first.id
+    assert again.mode == "recall" and again.answer == first.answer and again.exemplars[0].id == first.id
     pairing = agent.store.get(again.id)  # what a rating of the recalled answer rates: this wording → that answer
     assert (pairing.task, pairing.action, pairing.source, pairing.q) == (
         "Which city is the capital of France?", first.answer, "recall", 0.0)

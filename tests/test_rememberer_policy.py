@@ -83,12 +83,12 @@ def test_chat_rememberer_puts_advice_in_the_prompt_and_never_recalls(memory_dir,
     first = asyncio.run(agent.answer("What is the capital of Zorbania?", mock_response="Paris."))
     agent.rate(first.id, up=False, correction="Quellport.")
     again = asyncio.run(agent.answer("What is the capital of Zorbania?", mock_response="Quellport, I think."))
-    assert again.policy == "generate" and again.decision == "rememberer"  # no direct recall
+    assert again.mode == "generate" and again.policy == "rememberer"  # no direct recall
     assert again.answer == "Quellport, I think."
     roles = {e.answer: e.role for e in again.exemplars}
     assert roles == {"Quellport.": "encouraged", "Paris.": "discouraged"}
     q_driven = ChatAgent(load_settings(memory_dir=memory_dir, model="openai/mock"), embedder=embedder)
-    assert asyncio.run(q_driven.answer("What is the capital of Zorbania?", mock_response="x")).policy == "recall"
+    assert asyncio.run(q_driven.answer("What is the capital of Zorbania?", mock_response="x")).mode == "recall"
 
 
 def test_chat_llm_and_random_policies(memory_dir, embedder):
@@ -98,12 +98,12 @@ def test_chat_llm_and_random_policies(memory_dir, embedder):
     first = asyncio.run(agent("q-driven").answer("Who maintains the build server?", mock_response="Priya."))
     agent("q-driven").rate(first.id, up=True)
     alone = asyncio.run(agent("llm").answer("Who maintains the build server?", mock_response="No idea."))
-    assert (alone.policy, alone.answer, alone.exemplars) == ("generate", "No idea.", [])  # no memory at all
+    assert (alone.mode, alone.answer, alone.exemplars) == ("generate", "No idea.", [])  # no memory at all
     chance = asyncio.run(agent("random").answer("Who maintains the build server?", mock_response="unused"))
-    assert chance.policy == "random" and chance.answer in {"Priya.", "No idea."} and chance.model == "memory"
+    assert chance.mode == "random" and chance.answer in {"Priya.", "No idea."} and chance.model == "memory"
     empty = ChatAgent(load_settings(memory_dir=memory_dir / "empty", model="openai/mock", policy="random"),
                       embedder=embedder)
-    assert asyncio.run(empty.answer("Anything?", mock_response="From the model.")).policy == "generate"
+    assert asyncio.run(empty.answer("Anything?", mock_response="From the model.")).mode == "generate"
 
 
 def _pool_follower():

@@ -1,7 +1,9 @@
 """The chat agent: answers with RLEM (retrieve → recall or generate → store) and learns from ratings.
 
 Used by the TUI and the CLI alike. Heavy parts (LanceDB, torch, LiteLLM,
-llama.cpp) load in :meth:`ChatAgent.load` or on first use.
+llama.cpp) load in :meth:`ChatAgent.load` or on first use. A chat turn is a one-step episode
+(question → answer → rating) on the project's episodic seam: :class:`~tui_agent.rlem.episodic.EpisodicMemory`
+holds its replay (:attr:`ChatAgent.memory`).
 """
 
 from __future__ import annotations
@@ -9,91 +11,31 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable, Sequence
-from dataclasses import asdict, dataclass, field
 import random
 from typing import Any
 
 from tui_agent.memory.schema import ExperienceKind
 from tui_agent.chat import policy
+from tui_agent.chat.answer import ChatAnswer, ExemplarInfo, RatingResult, Turn, exemplar_info
 from tui_agent.chat.grounding import NotesMixin
 from tui_agent.chat.prompt import chat_messages, pick_exemplars
 from tui_agent.chat.remembered import Suggestion, TaughtMixin, suggestion_of
-from tui_agent.chat.taught import TaughtMatch
+from tui_agent.chat.sampling import I_DONT_KNOW, Sample, generate
 from tui_agent.config.settings import Settings
 from tui_agent.memory.errors import MemoryStoreError, RowLimitError
 from tui_agent.rlem.records import ActionKey, RecordKey, Scored, records_from_rows
+
+__all__ = ["I_DONT_KNOW", "ChatAgent", "ChatAnswer", "ExemplarInfo", "RatingResult", "format_history"]
 
 log = logging.getLogger(__name__)
 
 CANDIDATES = 12  # experiences fetched by vector search before re-scoring
 HISTORY_TURNS = 2  # (user, assistant) pairs kept as the observation / prompt history
-RESAMPLE_TEMPERATURE = 0.9
 DISCOURAGED_SIMILARITY = 0.5
 """Question cosine from which a rated-down answer must not come back (MiniLM, to "Who is the mayor of
 Quellport?": "Who is Quellport's mayor?" 0.99, "Tell me the name of the person who governs Quellport." 0.75,
 "Who is the mayor of Paris?" — where the model copied the rated-down name from the prompt — 0.63)."""
 CORRECTION_REASON = "corrected by the user"
-I_DONT_KNOW = (
-    "I don't know. My earlier answers to this were rated down. "
-    "Rate this 👎 and type the right answer to teach me."
-)
-
-
-@dataclass
-class ExemplarInfo:
-    """An experience that steered an answer, as shown under it ("from memory")."""
-
-    id: str
-    task: str
-    answer: str
-    q: float
-    n: int
-    similarity: float  # combined score λ·f_task + (1−λ)·f_obs
-    f_task: float  # question similarity, cosine in [−1, 1]
-    role: str  # encouraged | discouraged | neutral | recalled
-
-
-@dataclass
-class ChatAnswer:
-    """An answer and how it was made.
-
-    ``policy`` is how this answer was made: "recall" (a remembered answer
-    chosen by Q), "generate" (a fresh sample), "resample" (a fresh sample after
-    rejecting near-duplicates of discouraged answers), "abstain" (every sample
-    was rejected) or "random" (a random remembered answer). ``decision`` is
-    the configured decision procedure (``q-driven``, ``rememberer``, ``llm``,
-    ``random``).
-    """
-
-    id: str | None  # None: not stored (cut off, or the memory could not be written; ``warning`` says why)
-    question: str
-    answer: str
-    model: str
-    policy: str
-    exemplars: list[ExemplarInfo] = field(default_factory=list)
-    rejected: list[str] = field(default_factory=list)
-    warning: str | None = None
-    decision: str = "q-driven"
-    incomplete: bool = False
-    """The stream ended without a finish reason (cut off): shown as such, not stored, ``id`` is ``None``."""
-    notes: list[dict[str, Any]] = field(default_factory=list)
-    """Knowledge notes put in the prompt (:meth:`tui_agent.chat.notes.UsedNote.to_json`: citation, Q, N…), best first."""
-    suggestion: Suggestion | None = None
-    """A taught answer to a similar question, shown beside a generated answer (the *suggest* band)."""
-
-    def to_json(self) -> dict[str, Any]:
-        return asdict(self)
-
-
-@dataclass
-class RatingResult:
-    """What a rating changed: the rated experience's new Q and N, and the correction's id."""
-
-    id: str
-    reward: float
-    q: float
-    n: int
-    correction_id: str | None = None
 
 
 def format_history(history: Sequence[tuple[str, str]]) -> str:
@@ -114,7 +56,7 @@ class ChatAgent(NotesMixin, TaughtMixin):
         self._store = store
         self._llm = llm
         self._embedder = embedder
-        self._replay: Any = None
+        self._memory: Any = None
         self._contexts: Any = None
         self._notes: Any = None
         self._note_retriever: Any = None
@@ -162,16 +104,22 @@ class ChatAgent(NotesMixin, TaughtMixin):
         return self._contexts
 
     @property
-    def replay(self):
-        """The experience memory that learns (:class:`~tui_agent.rlem.replay.ExperienceReplay`); rows in the store."""
-        if self._replay is None:
-            from tui_agent.rlem.replay import ExperienceReplay
+    def memory(self):
+        """The chat's episodic memory (:class:`~tui_agent.rlem.episodic.EpisodicMemory`): its replay's rows are
+        the store's "chat" rows, not kept in RAM (each answer ranks the rows its own search found)."""
+        if self._memory is None:
             from tui_agent.bridge.store_rows import StoreRows
+            from tui_agent.rlem.episodic import EpisodicMemory
 
-            sink = StoreRows(self.store, ExperienceKind.CHAT, lambda key: self.embedder.encode_one(key.task))
-            self._replay = ExperienceReplay(policy.chat_similarity(self.settings.similarity_lambda),
-                                            query_of=lambda key: key, sink=sink, in_ram=False)
-        return self._replay
+            sink = StoreRows(self.store, ExperienceKind.CHAT, lambda key: self.memory.vector_of(key))
+            self._memory = EpisodicMemory(policy.chat_similarity(self.settings.similarity_lambda), policy.key_query,
+                                          self.embedder, sink, in_ram=False)
+        return self._memory
+
+    @property
+    def replay(self):
+        """The replay that learns (:class:`~tui_agent.rlem.replay.HistoryReplay`, of :attr:`memory`)."""
+        return self.memory.replay
 
     def use_model(self, model: str) -> None:
         """Answer with ``model`` (a LiteLLM model string) from now on; it loads on :meth:`load_model` or first use."""
@@ -233,17 +181,18 @@ class ChatAgent(NotesMixin, TaughtMixin):
         self,
         question: str,
         history: Sequence[tuple[str, str]] = (),
-        on_token: Callable[[str], Any] | None = None,
+        on_token: Callable[[str | None], Any] | None = None,
         *,
         system_prompt: str | None = None,
         **llm_params: Any,
     ) -> ChatAnswer:
         """Answer ``question`` with the configured policy and store the answer (Q = 0, N = 0).
 
-        ``q-driven``: a taught answer in the *recall* band is the answer (the model is not asked,
-        nor loaded); in the *suggest* band the model answers and the taught answer comes back as
-        :attr:`ChatAnswer.suggestion`; a sample that says what a rated-down answer to a similar
-        question said is rejected and resampled without exemplars (:mod:`tui_agent.chat.policy`).
+        The steps: retrieve → answer from memory (``random``; ``q-driven``'s *recall* band) → prompt
+        (exemplars, notes) → generate (``q-driven``: reject & resample) → store, warn, touch. What each
+        policy does in them is its :class:`~tui_agent.chat.policy.ChatRule`. ``q-driven``: a taught
+        answer in the *recall* band is the answer (the model is not asked, nor loaded); in the *suggest*
+        band the model answers and the taught answer comes back as :attr:`ChatAnswer.suggestion`.
 
         ``on_token(piece)`` receives streamed text; on a resample it receives
         ``None`` first, meaning "discard what was shown". ``system_prompt``
@@ -257,63 +206,91 @@ class ChatAgent(NotesMixin, TaughtMixin):
         Raises:
             tui_agent.llm.LLMError: the model failed (nothing is stored).
         """
+        turn = await self._retrieve_turn(question, history)
+        remembered = await self._from_memory(turn, on_token)
+        if remembered is not None:
+            return remembered
+        messages, plain = await self._prompt(turn, system_prompt)
         s = self.settings
-        decision = s.policy
+        sample = await generate(self.llm, messages, plain, turn.avoid, on_token, llm_params, temperature=s.temperature,
+                                resamples=s.resamples, reject_similarity=s.reject_similarity)
+        return await self._settle(turn, sample)
+
+    # --- the steps of an answer ---------------------------------------------------------
+
+    async def _retrieve_turn(self, question: str, history: Sequence[tuple[str, str]]) -> Turn:
+        """Retrieve: the question's embedding, the nearest answers and the records that may be exemplars."""
+        rule = policy.chat_rule(self.settings.policy)
         q_vec, scored = await asyncio.to_thread(self.retrieve, question, history)
-        cands = policy.candidates(scored)
-        if decision == "random" and cands:
-            return await self._answer_from_memory(question, self.rng.choice(cands), on_token, "random", decision)
-        context = format_history(history)
-        suggestion: TaughtMatch | None = None
-        records = policy.exemplar_records(scored, s.exemplar_similarity)
-        if decision == "q-driven":
-            matches = await asyncio.to_thread(self.match_taught, question, q_vec, cands)
-            if matches and matches[0].band == "recall":
-                return await self._recall(question, context, q_vec, matches[0], cands, on_token)
-            suggestion = matches[0] if matches and matches[0].band == "suggest" else None
-            # Exemplars only where a taught answer passes the relevance test, and never the suggestion's
-            # record: the small model copies what it is shown into questions about other subjects.
-            relevant = {m.candidate.experience.task for m in matches if m.band != "none"}
-            hidden = policy.normalise(suggestion.candidate.experience.action) if suggestion else None
-            records = [r for r in records if r.record.key.task in relevant
-                       and hidden not in {policy.normalise(a.action) for a in r.record.actions}]
-        exemplars = [] if decision == "llm" else pick_exemplars(records, s.exemplars, self.rng)
-        avoid = policy.discouraged_answers(cands, DISCOURAGED_SIMILARITY) if decision == "q-driven" else []
-        messages = chat_messages(question, history[-HISTORY_TURNS:], [text for _, text in exemplars], system_prompt)
-        used_notes = await asyncio.to_thread(self._notes_for, question, q_vec) if decision != "llm" else []
-        if used_notes:
+        return Turn(question, history, rule, format_history(history), q_vec, policy.candidates(scored),
+                    policy.exemplar_records(scored, self.settings.exemplar_similarity))
+
+    async def _from_memory(self, turn: Turn, on_token: Any) -> ChatAnswer | None:
+        """Answer from memory when the policy does (``pick_random``; ``taught``: the *recall* band), else None.
+
+        ``taught`` also sets the turn's suggestion (the *suggest* band) and keeps as exemplars only records
+        whose taught answer passes the relevance test, never the suggestion's: the small model copies what
+        it is shown into questions about other subjects.
+        """
+        rule = turn.rule
+        if rule.pick_random and turn.cands:
+            return await self._answer_from_memory(turn.question, self.rng.choice(turn.cands), on_token, "random",
+                                                  rule.name)
+        if not rule.taught:
+            return None
+        matches = await asyncio.to_thread(self.match_taught, turn.question, turn.q_vec, turn.cands)
+        if matches and matches[0].band == "recall":
+            return await self._recall(turn.question, turn.context, turn.q_vec, matches[0], turn.cands, on_token)
+        turn.suggestion = matches[0] if matches and matches[0].band == "suggest" else None
+        relevant = {m.candidate.experience.task for m in matches if m.band != "none"}
+        hidden = policy.normalise(turn.suggestion.candidate.experience.action) if turn.suggestion else None
+        turn.records = [r for r in turn.records if r.record.key.task in relevant
+                        and hidden not in {policy.normalise(a.action) for a in r.record.actions}]
+        return None
+
+    async def _prompt(self, turn: Turn, system_prompt: str | None) -> tuple[list[dict[str, str]], list[dict[str, str]]]:
+        """Prompt: the messages with exemplars and notes (``memory_in_prompt``), and the same without exemplars
+        for a resample; sets the turn's exemplars, notes and (``reject``) the rated-down answers to avoid."""
+        rule, question, history = turn.rule, turn.question, turn.history[-HISTORY_TURNS:]
+        if rule.memory_in_prompt:
+            turn.exemplars = pick_exemplars(turn.records, self.settings.exemplars, self.rng)
+        if rule.reject:
+            turn.avoid = policy.discouraged_answers(turn.cands, DISCOURAGED_SIMILARITY)
+        messages = chat_messages(question, history, [text for _, text in turn.exemplars], system_prompt)
+        plain = chat_messages(question, history, [], system_prompt)
+        if rule.memory_in_prompt:
+            turn.notes = await asyncio.to_thread(self._notes_for, question, turn.q_vec)
+        if turn.notes:
             from tui_agent.chat.notes import notes_prompt
 
-            messages[-1]["content"], used_notes = notes_prompt(used_notes, question)
-        plain = chat_messages(question, history[-HISTORY_TURNS:], [], system_prompt)
-        if used_notes:
+            messages[-1]["content"], turn.notes = notes_prompt(turn.notes, question)
             plain[-1]["content"] = messages[-1]["content"]
-        rejected: list[str] = []
-        completion = None
-        attempts = s.resamples + 1 if avoid else 1
-        for attempt in range(attempts):
-            if attempt and on_token is not None:
-                on_token(None)
-            params = dict(llm_params)
-            if attempt:
-                params.update(temperature=RESAMPLE_TEMPERATURE, seed=attempt)
-            else:
-                params.setdefault("temperature", s.temperature)
-            completion = await self.llm.stream(plain if attempt else messages, on_token, **params)
-            completion.text = policy.clean_answer(completion.text)
-            if not any(policy.says_same(completion.text, a, q, s.reject_similarity) for a, q in avoid):
-                break
-            rejected.append(completion.text)
-        assert completion is not None
-        if avoid and len(rejected) == attempts:
-            text, mode = I_DONT_KNOW, "abstain"
-            if on_token is not None:
-                on_token(None)
-                on_token(text)
-        else:
-            text, mode = completion.text, "resample" if rejected else "generate"
-        if suggestion is not None and policy.says_same(text, suggestion.candidate.experience.action,
-                                                       suggestion.candidate.experience.task, s.reject_similarity):
+        return messages, plain
+
+    async def _settle(self, turn: Turn, sample: Sample) -> ChatAnswer:
+        """Store, warn, touch: the answer and its suggestion's pairing stored, the exemplars shown marked used."""
+        exp_id, offered, warnings = await self._save(turn, sample)
+        shown = [c for sc, _ in turn.exemplars for c in policy.candidates([sc])]
+        await self._touch([c.experience.id for c in shown])
+        if exp_id is not None and turn.notes:
+            self.notes_used[exp_id] = (turn.question, turn.notes)
+        completion = sample.completion
+        return ChatAnswer(id=exp_id, question=turn.question, answer=sample.text, model=completion.model,
+                          mode=sample.mode, exemplars=[exemplar_info(c, c.role) for c in reversed(shown)],
+                          rejected=sample.rejected, warning="; ".join(warnings) or None, policy=turn.rule.name,
+                          incomplete=completion.incomplete, notes=[u.to_json() for u in turn.notes],
+                          suggestion=offered)
+
+    async def _save(self, turn: Turn, sample: Sample) -> tuple[str | None, Suggestion | None, list[str]]:
+        """The answer stored unrated, and the suggestion's pairing (dropped when the answer already says it).
+
+        Returns (the answer's id, the suggestion shown, warnings); a cut-off answer is not stored, and a
+        memory that cannot be written stores nothing: the id is None and a warning says why.
+        """
+        completion, suggestion = sample.completion, turn.suggestion
+        if suggestion is not None and policy.says_same(sample.text, suggestion.candidate.experience.action,
+                                                       suggestion.candidate.experience.task,
+                                                       self.settings.reject_similarity):
             suggestion = None  # the answer already says it (e.g. from the conversation): nothing to add
         warnings = [f"fell back to the local model ({completion.error})"] if completion.fell_back else []
         exp_id: str | None = None
@@ -322,32 +299,16 @@ class ChatAgent(NotesMixin, TaughtMixin):
             warnings.append("incomplete answer: the stream ended without a normal end (cut off); not stored")
         else:
             try:
-                exp_id = await asyncio.to_thread(self._store_answer, question, context, text, q_vec, completion.model)
+                exp_id = await asyncio.to_thread(self._store_answer, turn.question, turn.context, sample.text,
+                                                 turn.q_vec, completion.model)
                 if suggestion is not None:
-                    offered = await asyncio.to_thread(self._pairing, question, context, q_vec, suggestion, cands,
-                                                      "suggestion")
+                    offered = await asyncio.to_thread(self._pairing, turn.question, turn.context, turn.q_vec,
+                                                      suggestion, turn.cands, "suggestion")
             except (MemoryStoreError, RowLimitError) as exc:  # the answer is still shown, with the reason
                 warnings.append(f"answer not stored: {exc}")
         if suggestion is not None and offered is None:  # shown, but nothing to rate
             offered = suggestion_of(None, suggestion)
-        shown = [c for sc, _ in exemplars for c in policy.candidates([sc])]
-        await self._touch([c.experience.id for c in shown])
-        if exp_id is not None and used_notes:
-            self.notes_used[exp_id] = (question, used_notes)
-        return ChatAnswer(
-            id=exp_id,
-            question=question,
-            answer=text,
-            model=completion.model,
-            policy=mode,
-            exemplars=[_info(c, c.role) for c in reversed(shown)],
-            rejected=rejected,
-            warning="; ".join(warnings) or None,
-            decision=decision,
-            incomplete=completion.incomplete,
-            notes=[u.to_json() for u in used_notes],
-            suggestion=offered,
-        )
+        return exp_id, offered, warnings
 
     async def _touch(self, ids: list[str]) -> None:
         """Mark experiences as used; a memory that cannot be written (full, read-only) only skips this."""
@@ -357,7 +318,8 @@ class ChatAgent(NotesMixin, TaughtMixin):
             log.warning("last-used time not recorded: %s", exc)
 
     async def _answer_from_memory(self, question: str, chosen: policy.Candidate, on_token: Any,
-                                  mode: str, decision: str) -> ChatAnswer:
+                                  mode: str, policy_name: str) -> ChatAnswer:
+        """A remembered answer as the answer (``mode`` "recall" or "random"), marked used."""
         exp = chosen.experience
         if on_token is not None:
             on_token(exp.action)
@@ -367,9 +329,9 @@ class ChatAgent(NotesMixin, TaughtMixin):
             question=question,
             answer=exp.action,
             model="memory",
-            policy=mode,
-            exemplars=[_info(chosen, "recalled" if mode == "recall" else "random")],
-            decision=decision,
+            mode=mode,
+            exemplars=[exemplar_info(chosen, "recalled" if mode == "recall" else "random")],
+            policy=policy_name,
         )
 
     def _store_answer(self, question: str, context: str, text: str, vector: list[float], model: str) -> str:
@@ -422,8 +384,3 @@ class ChatAgent(NotesMixin, TaughtMixin):
 
     def stats(self) -> dict[str, Any]:
         return self.store.stats()
-
-
-def _info(c: policy.Candidate, role: str) -> ExemplarInfo:
-    e = c.experience
-    return ExemplarInfo(e.id, e.task, e.action, round(e.q, 4), e.n, round(c.score, 4), round(c.f_task, 4), role)

@@ -7,9 +7,9 @@ for the values themselves.
 
 * **Decision.** Task = the question, observation = "" (one step), action = the note used
   (:class:`~tui_agent.rlem.records.ActionKey` ``(note id, citation)``), reward = 1 / 0 by the tutorial's
-  rule (benchmark), +1 / −1 for 👍 / 👎 in the chat. Q is updated by
-  :class:`~tui_agent.rlem.replay.ExperienceReplay` like every experience (kind ``note`` rows of the
-  experience store; running-mean update, no second learning rule here).
+  rule (benchmark), +1 / −1 for 👍 / 👎 in the chat. Q is updated by the replay of an
+  :class:`~tui_agent.rlem.episodic.EpisodicMemory`, the seam every domain learns through (kind ``note``
+  rows of the experience store, not kept in RAM; running-mean update, no second learning rule here).
 * **Phase 1.** The ``candidates`` best notes by hybrid search (LanceDB full text + vectors, RRF;
   :meth:`~tui_agent.notes.store.NoteStore.search_hybrid`). ``sim`` = RRF score / the best candidate's,
   in (0, 1].
@@ -29,7 +29,7 @@ import numpy as np
 
 from tui_agent.memory.schema import ExperienceKind
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity, dot_similarity, records_from_rows
-from tui_agent.rlem.replay import ExperienceReplay
+from tui_agent.rlem.episodic import EpisodicMemory
 
 __all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer", "notes_prompt", "relevant", "supports"]
 
@@ -111,10 +111,11 @@ class NoteRetriever:
         self.candidates, self.min_similarity, self.weight, self.learned = candidates, min_similarity, weight, learned
         self.similarity = Similarity(lambda qv, recs: dot_similarity(qv, recs), lambda _q, recs: np.zeros(len(recs)),
                                      lam=1.0)
-        sink = StoreRows(experiences, NOTE_KIND, lambda key: embedder.encode_one(key.task), model="retrieval",
+        sink = StoreRows(experiences, NOTE_KIND, lambda key: self.memory.vector_of(key), model="retrieval",
                          source="model")
-        self.replay = ExperienceReplay(self.similarity, query_of=lambda key: embedder.encode_one(key.task),
-                                       sink=sink, in_ram=False)
+        self.memory = EpisodicMemory(self.similarity, lambda _key, question: question, embedder, sink, in_ram=False)
+        """The decisions' replay and question-embedding cache; a query is the question's embedding."""
+        self.replay = self.memory.replay
 
     def retrieve(self, question: str, k: int = 3, q_vec: np.ndarray | None = None) -> list[UsedNote]:
         """The ``k`` best notes for ``question``, best first ([] when there are no notes)."""
@@ -159,10 +160,10 @@ class NoteRetriever:
         """One terminal update per used note towards its reward; returns ``[(note id, Q, N)]``.
 
         An existing decision (same question, same note) is updated in place
-        (:meth:`ExperienceReplay.learn_row`), else a new one is stored with its first update
-        (:meth:`ExperienceReplay.learn`).
+        (:meth:`~tui_agent.rlem.replay.HistoryReplay.learn_row`), else a new one is stored with its first
+        update (:meth:`~tui_agent.rlem.replay.HistoryReplay.learn`).
         """
-        qv = self.embedder.encode_one(question) if q_vec is None else np.asarray(q_vec, dtype=np.float32)
+        qv = self.memory.vector(question) if q_vec is None else np.asarray(q_vec, dtype=np.float32)
         out = []
         for note, reward in zip(used, rewards):
             row = self._decision_row(question, note.id, qv)

@@ -3,7 +3,7 @@
 Pure functions, no I/O. A chat question is a one-step episode (docs/rlem.md):
 task = the question, observation = the conversation context, action = the
 answer, reward = +1 (👍) or −1 (👎); a correction is a demonstrated action
-with reward +1. Q updates go through :class:`tui_agent.rlem.replay.ExperienceReplay`.
+with reward +1. Q updates go through the chat's :class:`tui_agent.rlem.episodic.EpisodicMemory`.
 
 Retrieval is REMEMBERER's ``λ·f_task + (1−λ)·f_obs`` (:func:`chat_similarity`):
 f_task = cosine of the question embeddings, f_obs = cosine of the
@@ -30,6 +30,9 @@ Policies (``policy`` setting, :data:`tui_agent.config.base.POLICY_TABLE`):
 * ``llm`` — the model alone, no memory in the prompt.
 * ``random`` — a uniformly random remembered answer among the retrieved
   experiences (the model answers when memory has none).
+
+What each policy does in the steps of :meth:`tui_agent.chat.agent.ChatAgent.answer` is one row of
+:data:`CHAT_RULES`.
 """
 
 from __future__ import annotations
@@ -41,11 +44,49 @@ from typing import Any
 
 import numpy as np
 
-from tui_agent.rlem.records import Record, Scored, Similarity, dot_similarity
+from tui_agent.config.base import policy_spec
+from tui_agent.rlem.records import Record, RecordKey, Scored, Similarity, dot_similarity
 
 # Context similarity when one side has no conversation context: no evidence
 # for or against, so halfway between "unrelated" (0) and "same" (1).
 ONE_SIDED_CONTEXT_SIMILARITY = 0.5
+
+
+@dataclass(frozen=True)
+class ChatRule:
+    """What one policy does in the steps of an answer (:meth:`tui_agent.chat.agent.ChatAgent.answer`).
+
+    ``pick_random``: answer with a uniformly random retrieved answer when memory has one.
+    ``taught``: recall a taught answer in the *recall* band, suggest one in the *suggest* band, and take
+    exemplars only from records whose taught answer passes the relevance test.
+    ``memory_in_prompt``: exemplars and knowledge notes go into the prompt.
+    ``reject``: a sample that says what a rated-down answer to a similar question said is rejected and
+    resampled without exemplars, then the answer is "I don't know".
+    """
+
+    name: str
+    pick_random: bool = False
+    taught: bool = False
+    memory_in_prompt: bool = True
+    reject: bool = False
+
+
+CHAT_RULES = {r.name: r for r in (
+    ChatRule("q-driven", taught=True, reject=True),
+    ChatRule("rememberer"),
+    ChatRule("llm", memory_in_prompt=False),
+    ChatRule("random", pick_random=True),
+)}
+"""The chat's row of every policy of :data:`tui_agent.config.base.POLICY_TABLE`, by canonical name."""
+
+
+def chat_rule(name: str) -> ChatRule:
+    """The :class:`ChatRule` of the policy called ``name`` (or one of its aliases).
+
+    Raises:
+        ValueError: no such policy, or it does not run in the chat.
+    """
+    return CHAT_RULES[policy_spec(name, "chat").name]
 
 
 @dataclass
@@ -82,6 +123,13 @@ class Candidate:
     def role(self) -> str:
         """"encouraged" (Q > 0), "discouraged" (Q < 0) or "neutral" (Q = 0)."""
         return "encouraged" if self.q > 0 else "discouraged" if self.q < 0 else "neutral"
+
+
+def key_query(key: RecordKey, question: np.ndarray) -> ChatQuery:
+    """A stored record's key as a query, from its question embedding ``(384,)`` alone: its context counts
+    as empty (no context embedding at hand). The replay asks for it only to bootstrap a multi-step
+    target, which a chat turn (one step) never has."""
+    return ChatQuery(question, question, True)
 
 
 def context_similarity(own_empty: bool, other_empty: bool, dot: float) -> float:

@@ -23,7 +23,7 @@ from tui_agent.memory.errors import MemoryStoreError, RowLimitError
 from tui_agent.rlem.records import ActionKey, RecordKey
 
 if TYPE_CHECKING:
-    from tui_agent.chat.agent import ChatAnswer
+    from tui_agent.chat.answer import ChatAnswer
 
 __all__ = ["Suggestion", "TaughtMixin", "suggestion_of"]
 

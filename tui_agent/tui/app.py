@@ -247,7 +247,7 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
             text = "".join(shown)
             view.stopped(text)
             view.message_id = self.session.answer(SimpleNamespace(
-                answer=text, model=self.settings.model, id=None, policy="stopped", exemplars=[], rejected=[],
+                answer=text, model=self.settings.model, id=None, mode="stopped", exemplars=[], rejected=[],
                 warning=STOPPED))  # the same words as on screen
             self.history.append((view.question, text))
             return

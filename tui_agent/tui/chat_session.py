@@ -81,13 +81,14 @@ class ChatSession:
         self._safe(lambda: self.store.add_message(chat_id, "user", text))
 
     def answer(self, result: Any) -> int | None:
-        """Save an answer (a :class:`~tui_agent.chat.agent.ChatAnswer`); returns its message id."""
+        """Save an answer (a :class:`~tui_agent.chat.answer.ChatAnswer`; its ``mode`` is the message's ``policy``
+        column); returns its message id."""
         chat_id = self.chat_id
         if chat_id is None:
             return None
         return self._safe(lambda: self.store.add_message(
             chat_id, "assistant", result.answer, model=result.model, experience_id=result.id,
-            policy=result.policy, exemplars=[_plain(e) for e in result.exemplars], rejected=list(result.rejected),
+            policy=result.mode, exemplars=[_plain(e) for e in result.exemplars], rejected=list(result.rejected),
             warning=result.warning))
 
     def rating(self, message_id: int | None, up: bool, q: float, n: int) -> None:

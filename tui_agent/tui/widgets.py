@@ -124,7 +124,7 @@ class AnswerView(Vertical, can_focus=True):
         """Show a saved answer as it was: text, model, "from memory", rating (no model call)."""
         self.body.update(saved.content)
         result = SimpleNamespace(
-            id=saved.experience_id, answer=saved.content, model=saved.model or "?", policy=saved.policy or "generate",
+            id=saved.experience_id, answer=saved.content, model=saved.model or "?", mode=saved.policy or "generate",
             exemplars=[SimpleNamespace(**{**_SAVED_EXEMPLAR, **e}) for e in saved.exemplars], rejected=saved.rejected,
             warning=saved.warning)
         self.finish(result)
@@ -152,12 +152,12 @@ class AnswerView(Vertical, can_focus=True):
         self.answer_text = result.answer
         self.model = result.model
         self.done = True
-        if result.policy == "recall" and result.exemplars:
+        if result.mode == "recall" and result.exemplars:
             ex = result.exemplars[0]
             meta = f"from memory · Q = {ex.q:+.2f} (N = {ex.n}) · question similarity {ex.f_task:.2f}"
         else:
             how = {"generate": "generated", "resample": "resampled", "abstain": "abstained"}
-            meta = f"{result.model} · {how.get(result.policy, result.policy)}"
+            meta = f"{result.model} · {how.get(result.mode, result.mode)}"
         notes = getattr(result, "notes", None) or []
         if notes:
             meta += f" · from {len(notes)} note(s): " + "; ".join(f"[{i}] {n['citation']}" for i, n in
