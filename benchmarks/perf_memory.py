@@ -1,4 +1,4 @@
-"""Rating figures: one 👍 (``ExperienceReplay.learn_row`` on the LanceDB store, what ``tui-agent rate``
+"""Rating figures: one 👍 (``HistoryReplay.learn_row`` on the LanceDB store, what ``tui-agent rate``
 and the TUI do) at N rows, and again after many ratings, with the memory's disk use. One search runs
 first, as in the app (an answer is retrieved before it is rated), so the in-RAM index holds the rows.
 
@@ -60,7 +60,7 @@ def _sqlite_rate(db: sqlite3.Connection, row_id: str, reward: float) -> float:
 
 def rating(rows: int, ratings: int, sample: int = 200) -> None:
     """p50 of a rating at ``rows`` rows, then after ``ratings`` ratings (and the disk use then)."""
-    from tui_agent.rlem.replay import ExperienceReplay
+    from tui_agent.rlem.replay import HistoryReplay
     from tui_agent.rlem.records import Similarity
     from tui_agent.bridge.store_rows import StoreRows
 
@@ -70,7 +70,7 @@ def rating(rows: int, ratings: int, sample: int = 200) -> None:
     live = du(work / "memory")
     store.search(np.ones(384, np.float32) / np.sqrt(384), kind="chat", limit=12)  # as the app: a search comes first
     db = _sqlite(work / "ref.sqlite", ids)
-    replay = ExperienceReplay(Similarity(lambda q, recs: np.zeros(len(recs)), lambda q, recs: np.zeros(len(recs))),
+    replay = HistoryReplay(Similarity(lambda q, recs: np.zeros(len(recs)), lambda q, recs: np.zeros(len(recs))),
                               lambda key: None, sink=StoreRows(store, "chat", lambda key: None), in_ram=False)
     rng = random.Random(0)
 

@@ -1,5 +1,5 @@
 """Shop step figure: one q-driven step with learning at 10k shop rows — ``ShopAgent.act`` (retrieve,
-estimate Q̂, choose) plus the replay's update of the step (``ExperienceReplay.step``, a memory write).
+estimate Q̂, choose) plus the replay's update of the step (``HistoryReplay.step``, a memory write).
 
 The memory holds synthetic shop records (instructions with unit vectors, the four page types, their
 actions and Q values); the model is the constant scorer and the embedder a fixed table, so the

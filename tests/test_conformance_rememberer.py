@@ -2,7 +2,7 @@
 
 ``rememberer_nstep.json`` holds Q and N after 300 random episodes fed to the
 unmodified ``HistoryReplay`` of OpenDFM/Rememberer (see the reference dir's
-README). Here the same episodes go through :class:`ExperienceReplay` — the
+README). Here the same episodes go through :class:`HistoryReplay` — the
 object the chat and shop agents learn with — and every (record, action) must
 match to 1e-6. Fast: no model, no LanceDB (the sink is in RAM; the LanceDB
 sink is checked on a prefix in ``test_replay_store.py``).
@@ -16,7 +16,7 @@ import pytest
 from reference import load_reference
 from tui_agent.rlem.learning import LearningConfig
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity
-from tui_agent.rlem.replay import ExperienceReplay, InMemoryRows
+from tui_agent.rlem.replay import HistoryReplay, InMemoryRows
 
 DATA = load_reference("rememberer_nstep.json")
 
@@ -32,7 +32,7 @@ def key(observation: str) -> RecordKey:
     return RecordKey("task", observation, "acts")
 
 
-def feed(replay: ExperienceReplay, episodes) -> None:
+def feed(replay: HistoryReplay, episodes) -> None:
     for ep in episodes:
         run = replay.begin_episode()
         obs, acts, rewards = ep["observations"], ep["actions"], ep["rewards"]
@@ -42,10 +42,10 @@ def feed(replay: ExperienceReplay, episodes) -> None:
         replay.end_episode(run)
 
 
-def make_replay(case, sink=None) -> ExperienceReplay:
+def make_replay(case, sink=None) -> HistoryReplay:
     n = None if case["n_step"] in (None, "None") else int(case["n_step"])
     similarity = Similarity(f_task=reference_matcher, f_obs=reference_matcher, lam=1.0)
-    return ExperienceReplay(similarity, query_of=lambda k: k, sink=sink,
+    return HistoryReplay(similarity, query_of=lambda k: k, sink=sink,
                             config=LearningConfig(gamma=float(case["gamma"]), n=n))
 
 

@@ -13,7 +13,7 @@ from tui_agent.envs.shop.initial_pool import initial_episode
 from tui_agent.memory.schema import Experience
 from tui_agent.rlem.advice import AdviceOptions, make_advice, parse_advice
 from tui_agent.rlem.records import ActionKey, Record, RecordKey, choose_exemplars, records_from_rows, score_records
-from tui_agent.rlem.replay import ExperienceReplay
+from tui_agent.rlem.replay import HistoryReplay
 from tui_agent.shop import prompt as prm
 from tui_agent.shop.pool import INITIAL_POOL_FILE, load_initial_pool, pool_experiences
 from tui_agent.shop.records import ShopQuery, element, random_action, shop_similarity
@@ -73,10 +73,10 @@ def test_ties_are_broken_by_visits_and_bootstrap_uses_own_record_first():
     few = record("t", ITEM, {"click[red]": 0.2}, vec, obs="a", n=1)
     many = record("t", ITEM, {"click[blue]": 0.9}, vec, obs="b", n=7)
     assert scores([few, many], vec, "item")[0].record is many
-    replay = ExperienceReplay(shop_similarity(), lambda k: ShopQuery(vec, "item"), records=[few, many])
+    replay = HistoryReplay(shop_similarity(), lambda k: ShopQuery(vec, "item"), records=[few, many])
     assert replay.max_q(few.key) == 0.2
     assert replay.max_q(RecordKey.of("t", "c", ITEM)) == 0.9  # unknown: the most similar record
-    assert ExperienceReplay(shop_similarity(), lambda k: None, records=[]).max_q(few.key) == 0.0
+    assert HistoryReplay(shop_similarity(), lambda k: None, records=[]).max_q(few.key) == 0.0
 
 
 def test_rows_are_keyed_by_action_and_reason_duplicates_keep_the_most_updated():
@@ -323,7 +323,7 @@ def test_training_sets_are_the_papers_two_fixed_sets_of_ten():
 
 
 def test_learn_episode_updates_each_distinct_record_action_once():
-    replay = ExperienceReplay(shop_similarity(), lambda k: None, records=[])
+    replay = HistoryReplay(shop_similarity(), lambda k: None, records=[])
     a, b = RecordKey.of("t", "page a", ITEM), RecordKey.of("t", "page b", ITEM)
     taken = [(a, ActionKey("click[x]", "r"), 0), (b, ActionKey("click[y]", "r"), 1), (a, ActionKey("click[x]", "r"), 2)]
     updates = replay.learn_episode(taken, -1.0)

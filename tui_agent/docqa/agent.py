@@ -16,7 +16,7 @@ words, :func:`tui_agent.envs.docqa.answer.extractive_answer` — every policy sh
 differ only in what they read and when they answer) or ``"llm"`` (the model writes the answer from the
 passage, as the blog's planner/answerer).
 
-Learning (``learn=True``) goes through :class:`~tui_agent.rlem.replay.ExperienceReplay` (n-step
+Learning (``learn=True``) goes through :class:`~tui_agent.rlem.replay.HistoryReplay` (n-step
 targets, γ = 1 by default), rows of kind ``docqa`` in the LanceDB store. Blocking code: call from a
 thread.
 """

@@ -5,7 +5,7 @@ worker processes that must not write the memory: the memory has one writer, the 
 agent reads a :class:`RecordingReplay` — the records as of a table version, in RAM, never changed —
 and its ``run_episode(…, learn=True)`` acts exactly as in training (training Q̂, exploration) while
 every ``replay.step`` call is recorded instead of applied. The driver then feeds the recorded
-:class:`Trajectory` through its own :class:`~tui_agent.rlem.replay.ExperienceReplay` with
+:class:`Trajectory` through its own :class:`~tui_agent.rlem.replay.HistoryReplay` with
 :func:`apply_trajectory`: the same ``begin_episode`` / ``step`` / ``end_episode`` calls, with the
 same arguments, that the sequential path makes while it acts, so Q and N end up as if the episode
 had been run sequentially against the driver's memory.
@@ -29,7 +29,7 @@ from typing import Any
 
 from tui_agent.rlem.learning import NStepBuffer
 from tui_agent.rlem.records import ActionKey, ActionValue, Record, RecordKey
-from tui_agent.rlem.replay import Episode, ExperienceReplay, Update
+from tui_agent.rlem.replay import Episode, HistoryReplay, Update
 
 __all__ = ["EpisodeJob", "RecordingReplay", "Trajectory", "Transition", "apply_trajectory", "episode_seed",
            "frozen_copy", "rows_in"]
@@ -82,7 +82,7 @@ class _RecordingEpisode(Episode):
     trajectory: Trajectory = field(default_factory=Trajectory)
 
 
-class RecordingReplay(ExperienceReplay):
+class RecordingReplay(HistoryReplay):
     """A read-only replay over a snapshot of records that records learning calls instead of applying them.
 
     Retrieval (:meth:`retrieve`, :meth:`max_q`) sees ``records`` as given, unchanged for the replay's
@@ -97,7 +97,7 @@ class RecordingReplay(ExperienceReplay):
         records: the snapshot (e.g. :func:`frozen_copy` of the driver's records).
     """
 
-    def __init__(self, like: ExperienceReplay, records: Sequence[Record]) -> None:
+    def __init__(self, like: HistoryReplay, records: Sequence[Record]) -> None:
         super().__init__(like.similarity, like.query_of, like.vector_of, None, like.config, records=records)
         self.last: Trajectory | None = None
 
@@ -135,7 +135,7 @@ def _recording(episode: Episode) -> _RecordingEpisode:
     return episode
 
 
-def apply_trajectory(replay: ExperienceReplay, trajectory: Trajectory) -> list[Update]:
+def apply_trajectory(replay: HistoryReplay, trajectory: Trajectory) -> list[Update]:
     """Apply a recorded episode's updates through ``replay`` (the one writer); returns them in order.
 
     The calls are the ones the sequential ``run_episode(learn=True)`` makes, so the n-step targets,

@@ -2,7 +2,7 @@
 
 Source: REMEMBERER (Zhang et al., NeurIPS 2023, §3.2) and its released code,
 OpenDFM/Rememberer ``history.py``: ``HistoryReplay.update``, ``_clear_buffer``
-and ``_update_action_record``. Only :class:`tui_agent.rlem.replay.ExperienceReplay`
+and ``_update_action_record``. Only :class:`tui_agent.rlem.replay.HistoryReplay`
 applies these to the memory; nothing else writes Q.
 
 Indexing. An episode of ``T`` steps is ``o_0, a_0, r_1, o_1, a_1, r_2, ...,
@@ -17,7 +17,7 @@ default with gamma = 1); ``n=1`` is one-step Q-learning (the paper's "w/o
 bootstrap" ablation). ``max_a Q(o_{t+n}, ·)`` is read from o_{t+n}'s record or,
 when it has none, from the most similar record — *after* the record being
 updated has been inserted and its action counted, as the reference does
-(:meth:`ExperienceReplay._apply`).
+(:meth:`HistoryReplay._apply`).
 
 Update rules (``update_mode`` of the reference): ``"mean"`` (default), step
 size 1/N, so Q is the running mean of its targets: ``N += 1; Q += (G − Q)/N``;

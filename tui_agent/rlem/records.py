@@ -164,7 +164,7 @@ _stacked: list[Any] = [None, None]  # (the records tuple, its (n, dim) matrix): 
 def dot_similarity(query_vector: np.ndarray, records: Sequence[Record]) -> np.ndarray:
     """f_task as the paper computes it: dot products of L2-normalised embeddings, in [−1, 1].
 
-    For a ``tuple`` of records (what :meth:`~tui_agent.rlem.replay.ExperienceReplay.retrieve` passes
+    For a ``tuple`` of records (what :meth:`~tui_agent.rlem.replay.HistoryReplay.retrieve` passes
     while its records do not change) the stacked ``(n, dim)`` matrix is kept and reused.
 
     Raises:

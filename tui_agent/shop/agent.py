@@ -18,7 +18,7 @@ Policies (``policy=``, :data:`tui_agent.config.base.POLICY_TABLE`):
 On the search page every policy but ``rememberer`` searches
 :func:`~tui_agent.shop.policy.search_keywords` of the instruction.
 
-Learning (``learn=True``) goes through :class:`~tui_agent.rlem.replay.ExperienceReplay`
+Learning (``learn=True``) goes through :class:`~tui_agent.rlem.replay.HistoryReplay`
 (n-step targets as soon as known, the reference's order); rows live in the
 LanceDB store (:class:`~tui_agent.bridge.store_rows.StoreRows`). The initial pool
 (:mod:`tui_agent.shop.pool`) is loaded into a memory without shop rows on
