@@ -107,3 +107,38 @@ def test_many_half_open_connections_cost_no_threads(srv):
 def test_unknown_session_and_garbage_request_line(srv):
     assert status(raw(srv, b"GET /s/nope HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")) == 404
     assert status(raw(srv, b"\x00\x01garbage\r\n\r\n")) in (0, 400)
+
+
+# --- issue 24 row 10: a request must arrive whole in bounded time ------------------------------------------
+
+
+def test_a_client_sending_headers_slowly_is_cut_off_and_logged(caplog):
+    """Slowloris: a header line every 0.2 s never lets the idle timeout fire; the request deadline does."""
+    import logging
+    import select
+
+    s = shop_server.make_server("127.0.0.1", 0, split="test", goal_index=0, request_timeout=1.0)
+    thread = threading.Thread(target=s.serve_forever, daemon=True)
+    thread.start()
+    caplog.set_level(logging.WARNING, logger=shop_server.__name__)
+    try:
+        port = int(s.url.rsplit(":", 1)[1].rstrip("/"))
+        sent, closed = 0, False
+        with socket.create_connection(("127.0.0.1", port), timeout=5) as sock:
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: x\r\n")
+            for sent in range(1, 101):  # at most 20 s of trickling; the deadline is 1 s
+                try:
+                    sock.sendall(f"X-Slow-{sent}: y\r\n".encode())
+                    if select.select([sock], [], [], 0.2)[0] and sock.recv(4096) == b"":
+                        closed = True
+                except ConnectionError:
+                    closed = True
+                if closed:
+                    break
+        assert closed and sent < 100
+        assert any("did not arrive whole" in r.getMessage() for r in caplog.records)
+        ok = raw(s, b"GET / HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")  # others are still served
+        assert status(ok) == 303
+    finally:
+        s.shutdown()
+        thread.join(5)

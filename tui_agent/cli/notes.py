@@ -45,8 +45,8 @@ def add(
     listed with the reason. Exit code 1 when a file could not be added (each is named in one line; the
     others are added).
     """
-    from tui_agent.notes.add import add_files, add_paths
-    from tui_agent.notes.builtin import builtin_files
+    from tui_agent.notes.add import NotesAddError, add_files, add_paths
+    from tui_agent.notes.builtin import ShippedVectors, builtin_files
     from tui_agent.notes.store import NoteStoreError
 
     if not paths and not builtin:
@@ -60,7 +60,9 @@ def add(
 
     def progress(done: int, total: int, source: str, status: str) -> None:
         if bar.live:
-            bar.update(done, total, Path(source).name)
+            bar.update(done, total, Path(source).name if source else "")
+        elif total >= 20 and not done and not source:  # at once: reading and parsing are progress too
+            echo(f"notes: 0/{total} files", err=True)
         elif total >= 20 and done * 10 // total > state["step"]:
             state["step"] = done * 10 // total
             echo(f"notes: {done}/{total} files", err=True)
@@ -73,7 +75,7 @@ def add(
                     files = builtin_files(builtin)
                 except KeyError as exc:
                     fail(str(exc.args[0]), 2)
-                extra = add_files(store, embedder, files, progress)
+                extra = add_files(store, ShippedVectors(embedder, builtin), files, progress)
                 if report is None:
                     report = extra
                 else:
@@ -82,6 +84,10 @@ def add(
                     report.unchanged += extra.unchanged
                     report.problems += extra.problems
                     report.seconds += extra.seconds
+    except NotesAddError as exc:
+        if as_json:
+            print_json(exc.report.to_json())
+        fail(str(exc))
     except (NoteStoreError, EmbeddingError) as exc:
         fail(str(exc))
     assert report is not None

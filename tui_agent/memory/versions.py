@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from tui_agent.storage.lance_retention import KEEP_COMPACTIONS, KEEP_HISTORY, KEEP_VERSIONS, retention  # noqa: F401
 from tui_agent.memory.errors import MemoryStoreError
 
 JOURNAL_NAME = ".versions.jsonl"
@@ -106,49 +107,6 @@ def _journal_path(store: Any):
 
 def _version_stamps(store: Any) -> dict[int, dict[str, Any]]:
     return {int(v["version"]): v for v in store.table.list_versions()}
-
-
-KEEP_VERSIONS = 100
-"""Versions kept for undo, at most (the newest; tagged restore points are always kept): bounds the disk."""
-KEEP_COMPACTIONS = 3
-"""Versions from before the base of the third-newest compaction are removed (each pins a copy of the table)."""
-KEEP_HISTORY = timedelta(days=7)
-"""Versions older than this are removed at compaction, however few remain."""
-
-
-def retention(table: Any, keep_history: timedelta | None = None) -> timedelta:
-    """``cleanup_older_than`` for LanceDB's ``optimize()``, called just before it runs.
-
-    ``keep_history`` (default ``KEEP_HISTORY``), shortened so that the versions kept are at most
-    the newest ``KEEP_VERSIONS`` and none older than the base of the ``KEEP_COMPACTIONS``-th
-    newest compaction (a compaction = a version whose fragment count dropped). Each compaction
-    rewrites data, so a version before it pins a copy of the table: this bounds the copies kept,
-    and undo still reaches every change since then (at least the ~200 writes of two automatic
-    compaction cycles). LanceDB's version timestamps are naive
-    local times, compared here with ``datetime.now()``.
-    """
-    keep = KEEP_HISTORY if keep_history is None else keep_history
-    versions = sorted(table.list_versions(), key=lambda v: v["version"])
-    oldest_kept = versions[-KEEP_VERSIONS]["timestamp"] if len(versions) > KEEP_VERSIONS else None
-
-    def fragments(v: dict[str, Any]) -> int | None:
-        try:
-            return int((v.get("metadata") or {})["total_fragments"])
-        except (KeyError, TypeError, ValueError):
-            return None
-
-    seen = 0
-    for before, after in zip(reversed(versions[:-1]), reversed(versions[1:])):
-        f_before, f_after = fragments(before), fragments(after)
-        if f_before is not None and f_after is not None and f_after < f_before:  # ``after`` compacted
-            seen += 1
-            if seen == KEEP_COMPACTIONS:
-                if oldest_kept is None or before["timestamp"] > oldest_kept:
-                    oldest_kept = before["timestamp"]
-                break
-    if oldest_kept is not None:
-        keep = min(keep, max(datetime.now() - oldest_kept, timedelta(0)))
-    return keep
 
 
 def record_equivalent_versions(store: Any, versions: range | list[int], *, same_as: int, op: str) -> None:

@@ -3,7 +3,7 @@
 ``schema`` (the ``notes`` table's pyarrow schema, version), ``store`` (:class:`NoteStore`: writes under a
 file lock, full-text / vector / hybrid search with LanceDB's own FTS index and RRF re-ranker),
 ``ingest`` (reading Markdown, reStructuredText, HTML and plain text into chunks with docutils,
-markdown-it-py, Beautiful Soup and semantic-text-splitter), ``builtin`` (the shipped Python 3.11
+markdown-it-py, lxml (libxml2) and semantic-text-splitter), ``builtin`` (the shipped Python 3.11
 documentation pages). Learning which notes help is the chat agent's (``tui_agent.chat.notes``): this
 package stores and searches, it knows no reward.
 """

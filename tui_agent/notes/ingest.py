@@ -2,10 +2,12 @@
 
 Parsing is the libraries' (no hand-made parser): Markdown sections from markdown-it-py's heading
 tokens (their source line maps), reStructuredText sections from docutils' doctree (section titles and
-their source lines; Sphinx roles and directives stay as written), HTML from Beautiful Soup's tree
-(``h1``–``h6`` start sections; scripts and styles dropped); each section's text is split into chunks of
-at most :data:`CHUNK_CHARS` characters at semantic boundaries by ``semantic-text-splitter``
-(``MarkdownSplitter`` for Markdown, ``TextSplitter`` otherwise).
+their source lines; Sphinx roles and directives stay as written), HTML in one linear pass of the standard
+library's ``html.parser`` (:mod:`tui_agent.notes.html_text`: ``h1``–``h6`` start sections; scripts and
+styles dropped); each section's text is split into chunks of at most :data:`CHUNK_CHARS` characters at
+semantic boundaries by ``semantic-text-splitter`` (``MarkdownSplitter`` for Markdown, ``TextSplitter``
+otherwise), fed windows of at most :data:`WINDOW_CHARS` characters cut at a line break or space (the
+splitter's time grows with the square of what it is given: a 5 MB line would take hours).
 
 Bad input raises :class:`IngestError` with one user-facing line: a binary file (NUL bytes), a file over
 :data:`MAX_FILE_BYTES`, text that is not UTF-8 / UTF-16 (with a BOM), a file with no text, an
@@ -24,12 +26,14 @@ from tui_agent.notes.schema import HEADING_SEP
 from tui_agent.storage.files import UserFileError, read_bounded
 
 __all__ = ["CHUNK_CHARS", "MAX_FILE_BYTES", "SUFFIXES", "Document", "IngestError", "Section", "chunk_document",
-           "decode", "parse_text", "read_document"]
+           "decode", "embed_text", "parse_text", "read_document", "windows"]
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 INGEST_VERSION = 1
 """Part of every content hash: a new parser or splitter version re-reads files that did not change."""
 CHUNK_CHARS = (300, 900)  # (desired minimum, maximum) characters of a chunk
+WINDOW_CHARS = 16_384
+"""Most characters handed to the splitter at once (its time is quadratic in its input; see the module doc)."""
 SUFFIXES = {".md": "markdown", ".markdown": "markdown", ".rst": "rst", ".rest": "rst", ".txt": "text",
             ".text": "text", ".html": "html", ".htm": "html"}
 
@@ -127,16 +131,42 @@ def parse_text(text: str, kind: str, title: str = "") -> Document:
     return Document(title, [Section([], text)])
 
 
+def windows(text: str, size: int = WINDOW_CHARS) -> Iterator[str]:
+    """``text`` in consecutive pieces of at most ``size`` characters (``size`` ≥ 2), each cut after the last
+    line break in its second half, else after the last space there, else at ``size``. Joined they give ``text``."""
+    start = 0
+    while len(text) - start > size:
+        end = start + size
+        cut = text.rfind("\n", start + size // 2, end)
+        if cut < 0:
+            cut = text.rfind(" ", start + size // 2, end)
+        end = cut + 1 if cut >= 0 else end
+        yield text[start:end]
+        start = end
+    if start < len(text):
+        yield text[start:]
+
+
 def chunk_document(doc: Document, kind: str, chars: tuple[int, int] = CHUNK_CHARS) -> Iterator[tuple[str, str]]:
-    """``(heading path, chunk text)`` for every chunk of ``doc``, in order; empty chunks dropped."""
+    """``(heading path, chunk text)`` for every chunk of ``doc``, in order; empty chunks dropped.
+
+    Every chunk has at most ``chars[1]`` characters; time is linear in the text's length (the splitter
+    sees windows of :data:`WINDOW_CHARS`).
+    """
     from semantic_text_splitter import MarkdownSplitter, TextSplitter
 
     splitter = MarkdownSplitter(chars) if kind == "markdown" else TextSplitter(chars)
     for section in doc.sections:
         heading = HEADING_SEP.join(h for h in section.headings if h)
-        for chunk in splitter.chunks(section.text):
-            if chunk.strip():
-                yield heading, chunk.strip()
+        for window in windows(section.text):
+            for chunk in splitter.chunks(window):
+                if chunk.strip():
+                    yield heading, chunk.strip()
+
+
+def embed_text(heading: str, text: str) -> str:
+    """The text that is embedded for a chunk: its heading path, a line break, its text (text alone without one)."""
+    return f"{heading}\n{text}" if heading else text
 
 
 # --- formats -----------------------------------------------------------------------
@@ -240,43 +270,8 @@ def _ancestors(section):
     return list(reversed(chain))
 
 
-_BLOCKS = {"p", "li", "pre", "td", "th", "dd", "dt", "blockquote", "div", "section", "article", "tr", "br",
-           "table", "ul", "ol", "dl", "figcaption", "caption"}
-_HEADINGS = ("h1", "h2", "h3", "h4", "h5", "h6")
-
-
 def _html(text: str, title: str) -> Document:
-    from bs4 import BeautifulSoup
+    from tui_agent.notes.html_text import html_sections
 
-    soup = BeautifulSoup(text, "html.parser")
-    for tag in soup(["script", "style", "noscript", "template", "head"]):
-        if tag.name == "head":
-            found = tag.find("title")
-            if found and found.get_text(strip=True):
-                title = found.get_text(strip=True)
-        tag.decompose()
-    doc = Document(title)
-    stack: list[tuple[int, str]] = []
-    parts: list[str] = []
-
-    def flush() -> None:
-        body = re.sub(r"\n{3,}", "\n\n", "".join(parts)).strip()
-        if body:
-            doc.sections.append(Section([s[1] for s in stack], body))
-        parts.clear()
-
-    root = soup.body or soup
-    for node in root.descendants:
-        name = getattr(node, "name", None)
-        if name in _HEADINGS:
-            flush()
-            level = int(name[1])
-            stack = [s for s in stack if s[0] < level] + [(level, " ".join(node.get_text(" ").split()))]
-        elif name in _BLOCKS:
-            parts.append("\n")
-        elif name is None and not any(p.name in _HEADINGS for p in node.parents):
-            parts.append(" ".join(str(node).split()) + " " if str(node).strip() else "")
-    flush()
-    if not doc.title:
-        doc.title = next((s[1] for s in stack), "")
-    return doc
+    found, sections = html_sections(text)
+    return Document(found or title, [Section(path, body) for path, body in sections])

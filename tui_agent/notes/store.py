@@ -1,8 +1,9 @@
 """The notes table: chunks of documents on disk, in the experience memory's LanceDB database.
 
-Writes hold a file lock (``<dir>/.notes.lock``); one source's chunks are replaced by a single
-``merge_insert`` (insert new ids, delete that source's other rows), which LanceDB commits as one
-version: a failed write leaves the old chunks, never half of the new ones.
+Writes hold a file lock (``<dir>/.notes.lock``); the chunks of a batch of sources are replaced by a
+single ``merge_insert`` (insert new ids, delete those sources' other rows), which LanceDB commits as
+one version: a failed write leaves the old chunks, never half of the new ones. :meth:`NoteStore.ensure_index`
+(after every add) merges the small fragments and removes old versions, so the disk stays bounded.
 
 Search (measured on lancedb 0.40.0: the native full-text index works without tantivy or pylance, and
 rows added after the index was built are still found, searched flat until :meth:`NoteStore.optimize`):
@@ -18,7 +19,7 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
@@ -26,6 +27,7 @@ from typing import Any
 
 import numpy as np
 
+from tui_agent.storage.lance_retention import retention
 from tui_agent.notes.schema import (
     EMBEDDING_DIM,
     META_NOTES_SCHEMA_VERSION,
@@ -42,6 +44,10 @@ __all__ = ["Found", "NoteStore", "NoteStoreError", "fts_query"]
 LOCK_NAME = ".notes.lock"
 LOCK_TIMEOUT_S = 30.0
 MAX_NOTE_CHARS = 200_000
+KEEP_VERSIONS = 10
+"""Table versions kept after a ``notes add`` (older ones are removed; notes have no undo)."""
+KEEP_COMPACTIONS = 2
+"""Versions from before the second-newest compaction are removed (each pins a copy of the table)."""
 _WORD = re.compile(r"[^\W_]+", re.UNICODE)
 
 
@@ -164,17 +170,31 @@ class NoteStore:
             ValueError: a note of another source, a bad vector or text (nothing is written).
             NoteStoreError: the lock or the disk (the old rows stay).
         """
+        return self.replace_sources({source: notes})
+
+    def replace_sources(self, batch: Mapping[str, Sequence[Note]]) -> int:
+        """Make ``batch[source]`` the only rows of each source, every source in one commit (one table
+        version, all or nothing); returns how many rows were written.
+
+        Raises:
+            ValueError: a note under another source's key, a bad vector or text (nothing is written).
+            NoteStoreError: the lock or the disk (every source keeps its old rows).
+        """
+        notes = [n for group in batch.values() for n in group]
         self._check(notes)
-        if any(n.source != source for n in notes):
-            raise ValueError(f"every note must have source {source!r}")
+        for source, group in batch.items():
+            if any(n.source != source for n in group):
+                raise ValueError(f"every note must have source {source!r}")
+        if not batch:
+            return 0
         unique = list({n.id: n for n in notes}.values())
+        where = "source IN (" + ", ".join(_sql_str(s) for s in batch) + ")"
         with self.locked() as table:
             if unique:
                 (table.merge_insert("id").when_matched_update_all().when_not_matched_insert_all()
-                 .when_not_matched_by_source_delete(f"source = {_sql_str(source)}")
-                 .execute(notes_to_table(unique)))
+                 .when_not_matched_by_source_delete(where).execute(notes_to_table(unique)))
             else:
-                table.delete(f"source = {_sql_str(source)}")
+                table.delete(where)
         return len(unique)
 
     def remove(self, ids: Sequence[str] = (), source: str | None = None) -> int:
@@ -194,7 +214,9 @@ class NoteStore:
         return before
 
     def ensure_index(self, rebuild: bool = False) -> None:
-        """Build the full-text index on ``search_text`` if missing (or ``rebuild``), and fold new rows into it."""
+        """Build the full-text index on ``search_text`` if missing (or ``rebuild``), fold new rows into it,
+        merge small fragments and remove old versions (:func:`tui_agent.storage.lance_retention.retention` with
+        :data:`KEEP_VERSIONS` versions and :data:`KEEP_COMPACTIONS` compactions: notes have no undo)."""
         from lancedb.index import FTS
 
         if self.count() == 0:
@@ -203,10 +225,10 @@ class NoteStore:
             names = {getattr(i, "name", "") for i in table.list_indices()}
             if rebuild or "search_text_idx" not in names:
                 table.create_index("search_text", config=FTS(), replace=True)
-            else:
-                with warnings.catch_warnings():
-                    warnings.simplefilter("ignore", UserWarning)
-                    table.optimize()
+            keep = retention(table, keep_versions=KEEP_VERSIONS, keep_compactions=KEEP_COMPACTIONS)
+            with warnings.catch_warnings():  # LanceDB warns about short histories; notes keep few on purpose
+                warnings.simplefilter("ignore")
+                table.optimize(cleanup_older_than=keep)
 
     # --- reads --------------------------------------------------------------------
 

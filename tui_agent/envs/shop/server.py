@@ -7,7 +7,11 @@ Jinja template (``templates/shop.html``, autoescaped: nothing from the user or
 the catalog is emitted raw), served by waitress — a fixed pool of worker
 threads behind an asynchronous socket layer, with an idle timeout, a
 connection limit and header/body size limits, so malformed or half-open
-requests cost neither a thread nor a traceback. Every page is the same
+requests cost neither a thread nor a traceback. A request must arrive whole
+(headers and body) within ``REQUEST_TIMEOUT_S`` of its first byte, or its
+connection is closed with a warning in the log: the idle timeout alone let a
+client that sends a header line every few seconds hold a connection forever,
+and 100 such clients filled the connection limit (issue 24 row 10). Every page is the same
 :class:`~tui_agent.envs.shop.pages.ShopSession` the env uses, with the
 agent's text observation and available actions underneath.
 
@@ -25,6 +29,8 @@ import random
 import secrets
 import threading
 from collections import OrderedDict
+import logging
+import time
 from typing import Any
 
 from .catalog import SPLITS, Catalog, load_catalog
@@ -35,11 +41,14 @@ MAX_SESSIONS = 500
 MAX_BODY = 16_384  # bytes of a POST body
 MAX_HEADER = 16_384  # bytes of a request's headers
 IDLE_TIMEOUT_S = 30  # seconds before an idle (or half-open) connection is closed
+REQUEST_TIMEOUT_S = 10.0  # seconds from a request's first byte to its last (headers and body)
 MAX_CONNECTIONS = 100  # open connections; more wait in the listen backlog
 WORKER_THREADS = 4
 CSP = "default-src 'none'; style-src 'unsafe-inline'; form-action 'self'"
 
 __all__ = ["ShopServer", "create_app", "make_server", "serve"]
+
+log = logging.getLogger(__name__)
 
 
 class ShopState:
@@ -119,22 +128,60 @@ def create_app(state: ShopState):
     return app
 
 
-class ShopServer:
-    """A bound waitress server for the shop: ``url``, ``serve_forever()``, ``shutdown()``."""
+def _deadline_channel(request_timeout: float):
+    """A waitress ``HTTPChannel`` that closes its connection when a request has not arrived whole within
+    ``request_timeout`` seconds of its first byte. Checked each time the event loop polls the socket
+    (at least once a second), so a client that sends nothing more is caught too."""
+    from waitress.channel import HTTPChannel
 
-    def __init__(self, host: str, port: int, state: ShopState, quiet: bool = True):
-        from waitress.server import create_server
+    class DeadlineChannel(HTTPChannel):
+        _started: float | None = None  # when the request being received began
+        _receiving: object = None  # that request's parser
+        will_close: bool  # waitress's own flag (untyped there): close once the output is written
+
+        def received(self, data: bytes) -> bool:
+            result = super().received(data)
+            if self.request is None:
+                self._started = self._receiving = None
+            elif self.request is not self._receiving:
+                self._started, self._receiving = time.monotonic(), self.request
+            return result
+
+        def readable(self) -> bool:
+            if (self._started is not None and not self.will_close
+                    and time.monotonic() - self._started > request_timeout):
+                log.warning("serve-shop: closed the connection from %s: its request did not arrive whole within "
+                            "%.0f s (a slow or stalled client)", self.addr[0] if self.addr else "?", request_timeout)
+                self._started = self._receiving = None
+                self.will_close = True  # writable() is then true and handle_write() closes it
+            return super().readable()
+
+    return DeadlineChannel
+
+
+class ShopServer:
+    """A bound waitress server for the shop: ``url``, ``serve_forever()``, ``shutdown()``.
+
+    ``request_timeout``: seconds a request may take to arrive whole (headers and body) from its first byte.
+    """
+
+    def __init__(self, host: str, port: int, state: ShopState, quiet: bool = True,
+                 request_timeout: float = REQUEST_TIMEOUT_S):
+        from waitress.server import BaseWSGIServer, create_server
 
         self.state = state
+        sockets: dict[int, Any] = {}
         self._server = create_server(
-            create_app(state), host=host, port=port, threads=WORKER_THREADS,
+            create_app(state), map=sockets, host=host, port=port, threads=WORKER_THREADS,
             channel_timeout=IDLE_TIMEOUT_S, cleanup_interval=max(1, IDLE_TIMEOUT_S // 3),
             connection_limit=MAX_CONNECTIONS,
             max_request_body_size=MAX_BODY, max_request_header_size=MAX_HEADER,
             expose_tracebacks=False, ident="tui-agent-shop")
+        channel = _deadline_channel(request_timeout)
+        for listener in list(sockets.values()):  # one per address listened on
+            if isinstance(listener, BaseWSGIServer):
+                listener.channel_class = channel
         if quiet:
-            import logging
-
             logging.getLogger("waitress").setLevel(logging.ERROR)
 
     @property
@@ -159,17 +206,20 @@ class ShopServer:
 
 def make_server(host: str = "127.0.0.1", port: int = 8765, split: str = "test",
                 goal_index: int | None = None, seed: int | None = None,
-                catalog: Catalog | None = None, quiet: bool = True) -> ShopServer:
+                catalog: Catalog | None = None, quiet: bool = True,
+                request_timeout: float = REQUEST_TIMEOUT_S) -> ShopServer:
     """Create (bind) the shop server; call ``serve_forever()`` / ``shutdown()`` on it.
 
     ``port=0`` picks a free port (see ``server.url``). New sessions get goal
     ``goal_index`` of ``split`` if given, else a goal drawn with ``seed``.
+    A request that has not arrived whole ``request_timeout`` seconds after its
+    first byte has its connection closed (logged as a warning).
     Raises ValueError for an unknown split, OSError if the port is taken.
     """
     if split not in SPLITS:
         raise ValueError(f"unknown split {split!r}; expected one of {SPLITS}")
     state = ShopState(catalog or load_catalog(), split, goal_index, seed)
-    return ShopServer(host, port, state, quiet=quiet)
+    return ShopServer(host, port, state, quiet=quiet, request_timeout=request_timeout)
 
 
 def serve(host: str = "127.0.0.1", port: int = 8765, split: str = "test",
