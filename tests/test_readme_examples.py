@@ -54,3 +54,26 @@ def test_readme_doc_example_answers_right(args, memory_dir):
     assert result.exit_code == 0, result.output
     episode = json.loads(result.stdout)
     assert EXPECTED[args[1]] in (episode["answer"] or ""), episode["answer"]
+
+
+def notes_examples() -> list[list[str]]:
+    return [args for args in readme_commands("notes") if args[1] == "search"]
+
+
+@pytest.mark.model
+@pytest.mark.parametrize("args", notes_examples(), ids=lambda args: args[2])
+def test_readme_notes_search_example_finds_the_right_note(args, memory_dir, embedder):
+    """Over the two builtin pages the issue saw confused (str methods and argparse; 647 notes, real MiniLM
+    vectors — the whole builtin set takes ~10 min to embed), the README's search finds str.removeprefix."""
+    from tui_agent.notes.add import add_files
+    from tui_agent.notes.builtin import builtin_files
+    from tui_agent.notes.store import NoteStore
+
+    pages = [f for f in builtin_files("python-docs") if f[1].endswith(("/stdtypes.rst", "/argparse.rst"))]
+    assert len(pages) == 2
+    add_files(NoteStore(memory_dir), embedder, pages)
+    result = CliRunner().invoke(app, [*args, "--json", "--memory-dir", str(memory_dir)])
+    assert result.exit_code == 0, result.output
+    first = json.loads(result.stdout)[0]
+    heading, text = NOTES_EXPECTED[args[2]]
+    assert first["heading"].endswith(heading) and text in first["text"], first
