@@ -24,9 +24,9 @@ runner = CliRunner()
 
 @pytest.fixture
 def server(monkeypatch):
-    import tui_agent.embed
+    import tui_agent.embedding.encoder
 
-    monkeypatch.setattr(tui_agent.embed, "shared_embedder", lambda: FakeEmbedder())
+    monkeypatch.setattr(tui_agent.embedding.encoder, "shared_embedder", lambda: FakeEmbedder())
     monkeypatch.setenv("TUI_AGENT_FALLBACK_TO_LOCAL", "false")
     with FakeLLMServer("ok", answer="Paris is the capital.") as fake:
         yield fake
