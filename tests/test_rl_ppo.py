@@ -20,9 +20,9 @@ from typer.testing import CliRunner
 
 pytest.importorskip("ray", reason="Ray RLlib is the 'rl' extra (README: the PPO baseline's own install command)")
 
-from tui_agent.cli import app  # noqa: E402
-from tui_agent.rl.features import DocQAFeatureEnv  # noqa: E402
-from tui_agent.rl.ppo import PPOSettings, evaluate, load_policy, steps_per_iteration, train  # noqa: E402
+from tui_agent.cli import app
+from tui_agent.rl.features import DocQAFeatureEnv
+from tui_agent.rl.ppo import PPOSettings, evaluate, load_policy, steps_per_iteration, train
 
 pytestmark = pytest.mark.model
 
