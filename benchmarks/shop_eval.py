@@ -39,7 +39,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "shop_results"
 
-POOLS = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT.parent / "shared" / "reference") / "rememberer-pools"
+POOLS = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT / "tests" / "data" / "reference") / "rememberer-pools"
 
 ROWS = {  # name: (label, policy, extra options, training set or None, slow, REMEMBERER pool or None)
     "random": ("random (a random valid action)", "random", [], None, False, None),

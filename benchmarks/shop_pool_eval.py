@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT))
 
 from tui_agent.llm.client import LLM  # noqa: E402
 
-POOLS = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT.parent / "shared" / "reference") / "rememberer-pools"
+POOLS = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT / "tests" / "data" / "reference") / "rememberer-pools"
 RESULTS = ROOT / "docs" / "shop_results"
 BUTTONS = ("back to search", "< prev", "next >", "description", "features", "reviews", "buy now")
 

@@ -29,7 +29,7 @@ from tui_agent.memory.rememberer import read_history_pool
 from tui_agent.shop.policy import named_in
 
 ROOT = Path(__file__).resolve().parents[1]
-POOL = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT.parent / "shared" / "reference") / \
+POOL = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT / "tests" / "data" / "reference") / \
     "rememberer-pools" / "init_pool.wq.yaml"
 
 

@@ -10,7 +10,8 @@
 * ``blackhole``: reads the request and never answers (until the server stops);
 * ``401`` / ``404`` / ``429`` / ``500``: that status with an OpenAI-style error body.
 
-``server.requests`` counts the requests received; ``server.auth`` the Authorization headers seen.
+``server.requests`` counts the requests received; ``server.auth`` the Authorization headers seen;
+``server.bodies`` the JSON bodies received (the messages the model was sent).
 """
 
 from __future__ import annotations
@@ -53,6 +54,7 @@ class FakeLLMServer:
         self.mode, self.answer, self.pieces = mode, answer, pieces
         self.requests = 0
         self.auth: list[str | None] = []
+        self.bodies: list[dict] = []
         self._stop = threading.Event()
         outer = self
 
@@ -66,6 +68,7 @@ class FakeLLMServer:
                 outer.requests += 1
                 outer.auth.append(self.headers.get("Authorization"))
                 body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", "0"))) or b"{}")
+                outer.bodies.append(body)
                 outer.handle(self, body)
 
             do_GET = do_POST  # noqa: N815

@@ -154,3 +154,24 @@ def test_keys_command_prints_the_table(agent_home):
     result = CliRunner().invoke(app, ["keys"])
     assert "  Y " not in result.output and " y " in result.output and "copy_answer" in result.output
     assert "tui-agent: warning: [keys] bogus: unknown action" in result.output
+
+
+def test_task_and_doc_runs_are_kept_with_their_outcome(tmp_path):
+    store = ChatStore(tmp_path / "chats.sqlite3")
+    chat = store.create("What is 2+2?")
+    store.add_message(chat.id, "user", "What is 2+2?")
+    store.add_message(chat.id, "assistant", "4", model="m")
+    store.add_message(chat.id, "user", "/task red shoes")
+    run = store.add_run(chat.id, "task", "web task: red shoes\n1. search[red shoes]\nreward 1.00 · success ✓", model="m")
+    store.add_message(chat.id, "user", "/doc")
+    store.add_run(chat.id, "doc", "✗ task failed: boom")
+    store.add_message(chat.id, "user", "And 3+3?")
+    store.add_message(chat.id, "assistant", "6", model="m")
+    reopened = ChatStore(tmp_path / "chats.sqlite3").get(chat.id)
+    assert [m.kind for m in reopened.messages] == [None, None, None, "task", None, "doc", None, None]
+    assert reopened.messages[3].id == run and reopened.messages[3].content.endswith("success ✓")
+    assert reopened.turns() == [("What is 2+2?", "4"), ("And 3+3?", "6")]
+    assert "## /task run" in to_markdown(reopened) and "## /doc run" in to_markdown(reopened)
+    assert to_json(reopened)["chat"]["messages"][3]["kind"] == "task"
+    with pytest.raises(ValueError, match="run kind"):
+        store.add_run(chat.id, "shell", "x")

@@ -43,3 +43,32 @@ async def test_doc_with_the_users_question_learns_only_from_feedback(memory_dir,
         await app.workers.wait_for_complete()
         await pilot.pause()
         assert app.agent.store.count("docqa") == len(view.steps)
+
+
+async def test_doc_run_is_kept_in_the_saved_chat_and_shown_when_reopened(memory_dir, embedder):
+    from tui_agent.tui.task_view import SavedRunView
+    from tui_agent.tui.widgets import AnswerView, UserMessage
+
+    app = make_app(memory_dir, embedder, policy="random")
+    async with app.run_test(size=SIZE) as pilot:
+        view = await run_episode(pilot, "/doc", DocView)
+        result = text_of(view.query_one(".task-result"))
+        actions = [s.step.action for s in view.steps]
+        chat = app.session.current()
+    assert [(m.role, m.kind, m.content) for m in chat.messages][0] == ("user", None, "/doc")
+    run = chat.messages[1]
+    assert (run.role, run.kind, run.policy, len(chat.messages)) == ("assistant", "doc", "doc", 2)
+    lines = run.content.splitlines()
+    assert lines[0] == "document question: a random test question" and lines[1].startswith("test question #")
+    assert lines[2:-1] == [f"{i}. {a}" for i, a in enumerate(actions, 1)] and lines[-1] == result
+    assert chat.turns() == []  # a run is not conversation the model is shown
+
+    again = make_app(memory_dir, embedder, policy="random")
+    async with again.run_test(size=SIZE) as pilot:
+        await again.ready.wait()
+        again.open_chat(chat.id)
+        await pilot.pause()
+        assert len(again.query(UserMessage)) == 1
+        shown = list(again.query(SavedRunView))
+        assert len(shown) == 1 and text_of(shown[0]) == run.content
+        assert not again.query(AnswerView)

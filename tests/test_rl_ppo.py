@@ -18,6 +18,8 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
+pytest.importorskip("ray", reason="Ray RLlib is the 'rl' extra (README: the PPO baseline's own install command)")
+
 from tui_agent.cli import app
 from tui_agent.rl.features import DocQAFeatureEnv
 from tui_agent.rl.ppo import PPOSettings, evaluate, load_policy, steps_per_iteration, train

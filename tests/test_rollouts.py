@@ -262,6 +262,8 @@ def test_cli_workers_without_ray_say_to_install_the_rl_extra(tmp_path, monkeypat
 def test_cli_train_with_two_workers(tmp_path):
     import json
 
+    pytest.importorskip("ray", reason="Ray is the 'rl' extra")
+
     from typer.testing import CliRunner
 
     from tui_agent.cli.main import app

@@ -61,6 +61,8 @@ def to_markdown(chat: Chat) -> str:
 def _heading(m: ChatMessage) -> str:
     if m.role == "user":
         return "You"
+    if m.kind is not None:
+        return f"/{m.kind} run"
     parts = ["Assistant", m.model or "?"]
     if m.policy == "recall":
         parts.append("from memory")

@@ -96,6 +96,13 @@ class ChatMessage:
     exemplars: list[dict[str, Any]] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     warning: str | None = None
+    kind: str | None = None
+    """``None`` for a chat answer; ``"task"`` / ``"doc"`` for the outcome of a ``/task`` / ``/doc`` run (see
+    :meth:`ChatStore.add_run`): no experience of its own, not part of the conversation the model sees."""
+
+
+RUN_KINDS = ("task", "doc")
+"""The kinds of run kept in a chat as a message with their outcome (``/task``, ``/doc``)."""
 
 
 @dataclass
@@ -110,6 +117,21 @@ class Chat:
     system_prompt: str | None = None
     count: int = 0
     messages: list[ChatMessage] = field(default_factory=list)
+
+    def turns(self) -> list[tuple[str, str]]:
+        """The conversation as (question, answer) pairs, oldest first: each user message with the answer
+        that follows it; ``/task`` / ``/doc`` runs and a question left without an answer are left out."""
+        out: list[tuple[str, str]] = []
+        question: str | None = None
+        for m in self.messages:
+            if m.role == "user":
+                question = m.content
+            elif question is not None and m.kind is None:
+                out.append((question, m.content))
+                question = None
+            else:
+                question = None
+        return out
 
 
 def default_path() -> Path:
@@ -313,14 +335,17 @@ class ChatStore:
                     experience_id: str | None = None, policy: str | None = None,
                     exemplars: builtins.list[dict[str, Any]] | None = None,
                     rejected: builtins.list[str] | None = None,
-                    warning: str | None = None) -> int:
+                    warning: str | None = None, kind: str | None = None) -> int:
         """Append a message ("user" or "assistant"); returns its id. An answer also sets the chat's model.
+        ``kind`` marks a ``/task`` / ``/doc`` outcome (:meth:`add_run`).
 
         Raises:
             ChatStoreError: the file cannot be written, or the chat does not exist.
         """
-        details = json.dumps({"exemplars": exemplars or [], "rejected": rejected or [], "warning": warning},
-                             ensure_ascii=False)
+        fields: dict[str, Any] = {"exemplars": exemplars or [], "rejected": rejected or [], "warning": warning}
+        if kind is not None:
+            fields["kind"] = kind
+        details = json.dumps(fields, ensure_ascii=False)
         now = time.time()
         with self._write() as db:
             cur = db.execute(
@@ -330,6 +355,31 @@ class ChatStore:
             db.execute("UPDATE chats SET updated = ?, model = COALESCE(?, model) WHERE id = ?", (now, model, chat_id))
             assert cur.lastrowid is not None  # an INSERT sets it
             return cur.lastrowid
+
+    def add_answer(self, chat_id: str, answer: Any) -> int:
+        """Append a chat answer (a :class:`~tui_agent.chat.answer.ChatAnswer` or an object with its fields:
+        ``answer``, ``model``, ``id``, ``mode``, ``exemplars``, ``rejected``, ``warning``); returns its id. The
+        answer's ``mode`` (recall, generate, …) is stored in the message's ``policy`` column (its old name).
+
+        Raises:
+            ChatStoreError: the file cannot be written, or the chat does not exist.
+        """
+        return self.add_message(chat_id, "assistant", answer.answer, model=answer.model, experience_id=answer.id,
+                                policy=answer.mode, exemplars=[_plain(e) for e in answer.exemplars],
+                                rejected=list(answer.rejected), warning=answer.warning)
+
+    def add_run(self, chat_id: str, kind: str, outcome: str, *, model: str | None = None,
+                warning: str | None = None) -> int:
+        """Append the outcome of a ``/task`` or ``/doc`` run (``kind`` "task" / "doc") as a message of its own
+        (role "assistant", :attr:`ChatMessage.kind` set); returns its id.
+
+        Raises:
+            ValueError: ``kind`` is not one of :data:`RUN_KINDS`.
+            ChatStoreError: the file cannot be written, or the chat does not exist.
+        """
+        if kind not in RUN_KINDS:
+            raise ValueError(f"run kind must be one of {', '.join(RUN_KINDS)}, got {kind!r}")
+        return self.add_message(chat_id, "assistant", outcome, model=model, policy=kind, warning=warning, kind=kind)
 
     def set_rating(self, message_id: int, up: bool, q: float, n: int) -> None:
         """Record a rating on an answer: +1 / −1 and the experience's Q and N after it."""
@@ -362,9 +412,19 @@ def _message(row: sqlite3.Row) -> ChatMessage:
     exemplars = [e for e in details.get("exemplars") or [] if isinstance(e, dict)]
     rejected = details.get("rejected")
     warning = details.get("warning")
+    kind = details.get("kind")
     return ChatMessage(row["id"], stored_text(row["role"]) or "?", stored_text(row["content"]) or "",
                        stored_time(row["created"]), stored_text(row["model"]), stored_text(row["experience_id"]),
                        stored_text(row["policy"]), stored_int(row["rating"], (-1, 1)), stored_float(row["q"]),
                        stored_int(row["n"]), stored_text(row["correction"]),
                        exemplars, [str(r) for r in rejected] if isinstance(rejected, list) else [],
-                       None if warning is None else str(warning))
+                       None if warning is None else str(warning), kind if kind in RUN_KINDS else None)
+
+
+def _plain(exemplar: Any) -> dict[str, Any]:
+    """An exemplar (a dataclass, a dict or a simple object) as a plain dict for the message's details."""
+    from dataclasses import asdict, is_dataclass
+
+    if isinstance(exemplar, dict):
+        return dict(exemplar)
+    return asdict(exemplar) if is_dataclass(exemplar) and not isinstance(exemplar, type) else dict(vars(exemplar))

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import asyncio
 import os
 import sys
 from typing import Annotated
 
 import typer
 
+from tui_agent.cli.ask import ask
 from tui_agent.cli.common import (
     ApiBaseOption,
     MemoryDirOption,
@@ -16,7 +16,6 @@ from tui_agent.cli.common import (
     PolicyOption,
     echo,
     print_json,
-    progress,
     settings_for,
     user_errors,
 )
@@ -36,6 +35,7 @@ app = typer.Typer(
 app.add_typer(memory_app, name="memory")
 app.add_typer(chats_app, name="chats")
 app.add_typer(notes_app, name="notes")
+app.command()(ask)
 app.command()(keys)
 register_train_commands(app)
 register_stats_command(app)
@@ -77,56 +77,6 @@ def chat(
     from tui_agent.tui.app import ChatApp
 
     ChatApp(settings, first_message=send).run()
-
-
-@app.command()
-def ask(
-    question: Annotated[str, typer.Argument(help="The question; '-' reads it from standard input.")],
-    as_json: Annotated[bool, typer.Option("--json", help="Print one JSON object (id, answer, model, exemplars…).")] = False,
-    memory_dir: MemoryDirOption = None,
-    model: ModelOption = None,
-    api_base: ApiBaseOption = None,
-    policy: PolicyOption = None,
-) -> None:
-    """Answer QUESTION with RLEM and print the answer (stored as an experience you can rate).
-
-    When a taught answer to a similar question may fit, it is printed under the answer with the
-    id to accept it (rate ID up) or dismiss it (rate ID down); in --json it is ``suggestion``.
-
-    Exit code 3: the answer is printed but was not stored — its stream was cut off (incomplete),
-    or the memory could not be written; the reason is on stderr (and in the JSON's ``warning``).
-    """
-    if question == "-":
-        question = sys.stdin.read()
-    if not question.strip():
-        from tui_agent.cli.common import fail
-
-        fail("the question is empty", 2)
-    settings = settings_for(memory_dir, model, api_base=api_base, policy=policy)
-    from tui_agent.chat.agent import ChatAgent
-
-    agent = ChatAgent(settings)
-    with user_errors():
-        with progress("loading…") as say:
-            agent.load(say, with_model=False)  # a recalled answer does not wait for the model
-            say("thinking…")
-            result = asyncio.run(agent.answer(question))
-    if as_json:
-        print_json(result.to_json())
-    else:
-        if result.warning:
-            echo(f"tui-agent: warning: {result.warning}", err=True)
-        echo(result.answer + (" [incomplete]" if result.incomplete else ""))
-        if result.id is not None:
-            echo(f"(id {result.id}; rate with: tui-agent rate {result.id} up|down)", err=True)
-        if result.suggestion is not None:
-            sug = result.suggestion
-            echo()
-            echo(f"You taught me for a similar question ({sug.question}): {sug.answer}")
-            if sug.id is not None:
-                echo(f"(use it: tui-agent rate {sug.id} up; not this: tui-agent rate {sug.id} down)", err=True)
-    if result.id is None:
-        raise typer.Exit(3)
 
 
 @app.command()

@@ -291,7 +291,9 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
         from tui_agent.tui.task_view import TaskView
 
         chat = self.query_one("#chat", VerticalScroll)
-        chat.mount(UserMessage(f"{command} {goal}" if goal else command))
+        text = f"{command} {goal}" if goal else command
+        self.session.user(text, self.settings.model)  # the outcome follows it when the run ends (TaskView.keep)
+        chat.mount(UserMessage(text))
         chat.mount((DocView if command == "/doc" else TaskView)(goal, self))
         chat.anchor()
 

@@ -70,6 +70,10 @@ class ChatActions(ChatAppState):
             if message.role == "user":
                 question = message.content
                 scroll.mount(UserMessage(message.content))
+            elif message.kind is not None:  # a /task or /doc run: its outcome, not part of the conversation
+                from tui_agent.tui.task_view import SavedRunView
+
+                scroll.mount(SavedRunView(message))
             else:
                 scroll.mount(AnswerView(question, list(self.history), saved=message))
                 self.history.append((question, message.content))

@@ -86,10 +86,14 @@ class ChatSession:
         chat_id = self.chat_id
         if chat_id is None:
             return None
-        return self._safe(lambda: self.store.add_message(
-            chat_id, "assistant", result.answer, model=result.model, experience_id=result.id,
-            policy=result.mode, exemplars=[_plain(e) for e in result.exemplars], rejected=list(result.rejected),
-            warning=result.warning))
+        return self._safe(lambda: self.store.add_answer(chat_id, result))
+
+    def run(self, kind: str, outcome: str, model: str | None = None, warning: str | None = None) -> int | None:
+        """Save the outcome of a ``/task`` / ``/doc`` run (``kind`` "task" / "doc"); returns its message id."""
+        chat_id = self.chat_id
+        if chat_id is None:
+            return None
+        return self._safe(lambda: self.store.add_run(chat_id, kind, outcome, model=model, warning=warning))
 
     def rating(self, message_id: int | None, up: bool, q: float, n: int) -> None:
         if message_id is not None:
@@ -103,9 +107,3 @@ class ChatSession:
         """The current chat with its messages (``None`` before the first message)."""
         chat_id = self.chat_id
         return None if chat_id is None else self._safe(lambda: self.store.get(chat_id))
-
-
-def _plain(exemplar: Any) -> dict[str, Any]:
-    from dataclasses import asdict, is_dataclass
-
-    return asdict(exemplar) if is_dataclass(exemplar) and not isinstance(exemplar, type) else dict(vars(exemplar))

@@ -22,6 +22,7 @@ class DocView(TaskView):
 
     TITLE = "document question: "
     RANDOM = "a random test question"
+    KIND = "doc"
 
     def _prepare(self) -> tuple[Any, Any, dict[str, Any], bool, str]:
         from tui_agent.agents.factory import agent_for_chat

@@ -30,7 +30,7 @@ from textual.widgets import Button, Collapsible, Static
 
 from tui_agent.tui.safe import count_of, plain, visible
 
-__all__ = ["StepView", "TaskView", "make_shop_agent"]
+__all__ = ["SavedRunView", "StepView", "TaskView", "make_shop_agent"]
 
 
 def make_shop_agent(app: Any) -> Any:
@@ -92,6 +92,8 @@ class TaskView(Vertical):
 
     TITLE = "web task: "
     RANDOM = "a random test goal"
+    KIND = "task"
+    """How the run is kept in the saved chat (:meth:`tui_agent.chats.store.ChatStore.add_run`)."""
 
     def compose(self) -> ComposeResult:
         yield Static(plain(self.TITLE + (self.goal or self.RANDOM)), classes="task-title")
@@ -127,8 +129,11 @@ class TaskView(Vertical):
         app = self.chat_app
         await app.ready.wait()
         if getattr(app, "load_error", None) or app.agent is None:
-            self.set_meta(f"✗ not ready: {getattr(app, 'load_error', None) or 'no agent'}")
+            problem = f"✗ not ready: {getattr(app, 'load_error', None) or 'no agent'}"
+            self.set_meta(problem)
+            self.keep(problem)
             return
+        note = ""
         try:
             self.agent, env, options, has_reward, note = await asyncio.to_thread(self._prepare)
             self.set_meta(note)
@@ -141,8 +146,10 @@ class TaskView(Vertical):
             self.counts = before, await asyncio.to_thread(app.agent.memory_count)
         except Exception as exc:  # noqa: BLE001 - shown, the app keeps running
             self.set_result(f"✗ task failed: {exc}")
+            self.keep(f"✗ task failed: {exc}", note)
             return
         self.set_result(self._result_text(self.result))
+        self.keep(self._result_text(self.result), note, [s.step.action for s in self.steps])
         for button in self.query(Button):
             button.disabled = False
         if hasattr(app, "refresh_status"):
@@ -152,6 +159,16 @@ class TaskView(Vertical):
         """The episode (worker thread): learns from the reward, no exploration (the user wants the best try)."""
         return self.agent.run_episode(env, options, self.chat_app.agent.settings.policy, True, on_step,
                                       has_reward=has_reward, explore=False)
+
+    def keep(self, outcome: str, note: str = "", actions: list[str] | None = None) -> None:
+        """Save the run in the chat (the app's ``session``): what was asked, the steps' actions, the outcome."""
+        session = getattr(self.chat_app, "session", None)
+        if session is None:
+            return
+        lines = [self.TITLE + (self.goal or self.RANDOM)] + ([note] if note else [])
+        lines += [f"{i}. {action}" for i, action in enumerate(actions or [], 1)]
+        model = getattr(getattr(self.chat_app, "settings", None), "model", None)
+        session.run(self.KIND, "\n".join([*lines, outcome]), model)
 
     def _result_text(self, r: Any) -> str:
         if r.reward is None:
@@ -210,3 +227,16 @@ class TaskView(Vertical):
         sign = "+1" if up else "−1"
         self.chat_app.call_from_thread(self.set_meta, f"{'👍' if up else '👎'} applied: reward {sign} "
                                                       f"to {count_of(len(updated), 'step')}")
+
+
+class SavedRunView(Static):
+    """A ``/task`` or ``/doc`` run of a reopened chat: its saved outcome (a
+    :class:`~tui_agent.chats.store.ChatMessage` of ``kind`` "task" / "doc"), as plain text."""
+
+    DEFAULT_CSS = """
+    SavedRunView { height: auto; margin: 1 8 0 0; padding: 0 1; border-left: thick $accent 50%; }
+    """
+
+    def __init__(self, message: Any) -> None:
+        super().__init__(plain(message.content), classes="saved-run")
+        self.message = message

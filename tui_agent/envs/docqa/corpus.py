@@ -2,8 +2,8 @@
 
 * :class:`BuiltinCorpus` — the default: the bundled Python 3.11 docs pages chunked exactly as
   ``tui-agent notes add --builtin python-docs`` chunks them (same chunk texts, headings and note ids:
-  :func:`tui_agent.notes.schema.note_id`), searched with BM25 (``bm25s``: k1 1.5, b 0.75, English stop
-  words, words of 2+ characters) over heading + text, in RAM. No embedder, no LanceDB, no torch: an
+  :func:`tui_agent.notes.schema.note_id`), searched with BM25 (``bm25s``: k1 1.5, b 0.75, words of 2+
+  characters, :data:`STOPWORDS` left out) over heading + text, in RAM. No embedder, no LanceDB, no torch: an
   episode step is a BM25 query (~1 ms for 2,613 passages). Built once per process (~3 s).
 * :class:`NotesCorpus` — a user's notes table (:class:`tui_agent.notes.store.NoteStore`), searched with
   its LanceDB full-text index.
@@ -19,10 +19,17 @@ from dataclasses import asdict, dataclass
 from typing import Any, Protocol
 
 import numpy as np
+from bm25s.stopwords import STOPWORDS_EN_PLUS
 
 from tui_agent.notes.schema import HEADING_SEP, note_id
 
 SNIPPET_CHARS = 160
+STOPWORDS: tuple[str, ...] = tuple(sorted(STOPWORDS_EN_PLUS))
+"""Words BM25 leaves out: bm25s's fuller English list (NLTK's 179 words), which has the words of a
+question ("how", "do", "I", "what", "can", "from") as well as articles and prepositions. With bm25s's
+short list ("en", 33 words) "How do I remove a prefix from a string?" ranked an argparse passage first
+on "do" and "from"; on the 196 test questions the gold passage is first for 29 % instead of 25 % and in
+the top 5 for 57 % instead of 54 % (train phrasings: 67 % and 88 %, from 65 % and 88 %)."""
 
 __all__ = ["BuiltinCorpus", "Corpus", "NotesCorpus", "Result", "builtin_corpus", "snippet"]
 
@@ -90,7 +97,7 @@ class BuiltinCorpus:
         self.passages: tuple[Passage, ...] = tuple(passages)
         self._by_id = {p.note_id: p for p in passages}
         self._bm25 = bm25s.BM25(k1=1.5, b=0.75)
-        self._bm25.index(bm25s.tokenize([self._index_text(p) for p in passages], stopwords="en",
+        self._bm25.index(bm25s.tokenize([self._index_text(p) for p in passages], stopwords=list(STOPWORDS),
                                         show_progress=False), show_progress=False)
 
     @staticmethod
@@ -100,7 +107,7 @@ class BuiltinCorpus:
     def search(self, query: str, k: int) -> list[Result]:
         import bm25s
 
-        tokens = bm25s.tokenize([query], stopwords="en", show_progress=False, return_ids=False)[0]
+        tokens = bm25s.tokenize([query], stopwords=list(STOPWORDS), show_progress=False, return_ids=False)[0]
         vocab = self._bm25.vocab_dict
         tokens = [t for t in tokens if t in vocab]
         if not tokens or k <= 0:
