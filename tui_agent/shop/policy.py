@@ -42,6 +42,17 @@ memory knows nothing:
    is frozen and optimism off in evaluation), so every kind of action gets
    tried and its Q learned without turning every episode into a random walk.
 
+5. **Fit kernel** (``fit_scale`` > 0; off by default): each remembered action's
+   weight is also multiplied by :func:`~tui_agent.shop.fit.fit_kernel` of the
+   fit of its target to its instruction and the candidate's (keyword coverage
+   and price, :func:`~tui_agent.shop.fit.action_fit`: what WebShop's reward
+   depends on), so a purchase of a poorly fitting item informs the choice on
+   a poorly fitting item of another goal. Q̂ is then the fit-weighted mean,
+   shrunk by Σw / (Σw + k) as before; with ``explore_unsure`` a candidate
+   whose fit-weighted support is below ``min_support`` counts as untried.
+   Measured (docs/shop_transfer.md): it does not raise success on unseen
+   goals, which is why it is off.
+
 Thresholds (defaults): ``q_min`` 0.5 (the memory must expect at least half
 the maximum reward), ``min_support`` 0.3 (≈ one same-page record with
 instruction similarity ≥ 0.0 at λ = 0.5, or several weaker ones),
@@ -58,6 +69,7 @@ from dataclasses import dataclass
 
 from tui_agent.envs.shop.pagetype import page_type_of
 from tui_agent.rlem.records import Scored
+from tui_agent.shop.fit import action_fit, fit_kernel
 from tui_agent.shop.records import key_page_type
 
 _CLICK = re.compile(r"^\s*click\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
@@ -97,6 +109,8 @@ class PolicyConfig:
     optimistic_q: float = 1.0
     explore_per_episode: int = 2
     analogy: bool = True
+    fit_scale: float = 0.0
+    explore_unsure: bool = False
 
 
 @dataclass
@@ -177,38 +191,52 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
     With ``config.analogy`` a record's action counts when its :func:`action_role`
     (on the record's own page and instruction) equals the candidate's; without,
     only the identical action string counts. Weights are the retrieval scores
-    (clipped at 0). With ``optimistic``, unsupported candidates get
-    ``config.optimistic_q``; with ``training`` there is no shrinkage (k = 0).
+    (clipped at 0), times the fit kernel when ``config.fit_scale`` > 0 (of the
+    record's best-fitting action of the role; see the module docstring). With
+    ``optimistic``, unsupported candidates (with ``config.explore_unsure``: fit-weighted
+    support < ``min_support``) get ``config.optimistic_q``; with ``training``
+    there is no shrinkage (k = 0).
     """
     k = 0.0 if training else config.prior_weight
     page = page_type_of(available_actions)
     same = list(itertools.islice((s for s in retrieved if key_page_type(s.record.key.available_actions) == page),
                                  config.top_k))
-    roles = {a: action_role(a, available_actions, instruction, observation) if config.analogy else a
-             for a in candidates}
-    sums: dict[str, float] = {}
-    weights: dict[str, float] = {}
+    def role_of(action: str, available: Sequence[str], task: str, obs: str) -> str:
+        return action_role(action, available, task, obs) if config.analogy else action
+
+    roles = {a: role_of(a, available_actions, instruction, observation) for a in candidates}
+    fits = {a: action_fit(instruction, observation, available_actions, a) if config.fit_scale > 0 else None
+            for a in candidates}
+    sums: dict[str, float] = {a: 0.0 for a in candidates}
+    masses: dict[str, float] = {a: 0.0 for a in candidates}
+    weights: dict[str, float] = {a: 0.0 for a in candidates}
     for scored in same:
         w = max(scored.score, 0.0)
         if w <= 0:
             continue
         key = scored.record.key
-        seen: dict[str, float] = {}
+        seen: dict[str, list[tuple[str, float]]] = {}
         for akey, value in scored.record.actions.items():
-            role = action_role(akey.action, key.actions, key.task, key.observation) if config.analogy \
-                else akey.action
-            seen[role] = max(seen.get(role, float("-inf")), value.q)
-        for role, q in seen.items():
-            sums[role] = sums.get(role, 0.0) + w * q
-            weights[role] = weights.get(role, 0.0) + w
+            role = role_of(akey.action, key.actions, key.task, key.observation)
+            seen.setdefault(role, []).append((akey.action, value.q))
+        for a in candidates:
+            entries = seen.get(roles[a])
+            if not entries:
+                continue
+            kern, q = max((fit_kernel(fits[a], action_fit(key.task, key.observation, key.actions, ra)
+                                      if config.fit_scale > 0 else None, config.fit_scale), q) for ra, q in entries)
+            sums[a] += w * kern * q
+            masses[a] += w * kern
+            weights[a] += w
     out = []
+    unsure = config.min_support if config.explore_unsure else 0.0
     for a in candidates:
         role = roles[a]
-        support = weights.get(role, 0.0)
-        if support > 0:
-            out.append(Estimate(a, role, sums[role] / (support + k), support))
-        elif optimistic:
-            out.append(Estimate(a, role, config.optimistic_q, 0.0, optimistic=True))
+        support = weights[a]
+        if optimistic and (support <= 0 or masses[a] < unsure):
+            out.append(Estimate(a, role, config.optimistic_q, support, optimistic=True))
+        elif support > 0:
+            out.append(Estimate(a, role, sums[a] / masses[a] * support / (support + k), support))
         else:
             out.append(Estimate(a, role))
     return out

@@ -88,11 +88,14 @@ def summarize(results: Sequence[Any]) -> dict[str, float]:
 
 def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "q-driven",
           on_episode: OnEpisode | None = None, test_env: Any = None, test_tasks: int = 0,
-          train_set: str | None = None, rollouts: Any = None) -> dict[str, Any]:
+          train_set: str | None = None, rollouts: Any = None, learn: bool = True,
+          goals: Sequence[int] | None = None, test_start: int = 0) -> dict[str, Any]:
     """Train: ``epochs`` passes over the training goals, memory updated every step.
 
-    The goals are training set ``train_set`` ("S0" / "S1", see
-    :data:`TRAINING_SETS`) or, without one, ``tasks`` train goals drawn with ``seed``.
+    The goals are ``goals`` (train-split indices, in this order), else training set ``train_set``
+    ("S0" / "S1", see :data:`TRAINING_SETS`), else ``tasks`` train goals drawn with ``seed``.
+    ``learn=False`` is the frozen-memory ablation: the same episodes with no memory update (and so
+    no exploration).
 
     Goals solved (reward 1) in epoch 0 are skipped in later epochs. With
     ``test_tasks`` > 0, after every epoch the memory is frozen and test goals
@@ -109,7 +112,11 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
     are listed under ``"failed"``. Without it (the default) episodes run here one after another, the
     memory updated every step.
     """
-    goals = training_set(train_set) if train_set else training_goals(tasks, seed, env.catalog.split_size("train"))
+    if goals is None:
+        goals = training_set(train_set) if train_set else training_goals(tasks, seed, env.catalog.split_size("train"))
+    goals = list(goals)
+    if rollouts is not None and not learn:
+        raise ValueError("learn=False runs here, not on rollout workers")
     solved: set[int] = set()
     per_epoch, episodes = [], []
     if rollouts is not None:
@@ -118,7 +125,7 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
     for epoch in range(epochs):
         todo = [g for g in goals if epoch == 0 or g not in solved]
         results = []
-        for g, result in _episodes(agent, env, todo, policy, seed, epoch, rollouts):
+        for g, result in _episodes(agent, env, todo, policy, seed, epoch, rollouts, learn):
             if epoch == 0 and result.success:
                 solved.add(g)
             results.append(result)
@@ -130,7 +137,7 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
                 on_episode(result, done, done + (len(todo) - len(results)) + remaining)
         summary: dict[str, Any] = {"epoch": epoch, **summarize(results)}
         if test_tasks and test_env is not None:
-            summary["test"] = evaluate(agent, test_env, test_tasks, policy)
+            summary["test"] = evaluate(agent, test_env, test_tasks, policy, start=test_start)
         per_epoch.append(summary)
     report = {"train_set": train_set, "goals": goals, "epochs": per_epoch, "episodes": episodes}
     if rollouts is not None:
@@ -140,11 +147,11 @@ def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0,
 
 
 def _episodes(agent: Any, env: Any, goals: list[int], policy: str, seed: int, epoch: int,
-              rollouts: Any) -> Iterator[tuple[int, Any]]:
-    """(goal, learned episode result) for each goal, in order: here, or on ``rollouts``' workers."""
+              rollouts: Any, learn: bool = True) -> Iterator[tuple[int, Any]]:
+    """(goal, episode result) for each goal, in order: here, or on ``rollouts``' workers."""
     if rollouts is None:
         for g in goals:
-            yield g, agent.run_episode(env, {"split": "train", "goal_index": g}, policy, learn=True)
+            yield g, agent.run_episode(env, {"split": "train", "goal_index": g}, policy, learn=learn)
         return
     jobs = [EpisodeJob({"split": "train", "goal_index": g}, policy, episode_seed(seed, epoch, g)) for g in goals]
     for job, result in rollouts.run(agent, jobs):
