@@ -32,18 +32,18 @@ import pyarrow as pa
 from tui_agent.memory.errors import MemoryStoreError, storage_error
 from tui_agent.memory.limits import MAX_N, check_limits
 from tui_agent.memory.ratings import RatingsLog, overlay_arrow, overlay_rows
-from tui_agent.memory.vector_index import VectorIndex
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
-    META_SCHEMA_VERSION,
-    SCHEMA_VERSION,
-    V2_COLUMNS,
     TABLE_NAME,
+    UPGRADES,
     Experience,
     experience_schema,
     now_utc,
     rows_to_table,
 )
+from tui_agent.memory.vector_index import VectorIndex
+from tui_agent.memory.versions import record_equivalent_versions
+from tui_agent.storage.lance_schema import SchemaVersionError
 
 __all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]
 
@@ -115,23 +115,22 @@ class ExperienceStore:
     # --- schema -----------------------------------------------------------------
 
     def _check_schema(self) -> None:
-        """Refuse newer tables; upgrade older ones in place (v1 → v2 adds two text columns, empty)."""
-        meta = self.table.schema.metadata or {}
-        version = int(meta.get(META_SCHEMA_VERSION, b"1"))
-        if version > SCHEMA_VERSION:
-            raise MemoryStoreError(
-                f"{self.path} was written by a newer tui-agent (schema v{version}; this one reads v{SCHEMA_VERSION})"
-            )
-        missing = [c for c in V2_COLUMNS if c not in self.table.schema.names]
-        if missing:
-            def upgrade() -> None:
-                self.table.add_columns({c: "CAST('' AS STRING)" for c in missing})
-                self.table.alter_columns(*({"path": c, "nullable": True} for c in missing))
-
-            try:
-                self._write(upgrade)
-            except MemoryStoreError:  # read-only memory: read it as v1 (rows get "" for these)
-                pass
+        """Refuse newer tables; upgrade older ones in place by the numbered steps of
+        :data:`~tui_agent.memory.schema.UPGRADES` (a read-only memory is read as it is: columns an
+        older schema lacks read as ``""``). The upgrade's versions are journalled as holding the
+        same rows, so undo does not take the upgrade back."""
+        where = f"memory {self.path}"
+        try:
+            if not UPGRADES.pending(self.table, where):
+                return
+            with self.locked():
+                before = self.table.version
+                made = UPGRADES.apply(self.table, where)
+                record_equivalent_versions(self, made, same_as=before, op="upgrade")
+        except SchemaVersionError as exc:
+            raise MemoryStoreError(str(exc)) from exc
+        except MemoryStoreError:  # read-only memory
+            pass
 
     @property
     def version(self) -> int:
