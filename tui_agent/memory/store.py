@@ -35,15 +35,13 @@ from tui_agent.memory.ratings import RatingsLog, overlay_arrow, overlay_rows
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     TABLE_NAME,
-    UPGRADES,
     Experience,
     experience_schema,
     now_utc,
     rows_to_table,
 )
+from tui_agent.memory.upgrade import upgrade_table
 from tui_agent.memory.vector_index import VectorIndex
-from tui_agent.memory.versions import record_equivalent_versions
-from tui_agent.storage.lance_schema import SchemaVersionError
 
 __all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]
 
@@ -110,27 +108,7 @@ class ExperienceStore:
         except (ValueError, FileNotFoundError):
             with self.locked(counts_as_write=False, checkout=False):
                 self.table = self.db.create_table(TABLE_NAME, schema=experience_schema(), exist_ok=True)
-        self._check_schema()
-
-    # --- schema -----------------------------------------------------------------
-
-    def _check_schema(self) -> None:
-        """Refuse newer tables; upgrade older ones in place by the numbered steps of
-        :data:`~tui_agent.memory.schema.UPGRADES` (a read-only memory is read as it is: columns an
-        older schema lacks read as ``""``). The upgrade's versions are journalled as holding the
-        same rows, so undo does not take the upgrade back."""
-        where = f"memory {self.path}"
-        try:
-            if not UPGRADES.pending(self.table, where):
-                return
-            with self.locked():
-                before = self.table.version
-                made = UPGRADES.apply(self.table, where)
-                record_equivalent_versions(self, made, same_as=before, op="upgrade")
-        except SchemaVersionError as exc:
-            raise MemoryStoreError(str(exc)) from exc
-        except MemoryStoreError:  # read-only memory
-            pass
+        upgrade_table(self)  # refuses a newer table (MemoryStoreError)
 
     @property
     def version(self) -> int:
@@ -177,7 +155,8 @@ class ExperienceStore:
         ``change(q, n, mean_reward) -> (q, n, mean_reward)`` runs on the latest
         stored values (after ``checkout_latest()``), so changes from several
         processes are all counted. The store knows no learning rule: the RLEM
-        update is the caller's ``change`` (:class:`tui_agent.rlem.replay.ExperienceReplay`).
+        update is the caller's ``change`` (:class:`tui_agent.rlem.replay.HistoryReplay`, through
+        :class:`tui_agent.bridge.store_rows.StoreRows`).
         (A single ``values_sql`` UPDATE of ``q`` and ``n`` together is *not*
         safe on lancedb 0.40: whether ``q`` sees the old or the new ``n``
         depends on the column order — measured on lancedb 0.40.0.)
@@ -230,12 +209,20 @@ class ExperienceStore:
         return (float(rows[0]["q"]), int(rows[0]["n"]), float(rows[0]["mean_reward"])) if rows else None
 
     def set_q(self, experience_id: str, q: float) -> None:
-        """Set Q by hand (memory editing); N is unchanged. A missing id changes nothing."""
+        """Set Q by hand (the memory browser's edit); N and the mean reward are unchanged. A missing id
+        changes nothing.
+
+        Not a learning update (no reward, no target), so it does not go through the RLEM replay, the
+        writer of every learned Q; a replay sees the new value at its next use (:attr:`change_token`
+        changes). Like a rating: one ratings-log entry, undone by ``memory.versions.undo``.
+
+        Raises:
+            ValueError: ``q`` is not finite.
+            MemoryStoreError: the lock is held elsewhere, or the disk is not writable.
+        """
         q = _finite(q, "q")
-        with self.locked(fold=False):
-            current = self._values(experience_id)
-            if current is not None:
-                self.ratings.append(experience_id, q, current[1], current[2], now_utc().isoformat())
+        with contextlib.suppress(KeyError):
+            self.update_values(experience_id, lambda _q, n, mean_reward: (q, n, mean_reward))
 
     def touch(self, experience_ids: Iterable[str]) -> None:
         """Mark experiences as used now (``last_used_at``)."""
