@@ -30,10 +30,11 @@ go through this object:
 
 * the memory browser's hand edit (``ExperienceStore.set_q``, the TUI's Q dialog): a user override
   of one row's Q, N and mean reward unchanged; it has no reward or target for an update to use;
-* an import (``memory.transfer.import_memory``): rows come with the Q learned elsewhere (a file,
-  REMEMBERER's pools, the shop's initial pool via ``add_missing``); a ``merge`` pools two
-  estimates of one row by ``rlem.learning.pooled_value`` (the N-weighted mean, exact for α = 1/N)
-  and sums N, as if both runs' updates had been made on one row;
+* imports: rows that come with a Q learned elsewhere, from a memory file or REMEMBERER's pools
+  (``memory.transfer.import_memory``) or the shop's initial pool (``ShopAgent.ensure_initial_pool``,
+  ``add_missing``); an import's ``merge`` pools two estimates of one row by
+  ``rlem.learning.pooled_value`` (the N-weighted mean: with α = 1/N, the mean of both rows'
+  targets) and sums N;
 * undo and restore (``memory.versions``): put back values stored earlier (a table version, or
   drop the newest ratings-log entry);
 * the ratings log's fold and compaction (``memory.compaction``): copy logged values into the
