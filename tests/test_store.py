@@ -87,3 +87,15 @@ def test_stats_and_touch(store: ExperienceStore):
     assert s["experiences"] == 2 and s["mean_q"] == pytest.approx(0.25) and s["rated"] == 2
     assert s["by_source"] == {"correction": 1, "model": 1}
     assert store.get(e1.id).last_used_at is not None and store.get(e2.id).last_used_at is None
+
+
+def test_set_q_is_a_hand_edit_not_an_update(store: ExperienceStore):
+    e = Experience(task="t", action="x", q=0.25, n=3, mean_reward=0.5, vector=unit(4))
+    store.add([e])
+    store.set_q(e.id, -0.75)
+    got = store.get(e.id)
+    assert (got.q, got.n, got.mean_reward) == (-0.75, 3, 0.5)  # N and the mean reward as they were
+    store.set_q("no-such-id", 1.0)  # a row deleted meanwhile: nothing changes
+    assert store.count() == 1
+    with pytest.raises(ValueError, match="finite"):
+        store.set_q(e.id, math.inf)

@@ -1,10 +1,14 @@
 """The experience store as the RLEM replay's row sink (the one bridge between ``rlem`` and ``memory``).
 
-:class:`StoreRows` lets :class:`tui_agent.rlem.replay.ExperienceReplay` keep its
+:class:`StoreRows` lets :class:`tui_agent.rlem.replay.HistoryReplay` keep its
 records in a LanceDB :class:`~tui_agent.memory.store.ExperienceStore`: one row
-per (record, action, reason) of one ``kind`` ("chat" or "shop"). Inserts go
-through ``add`` and updates through ``modify`` (a locked read-modify-write),
+per (record, action, reason) of one ``kind`` ("chat", "shop", "docqa", "note"). Inserts go
+through ``add`` and updates through ``update_values`` (a locked read-modify-write),
 so ``rlem`` does no I/O and ``memory`` knows no learning rule.
+
+This is the path of every learned Q. The store's other Q writers (the browser's hand edit
+``set_q``, imports, undo) learn nothing and do not come through here; they are listed, with
+why, in :mod:`tui_agent.rlem.replay`.
 """
 
 from __future__ import annotations

@@ -34,6 +34,7 @@ is the L2-normalised all-MiniLM-L6-v2 embedding of ``task`` (384 float32).
 
 from __future__ import annotations
 
+import functools
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -43,12 +44,28 @@ from typing import Any
 import pyarrow as pa
 
 from tui_agent.embedding.encoder import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.storage.lance_schema import (
+    AddColumns,
+    Upgrades,
+    arrow_schema,
+    column,
+    nullable_texts,
+)
 from tui_agent.storage.rowcodec import record_from_row, record_to_row
 
-SCHEMA_VERSION = 2  # v2 added step_instruction and action_history
 TABLE_NAME = "experiences"
-V2_COLUMNS = ("step_instruction", "action_history")
+META_SCHEMA_VERSION = b"tui_agent.schema_version"
+META_EMBEDDING_MODEL = b"tui_agent.embedding_model"
+META_EMBEDDING_DIM = b"tui_agent.embedding_dim"
 
+_TEXT = "CAST('' AS STRING)"
+UPGRADES = Upgrades(META_SCHEMA_VERSION, (
+    AddColumns({"step_instruction": _TEXT, "action_history": _TEXT}),  # v1 → v2: WikiHow's key, action histories
+))
+"""The experiences table's numbered upgrade steps (:mod:`tui_agent.storage.lance_schema`), applied by
+:class:`~tui_agent.memory.store.ExperienceStore` when it opens an older table. A step that adds columns
+adds fields of :class:`Experience`; the table's version is ``len(steps) + 1``."""
+SCHEMA_VERSION = UPGRADES.version
 
 
 class ExperienceKind(StrEnum):
@@ -68,48 +85,7 @@ class ExperienceKind(StrEnum):
 KINDS = tuple(k.value for k in ExperienceKind)
 SOURCES = ("model", "correction", "initial", "import", "demonstration", "recall", "suggestion")
 
-META_SCHEMA_VERSION = b"tui_agent.schema_version"
-META_EMBEDDING_MODEL = b"tui_agent.embedding_model"
-META_EMBEDDING_DIM = b"tui_agent.embedding_dim"
-
 TIMESTAMP = pa.timestamp("us", tz="UTC")
-
-
-def experience_schema() -> pa.Schema:
-    """The explicit pyarrow schema of the ``experiences`` table, with metadata.
-
-    Metadata carries the schema version and the embedding model's name and
-    dimension (never a machine path).
-    """
-    return pa.schema(
-        [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("kind", pa.string(), nullable=False),
-            pa.field("episode_id", pa.string()),
-            pa.field("step", pa.int32()),
-            pa.field("task", pa.string(), nullable=False),
-            pa.field("observation", pa.string()),
-            pa.field("available_actions", pa.string()),
-            pa.field("action", pa.string(), nullable=False),
-            pa.field("reason", pa.string()),
-            pa.field("q", pa.float64(), nullable=False),
-            pa.field("n", pa.int64(), nullable=False),
-            pa.field("mean_reward", pa.float64(), nullable=False),
-            pa.field("created_at", TIMESTAMP),
-            pa.field("updated_at", TIMESTAMP),
-            pa.field("last_used_at", TIMESTAMP),
-            pa.field("vector", pa.list_(pa.float32(), EMBEDDING_DIM)),
-            pa.field("model", pa.string()),
-            pa.field("source", pa.string()),
-            pa.field("step_instruction", pa.string()),
-            pa.field("action_history", pa.string()),
-        ],
-        metadata={
-            META_SCHEMA_VERSION: str(SCHEMA_VERSION).encode(),
-            META_EMBEDDING_MODEL: EMBEDDING_MODEL.encode(),
-            META_EMBEDDING_DIM: str(EMBEDDING_DIM).encode(),
-        },
-    )
 
 
 def now_utc() -> datetime:
@@ -121,30 +97,33 @@ def new_id() -> str:
     return uuid.uuid4().hex
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Experience:
-    """One experience row. See the module docstring for ranges."""
+    """One experience row; its fields are the table's columns, in order (:func:`experience_schema`).
 
-    task: str
-    action: str
-    kind: str = ExperienceKind.CHAT.value
-    observation: str = ""
-    available_actions: str = ""
-    reason: str = ""
-    q: float = 0.0
-    n: int = 0
-    mean_reward: float = 0.0
-    model: str = ""
-    source: str = "model"
-    episode_id: str = ""
-    step: int = 0
-    vector: list[float] | None = None
-    id: str = field(default_factory=new_id)
-    created_at: datetime = field(default_factory=now_utc)
-    updated_at: datetime = field(default_factory=now_utc)
-    last_used_at: datetime | None = None
-    step_instruction: str = ""
-    action_history: str = ""
+    ``Experience(task, action, **others)``. See the module docstring for ranges.
+    """
+
+    id: str = field(default_factory=new_id, metadata=column(pa.string(), nullable=False))
+    kind: str = field(default=ExperienceKind.CHAT.value, metadata=column(pa.string(), nullable=False))
+    episode_id: str = field(default="", metadata=column(pa.string()))
+    step: int = field(default=0, metadata=column(pa.int32()))
+    task: str = field(kw_only=False, metadata=column(pa.string(), nullable=False))
+    observation: str = field(default="", metadata=column(pa.string()))
+    available_actions: str = field(default="", metadata=column(pa.string()))
+    action: str = field(kw_only=False, metadata=column(pa.string(), nullable=False))
+    reason: str = field(default="", metadata=column(pa.string()))
+    q: float = field(default=0.0, metadata=column(pa.float64(), nullable=False))
+    n: int = field(default=0, metadata=column(pa.int64(), nullable=False))
+    mean_reward: float = field(default=0.0, metadata=column(pa.float64(), nullable=False))
+    created_at: datetime = field(default_factory=now_utc, metadata=column(TIMESTAMP))
+    updated_at: datetime = field(default_factory=now_utc, metadata=column(TIMESTAMP))
+    last_used_at: datetime | None = field(default=None, metadata=column(TIMESTAMP))
+    vector: list[float] | None = field(default=None, metadata=column(pa.list_(pa.float32(), EMBEDDING_DIM)))
+    model: str = field(default="", metadata=column(pa.string()))
+    source: str = field(default="model", metadata=column(pa.string()))
+    step_instruction: str = field(default="", metadata=column(pa.string()))
+    action_history: str = field(default="", metadata=column(pa.string()))
 
     def __post_init__(self) -> None:
         self.kind = str(self.kind)  # an ExperienceKind member → its plain value (YAML / JSON exports)
@@ -154,8 +133,23 @@ class Experience:
 
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Experience:
-        return cls(**record_from_row(cls, row, ("observation", "available_actions", "reason", "model", "source",
-                                                "episode_id", "step_instruction", "action_history")))
+        """An experience from a stored row; nulls of the nullable text columns (and columns an older
+        schema lacks) read as ``""``."""
+        return cls(**record_from_row(cls, row, _NULLABLE_TEXTS))
+
+
+_NULLABLE_TEXTS = nullable_texts(Experience)  # read as "" when null
+
+
+@functools.cache
+def experience_schema() -> pa.Schema:
+    """The explicit pyarrow schema of the ``experiences`` table: :class:`Experience`'s fields, with metadata.
+
+    Metadata carries the schema version and the embedding model's name and
+    dimension (never a machine path).
+    """
+    return arrow_schema(Experience, {**UPGRADES.metadata(), META_EMBEDDING_MODEL: EMBEDDING_MODEL.encode(),
+                                     META_EMBEDDING_DIM: str(EMBEDDING_DIM).encode()})
 
 
 def rows_to_table(experiences: list[Experience]) -> pa.Table:

@@ -32,18 +32,16 @@ import pyarrow as pa
 from tui_agent.memory.errors import MemoryStoreError, storage_error
 from tui_agent.memory.limits import MAX_N, check_limits
 from tui_agent.memory.ratings import RatingsLog, overlay_arrow, overlay_rows
-from tui_agent.memory.vector_index import VectorIndex
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
-    META_SCHEMA_VERSION,
-    SCHEMA_VERSION,
-    V2_COLUMNS,
     TABLE_NAME,
     Experience,
     experience_schema,
     now_utc,
     rows_to_table,
 )
+from tui_agent.memory.upgrade import upgrade_table
+from tui_agent.memory.vector_index import VectorIndex
 
 __all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]
 
@@ -110,28 +108,7 @@ class ExperienceStore:
         except (ValueError, FileNotFoundError):
             with self.locked(counts_as_write=False, checkout=False):
                 self.table = self.db.create_table(TABLE_NAME, schema=experience_schema(), exist_ok=True)
-        self._check_schema()
-
-    # --- schema -----------------------------------------------------------------
-
-    def _check_schema(self) -> None:
-        """Refuse newer tables; upgrade older ones in place (v1 → v2 adds two text columns, empty)."""
-        meta = self.table.schema.metadata or {}
-        version = int(meta.get(META_SCHEMA_VERSION, b"1"))
-        if version > SCHEMA_VERSION:
-            raise MemoryStoreError(
-                f"{self.path} was written by a newer tui-agent (schema v{version}; this one reads v{SCHEMA_VERSION})"
-            )
-        missing = [c for c in V2_COLUMNS if c not in self.table.schema.names]
-        if missing:
-            def upgrade() -> None:
-                self.table.add_columns({c: "CAST('' AS STRING)" for c in missing})
-                self.table.alter_columns(*({"path": c, "nullable": True} for c in missing))
-
-            try:
-                self._write(upgrade)
-            except MemoryStoreError:  # read-only memory: read it as v1 (rows get "" for these)
-                pass
+        upgrade_table(self)  # refuses a newer table (MemoryStoreError)
 
     @property
     def version(self) -> int:
@@ -178,7 +155,8 @@ class ExperienceStore:
         ``change(q, n, mean_reward) -> (q, n, mean_reward)`` runs on the latest
         stored values (after ``checkout_latest()``), so changes from several
         processes are all counted. The store knows no learning rule: the RLEM
-        update is the caller's ``change`` (:class:`tui_agent.rlem.replay.ExperienceReplay`).
+        update is the caller's ``change`` (:class:`tui_agent.rlem.replay.HistoryReplay`, through
+        :class:`tui_agent.bridge.store_rows.StoreRows`).
         (A single ``values_sql`` UPDATE of ``q`` and ``n`` together is *not*
         safe on lancedb 0.40: whether ``q`` sees the old or the new ``n``
         depends on the column order — measured on lancedb 0.40.0.)
@@ -231,12 +209,20 @@ class ExperienceStore:
         return (float(rows[0]["q"]), int(rows[0]["n"]), float(rows[0]["mean_reward"])) if rows else None
 
     def set_q(self, experience_id: str, q: float) -> None:
-        """Set Q by hand (memory editing); N is unchanged. A missing id changes nothing."""
+        """Set Q by hand (the memory browser's edit); N and the mean reward are unchanged. A missing id
+        changes nothing.
+
+        Not a learning update (no reward, no target), so it does not go through the RLEM replay, the
+        writer of every learned Q; a replay sees the new value at its next use (:attr:`change_token`
+        changes). Like a rating: one ratings-log entry, undone by ``memory.versions.undo``.
+
+        Raises:
+            ValueError: ``q`` is not finite.
+            MemoryStoreError: the lock is held elsewhere, or the disk is not writable.
+        """
         q = _finite(q, "q")
-        with self.locked(fold=False):
-            current = self._values(experience_id)
-            if current is not None:
-                self.ratings.append(experience_id, q, current[1], current[2], now_utc().isoformat())
+        with contextlib.suppress(KeyError):
+            self.update_values(experience_id, lambda _q, n, mean_reward: (q, n, mean_reward))
 
     def touch(self, experience_ids: Iterable[str]) -> None:
         """Mark experiences as used now (``last_used_at``)."""

@@ -11,7 +11,9 @@ Import modes:
   knows no learning rule), the newer row's (by ``updated_at``)
   text and vector kept, the earliest ``created_at`` and latest
   ``updated_at``/``last_used_at`` kept. Rows of the file that match each other
-  are combined the same way first. Other rows are added.
+  are combined the same way first. Other rows are added. (Pooling is no learning
+  update, so it does not go through the RLEM replay: see :mod:`tui_agent.rlem.replay`
+  on who writes Q.)
 * ``replace``: the memory holds exactly the file's rows afterwards.
 
 Every import is all or nothing: the whole file is read and validated before

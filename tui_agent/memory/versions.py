@@ -5,10 +5,13 @@ compaction) makes a new table *version*; old versions stay readable until
 compaction removes them (:func:`retention`: those older than 7 days, and all
 but the newest ``KEEP_VERSIONS`` = 100, so the disk stays bounded and undo
 reaches back about 100 writes). Undo restores the version before the last
-change, which itself makes a new version.
+change, which itself makes a new version. (It puts back stored values, Q included, and learns
+nothing, so it does not go through the RLEM replay: see :mod:`tui_agent.rlem.replay` on who
+writes Q.)
 
-Some versions hold the same rows as an earlier one: compaction's and undo's
-own. Undo must skip them, or pressing it would "undo" a compaction and change
+Some versions hold the same rows as an earlier one: compaction's, undo's own and a
+schema upgrade's (:mod:`tui_agent.memory.upgrade`). Undo
+must skip them, or pressing it would "undo" a compaction and change
 nothing, and a second undo would redo the first. So the store records, in a
 small journal beside the table (``<memory dir>/.versions.jsonl``, written
 under the write lock), which versions equal which earlier one. Undo then
@@ -113,8 +116,8 @@ def record_equivalent_versions(store: Any, versions: range | list[int], *, same_
     """Note in the journal that each of ``versions`` holds the same rows as version ``same_as``.
 
     Call with the store's write lock held, right after the commit(s). ``op``
-    says what made them ("compact", "undo"). Never raises for a journal that
-    cannot be written (undo then treats those versions as real changes).
+    says what made them ("compact", "undo", "upgrade": a schema upgrade only adds empty columns).
+    Never raises for a journal that cannot be written (undo then treats those versions as real changes).
     """
     versions = list(versions)
     if not versions:

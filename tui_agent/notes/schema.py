@@ -10,6 +10,7 @@ the text the full-text index sees (title, heading and text).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -18,40 +19,25 @@ from typing import Any
 import pyarrow as pa
 
 from tui_agent.embedding.encoder import EMBEDDING_DIM, EMBEDDING_MODEL
+from tui_agent.storage.lance_schema import (
+    Upgrades,
+    arrow_schema,
+    column,
+    nullable_texts,
+)
 from tui_agent.storage.rowcodec import record_from_row, record_to_row
 
-NOTES_SCHEMA_VERSION = 1
 NOTES_TABLE = "notes"
 META_NOTES_SCHEMA_VERSION = b"tui_agent.notes_schema_version"
 META_EMBEDDING_MODEL = b"tui_agent.embedding_model"
 META_EMBEDDING_DIM = b"tui_agent.embedding_dim"
+NOTES_UPGRADES = Upgrades(META_NOTES_SCHEMA_VERSION, (), what="notes schema")
+"""The notes table's numbered upgrade steps (none yet: v1), applied by :class:`~tui_agent.notes.store.NoteStore`."""
+NOTES_SCHEMA_VERSION = NOTES_UPGRADES.version
 CHAT_SOURCE = "chat"
 HEADING_SEP = " › "
 
 TIMESTAMP = pa.timestamp("us", tz="UTC")
-
-
-def notes_schema() -> pa.Schema:
-    """The explicit pyarrow schema of the ``notes`` table; metadata: schema version, embedding model and dim."""
-    return pa.schema(
-        [
-            pa.field("id", pa.string(), nullable=False),
-            pa.field("source", pa.string(), nullable=False),
-            pa.field("title", pa.string()),
-            pa.field("heading", pa.string()),
-            pa.field("position", pa.int32()),
-            pa.field("text", pa.string(), nullable=False),
-            pa.field("search_text", pa.string()),
-            pa.field("content_hash", pa.string()),
-            pa.field("created_at", TIMESTAMP),
-            pa.field("vector", pa.list_(pa.float32(), EMBEDDING_DIM)),
-        ],
-        metadata={
-            META_NOTES_SCHEMA_VERSION: str(NOTES_SCHEMA_VERSION).encode(),
-            META_EMBEDDING_MODEL: EMBEDDING_MODEL.encode(),
-            META_EMBEDDING_DIM: str(EMBEDDING_DIM).encode(),
-        },
-    )
 
 
 def note_id(source: str, position: int, text: str) -> str:
@@ -59,21 +45,25 @@ def note_id(source: str, position: int, text: str) -> str:
     return hashlib.sha256(f"{source}\0{position}\0{text}".encode()).hexdigest()[:32]
 
 
-@dataclass
+@dataclass(kw_only=True)
 class Note:
-    """One note row (see the module docstring)."""
+    """One note row; its fields are the table's columns, in order (:func:`notes_schema`).
 
-    source: str
-    text: str
-    title: str = ""
-    heading: str = ""
-    position: int = 0
-    content_hash: str = ""
-    vector: list[float] | None = field(default=None, repr=False)
-    id: str = ""
-    created_at: datetime | None = field(default_factory=lambda: datetime.now(UTC))
+    ``Note(source, text, **others)``; see the module docstring.
+    """
+
+    id: str = field(default="", metadata=column(pa.string(), nullable=False))
+    source: str = field(kw_only=False, metadata=column(pa.string(), nullable=False))
+    title: str = field(default="", metadata=column(pa.string()))
+    heading: str = field(default="", metadata=column(pa.string()))
+    position: int = field(default=0, metadata=column(pa.int32()))
+    text: str = field(kw_only=False, metadata=column(pa.string(), nullable=False))
+    search_text: str = field(default="", repr=False, metadata=column(pa.string()))
+    content_hash: str = field(default="", metadata=column(pa.string()))
+    created_at: datetime | None = field(default_factory=lambda: datetime.now(UTC), metadata=column(TIMESTAMP))
     """None only for a stored row without a time (an older import let a null in)."""
-    search_text: str = field(default="", repr=False)
+    vector: list[float] | None = field(default=None, repr=False,
+                                       metadata=column(pa.list_(pa.float32(), EMBEDDING_DIM)))
 
     def __post_init__(self) -> None:
         if not self.id:
@@ -98,7 +88,7 @@ class Note:
     @classmethod
     def from_row(cls, row: dict[str, Any]) -> Note:
         """A note from a stored row; missing values read safely (null texts as "", position 0, time None)."""
-        values = record_from_row(cls, row, ("title", "heading", "content_hash", "search_text"))
+        values = record_from_row(cls, row, _NULLABLE_TEXTS)
         values["position"] = int(values.get("position") or 0)
         if values.get("text") is None:
             values["text"] = ""
@@ -111,6 +101,17 @@ class Note:
         return {"id": self.id, "source": self.source, "title": self.title, "heading": self.heading,
                 "position": self.position, "text": self.text, "content_hash": self.content_hash,
                 "created_at": self.created_at.isoformat() if self.created_at else None}
+
+
+_NULLABLE_TEXTS = nullable_texts(Note)  # read as "" when null
+
+
+@functools.cache
+def notes_schema() -> pa.Schema:
+    """The explicit pyarrow schema of the ``notes`` table (:class:`Note`'s fields); metadata: schema
+    version, embedding model and dim."""
+    return arrow_schema(Note, {**NOTES_UPGRADES.metadata(), META_EMBEDDING_MODEL: EMBEDDING_MODEL.encode(),
+                               META_EMBEDDING_DIM: str(EMBEDDING_DIM).encode()})
 
 
 def notes_to_table(notes: list[Note]) -> pa.Table:

@@ -30,14 +30,14 @@ import numpy as np
 from tui_agent.storage.lance_retention import retention
 from tui_agent.notes.schema import (
     EMBEDDING_DIM,
-    META_NOTES_SCHEMA_VERSION,
-    NOTES_SCHEMA_VERSION,
     NOTES_TABLE,
+    NOTES_UPGRADES,
     Note,
     notes_schema,
     notes_to_table,
 )
 from tui_agent.storage.errors import storage_problem
+from tui_agent.storage.lance_schema import SchemaVersionError
 
 __all__ = ["Found", "NoteStore", "NoteStoreError", "fts_query"]
 
@@ -96,11 +96,13 @@ class NoteStore:
         except (ValueError, FileNotFoundError):
             with self.locked(checkout=False):
                 self.table = self.db.create_table(NOTES_TABLE, schema=notes_schema(), exist_ok=True)
-        meta = self.table.schema.metadata or {}
-        version = int(meta.get(META_NOTES_SCHEMA_VERSION, b"1"))
-        if version > NOTES_SCHEMA_VERSION:
-            raise NoteStoreError(f"{self.path} notes were written by a newer tui-agent (notes schema v{version}; "
-                                 f"this one reads v{NOTES_SCHEMA_VERSION})")
+        where = f"notes in {self.path}"
+        try:  # the numbered upgrade steps of notes.schema.NOTES_UPGRADES (none yet); a newer table is refused
+            if NOTES_UPGRADES.pending(self.table, where):
+                with self.locked():
+                    NOTES_UPGRADES.apply(self.table, where)
+        except SchemaVersionError as exc:
+            raise NoteStoreError(str(exc)) from exc
 
     @contextlib.contextmanager
     def locked(self, checkout: bool = True) -> Iterator[Any]:

@@ -3,7 +3,8 @@
 Source: REMEMBERER (Zhang et al., NeurIPS 2023, §3.2) and its released code,
 OpenDFM/Rememberer ``history.py``: ``HistoryReplay.update``, ``_clear_buffer``
 and ``_update_action_record``. Only :class:`tui_agent.rlem.replay.HistoryReplay`
-applies these to the memory; nothing else writes Q.
+applies these to the memory; nothing else writes a learned Q (the writers that learn nothing, e.g.
+a hand edit, an import, undo, are listed in :mod:`tui_agent.rlem.replay`).
 
 Indexing. An episode of ``T`` steps is ``o_0, a_0, r_1, o_1, a_1, r_2, ...,
 a_{T-1}, r_T, o_T``: ``rewards[t]`` is ``r_{t+1}``, the reward received after

@@ -1,4 +1,4 @@
-"""The experience memory of RLEM: retrieval and learning in one object, the only writer of Q.
+"""The experience memory of RLEM: retrieval and learning in one object, the only writer of learned Q.
 
 Source: OpenDFM/Rememberer ``history.py``, ``HistoryReplay`` (``update``,
 ``_clear_buffer``, ``_insert_key``, ``_update_action_record``, ``__getitem__``).
@@ -21,6 +21,28 @@ adapter in the domain code, or :class:`InMemoryRows`): new entries are
 inserted, existing ones changed with a read-modify-write that the sink runs
 atomically on the stored values, so updates from several processes are all
 counted. This module does no I/O of its own.
+
+Who writes Q. Every *learning* update (a reward moving Q towards a target, N + 1) is made here,
+through the sink (:class:`tui_agent.bridge.store_rows.StoreRows` for the LanceDB store); that
+includes the chat's ratings and corrections, the notes' retrieval learning and training episodes.
+Q also changes in the store by these writers, none of which learns anything, so they do not
+go through this object:
+
+* the memory browser's hand edit (``ExperienceStore.set_q``, the TUI's Q dialog): a user override
+  of one row's Q, N and mean reward unchanged; it has no reward or target for an update to use;
+* imports: rows that come with a Q learned elsewhere, from a memory file or REMEMBERER's pools
+  (``memory.transfer.import_memory``) or the shop's initial pool (``ShopAgent.ensure_initial_pool``,
+  ``add_missing``); an import's ``merge`` pools two estimates of one row by
+  ``rlem.learning.pooled_value`` (the N-weighted mean: with α = 1/N, the mean of both rows'
+  targets) and sums N;
+* undo and restore (``memory.versions``): put back values stored earlier (a table version, or
+  drop the newest ratings-log entry);
+* the ratings log's fold and compaction (``memory.compaction``): copy logged values into the
+  table unchanged.
+
+A replay sees them at its next use: with its records in RAM, the sink's :meth:`RowSink.version`
+changes with every stored change and :meth:`HistoryReplay.sync` reloads; without (the chat), its
+records come from a fresh search each time.
 """
 
 from __future__ import annotations
