@@ -61,9 +61,9 @@ def test_rated_experiences_become_exemplars_for_similar_questions(memory_dir, em
     assert 0.6 <= out.exemplars[0].f_task < 0.78, out.exemplars[0].f_task
 
 
-def test_q_driven_suggests_a_well_rated_answer_to_a_related_question_instead_of_prompting_with_it(
+def test_episodic_control_suggests_a_well_rated_answer_to_a_related_question_instead_of_prompting_with_it(
         memory_dir, embedder):
-    """q-driven: the taught answer is shown to the user beside the model's, never put in the model's prompt
+    """episodic-control: the taught answer is shown to the user beside the model's, never put in the model's prompt
     (the small model copies what it is shown into questions about other subjects)."""
     agent = agent_for(memory_dir, embedder)
     first = asyncio.run(agent.answer("How do I list files in bash?", mock_response="Use ls."))
@@ -81,7 +81,7 @@ def test_answers_and_ratings_go_through_the_episodic_seam(memory_dir, embedder):
     assert isinstance(agent.memory, EpisodicMemory) and agent.replay is agent.memory.replay
     assert agent.note_retriever.replay is agent.note_retriever.memory.replay
     out = asyncio.run(agent.answer("What colour is the sky?", mock_response="Green."))
-    assert (out.mode, out.policy) == ("generate", "q-driven") and out.to_json()["mode"] == "generate"
+    assert (out.mode, out.policy) == ("generate", "episodic-control") and out.to_json()["mode"] == "generate"
     agent.rate(out.id, up=False, correction="Blue.")
     fixed = [e for e in agent.store.all(kind="chat") if e.source == "correction"]
     assert [(e.task, e.action, e.q, e.n) for e in fixed] == [("What colour is the sky?", "Blue.", 1.0, 1)]

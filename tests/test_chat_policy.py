@@ -116,7 +116,7 @@ def test_every_chat_policy_has_one_rule_and_aliases_resolve():
     for spec in POLICY_TABLE:
         for alias in spec.aliases:
             assert p.chat_rule(alias) is p.CHAT_RULES[spec.name]
-    assert p.chat_rule("q-driven").taught and p.chat_rule("q-driven").reject
+    assert p.chat_rule("episodic-control").taught and p.chat_rule("episodic-control").reject
     assert not p.chat_rule("llm").memory_in_prompt and p.chat_rule("random").pick_random
     with pytest.raises(ValueError, match="unknown policy"):
         p.chat_rule("greedy")

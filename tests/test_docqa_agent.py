@@ -1,4 +1,4 @@
-"""The DocumentQA agent over the RLEM core: policies run, the q-driven policy explores, learns a note's
+"""The DocumentQA agent over the RLEM core: policies run, the episodic-control policy explores, learns a note's
 Q-value, exploits it, brings it back by a remembered search, and takes 👍/👎. Real LanceDB memory;
 question embeddings from a stand-in (the learning claim on the real embedder is the model test)."""
 
@@ -45,7 +45,7 @@ def agent_for(store, embedder=None, **config) -> DocQAAgent:
 
 
 def test_policy_names():
-    assert docqa_policy("rlem") == "q-driven"
+    assert docqa_policy("rlem") == "episodic-control"
     with pytest.raises(ValueError, match="unknown policy 'greedy'"):
         docqa_policy("greedy")
     with pytest.raises(ValueError, match="unknown answerer"):
@@ -59,12 +59,12 @@ def test_random_policy_runs_valid_steps_and_writes_nothing(store, env):
     assert store.count("docqa") == 0 and not r.learned
 
 
-def test_q_driven_explores_result_by_result_then_exploits_what_worked(store, env):
+def test_episodic_control_explores_result_by_result_then_exploits_what_worked(store, env):
     index, rank = _late_answer()
     agent = agent_for(store)
     tried = []
     for _ in range(rank):
-        r = agent.run_episode(env, {"split": "train", "question_index": index}, "q-driven", learn=True)
+        r = agent.run_episode(env, {"split": "train", "question_index": index}, "episodic-control", learn=True)
         tried.append(r.steps[0].action)
         assert [s.chosen_by for s in r.steps] == ["explore", "explore"]
     assert tried == [f"read[{k}]" for k in range(1, rank + 1)]  # one new note per episode, in rank order
@@ -74,7 +74,7 @@ def test_q_driven_explores_result_by_result_then_exploits_what_worked(store, env
     reads = {role_of(x.action, x.reason)[1]: x.q for x in rows if x.action.startswith("read[")}
     assert sorted(round(q, 4) for q in reads.values()) == sorted([-1.01] * (rank - 1) + [0.99])
     # frozen memory, no exploration: the remembered note is read and answered from at once
-    again = agent.run_episode(env, {"split": "train", "question_index": index}, "q-driven")
+    again = agent.run_episode(env, {"split": "train", "question_index": index}, "episodic-control")
     assert again.correct and [s.chosen_by for s in again.steps] == ["memory", "memory"]
     assert again.steps[0].action == f"read[{rank}]" and store.count("docqa") == len(rows)
 
@@ -85,9 +85,9 @@ def test_a_remembered_question_brings_its_note_back_by_search(store, env):
     other = "zebra xylophone quokka"  # no word in common: its own search finds something else
     agent = agent_for(store, AliasEmbedder({other: q["question"]}))
     for _ in range(rank):
-        agent.run_episode(env, {"split": "train", "question_index": index}, "q-driven", learn=True)
+        agent.run_episode(env, {"split": "train", "question_index": index}, "episodic-control", learn=True)
     good = next(x for x in store.all(kind="docqa") if x.action.startswith("read[") and x.q > 0)
-    r = agent.run_episode(env, {"question": other, "answer": q["answer"]}, "q-driven")
+    r = agent.run_episode(env, {"question": other, "answer": q["answer"]}, "episodic-control")
     assert r.steps[0].action == f"search[{q['question']}]" and r.steps[0].chosen_by == "memory"
     assert r.steps[1].action == f"read[{rank}]" and r.steps[1].action_reason == good.reason
     assert r.steps[2].action.startswith("answer[")  # (from the right note; the words come from the user's question)
@@ -95,7 +95,7 @@ def test_a_remembered_question_brings_its_note_back_by_search(store, env):
 
 def test_feedback_moves_every_step_towards_plus_or_minus_one(store, env):
     agent = agent_for(store)
-    r = agent.run_episode(env, {"split": "test", "question_index": 3}, "q-driven")
+    r = agent.run_episode(env, {"split": "test", "question_index": 3}, "episodic-control")
     updates = agent.feedback(r, up=True)
     assert len(updates) == len(r.steps) and all(q == 1.0 and n == 1 for _, q, n in updates)
     updates = agent.feedback(r, up=False)
@@ -118,7 +118,7 @@ def test_llm_and_rememberer_rank_actions_with_the_scorer(store, env):
 
 @pytest.mark.model
 def test_rlem_on_the_real_embedder_answers_more_test_questions_after_training(store):
-    """Two passes over the train questions (q-driven, memory updated every step): the test questions —
+    """Two passes over the train questions (episodic-control, memory updated every step): the test questions —
     other phrasings of the same facts — are answered correctly more often than with an empty memory
     (always answering), and the return rises (the default: no blind answers where they failed)."""
     from tui_agent.docqa.policy import PolicyConfig
@@ -130,13 +130,13 @@ def test_rlem_on_the_real_embedder_answers_more_test_questions_after_training(st
                           DocQAConfig(scorer="constant", seed=0, policy=PolicyConfig(**policy)))
 
     env = DocQAEnv(split="train")
-    before = evaluate(agent(generic=False), env, 196, "q-driven")
-    report = train(agent(), env, 2 * 196, 0, "q-driven")
+    before = evaluate(agent(generic=False), env, 196, "episodic-control")
+    report = train(agent(), env, 2 * 196, 0, "episodic-control")
     first, second = report["successes"][:196], report["successes"][196:]
     assert sum(second) > sum(first)  # the second pass over the same questions is answered better
-    eager = evaluate(agent(generic=False), env, 196, "q-driven")
+    eager = evaluate(agent(generic=False), env, 196, "episodic-control")
     assert eager["success_rate"] >= before["success_rate"] + 0.03, (before["success_rate"], eager["success_rate"])
-    default = evaluate(agent(), env, 196, "q-driven")
+    default = evaluate(agent(), env, 196, "episodic-control")
     assert default["avg_return"] >= before["avg_return"] + 0.2, (before["avg_return"], default["avg_return"])
 
 
@@ -152,10 +152,10 @@ def test_where_answering_unknown_notes_failed_the_policy_keeps_reading_instead(s
                                  q["answer"])][:6]
     agent = agent_for(store)
     for i in failing:
-        assert not agent.run_episode(env, {"split": "train", "question_index": i}, "q-driven", learn=True).correct
-    r = agent.run_episode(env, {"split": "test", "question_index": 100}, "q-driven")
+        assert not agent.run_episode(env, {"split": "train", "question_index": i}, "episodic-control", learn=True).correct
+    r = agent.run_episode(env, {"split": "test", "question_index": 100}, "episodic-control")
     assert r.answer is None and len(r.steps) == env.max_steps and r.ret == pytest.approx(-0.08)
     assert [s.action for s in r.steps[:5]] == [f"read[{k}]" for k in range(1, 6)]
     eager = agent_for(store, policy=PolicyConfig(generic=False))
-    r = eager.run_episode(env, {"split": "test", "question_index": 100}, "q-driven")
+    r = eager.run_episode(env, {"split": "test", "question_index": 100}, "episodic-control")
     assert r.answer is not None and len(r.steps) == 2

@@ -17,7 +17,7 @@ def test_train_then_eval_docqa(tmp_path):
     result = runner.invoke(app, ["train", "--env", "docqa", "--episodes", "6", "--scorer", "constant", "--test-tasks",
                                  "4", "--test-every", "3", "--memory-dir", mem, "--output", str(out)])
     assert result.exit_code == 0, result.output
-    assert "q-driven: 6 training episodes, success rate" in result.output
+    assert "episodic-control: 6 training episodes, success rate" in result.output
     assert "after 3 episodes: 4 test questions" in result.output and "after 6 episodes" in result.output
     report = json.loads(out.read_text())
     assert len(report["returns"]) == 6 and [p["train_episodes"] for p in report["curve"]] == [3, 6]

@@ -19,7 +19,7 @@ def test_readme_policy_table_is_the_policy_table():
 def test_aliases_resolve_and_unknown_names_list_the_known_ones():
     assert policy_spec(" rlem ").name == POLICIES[0]
     assert policy_spec("rememberer", "docqa").name == "rememberer"
-    with pytest.raises(ValueError, match="expected one of q-driven, rememberer, llm, random"):
+    with pytest.raises(ValueError, match="expected one of episodic-control, rememberer, llm, random"):
         policy_spec("greedy")
 
 
@@ -35,3 +35,13 @@ def test_the_domains_validator_cli_and_palette_read_the_table():
         assert spec.name in PolicyOption.__metadata__[0].help
     with pytest.raises(ValueError):
         Settings(policy="greedy")
+
+
+def test_the_old_name_still_works_and_the_cli_says_the_new_one():
+    from typer.testing import CliRunner
+
+    from tui_agent.cli.main import app
+
+    out = CliRunner().invoke(app, ["eval", "--env", "nowhere", "--policy", "q-driven"])
+    assert "policy 'q-driven' is now called 'episodic-control'" in out.output
+    assert out.exit_code == 2  # then the unknown env is reported as before

@@ -87,16 +87,16 @@ def test_chat_rememberer_puts_advice_in_the_prompt_and_never_recalls(memory_dir,
     assert again.answer == "Quellport, I think."
     roles = {e.answer: e.role for e in again.exemplars}
     assert roles == {"Quellport.": "encouraged", "Paris.": "discouraged"}
-    q_driven = ChatAgent(load_settings(memory_dir=memory_dir, model="openai/mock"), embedder=embedder)
-    assert asyncio.run(q_driven.answer("What is the capital of Zorbania?", mock_response="x")).mode == "recall"
+    episodic_control = ChatAgent(load_settings(memory_dir=memory_dir, model="openai/mock"), embedder=embedder)
+    assert asyncio.run(episodic_control.answer("What is the capital of Zorbania?", mock_response="x")).mode == "recall"
 
 
 def test_chat_llm_and_random_policies(memory_dir, embedder):
     def agent(policy: str) -> ChatAgent:
         return ChatAgent(load_settings(memory_dir=memory_dir, model="openai/mock", policy=policy), embedder=embedder)
 
-    first = asyncio.run(agent("q-driven").answer("Who maintains the build server?", mock_response="Priya."))
-    agent("q-driven").rate(first.id, up=True)
+    first = asyncio.run(agent("episodic-control").answer("Who maintains the build server?", mock_response="Priya."))
+    agent("episodic-control").rate(first.id, up=True)
     alone = asyncio.run(agent("llm").answer("Who maintains the build server?", mock_response="No idea."))
     assert (alone.mode, alone.answer, alone.exemplars) == ("generate", "No idea.", [])  # no memory at all
     chance = asyncio.run(agent("random").answer("Who maintains the build server?", mock_response="unused"))

@@ -1,7 +1,7 @@
 """Parallel rollouts (issue 13): trajectories recorded on a frozen snapshot and applied by the one writer.
 
 The shop runs for real (ShopEnv, LanceDB memory); embeddings are the hash stand-in and the policy is
-``random`` or ``q-driven`` with the constant scorer, so no model is loaded and every episode is
+``random`` or ``episodic-control`` with the constant scorer, so no model is loaded and every episode is
 deterministic given its seed. The tests without Ray drive :class:`RolloutWorker` in-process; the Ray
 ones (marked ``model``: ray imports torch-sized libraries) run real actors.
 """
@@ -86,10 +86,10 @@ def test_worker_trajectories_applied_by_the_driver_equal_the_sequential_run(tmp_
     assert len(memory_rows(par_agent)) > 20
 
 
-def test_q_driven_batches_of_one_episode_are_the_sequential_path(tmp_path):
+def test_episodic_control_batches_of_one_episode_are_the_sequential_path(tmp_path):
     """With full-episode returns (n = None) the sequential path also updates only at the episode's end,
-    so one episode per snapshot is exactly it — Q-driven choices included."""
-    todo = jobs("q-driven") + jobs("q-driven", epoch=1)
+    so one episode per snapshot is exactly it — Episodic-control choices included."""
+    todo = jobs("episodic-control") + jobs("episodic-control", epoch=1)
     seq_agent, par_agent = make_agent(tmp_path / "seq"), make_agent(tmp_path / "par")
     seq = sequential(seq_agent, ShopEnv(split="train"), todo)
     par = in_process(par_agent, [RolloutWorker(worker_factory())], todo, batch=1)

@@ -18,7 +18,7 @@ from tui_agent.runs.figures import nice_ticks, tick_label
 def test_runs_and_episodes_are_written_and_read_back(tmp_path):
     path = tmp_path / "runs.sqlite3"
     with RunLog(path) as log:
-        first = log.start("shop", "rlem", {"epochs": 3, "memory": tmp_path}, policy="q-driven")
+        first = log.start("shop", "rlem", {"epochs": 3, "memory": tmp_path}, policy="episodic-control")
         rows = [first.episode(return_=g, reward=g, success=g == 1.0, steps=5 + i, seconds=0.5,
                               info={"epoch": 0, "goal_index": i})
                 for i, g in enumerate((0.25, 1.0, 0.5))]
@@ -31,7 +31,7 @@ def test_runs_and_episodes_are_written_and_read_back(tmp_path):
         runs = log.runs()
         assert [r.id for r in runs] == [second.id, first.id]  # newest first
         shop = log.get(first.id)
-        assert (shop.env, shop.algo, shop.policy, shop.label) == ("shop", "rlem", "q-driven", "rlem/q-driven")
+        assert (shop.env, shop.algo, shop.policy, shop.label) == ("shop", "rlem", "episodic-control", "rlem/episodic-control")
         assert shop.settings == {"epochs": 3, "memory": str(tmp_path)}  # non-JSON values written with str
         assert shop.episodes == 3 and shop.successes == 1 and math.isclose(shop.success_rate, 1 / 3)
         assert math.isclose(shop.mean_return, (0.25 + 1.0 + 0.5) / 3)

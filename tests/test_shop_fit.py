@@ -1,4 +1,4 @@
-"""The shop's fit features (tui_agent/shop/fit.py) and the q-driven fit kernel (no model, no timing)."""
+"""The shop's fit features (tui_agent/shop/fit.py) and the episodic-control fit kernel (no model, no timing)."""
 
 from __future__ import annotations
 

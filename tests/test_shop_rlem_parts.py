@@ -318,7 +318,7 @@ def test_training_sets_are_the_papers_two_fixed_sets_of_ten():
     assert report["train_set"] == "S1" and report["goals"] == s1
     assert calls == [("train", g, True) for g in s1]
     calls.clear()
-    report = evaluate(Agent(), env, policy="q-driven", split="train", goals=s0)
+    report = evaluate(Agent(), env, policy="episodic-control", split="train", goals=s0)
     assert report["goals"] == s0 and calls == [("train", g, False) for g in s0]
 
 

@@ -46,7 +46,7 @@ def write_runs(episodes: int = 40) -> tuple[str, str]:
         for i in range(3):
             old.episode(return_=0.1 * i, success=False, steps=15, seconds=1.0)
         old.finish()
-        new = log.start("shop", "rlem", {"epochs": 3}, policy="q-driven")
+        new = log.start("shop", "rlem", {"epochs": 3}, policy="episodic-control")
         for i in range(episodes):
             g = min(1.0, 0.2 + i / episodes + (0.3 if i % 3 == 0 else 0.0))
             new.episode(return_=round(g, 2), success=g >= 1.0, steps=6, seconds=1.0)
@@ -71,7 +71,7 @@ async def test_shows_the_newest_run_and_steps_through_runs(store):
         screen = app.screen
         assert isinstance(screen, StatsScreen)
         await settle(pilot, screen, 1)
-        assert "run 1/2" in status(screen) and "rlem/q-driven" in status(screen) and "40 episodes" in status(screen)
+        assert "run 1/2" in status(screen) and "rlem/episodic-control" in status(screen) and "40 episodes" in status(screen)
         assert screen.run_id == new and len(screen.data.curve["return"]) == 40
         assert screen.data.hist["total"] == {"chat": 20, "note": 20, "shop": 20}
         await pilot.press("left")
@@ -170,7 +170,7 @@ def test_stats_screen_snapshot(snap_compare, memory_dir, monkeypatch):
 async def test_an_open_run_is_followed_while_it_is_written(monkeypatch):
     monkeypatch.setattr("tui_agent.tui.stats_screen.FOLLOW_S", 0.05)
     log = RunLog()
-    run = log.start("shop", "rlem", policy="q-driven")  # not finished: a training still writing it
+    run = log.start("shop", "rlem", policy="episodic-control")  # not finished: a training still writing it
     run.episode(return_=0.5, success=False, steps=4)
     app = StatsApp(None)
     async with app.run_test(size=(80, 24)) as pilot:

@@ -29,7 +29,7 @@ class RunOptions:
     """A run's learning and ablation options, for any domain (CLI flags of ``train`` / ``eval`` / ``task``).
 
     ``gamma`` ∈ [0, 1]; ``n`` ≥ 1 or None (the full-episode return); ``update_mode`` "mean" (α = 1/N) or
-    "const" (α = 0.1); ``scorer`` how q-driven breaks ties ("llm" | "constant"; None: the domain's
+    "const" (α = 0.1); ``scorer`` how episodic-control breaks ties ("llm" | "constant"; None: the domain's
     default, llm on the shop, constant on docqa); ``answerer`` (docqa) "extractive" | "llm";
     ``always_answer`` (docqa) answer even where answering unknown notes has mostly failed.
     """

@@ -188,9 +188,9 @@ class ChatAgent(NotesMixin, TaughtMixin):
     ) -> ChatAnswer:
         """Answer ``question`` with the configured policy and store the answer (Q = 0, N = 0).
 
-        The steps: retrieve → answer from memory (``random``; ``q-driven``'s *recall* band) → prompt
-        (exemplars, notes) → generate (``q-driven``: reject & resample) → store, warn, touch. What each
-        policy does in them is its :class:`~tui_agent.chat.policy.ChatRule`. ``q-driven``: a taught
+        The steps: retrieve → answer from memory (``random``; ``episodic-control``'s *recall* band) → prompt
+        (exemplars, notes) → generate (``episodic-control``: reject & resample) → store, warn, touch. What each
+        policy does in them is its :class:`~tui_agent.chat.policy.ChatRule`. ``episodic-control``: a taught
         answer in the *recall* band is the answer (the model is not asked, nor loaded); in the *suggest*
         band the model answers and the taught answer comes back as :attr:`ChatAnswer.suggestion`.
 

@@ -40,7 +40,7 @@ class ChatAnswer:
     chosen by Q), "generate" (a fresh sample), "resample" (a fresh sample after
     rejecting near-duplicates of discouraged answers), "abstain" (every sample
     was rejected) or "random" (a random remembered answer); the TUI adds "stopped".
-    ``policy`` is the configured decision policy that made it (``q-driven``,
+    ``policy`` is the configured decision policy that made it (``episodic-control``,
     ``rememberer``, ``llm``, ``random``).
     """
 
@@ -52,7 +52,7 @@ class ChatAnswer:
     exemplars: list[ExemplarInfo] = field(default_factory=list)
     rejected: list[str] = field(default_factory=list)
     warning: str | None = None
-    policy: str = "q-driven"
+    policy: str = "episodic-control"
     incomplete: bool = False
     """The stream ended without a finish reason (cut off): shown as such, not stored, ``id`` is ``None``."""
     notes: list[dict[str, Any]] = field(default_factory=list)

@@ -1,4 +1,4 @@
-"""Chat policies: RLEM retrieval for one-step episodes, and the ``q-driven`` recall / reject rules.
+"""Chat policies: RLEM retrieval for one-step episodes, and the ``episodic-control`` recall / reject rules.
 
 Pure functions, no I/O. A chat question is a one-step episode (docs/rlem.md):
 task = the question, observation = the conversation context, action = the
@@ -14,7 +14,7 @@ Policies (``policy`` setting, :data:`tui_agent.config.base.POLICY_TABLE`):
 * ``rememberer`` — the paper's: the m best rated records go into the prompt
   as exemplars with encouraged / discouraged answers; the model answers. No
   recall, no rejection.
-* ``q-driven`` (default) — this project's extension, because the bundled
+* ``episodic-control`` (default) — this project's extension, because the bundled
   135M model ignores advice (measured: shown an encouraged and a discouraged
   answer it repeated the discouraged one):
 
@@ -72,7 +72,7 @@ class ChatRule:
 
 
 CHAT_RULES = {r.name: r for r in (
-    ChatRule("q-driven", taught=True, reject=True),
+    ChatRule("episodic-control", taught=True, reject=True),
     ChatRule("rememberer"),
     ChatRule("llm", memory_in_prompt=False),
     ChatRule("random", pick_random=True),

@@ -110,7 +110,7 @@ class TaughtMixin:
         """Answer from memory (the recall band). The same wording (in any context) answers with the taught
         row itself; another wording with its pairing row, so a 👎 there leaves the taught fact as it is."""
         chosen = match.candidate
-        answer = await self._answer_from_memory(question, chosen, on_token, "recall", "q-driven")
+        answer = await self._answer_from_memory(question, chosen, on_token, "recall", "episodic-control")
         if match.same_question:
             return answer
         try:

@@ -1,4 +1,4 @@
-"""The *generate* step of a chat answer, with ``q-driven``'s *reject & resample* (:mod:`tui_agent.chat.policy`).
+"""The *generate* step of a chat answer, with ``episodic-control``'s *reject & resample* (:mod:`tui_agent.chat.policy`).
 
 The model answers the prompt; a sample that says what a rated-down answer to a similar question said
 (:func:`tui_agent.chat.policy.says_same`) is rejected and the model asked again without exemplars, at

@@ -10,7 +10,7 @@ from typing import Annotated, Any, NoReturn, Self
 
 import typer
 
-from tui_agent.config.base import policy_help_line
+from tui_agent.config.base import policy_help_line, policy_spec
 from tui_agent.text.terminal import json_text, visible
 
 MemoryDirOption = Annotated[
@@ -23,9 +23,22 @@ ModelOption = Annotated[
     typer.Option("--model", "-m", help="LiteLLM model string, e.g. openai/gpt-4o-mini (default: local/smollm2).",
                  envvar="TUI_AGENT_MODEL", show_default=False),
 ]
+def _policy_by_its_name(value: str | None) -> str | None:
+    """``--policy``: an earlier name (``q-driven``, ``rlem``) works and is answered with the current one."""
+    if not value:
+        return value
+    try:
+        name = policy_spec(value).name
+    except ValueError:
+        return value  # the command reports an unknown name with the list of known ones
+    if name != value.strip():
+        echo(f"tui-agent: note: policy {value.strip()!r} is now called {name!r}", err=True)
+    return name
+
+
 PolicyOption = Annotated[
     str | None,
-    typer.Option("--policy", help=policy_help_line(), show_default=False),
+    typer.Option("--policy", help=policy_help_line(), show_default=False, callback=_policy_by_its_name),
 ]
 ApiBaseOption = Annotated[
     str | None, typer.Option("--api-base", help="Base URL of an OpenAI-compatible or local server.", show_default=False)

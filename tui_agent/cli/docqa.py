@@ -2,7 +2,7 @@
 and ``doc QUESTION`` (one episode, its steps printed).
 
 ``train --env docqa --episodes 300`` runs RLEM (memory updated every step) on train questions;
-``eval --env docqa --policy q-driven|rememberer|llm|random --tasks 196`` evaluates on test questions
+``eval --env docqa --policy episodic-control|rememberer|llm|random --tasks 196`` evaluates on test questions
 with the memory frozen. Reports: success rate (answered correctly), average return, steps.
 """
 
@@ -15,14 +15,14 @@ from typing import Annotated, Any
 import typer
 
 from tui_agent.agents.factory import RunOptions
-from tui_agent.cli.common import (MemoryDirOption, ModelOption, build_agent, echo, fail, print_json, rollout_worker,
-                                  settings_for, user_errors)
+from tui_agent.cli.common import (MemoryDirOption, ModelOption, PolicyOption, build_agent, echo, fail, print_json,
+                                  rollout_worker, settings_for, user_errors)
 from tui_agent.cli.runner import EpisodeBar, RunFlags, write_report
 
 AnswererOption = Annotated[str, typer.Option(
     "--answerer", help="How answers are written: extractive (a passage sentence, no model) | llm.")]
 AlwaysAnswerOption = Annotated[bool, typer.Option(
-    "--always-answer", help="docqa q-driven: answer even where answering unknown notes has mostly failed "
+    "--always-answer", help="docqa episodic-control: answer even where answering unknown notes has mostly failed "
     "(default: keep reading, since a time-out costs less than a wrong answer).")]
 
 __all__ = ["DocQAOptions", "build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
@@ -64,7 +64,7 @@ def _policy(policy: str | None) -> str:
     from tui_agent.docqa.agent import docqa_policy
 
     try:
-        return docqa_policy(policy or "q-driven")
+        return docqa_policy(policy or "episodic-control")
     except ValueError as exc:
         fail(str(exc), 2)
 
@@ -80,7 +80,7 @@ def docqa_train(ctx: typer.Context, o: DocQAOptions) -> dict[str, Any]:
     from tui_agent.docqa.protocol import train
     from tui_agent.envs.docqa.env import DocQAEnv
 
-    with EpisodeBar(f"train {o.policy or 'q-driven'}") as bar:
+    with EpisodeBar(f"train {o.policy or 'episodic-control'}") as bar:
         policy = _policy(o.policy)
         rollouts = start_ray(ctx, o.workers, o.ray_address)  # before the memory opens: Ray forks its daemons
         agent = build_agent("docqa", o.memory_dir, o.model, o.run_options())
@@ -117,7 +117,7 @@ def docqa_eval(o: DocQAOptions) -> dict[str, Any]:
     from tui_agent.docqa.protocol import evaluate
     from tui_agent.envs.docqa.env import DocQAEnv
 
-    with EpisodeBar(f"eval {o.policy or 'q-driven'}") as bar:
+    with EpisodeBar(f"eval {o.policy or 'episodic-control'}") as bar:
         policy = _policy(o.policy)
         if o.split not in ("test", "train"):
             fail(f"unknown split {o.split!r} for docqa; expected test or train", 2)
@@ -148,7 +148,7 @@ def _notes_corpus(memory_dir: Path | None, model: str | None) -> Any:
 
 def doc_command(
     question: Annotated[str | None, typer.Argument(help="The question (default: a random test question).")] = None,
-    policy: Annotated[str | None, typer.Option("--policy", help="q-driven | rememberer | llm | random")] = None,
+    policy: PolicyOption = None,
     answerer: AnswererOption = "extractive",
     corpus: Annotated[str, typer.Option(
         "--corpus", help="builtin (the bundled Python docs) | notes (your notes table: tui-agent notes add)")] = "builtin",

@@ -2,7 +2,7 @@
 ``task`` and ``serve-shop``.
 
 ``train --env shop --tasks 10 --epochs 3`` runs the REMEMBERER protocol (memory updated every step);
-``eval --env shop --tasks N --policy random|llm|rememberer|q-driven`` evaluates with the memory frozen and
+``eval --env shop --tasks N --policy random|llm|rememberer|episodic-control`` evaluates with the memory frozen and
 writes per-task results as JSON; ``task "GOAL"`` runs one episode and prints its steps; ``serve-shop``
 serves the shop as HTML on localhost.
 """

@@ -37,7 +37,7 @@ NoDiscouragedOption = Annotated[bool, typer.Option("--no-discouraged", help="Abl
 NoAnalogyOption = Annotated[bool, typer.Option(
     "--no-analogy", help="Q from memory only for identical action strings (no action roles).")]
 ScorerOption = Annotated[str | None, typer.Option(
-    "--scorer", help="How q-driven breaks ties: llm (the model's log-likelihoods) | constant (first candidate). "
+    "--scorer", help="How episodic-control breaks ties: llm (the model's log-likelihoods) | constant (first candidate). "
     "Default: llm on the shop, constant on docqa (measured there: the model's tie-breaks cost success).",
     show_default=False)]
 UpdateModeOption = Annotated[str, typer.Option("--update-mode", help="Q update: mean (α = 1/N) | const (α = 0.1).")]

@@ -39,10 +39,11 @@ class PolicySpec:
 
 
 POLICY_TABLE = (
-    PolicySpec("q-driven", "Q-values, directly — this project's extension",
+    PolicySpec("episodic-control", "Q-values, directly (greedy over the nearest experiences' Q, as in episodic "
+               "control; untried actions optimistic) — this project's extension",
                "recall or suggest a taught answer by its estimated P, reject repeats of disliked ones",
                "Q̂ per action role; the model breaks ties", "Q̂ per action role (read / answer a note)",
-               aliases=("rlem",)),
+               aliases=("q-driven", "rlem")),
     PolicySpec("rememberer", "the model, reading exemplars with encouraged / discouraged advice — the paper's "
                "procedure", "advice in the prompt only", "the model writes advice; its top encouraged action is taken",
                "the model picks a valid action after the exemplars"),

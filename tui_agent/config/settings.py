@@ -87,8 +87,8 @@ class Settings(BaseSettings):
 
     # --- RLEM (see tui_agent/chat/policy.py for what each does) -------------
     policy: str = Field(
-        "q-driven",
-        description="q-driven (Q chooses: recall / reject in chat, action roles in the shop; learns with small "
+        "episodic-control",
+        description="episodic-control (Q chooses: recall / reject in chat, action roles in the shop; learns with small "
         "models) | rememberer (the paper's: advice in the prompt only) | llm (no memory) | random.",
     )
     similarity_lambda: float = Field(0.5, ge=0, le=1, description="λ in λ·f_task + (1−λ)·f_obs.")

@@ -1,1 +1,1 @@
-"""DocumentQA with RLEM: the agent, its q-driven policy, prompts and what the RLEM core needs (issue 13)."""
+"""DocumentQA with RLEM: the agent, its episodic-control policy, prompts and what the RLEM core needs (issue 13)."""

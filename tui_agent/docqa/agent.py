@@ -2,7 +2,7 @@
 
 Policies (:data:`tui_agent.config.base.POLICY_TABLE`), as on the shop:
 
-* ``"q-driven"`` — Q from memory chooses by action role (read / answer from a given note), the
+* ``"episodic-control"`` — Q from memory chooses by action role (read / answer from a given note), the
   model breaks ties (:mod:`tui_agent.docqa.policy`); this project's extension.
 * ``"rememberer"`` — the paper's procedure with constrained decoding: the model reads up to ``m``
   exemplars retrieved from memory (λ-scored, REMEMBERER §3.3) with their encouraged / discouraged
@@ -64,7 +64,7 @@ def docqa_policy(name: str) -> str:
 @dataclass
 class DocQAConfig:
     """Settings: λ of retrieval, ``m`` exemplars (rememberer), γ / n / update mode, advice switches,
-    q-driven thresholds, the q-driven tie-break ``scorer`` and the ``answerer``.
+    episodic-control thresholds, the episodic-control tie-break ``scorer`` and the ``answerer``.
 
     ``scorer``: "constant" (default: the first candidate — answer once a passage is read, else the top
     result) or "llm" (the model's likelihoods). Measured on 30 test questions with an empty memory
@@ -119,7 +119,7 @@ class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):
         self.store, self.llm = store, llm
         self.config = config or DocQAConfig()
         self.rng = random.Random(self.config.seed)
-        self._scorer = scorer  # the llm / rememberer policies' (and q-driven's with scorer "llm") action ranking
+        self._scorer = scorer  # the llm / rememberer policies' (and episodic-control's with scorer "llm") action ranking
         model = getattr(llm, "model", "local/smollm2") or ""
         super().__init__(docqa_similarity(self.config.lam), query_for, embedder,
                          StoreRows(store, KIND, self.vector_of, model=model), self.config.learning)
@@ -167,7 +167,7 @@ class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):
     def act(self, policy: str, question: str, observation: str, info: dict[str, Any], read_here: set[str],
             learn: bool = False, explore: bool = False, searched: set[str] | None = None) -> DocQAStep:
         """Choose the next action (no env step, no memory write). ``read_here``: notes read in this
-        episode; ``searched``: queries searched in it (q-driven does not repeat them)."""
+        episode; ``searched``: queries searched in it (episodic-control does not repeat them)."""
         searched = searched if searched is not None else set()
         policy = docqa_policy(policy)
         available = list(info["available_actions"])
@@ -177,7 +177,7 @@ class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):
             return self._take(step, self.rng.choice(cands), "random", "random policy")
         retrieved = self.replay.retrieve(DocQAQuery(self.vector(question), state_of(observation))) \
             if policy != "llm" else []
-        if policy == "q-driven":
+        if policy == "episodic-control":
             shown = {r["note_id"] for r in info.get("results", [])}
             cands += pol.recall_searches(retrieved, observation, shown, searched, self.config.policy)
             estimates = pol.estimate_q(cands, retrieved, observation, self.config.policy, optimistic=explore,
@@ -194,7 +194,7 @@ class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):
                                   why + (" (untried, exploring)" if e.optimistic else ""))
             cands = [e.candidate for e in left]
         return self._llm_pick(step, cands, observation, available, retrieved if policy == "rememberer" else [],
-                              "rememberer" if policy == "rememberer" else ("memory+llm" if policy == "q-driven"
+                              "rememberer" if policy == "rememberer" else ("memory+llm" if policy == "episodic-control"
                                                                            else "llm"))
 
     def _take(self, step: DocQAStep, c: pol.Candidate, chosen_by: str, reason: str) -> DocQAStep:
@@ -211,7 +211,7 @@ class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):
         step.advice = "\n\n".join(shown) or step.advice
         # answers as the prompt lists them ("answer[<text>]"): a long answer text would lose on summed log p
         labels = [c.action if c.role[0] != "answer" else ANSWER_PLACEHOLDER for c in cands]
-        if self.config.scorer == "constant" and chosen_by == "memory+llm":  # q-driven's tie-break only
+        if self.config.scorer == "constant" and chosen_by == "memory+llm":  # episodic-control's tie-break only
             return self._take(step, cands[0], chosen_by, f"first of {len(cands)} actions (constant scorer)")
         if self.llm is not None and not getattr(self.llm, "is_local", True):
             messages = [{"role": "system", "content": system},

@@ -1,4 +1,4 @@
-"""The ``q-driven`` DocumentQA policy (this project's extension, as on the shop): Q from memory chooses.
+"""The ``episodic-control`` DocumentQA policy (this project's extension, as on the shop): Q from memory chooses.
 
 No I/O. Candidates are the valid actions of the page: ``read[k]`` for each result not read yet in this
 episode, and ``answer[…]`` once a passage is read (the answer text comes from the agent's answerer). A
@@ -46,7 +46,7 @@ __all__ = ["Candidate", "Estimate", "PolicyConfig", "choose", "estimate_q", "rec
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    """Thresholds of the q-driven policy (module docstring)."""
+    """Thresholds of the episodic-control policy (module docstring)."""
 
     q_min: float = 0.5
     min_support: float = 0.3

@@ -1,7 +1,7 @@
 """Prompts of the ``llm`` and ``rememberer`` DocumentQA policies, and of the LLM answerer.
 
 The model ranks the valid actions by log-likelihood after a short prompt (as the shop's ``llm`` /
-``q-driven`` policies do with the bundled model, :mod:`tui_agent.llm.scoring`). ``rememberer`` adds
+``episodic-control`` policies do with the bundled model, :mod:`tui_agent.llm.scoring`). ``rememberer`` adds
 up to ``m`` exemplars retrieved from the memory, each with its encouraged / discouraged actions and
 their Q-values (the reference's advice: ``rlem.advice.make_advice``); ``llm`` shows none.
 """

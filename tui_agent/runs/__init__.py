@@ -6,7 +6,7 @@ Writers (``tui-agent train --env shop``, and every other trainer) use::
 
     from tui_agent.runs import RunLog
 
-    with RunLog().start("shop", "rlem", {"epochs": 3}, policy="q-driven") as run:
+    with RunLog().start("shop", "rlem", {"epochs": 3}, policy="episodic-control") as run:
         run.episode(return_=1.0, reward=1.0, success=True, steps=7)
 """
 

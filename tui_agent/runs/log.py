@@ -8,7 +8,7 @@ the order written), return G = Σ rewards, final reward, success, number of step
 API (every trainer uses the same three calls)::
 
     log = RunLog()                                   # or RunLog(path)
-    run = log.start("shop", "rlem", {"epochs": 3, "seed": 0}, policy="q-driven")
+    run = log.start("shop", "rlem", {"epochs": 3, "seed": 0}, policy="episodic-control")
     run.episode(return_=1.0, reward=1.0, success=True, steps=7)   # seconds: since the last row by default
     run.finish()                                     # or: with log.start(...) as run: ...
 
@@ -233,7 +233,7 @@ class RunLog:
             env: environment name (``shop``, ``docqa``, …).
             algo: training algorithm (``rlem``, ``ppo``, …).
             settings: the run's settings as a JSON-able mapping (non-JSON values are written with ``str``).
-            policy: the policy trained (``q-driven``, ``rememberer``, …), if the algorithm has several.
+            policy: the policy trained (``episodic-control``, ``rememberer``, …), if the algorithm has several.
 
         Raises:
             RunLogError: the file cannot be written.

@@ -8,7 +8,7 @@ Policies (``policy=``, :data:`tui_agent.config.base.POLICY_TABLE`):
   the top encouraged action is parsed (:func:`~tui_agent.rlem.advice.parse_advice`)
   and matched to a valid action; unreadable advice is no action (an invalid
   step), as in the reference.
-* ``"q-driven"`` — this project's extension for models that do not follow
+* ``"episodic-control"`` — this project's extension for models that do not follow
   advice (the bundled 135M one): Q from the memory chooses by action role,
   the model only breaks ties (:mod:`tui_agent.shop.policy`). ``"rlem"`` is
   accepted as its earlier name.
@@ -69,12 +69,12 @@ class ShopConfig:
 
     ``lam``: λ of the retrieval score; ``m``: exemplars; ``learning``: γ, n
     (None = full-episode return, 1 = "w/o bootstrap"), update mode;
-    ``advice``: random fill / discouraged switches; ``policy``: q-driven
-    thresholds; ``scorer``: how the q-driven policy breaks ties, "llm"
+    ``advice``: random fill / discouraged switches; ``policy``: episodic-control
+    thresholds; ``scorer``: how the episodic-control policy breaks ties, "llm"
     (the model's log-likelihoods) or "constant" (the first candidate: what
     the model adds); ``prompt_tokens``: the rememberer prompt budget (the
     reference's 3,700; cut to the local model's context). With the bundled
-    model the ``llm`` and ``q-driven`` policies only rank valid actions by
+    model the ``llm`` and ``episodic-control`` policies only rank valid actions by
     likelihood, after their own short prompt (:mod:`tui_agent.shop.score_prompt`).
     """
 
@@ -113,7 +113,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
         store: an :class:`~tui_agent.memory.store.ExperienceStore`.
         embedder: an :class:`~tui_agent.embedding.encoder.Embedder` (instruction embeddings, 384-dim).
         llm: a :class:`~tui_agent.llm.client.LLM`; ``None`` or a local model →
-            the bundled model scores candidates for ``llm`` / ``q-driven``; a
+            the bundled model scores candidates for ``llm`` / ``episodic-control``; a
             hosted model writes advice that is parsed.
         config: :class:`ShopConfig`.
         scorer: ``(prompt, continuations) -> scores`` override (tests).
@@ -177,7 +177,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
             return step
         by_action: dict[str, pol.Estimate] = {}
         retrieved = (self.pool_replay() if policy == "llm" else self.replay).retrieve(query)
-        if policy == "q-driven":
+        if policy == "episodic-control":
             estimates = pol.estimate_q(candidates, available, instruction, observation, retrieved,
                                        self.config.policy, optimistic=explore, training=learn)
             step.advice = "\n".join(f"Q̂ {e.q:.2f} (support {e.support:.2f}{', untried' if e.optimistic else ''})"
@@ -197,7 +197,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
         action, advice_text, reason = self.llm_choose(instruction, observation, available, history,
                                                       candidates, retrieved)
         step.action, step.reason = action, reason
-        if policy == "q-driven" and action in by_action:
+        if policy == "episodic-control" and action in by_action:
             e = by_action[action]
             step.q_estimate, step.explored = e.q, e.optimistic
             step.reason = (f"Q̂ {e.q:.2f} for '{e.role}'" + (" (untried, exploring)" if e.optimistic else "")
@@ -317,7 +317,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
     def policy_name(self, name: str) -> str:
         return policy_name(name)
 
-    def run_episode(self, env: Any, options: dict[str, Any], policy: str = "q-driven", learn: bool = False,
+    def run_episode(self, env: Any, options: dict[str, Any], policy: str = "episodic-control", learn: bool = False,
                     on_step: Callable[[ShopStep], Any] | None = None, *, explore: bool | None = None,
                     has_reward: bool = True) -> EpisodeResult:
         """Run one episode on ``env`` (a ``ShopEnv``) reset with ``options`` (see
@@ -327,7 +327,7 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
         Raises:
             ValueError: unknown policy.
         """
-        if (learn and has_reward) or self.policy_name(policy) in ("q-driven", "rememberer"):
+        if (learn and has_reward) or self.policy_name(policy) in ("episodic-control", "rememberer"):
             self.ensure_initial_pool()
         return super().run_episode(env, options, policy, learn, on_step, explore=explore, has_reward=has_reward)
 

@@ -13,7 +13,7 @@ price tag. :func:`action_fit` reads it as a point φ in [0, 1]² for one (page, 
   "price lower than X dollars", 0.5 if only its low end is, 0 if not; 1 without a limit.
 
 Pages with no target (the search page, item sub-pages) have no φ (None). :func:`fit_kernel` turns two
-points into a weight in (0, 1]: exp(−‖φ − ψ‖₁ / scale), 1 when either is None. The ``q-driven``
+points into a weight in (0, 1]: exp(−‖φ − ψ‖₁ / scale), 1 when either is None. The ``episodic-control``
 policy multiplies each remembered action's retrieval weight by it (:func:`tui_agent.shop.policy.estimate_q`),
 so that what a purchase taught reaches pages whose fit is alike, on any goal. Pure, no I/O.
 """

@@ -1,4 +1,4 @@
-"""The ``q-driven`` shop policy (this project's extension, not the paper's): action roles, Q estimates, choice.
+"""The ``episodic-control`` shop policy (this project's extension, not the paper's): action roles, Q estimates, choice.
 
 No I/O. The agent (:mod:`tui_agent.shop.agent`) calls these with retrieved
 records and, when needed, the language model's scores.
@@ -8,7 +8,7 @@ Why Q chooses directly (docs/rlem.md, "Policies")
 REMEMBERER steers the LLM only through exemplars with advice. The bundled
 135M model copies the exemplar's action instead (measured: shown the initial
 pool's item-page exemplar "click[Features] -> 1.0" it clicked Features on
-every item page of 10 test goals, 0/10 solved). So the ``q-driven`` policy reads
+every item page of 10 test goals, 0/10 solved). So the ``episodic-control`` policy reads
 the Q-values itself and leaves the LLM to break ties and to act where the
 memory knows nothing:
 
@@ -99,7 +99,7 @@ __all__ = [
 
 @dataclass(frozen=True)
 class PolicyConfig:
-    """Thresholds of the ``q-driven`` policy (see the module docstring)."""
+    """Thresholds of the ``episodic-control`` policy (see the module docstring)."""
 
     q_min: float = 0.5
     min_support: float = 0.3

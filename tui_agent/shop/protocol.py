@@ -86,7 +86,7 @@ def summarize(results: Sequence[Any]) -> dict[str, float]:
             "success_rate": sum(bool(r.success) for r in results) / len(results) if results else 0.0}
 
 
-def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "q-driven",
+def train(agent: Any, env: Any, tasks: int = 10, epochs: int = 3, seed: int = 0, policy: str = "episodic-control",
           on_episode: OnEpisode | None = None, test_env: Any = None, test_tasks: int = 0,
           train_set: str | None = None, rollouts: Any = None, learn: bool = True,
           goals: Sequence[int] | None = None, test_start: int = 0) -> dict[str, Any]:
@@ -158,7 +158,7 @@ def _episodes(agent: Any, env: Any, goals: list[int], policy: str, seed: int, ep
         yield job.options["goal_index"], result
 
 
-def evaluate(agent: Any, env: Any, tasks: int = 100, policy: str = "q-driven", split: str = "test",
+def evaluate(agent: Any, env: Any, tasks: int = 100, policy: str = "episodic-control", split: str = "test",
              start: int = 0, on_episode: OnEpisode | None = None, goals: Sequence[int] | None = None
              ) -> dict[str, Any]:
     """Evaluate with the memory frozen on goals ``start .. start+tasks-1`` of ``split`` (or on ``goals``).

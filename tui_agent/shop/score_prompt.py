@@ -1,4 +1,4 @@
-"""The short prompt of the ``llm`` and ``q-driven`` shop policies (this project's, not the reference's).
+"""The short prompt of the ``llm`` and ``episodic-control`` shop policies (this project's, not the reference's).
 
 These policies never read the model's text: the model ranks the valid actions
 by log-likelihood after this prompt (:mod:`tui_agent.llm.scoring`). The prompt is
@@ -6,7 +6,7 @@ the one these policies had before the ``rememberer`` policy existed — a
 one-paragraph system text, observations cut to 300 characters, exemplars
 within 1,300 characters, advice lines ``action -> Q`` — because on 2 CPU
 cores the reference's prompt (:mod:`tui_agent.shop.prompt`) costs ~15 s a
-step and, measured, does not rank better: with it the trained ``q-driven``
+step and, measured, does not rank better: with it the trained ``episodic-control``
 policy solved 43 of 100 test goals, with this one 72 (docs/shop_results.md).
 """
 

@@ -41,7 +41,7 @@ class DocView(TaskView):
         try:
             policy = docqa_policy(self.chat_app.agent.settings.policy)
         except ValueError:
-            policy = "q-driven"
+            policy = "episodic-control"
         return self.agent.run_episode(env, options, policy, learn=has_reward, on_step=on_step, explore=False)
 
     def _result_text(self, r: Any) -> str:
