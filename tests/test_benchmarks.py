@@ -27,7 +27,7 @@ HEAVY = ("torch", "lancedb", "pyarrow", "llama_cpp", "litellm", "onnxruntime", "
 """Top-level packages a script may import only after its arguments are parsed."""
 DOCS = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
 SCRIPT_REF = re.compile(r"benchmarks/(\w+\.py)")
-FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.S | re.M)
+FENCE = re.compile(r"^```[^\n]*\n(.*?)^```", re.DOTALL | re.MULTILINE)
 INLINE = re.compile(r"`([^`\n]+(?:\n[^`\n]+)*)`")
 END_OF_COMMAND = {"&&", "||", ";", "|", ">", ">>", "2>&1"}
 
@@ -38,13 +38,13 @@ def home(tmp_path_factory) -> str:
     return str(tmp_path_factory.mktemp("bench-help-home"))
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def run_help(script: str, home: str) -> tuple[int, str, set[str]]:
     """``(exit code, stdout + stderr, heavy packages imported)`` of ``python -X importtime script --help``."""
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")]),
            "TUI_AGENT_HOME": home}
-    done = subprocess.run([sys.executable, "-X", "importtime", str(BENCHMARKS / script), "--help"], cwd=ROOT,
-                          env=env, capture_output=True, text=True, timeout=120)
+    done = subprocess.run([sys.executable, "-X", "importtime", str(BENCHMARKS / script), "--help"], check=False,
+                          cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     imported = {line.rsplit("|", 1)[-1].strip().split(".")[0] for line in done.stderr.splitlines()
                 if line.startswith("import time:")}
     messages = "\n".join(line for line in done.stderr.splitlines() if not line.startswith("import time:"))
