@@ -3,6 +3,7 @@
 Usage::
 
     .venv/bin/python benchmarks/chat_load.py            # 3 fresh processes per variant, interleaved
+    .venv/bin/python benchmarks/chat_load.py --runs 1   # one of each (plus the warm-up)
 
 Each run is a fresh interpreter on one memory directory: ``parts`` times opening the memory (LanceDB
 import + open), loading the embedder and loading the LLM one after another; ``load`` times
@@ -12,6 +13,7 @@ variant (p50 seconds; reference = the sequential parts' sum), then the parts' p5
 
 from __future__ import annotations
 
+import argparse
 import json
 import os
 import subprocess
@@ -46,11 +48,16 @@ def run(memory: str, variant: str) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=3, help="fresh processes per variant (after one warm-up)")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
     memory = tempfile.mkdtemp(prefix="perf-load-")
     run(memory, "parts")  # creates the memory and warms the file cache
     parts, loads = [], []
-    for _ in range(3):
+    for _ in range(args.runs):
         parts.append(run(memory, "parts"))
         loads.append(run(memory, "load"))
     emit("chat_load", p50([r["total"] for r in loads]), "s", "memory + embedder + LLM one after another",

@@ -49,7 +49,6 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from tui_agent.chat import bands, policy  # noqa: E402
 from tui_agent.chat.taught import match_taught  # noqa: E402
-from tui_agent.memory.schema import Experience  # noqa: E402
 
 NATURAL = ROOT / "tests" / "data" / "chat_natural.json"
 ADVERSARIAL = ROOT / "tests" / "data" / "chat_paraphrases.json"
@@ -94,6 +93,8 @@ def match_all(facts: list[dict], probes: list[Probe], embedder,
     ``used``: every fact's first natural rewording was suggested and accepted before (a pairing with
     Q = 1 beside the taught question) — the "with use" memory.
     """
+    from tui_agent.memory.schema import Experience
+
     keys = [(f["question"], f["answer"], i, "correction") for i, f in enumerate(facts)]
     if used:
         keys += [(f["natural"][0], f["answer"], i, "suggestion") for i, f in enumerate(facts) if f.get("natural")]

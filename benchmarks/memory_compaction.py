@@ -28,14 +28,14 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+if TYPE_CHECKING:
+    from tui_agent.memory.store import ExperienceStore
 
-from tui_agent.memory.schema import Experience
-from tui_agent.memory.store import ExperienceStore
-from tui_agent.rlem.learning import change_towards
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 BUDGET_RATIO = 1.5
 BUDGET_SLACK_MS = 5.0
@@ -47,6 +47,9 @@ def unit_vectors(count: int, seed: int) -> np.ndarray:
 
 
 def fill(path: Path, rows: int) -> tuple[ExperienceStore, list[str]]:
+    from tui_agent.memory.schema import Experience
+    from tui_agent.memory.store import ExperienceStore
+
     store = ExperienceStore(path)
     vectors = unit_vectors(rows, 0)
     experiences = [Experience(task=f"question {i}", action=f"answer {i}", vector=vectors[i].tolist(),
@@ -69,6 +72,8 @@ def search_ms(store: ExperienceStore, queries: np.ndarray) -> tuple[float, float
 
 
 def run(label: str, path: Path, args: argparse.Namespace, every: int) -> list[tuple]:
+    from tui_agent.rlem.learning import change_towards
+
     store, ids = fill(path, args.rows)
     store.optimize_every = every
     queries = unit_vectors(args.queries, 1)

@@ -29,9 +29,6 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tui_agent.memory.schema import Experience
-from tui_agent.memory.store import ExperienceStore
-
 BUDGET_RATIO = 4.0
 BUDGET_WAL_BYTES = 4.5e6
 
@@ -45,6 +42,11 @@ def main() -> int:
     parser.add_argument("--rows", type=int, default=1000)
     parser.add_argument("--ratings", type=int, default=1000)
     args = parser.parse_args()
+    if args.rows < 1 or args.ratings < 1:
+        parser.error("--rows and --ratings must be at least 1")
+    from tui_agent.memory.schema import Experience
+    from tui_agent.memory.store import ExperienceStore
+
     path = Path(tempfile.mkdtemp()) / "memory"
     store = ExperienceStore(path)
     v = np.random.default_rng(0).normal(size=(args.rows, 384)).astype(np.float32)

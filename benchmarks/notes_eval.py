@@ -2,8 +2,9 @@
 does the bundled model answer better with notes?
 
 On the Python 3.11 docs pages shipped with tui-agent (``tui-agent notes add --builtin python-docs``) and
-the question set ``benchmarks/data/python_docs_questions.json`` (196 facts, each asked two ways: the
-train phrasing and the test phrasing), it prints for the test questions:
+the bundled question set (:func:`tui_agent.envs.docqa.questions.load_questions`, written by
+``benchmarks/notes_questions.py``; 196 facts, each asked two ways: the train phrasing and the test
+phrasing), it prints for the test questions:
 
 * recall@1/3/5 of the gold section (a retrieved note whose source and heading path are the gold ones)
   for BM25 alone (LanceDB FTS), vectors alone (all-MiniLM-L6-v2 cosine), hybrid (both, RRF), and
@@ -18,6 +19,10 @@ Run (the notes take a few minutes to embed once):
 
     TUI_AGENT_HOME=/tmp/notes-bench .venv/bin/tui-agent notes add --builtin python-docs
     TUI_AGENT_HOME=/tmp/notes-bench .venv/bin/python benchmarks/notes_eval.py --seeds 5 --answers 40
+
+Tiny configuration (the first 20 facts, one training order, two answers; a minute or two):
+
+    TUI_AGENT_HOME=/tmp/notes-bench .venv/bin/python benchmarks/notes_eval.py --facts 20 --seeds 1 --answers 2
 """
 
 from __future__ import annotations
@@ -36,9 +41,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from tui_agent.chat.notes import NoteRetriever, contains_answer  # noqa: E402
-
-QUESTIONS = ROOT / "benchmarks" / "data" / "python_docs_questions.json"
 KS = (1, 3, 5)
 SYSTEM = ("Answer the question in a few words. Use the notes below when they help; they are excerpts of "
           "the Python documentation.")
@@ -59,6 +61,7 @@ def per_question_hits(ranked, qs, k=1) -> np.ndarray:
 
 def train_and_rank(notes, vectors, train, test, seed: int, k_train: int, epochs: int, tmp: str):
     """Train a fresh retriever (decisions in the experience store at ``tmp``) and rank the test questions."""
+    from tui_agent.chat.notes import NoteRetriever, contains_answer
     from tui_agent.memory.store import ExperienceStore
 
     experiences = ExperienceStore(tmp)
@@ -94,6 +97,7 @@ class CachedVectors:
 
 
 def answer_accuracy(qs, contexts_by_condition, max_tokens=40):
+    from tui_agent.chat.notes import contains_answer
     from tui_agent.llm.local import runtime
 
     rt = runtime(2048)
@@ -112,23 +116,29 @@ def answer_accuracy(qs, contexts_by_condition, max_tokens=40):
     return out
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--memory-dir", type=Path, default=None, help="Memory directory with the notes (default: settings).")
     ap.add_argument("--seeds", type=int, default=5, help="Training orders for the learned runs.")
     ap.add_argument("--epochs", type=int, default=1)
     ap.add_argument("--k-train", type=int, default=5, help="Notes retrieved (and rewarded) per training question.")
     ap.add_argument("--answers", type=int, default=40, help="Test questions for the model's answer accuracy (0: skip).")
+    ap.add_argument("--facts", type=int, default=0,
+                    help="Only the first N facts (their train and test questions; 0: all 196).")
     ap.add_argument("--json", type=Path, default=None, help="Also write the figures to this file.")
-    args = ap.parse_args()
+    args = ap.parse_args(argv)
+    if args.seeds < 1 or args.epochs < 1 or args.k_train < 1 or args.answers < 0 or args.facts < 0:
+        ap.error("--seeds, --epochs and --k-train must be at least 1; --answers and --facts at least 0")
 
     from tui_agent.config.settings import load_settings
     from tui_agent.embedding.encoder import shared_embedder
+    from tui_agent.envs.docqa.questions import load_questions
     from tui_agent.notes.store import NoteStore
 
-    qs = json.loads(QUESTIONS.read_text())
-    train = [q for q in qs if q["split"] == "train"]
-    test = [q for q in qs if q["split"] == "test"]
+    train, test = load_questions("train"), load_questions("test")
+    if args.facts:
+        train, test = train[: args.facts], test[: args.facts]
+    qs = train + test
     path = args.memory_dir or load_settings().resolved_memory_dir()
     notes = NoteStore(path)
     if notes.count() == 0:

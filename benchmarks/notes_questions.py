@@ -1,4 +1,4 @@
-"""Write the Python-docs question set (``benchmarks/data/python_docs_questions.json``) from the facts.
+"""Write the Python-docs question set (``tui_agent/envs/docqa/data/python_docs_questions.json``) from the facts.
 
 Each fact of ``benchmarks/data/python_docs_facts.py`` names a page, a section title and a short answer,
 and asks it two ways: the first phrasing goes to the train split, the second to the test split (a user
@@ -7,25 +7,23 @@ title (the last heading, case-insensitive; markup removed) that contains the ans
 answer is in no such section is reported and left out. Answers are matched case-insensitively with
 whitespace collapsed, as the benchmark matches them.
 
-Run: ``.venv/bin/python benchmarks/notes_questions.py``
+The file is package data, read by :func:`tui_agent.envs.docqa.questions.load_questions` (the DocQA
+environment and ``benchmarks/notes_eval.py``).
+
+Run: ``.venv/bin/python benchmarks/notes_questions.py [--out FILE] [--check]``
 """
 
 from __future__ import annotations
 
+import argparse
 import json
 import sys
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(HERE / "data"))
-
-from python_docs_facts import FACTS  # noqa: E402
-
-from tui_agent.notes.builtin import builtin_files  # noqa: E402
-from tui_agent.notes.ingest import chunk_document, read_document  # noqa: E402
-from tui_agent.notes.schema import HEADING_SEP  # noqa: E402
-
-OUT = HERE / "data" / "python_docs_questions.json"
 
 
 def norm(text: str) -> str:
@@ -34,6 +32,9 @@ def norm(text: str) -> str:
 
 def sections_by_page() -> dict[str, dict[str, str]]:
     """``{page: {heading path: the text of its chunks, joined}}`` as the notes store them."""
+    from tui_agent.notes.builtin import builtin_files
+    from tui_agent.notes.ingest import chunk_document, read_document
+
     pages: dict[str, dict[str, str]] = {}
     for path, _source in builtin_files("python-docs"):
         page = path.name.removesuffix(".rst")
@@ -44,7 +45,20 @@ def sections_by_page() -> dict[str, dict[str, str]]:
     return pages
 
 
-def main() -> int:
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--out", type=Path, default=None,
+                        help="where to write (default: the package's tui_agent/envs/docqa/data/python_docs_questions.json)")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 if the file differs from what the facts give")
+    args = parser.parse_args(argv)
+
+    from python_docs_facts import FACTS
+
+    from tui_agent.envs.docqa.questions import questions_file
+    from tui_agent.notes.schema import HEADING_SEP
+
+    out = args.out or questions_file()
     pages = sections_by_page()
     questions, problems = [], []
     for i, (page, title, answer, q_train, q_test) in enumerate(FACTS):
@@ -63,9 +77,15 @@ def main() -> int:
                               "heading": hits[0]})
     for p in problems:
         print("left out:", p)
-    OUT.write_text(json.dumps(questions, indent=1, ensure_ascii=False) + "\n")
+    text = json.dumps(questions, indent=1, ensure_ascii=False) + "\n"
     n_train = sum(q["split"] == "train" for q in questions)
-    print(f"{len(questions)} questions ({n_train} train, {len(questions) - n_train} test) → {OUT}")
+    if args.check:
+        same = out.exists() and out.read_text(encoding="utf-8") == text
+        print(f"{len(questions)} questions ({n_train} train, {len(questions) - n_train} test); "
+              f"{out} {'is up to date' if same else 'differs'}")
+        return 0 if same else 1
+    out.write_text(text, encoding="utf-8")
+    print(f"{len(questions)} questions ({n_train} train, {len(questions) - n_train} test) → {out}")
     return 0
 
 

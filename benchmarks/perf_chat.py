@@ -7,10 +7,16 @@ conversation. Two figures: a fresh conversation (the query embeds the question) 
 with history (the query embeds the question and its context). The reference embeds the same texts
 (one ``encode`` call) and runs the same ``store.search``; what ``retrieve`` adds on top (building
 records, f_obs, scoring) is the ratio's excess over 1. Goal: ratio ≤ 1.1.
+
+Usage::
+
+    .venv/bin/python benchmarks/perf_chat.py                            # 10k rows, 100 queries
+    .venv/bin/python benchmarks/perf_chat.py --rows 2000 --queries 10   # a tiny run
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import tempfile
@@ -94,5 +100,16 @@ def chat_retrieve(n: int = 10_000, queries: int = 100) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000, help="generated questions in the memory")
+    parser.add_argument("--queries", type=int, default=100, help="questions asked per figure")
+    args = parser.parse_args(argv)
+    if args.rows < 2 or args.queries < 1:
+        parser.error("--rows must be at least 2 and --queries at least 1")
+    chat_retrieve(args.rows, args.queries)
+    return 0
+
+
 if __name__ == "__main__":
-    chat_retrieve()
+    raise SystemExit(main())

@@ -7,10 +7,15 @@ clusters of related questions and near-duplicates. Queries are other templates a
 that the corpus also uses (a truly similar row exists). The vectors are the bundled
 all-MiniLM-L6-v2's (:class:`tui_agent.embedding.encoder.Embedder`), cached in
 ``~/.cache/tui-agent-bench/`` in chunks so a long embedding run can be resumed.
+
+Usage (embed and cache the first N questions ahead of the benchmarks that read them)::
+
+    .venv/bin/python benchmarks/perf_corpus.py 100000
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import re
 from pathlib import Path
@@ -98,8 +103,16 @@ def _embedder():
     return Embedder(batch_size=256)
 
 
-if __name__ == "__main__":  # python benchmarks/perf_corpus.py N: embed and cache N questions
-    import sys
-
-    vectors = corpus_vectors(int(sys.argv[1]))
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("rows", type=int, help=f"questions to embed and cache (in chunks of {CHUNK:,})")
+    args = parser.parse_args(argv)
+    if args.rows < 1:
+        parser.error("rows must be at least 1")
+    vectors = corpus_vectors(args.rows)
     log(f"{len(vectors):,} vectors cached; {len(phrases()):,} phrases")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -4,10 +4,16 @@ first, as in the app (an answer is retrieved before it is rated), so the in-RAM 
 
 Reference: the same read + update + commit on a SQLite table in WAL mode (``synchronous=NORMAL``,
 an index on ``id``), interleaved one for one with ours.
+
+Usage::
+
+    .venv/bin/python benchmarks/perf_memory.py                                          # 10k rows, 1,000 ratings
+    .venv/bin/python benchmarks/perf_memory.py --rows 1000 --ratings 100 --sample 20    # a tiny run
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import sqlite3
 import tempfile
@@ -111,5 +117,17 @@ def rating(rows: int, ratings: int, sample: int = 200) -> None:
     shutil.rmtree(work, ignore_errors=True)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000, help="experiences in the memory")
+    parser.add_argument("--ratings", type=int, default=1_000, help="ratings in all (the 'after N ratings' figure)")
+    parser.add_argument("--sample", type=int, default=200, help="ratings timed for each p50")
+    args = parser.parse_args(argv)
+    if args.rows < 1 or args.sample < 1 or args.ratings < 2 * args.sample:
+        parser.error("--rows and --sample must be at least 1, --ratings at least twice --sample")
+    rating(args.rows, args.ratings, args.sample)
+    return 0
+
+
 if __name__ == "__main__":
-    rating(10_000, 1_000)
+    raise SystemExit(main())

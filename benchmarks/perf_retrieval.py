@@ -3,10 +3,17 @@ embeddings, with recall@12 against the exact top-12; reference: exact numpy on a
 
 Rows are generated questions embedded with the bundled model (:mod:`perf_corpus`); ``--random``
 adds a worst case on random unit vectors with near-duplicate queries (a row plus noise).
+
+Usage::
+
+    .venv/bin/python benchmarks/perf_retrieval.py                                # 10k rows, 100 queries
+    .venv/bin/python benchmarks/perf_retrieval.py --sizes 10000,100000 --random
+    .venv/bin/python benchmarks/perf_retrieval.py --sizes 1000 --queries 10      # a tiny run
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import shutil
 import tempfile
@@ -115,5 +122,21 @@ def retrieval(sizes: list[int], queries: int = 200, random_worst: bool = False) 
             shutil.rmtree(work, ignore_errors=True)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="10000", help="comma-separated row counts, e.g. 10000,100000,1000000")
+    parser.add_argument("--queries", type=int, default=100, help="queries per size")
+    parser.add_argument("--random", action="store_true", help="also the worst case on 100k random unit vectors")
+    args = parser.parse_args(argv)
+    try:
+        sizes = [int(s) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        parser.error(f"--sizes: comma-separated whole numbers, got {args.sizes!r}")
+    if not sizes or min(sizes) <= K or args.queries < 1:
+        parser.error(f"--sizes must be more than {K} rows each and --queries at least 1")
+    retrieval(sizes, args.queries, random_worst=args.random)
+    return 0
+
+
 if __name__ == "__main__":
-    retrieval([10_000], 100)
+    raise SystemExit(main())

@@ -5,10 +5,16 @@ The memory holds synthetic shop records (instructions with unit vectors, the fou
 actions and Q values); the model is the constant scorer and the embedder a fixed table, so the
 figure is the memory's and the policy's cost alone. Reference: the exact λ-score of every record in
 numpy on cached arrays (matrix–vector product + page-type lookup + argsort), in the same run.
+
+Usage::
+
+    .venv/bin/python benchmarks/perf_shop.py                          # 10k rows, 20 steps
+    .venv/bin/python benchmarks/perf_shop.py --rows 1000 --steps 6    # a tiny run
 """
 
 from __future__ import annotations
 
+import argparse
 import random
 import shutil
 import tempfile
@@ -118,5 +124,16 @@ def shop_step(rows: int = 10_000, steps: int = 60) -> None:
         shutil.rmtree(work, ignore_errors=True)
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=10_000, help="synthetic shop records in the memory")
+    parser.add_argument("--steps", type=int, default=20, help="steps timed (the first 3 are warm-up)")
+    args = parser.parse_args(argv)
+    if args.rows < 20 or args.steps < 4:
+        parser.error("--rows must be at least 20 and --steps at least 4")
+    shop_step(args.rows, args.steps)
+    return 0
+
+
 if __name__ == "__main__":
-    shop_step(10_000, 20)
+    raise SystemExit(main())

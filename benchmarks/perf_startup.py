@@ -1,7 +1,14 @@
-"""Start-up figures: a cold ``tui-agent ask`` end to end, and the TUI's first paint in tmux."""
+"""Start-up figures: a cold ``tui-agent ask`` end to end, and the TUI's first paint in tmux.
+
+Usage::
+
+    .venv/bin/python benchmarks/perf_startup.py                         # both, 2 runs each
+    .venv/bin/python benchmarks/perf_startup.py --only ask --runs 1     # one cold ask (plus the warm-up)
+"""
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import shutil
@@ -11,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from perf_common import ROOT, emit, interleaved, log, p50
+from perf_common import emit, interleaved, log, p50
 
 QUESTION = "What is the capital of France?"
 BIN = Path(sys.executable).parent
@@ -93,7 +100,19 @@ def first_paint(runs: int) -> None:
          max=max(values))
 
 
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--runs", type=int, default=2, help="runs of each figure and of its reference")
+    parser.add_argument("--only", choices=("ask", "paint"), default=None, help="one figure only")
+    args = parser.parse_args(argv)
+    if args.runs < 1:
+        parser.error("--runs must be at least 1")
+    if args.only in (None, "ask"):
+        cold_ask(args.runs)
+    if args.only in (None, "paint"):
+        first_paint(args.runs)
+    return 0
+
+
 if __name__ == "__main__":
-    cold_ask(2)
-    first_paint(2)
-    _ = ROOT
+    raise SystemExit(main())

@@ -12,16 +12,24 @@ from __future__ import annotations
 import functools
 import json
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 SPLITS = ("train", "test")
+FILE = ("data", "python_docs_questions.json")
+"""The question set's place inside this package."""
 
-__all__ = ["SPLITS", "load_questions"]
+__all__ = ["FILE", "SPLITS", "load_questions", "questions_file"]
+
+
+def questions_file() -> Path:
+    """The question set's file in this package as a filesystem path (what ``notes_questions.py`` writes)."""
+    return Path(str(resources.files(__package__).joinpath(*FILE)))
 
 
 @functools.lru_cache(maxsize=1)
 def _all() -> tuple[dict[str, Any], ...]:
-    path = resources.files("tui_agent.envs.docqa") / "data" / "python_docs_questions.json"
+    path = resources.files(__package__).joinpath(*FILE)
     return tuple(json.loads(path.read_text(encoding="utf-8")))
 
 
