@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import re
 from collections.abc import Callable, Sequence
 import random
 from typing import Any
@@ -41,6 +42,32 @@ CORRECTION_REASON = "corrected by the user"
 def format_history(history: Sequence[tuple[str, str]]) -> str:
     """The observation text of a chat step: the last turns, "" for a fresh conversation."""
     return "\n".join(f"User: {u}\nAssistant: {a}" for u, a in history[-HISTORY_TURNS:])
+
+
+_TURN = re.compile(r"^(User|Assistant): ", re.MULTILINE)
+
+
+def parse_history(observation: str) -> list[dict[str, str]] | None:
+    """The turns of a :func:`format_history` text as chat messages (``role`` user / assistant, in order).
+
+    ``[]`` for ``""``; ``None`` when the text is not in that form (it does not start with ``User: ``, the
+    roles do not alternate, or it does not end with an assistant turn). A line of an answer that itself starts with ``User: `` or ``Assistant: ``
+    is read as a new turn (the stored text cannot tell them apart).
+    """
+    if not observation.strip():
+        return []
+    marks = list(_TURN.finditer(observation))
+    if not marks or marks[0].start() != 0:
+        return None
+    turns = []
+    for i, mark in enumerate(marks):
+        end = marks[i + 1].start() - 1 if i + 1 < len(marks) else len(observation)
+        role = "user" if mark.group(1) == "User" else "assistant"
+        if role == ("user" if i % 2 == 0 else "assistant"):
+            turns.append({"role": role, "content": observation[mark.end():max(end, mark.end())]})
+        else:
+            return None
+    return turns if turns[-1]["role"] == "assistant" else None
 
 
 class ChatAgent(NotesMixin, TaughtMixin):

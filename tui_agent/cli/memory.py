@@ -167,9 +167,20 @@ def show(
 @memory_app.command()
 def export(
     path: Annotated[Path, typer.Argument(help="The file to write.")],
-    fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet (default), arrow, jsonl or csv; "
-                                                                  "else taken from the suffix.", show_default=False)] = None,
-    kind: KindOption = None,
+    fmt: Annotated[str | None, typer.Option("--format", "-f", help="parquet (default), arrow, jsonl or csv "
+                                                                  "(else taken from the suffix); sft or dpo: "
+                                                                  "TRL training data (JSONL).",
+                                            show_default=False)] = None,
+    kind: Annotated[str | None, typer.Option("--kind", help="Only this kind: chat, shop, … (sft/dpo: chat "
+                                                            "unless given).", show_default=False)] = None,
+    since: Annotated[str | None, typer.Option("--since", metavar="DATE", help="sft/dpo: only experiences last "
+                                                                             "updated (asked, rated, corrected) "
+                                                                             "at or after DATE (ISO 8601, local "
+                                                                             "time unless an offset is given).",
+                                              show_default=False)] = None,
+    min_q: Annotated[float | None, typer.Option("--min-q", help="sft/dpo: a chosen answer needs Q >= this, a "
+                                                                "rejected one Q <= -this (must be > 0) "
+                                                                "[default: 0.5].", show_default=False)] = None,
     force: Annotated[bool, typer.Option("--force", help="Overwrite PATH if it exists.")] = False,
     as_json: JsonOption = False,
     memory_dir: MemoryDirOption = None,
@@ -180,16 +191,34 @@ def export(
     CSV stores each vector as base64 of 384 little-endian float32 values and
     repeats the file metadata in the columns schema_version, embedding_model
     and embedding_dim.
-    """
-    from tui_agent.memory.transfer import export_memory
 
+    --format sft writes TRL's conversational SFT data ({"messages": [...]}) from
+    corrected and thumbs-up answers; --format dpo writes preference pairs
+    ({"prompt", "chosen", "rejected"}) of such an answer and a thumbs-down answer
+    to the same question. Each line carries the experience ids.
+    """
+    dataset = (fmt or "").lower() in ("sft", "dpo")
     store = open_store(memory_dir, model)
     with user_errors():
-        report = export_memory(store, path, fmt, kind=kind, overwrite=force)
+        if dataset:
+            from tui_agent.agents.preferences import DEFAULT_MIN_Q, export_dataset, parse_since
+
+            report = export_dataset(store, path, fmt.lower(), kind=kind or "chat", overwrite=force,
+                                    since=parse_since(since) if since else None,
+                                    min_q=DEFAULT_MIN_Q if min_q is None else min_q)
+        else:
+            if since is not None or min_q is not None:
+                raise ValueError("--since and --min-q apply to --format sft or dpo only")
+            from tui_agent.memory.transfer import export_memory
+
+            report = export_memory(store, path, fmt, kind=kind, overwrite=force)
     if as_json:
         print_json(report.to_json())
         return
-    echo(f"exported {report.rows} experiences to {report.path} ({report.format})")
+    if dataset:
+        echo(report.describe())
+    else:
+        echo(f"exported {report.rows} experiences to {report.path} ({report.format})")
 
 
 @memory_app.command("import")
