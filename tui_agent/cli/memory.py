@@ -197,26 +197,27 @@ def export(
     ({"prompt", "chosen", "rejected"}) of such an answer and a thumbs-down answer
     to the same question. Each line carries the experience ids.
     """
-    dataset = (fmt or "").lower() in ("sft", "dpo")
+    dataset_format = (fmt or "").lower()
     store = open_store(memory_dir, model)
     with user_errors():
-        if dataset:
+        if dataset_format in ("sft", "dpo"):
             from tui_agent.agents.preferences import DEFAULT_MIN_Q, export_dataset, parse_since
 
-            report = export_dataset(store, path, fmt.lower(), kind=kind or "chat", overwrite=force,
-                                    since=parse_since(since) if since else None,
-                                    min_q=DEFAULT_MIN_Q if min_q is None else min_q)
-        else:
-            if since is not None or min_q is not None:
-                raise ValueError("--since and --min-q apply to --format sft or dpo only")
-            from tui_agent.memory.transfer import export_memory
+            dataset = export_dataset(store, path, dataset_format, kind=kind or "chat", overwrite=force,
+                                     since=parse_since(since) if since else None,
+                                     min_q=DEFAULT_MIN_Q if min_q is None else min_q)
+            if as_json:
+                print_json(dataset.to_json())
+            else:
+                echo(dataset.describe())
+            return
+        if since is not None or min_q is not None:
+            raise ValueError("--since and --min-q apply to --format sft or dpo only")
+        from tui_agent.memory.transfer import export_memory
 
-            report = export_memory(store, path, fmt, kind=kind, overwrite=force)
+        report = export_memory(store, path, fmt, kind=kind, overwrite=force)
     if as_json:
         print_json(report.to_json())
-        return
-    if dataset:
-        echo(report.describe())
     else:
         echo(f"exported {report.rows} experiences to {report.path} ({report.format})")
 
