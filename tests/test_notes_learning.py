@@ -67,7 +67,8 @@ def test_thumbs_down_with_a_correction_keeps_the_note_that_has_it(tmp_path: Path
     from tui_agent.chat.agent import ChatAgent
     from tui_agent.config.settings import load_settings
 
-    agent = ChatAgent(load_settings(memory_dir=tmp_path / "mem"), embedder=HashEmbedder())
+    agent = ChatAgent(load_settings(memory_dir=tmp_path / "mem", notes_ranker=False),  # per-item Q only
+                      embedder=HashEmbedder())
     agent.remember("My cat is called Biscuit.")
     agent.remember("The vet for my cat is Dr. Hale.")
     question = "What is the name of my cat?"

@@ -24,8 +24,6 @@ for this user's wordings without forgetting the measured defaults.
 
 from __future__ import annotations
 
-import json
-import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from tui_agent.chat.recall import RecallFeatures, eligible
-from tui_agent.storage.files import read_bounded, write_new
+from tui_agent.storage.json_state import JsonState
 
 FEATURES = ("f_question", "f_novel", "substitution", "f_answer", "margin", "rule")
 """Names of the columns of :func:`band_features` (after the intercept)."""
@@ -160,9 +158,9 @@ class Calibration:
     The state lives in ``<memory dir>/recall_calibration.json``: ``pending`` (features of shown
     pairings by answer id, waiting for a rating) and ``examples`` (labelled features). A rating
     moves a pending pairing to the examples and refits (:func:`fit_logistic`, prior = the
-    defaults). Writes go through :func:`tui_agent.storage.files.write_new` (a temporary file, then its
-    name) under a file lock, so a crash or a second process never leaves a half-written file; an unreadable file (not JSON, not a regular
-    file, over 4 MB) is set aside as ``….bad`` and the defaults are used.
+    defaults). The file is a :class:`~tui_agent.storage.json_state.JsonState`: replaced whole under a file
+    lock, so a crash or a second process never leaves a half-written file; an unreadable file (not JSON, not a
+    regular file, over 4 MB) is set aside as ``….bad`` and the defaults are used.
     """
 
     path: Path | None
@@ -180,20 +178,18 @@ class Calibration:
         return cal
 
     def _read(self) -> None:
-        self.pending, self.examples = {}, []
-        if self.path is not None and self.path.exists():
-            try:
-                data = json.loads(read_bounded(self.path, MAX_FILE_BYTES))
-                self.pending = {str(k): [float(v) for v in x] for k, x in dict(data.get("pending", {})).items()
-                                if len(x) == len(FEATURES)}
-                self.examples = [([float(v) for v in x], int(bool(y))) for x, y in data.get("examples", [])
-                                 if len(x) == len(FEATURES)]
-            except (OSError, ValueError, TypeError, AttributeError):
-                try:
-                    os.replace(self.path, self.path.with_suffix(".json.bad"))
-                except OSError:
-                    pass
+        self._load(JsonState(self.path, MAX_FILE_BYTES).read())
         self._refit()
+
+    def _load(self, data: dict[str, Any]) -> None:
+        self.pending, self.examples = {}, []
+        try:
+            self.pending = {str(k): [float(v) for v in x] for k, x in dict(data.get("pending", {})).items()
+                            if len(x) == len(FEATURES)}
+            self.examples = [([float(v) for v in x], int(bool(y))) for x, y in data.get("examples", [])
+                             if len(x) == len(FEATURES)]
+        except (ValueError, TypeError, AttributeError):  # well-formed JSON of another shape: the defaults
+            self.pending, self.examples = {}, []
 
     def _refit(self) -> None:
         d = self.defaults
@@ -242,20 +238,19 @@ class Calibration:
             changed = change()
             self._refit()
             return changed
-        from filelock import FileLock
 
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with FileLock(str(self.path) + ".lock", timeout=30):
-            self._read()  # another process may have rated since
+        def apply(data: dict[str, Any]) -> dict[str, Any] | None:
+            self._load(data)  # another process may have rated since
             if not change():
-                return False
+                return None
             if len(self.pending) > MAX_PENDING:
                 for key in list(self.pending)[: len(self.pending) - MAX_PENDING]:
                     del self.pending[key]
-            text = json.dumps({"features": FEATURES, "pending": self.pending, "examples": self.examples})
-            write_new(self.path, lambda tmp: tmp.write_text(text, encoding="utf-8"), overwrite=True)
+            return {"features": FEATURES, "pending": self.pending, "examples": self.examples}
+
+        changed = JsonState(self.path, MAX_FILE_BYTES).update(apply) is not None
         self._refit()
-        return True
+        return changed
 
     def summary(self) -> dict[str, Any]:
         """Counts and the current weights (diagnostics, tests)."""

@@ -38,11 +38,16 @@ class NotesMixin:
 
     @property
     def note_retriever(self):
-        """Note retrieval that learns (:class:`~tui_agent.chat.notes.NoteRetriever`)."""
+        """Note retrieval that learns (:class:`~tui_agent.chat.notes.NoteRetriever`), re-ranked by this memory's
+        :class:`~tui_agent.chat.note_ranker.NoteRanker` when the setting ``notes_ranker`` is on."""
         if self._note_retriever is None:
+            from tui_agent.chat.note_ranker import NoteRanker
             from tui_agent.chat.notes import NoteRetriever
 
-            self._note_retriever = NoteRetriever(self.notes, self.store, self.embedder)
+            ranker = None
+            if self.settings.notes_ranker:  # state beside the LanceDB table; in RAM for a test's store
+                ranker = NoteRanker.open(getattr(self.store, "path", None))
+            self._note_retriever = NoteRetriever(self.notes, self.store, self.embedder, ranker=ranker)
         return self._note_retriever
 
     def remember(self, text: str):

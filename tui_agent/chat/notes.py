@@ -17,21 +17,32 @@ for the values themselves.
   of past questions with cosine ≥ ``min_similarity`` to this one (records scored by the RLEM core's
   :func:`~tui_agent.rlem.records.score_records`, f_task = embedding dot product, λ = 1); 0 when no similar
   question used the note. Final score = (1 − ``weight``)·sim + ``weight``·Q̂; the top ``k`` are used.
+* **Phase 2 with a ranker** (``ranker``, setting ``notes_ranker``): the candidates are re-ranked instead by
+  the learned feature scorer :class:`~tui_agent.chat.note_ranker.NoteRanker` (BM25, cosine, RRF ranks,
+  word overlap with heading and title, note kind…, and Q̂ shrunk towards 0 as one feature), which every
+  reward also trains; what it learns applies to questions and notes never rated (docs/notes_transfer.md).
 """
 
 from __future__ import annotations
 
+import logging
+import re
 from collections.abc import Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import numpy as np
 
+from tui_agent.chat.note_ranker import FEATURES, QEvidence, note_features
 from tui_agent.memory.schema import ExperienceKind
+from tui_agent.storage.files import UserFileError
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity, dot_similarity, records_from_rows
 from tui_agent.rlem.episodic import EpisodicMemory
 
-__all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer", "notes_prompt", "relevant", "supports"]
+log = logging.getLogger(__name__)
+
+__all__ = ["NOTE_KIND", "NoteRetriever", "UsedNote", "contains_answer", "notes_prompt", "relevant", "strict_answer_match",
+           "supports"]
 
 NOTE_KIND = ExperienceKind.NOTE
 CANDIDATES = 20  # phase 1: notes fetched by hybrid search
@@ -46,6 +57,20 @@ NOTE_TOKENS = 500  # chat: prompt budget of the notes, tokens (≈ 4 characters 
 def contains_answer(text: str, answer: str) -> bool:
     """The tutorial's reward test: ``answer`` occurs in ``text``, case-insensitive, whitespace collapsed."""
     return " ".join(answer.lower().split()) in " ".join(text.lower().split())
+
+
+Q_PRIOR = FEATURES.index("q_prior")
+MIN_ANSWER_CHARS = 4  # strict_answer_match: shorter answers ("ord", "x") prove nothing
+
+
+def strict_answer_match(text: str, answer: str, min_chars: int = MIN_ANSWER_CHARS) -> bool:
+    """A stricter reward test than :func:`contains_answer`: ``answer`` occurs in ``text`` as whole words
+    (case-insensitive, whitespace collapsed), and has at least ``min_chars`` characters (issue 22: "ord" is in
+    409 python-docs notes as a substring, "which" in 310). Use it when the gold section is unknown."""
+    needle = " ".join(answer.lower().split())
+    if len(needle) < min_chars:
+        return False
+    return re.search(r"(?<!\w)" + re.escape(needle) + r"(?!\w)", " ".join(text.lower().split())) is not None
 
 
 def supports(text: str, correction: str, question: str = "") -> bool:
@@ -78,6 +103,10 @@ class UsedNote:
     score: float
     cosine: float = 0.0
     """cosine(question, note) of the embeddings, in [−1, 1] (the relevance gate of the chat)."""
+    features: tuple[float, ...] = field(default=(), repr=False)
+    """With a ranker: the note's features (:data:`~tui_agent.chat.note_ranker.FEATURES`) …"""
+    expected: tuple[float, ...] = field(default=(), repr=False)
+    """… and the policy's mean features over that retrieval's candidates (what a reward's update needs)."""
 
     @property
     def citation(self) -> str:
@@ -89,7 +118,9 @@ class UsedNote:
         return f"{self.source} § {where}" if where else self.source
 
     def to_json(self) -> dict[str, Any]:
-        return {**asdict(self), "citation": self.citation}
+        data = asdict(self)
+        del data["features"], data["expected"]
+        return {**data, "citation": self.citation}
 
 
 class NoteRetriever:
@@ -100,15 +131,20 @@ class NoteRetriever:
         experiences: the :class:`~tui_agent.memory.store.ExperienceStore` holding the decisions (kind "note").
         embedder: ``encode(texts) -> (n, 384)`` / ``encode_one(text) -> (384,)`` unit vectors.
         candidates, min_similarity, weight: phase-1 size, Q̂ similarity floor (cosine), Q̂ weight in [0, 1].
-        learned: False = phase 1 only (plain hybrid ranking).
+        learned: False = no per-(question, note) Q (neither read nor learned): plain hybrid ranking, or the
+            ranker's without its Q features.
+        ranker: a :class:`~tui_agent.chat.note_ranker.NoteRanker` re-ranks the candidates and learns from
+            every reward; None = the weighted sum of sim and Q̂ above.
     """
 
     def __init__(self, notes: Any, experiences: Any, embedder: Any, *, candidates: int = CANDIDATES,
-                 min_similarity: float = MIN_SIMILARITY, weight: float = WEIGHT, learned: bool = True) -> None:
+                 min_similarity: float = MIN_SIMILARITY, weight: float = WEIGHT, learned: bool = True,
+                 ranker: Any = None) -> None:
         from tui_agent.bridge.store_rows import StoreRows
 
         self.notes, self.experiences, self.embedder = notes, experiences, embedder
         self.candidates, self.min_similarity, self.weight, self.learned = candidates, min_similarity, weight, learned
+        self.ranker = ranker
         self.similarity = Similarity(lambda qv, recs: dot_similarity(qv, recs), lambda _q, recs: np.zeros(len(recs)),
                                      lam=1.0)
         sink = StoreRows(experiences, NOTE_KIND, lambda key: self.memory.vector_of(key), model="retrieval",
@@ -123,6 +159,8 @@ class NoteRetriever:
         found = self.notes.search_hybrid(question, qv, self.candidates)
         if not found:
             return []
+        if self.ranker is not None:
+            return self._ranked(question, qv, found)[:k]
         top = max(f.score for f in found) or 1.0
         values = self.q_estimates(qv, [f.note.id for f in found]) if self.learned else {}
         used = []
@@ -136,33 +174,62 @@ class NoteRetriever:
         used.sort(key=lambda u: u.score, reverse=True)  # stable: ties keep the hybrid order
         return used[:k]
 
+    def _ranked(self, question: str, qv: np.ndarray, found: Sequence[Any]) -> list[UsedNote]:
+        """All candidates ordered by the ranker's score (ties keep the hybrid order)."""
+        notes = [f.note for f in found]
+        cosine = [float(np.dot(qv, np.asarray(n.vector, dtype=np.float32))) if n.vector else 0.0 for n in notes]
+        ids = {n.id for n in notes}
+        bm25 = {f.note.id: f.score for f in self.notes.search_text(question, self.candidates) if f.note.id in ids}
+        evidence = self.q_evidence(qv, list(ids)) if self.learned else {}
+        x = note_features(question, notes, [f.score for f in found], cosine, bm25, evidence)
+        scores, expected = self.ranker.scores(x), tuple(float(v) for v in self.ranker.expected(x))
+        used = [UsedNote(n.id, n.source, n.heading, n.title, n.text, round(float(x[i, 0]), 4),
+                         round(float(x[i, Q_PRIOR]), 4), evidence[n.id].n if n.id in evidence else 0,
+                         round(float(scores[i]), 4), round(cosine[i], 4), tuple(float(v) for v in x[i]), expected)
+                for i, n in enumerate(notes)]
+        order = np.argsort(-scores, kind="stable")
+        return [used[i] for i in order]
+
     def q_estimates(self, q_vec: np.ndarray, note_ids: Sequence[str]) -> dict[str, tuple[float, int]]:
         """``{note id: (Q̂, N)}`` from the decisions of past questions with cosine ≥ ``min_similarity``."""
+        return {nid: (e.fq / e.f, e.n) for nid, e in self.q_evidence(q_vec, note_ids).items() if e.f > 0}
+
+    def q_evidence(self, q_vec: np.ndarray, note_ids: Sequence[str]) -> dict[str, QEvidence]:
+        """``{note id: QEvidence}``: the Q of each note over the decisions of past questions with cosine
+        ≥ ``min_similarity`` (notes no such question used are missing)."""
         if self.experiences.count(NOTE_KIND) == 0:
             return {}
         wanted = set(note_ids)
         rows = [r.experience for r in self.experiences.search(q_vec, kind=NOTE_KIND, limit=PAST_QUESTIONS)]
-        scored = self.replay.rank(q_vec, records_from_rows(rows))
-        sums: dict[str, list[float]] = {}
-        for s in scored:
+        out: dict[str, QEvidence] = {}
+        for s in self.replay.rank(q_vec, records_from_rows(rows)):
             if s.f_task < self.min_similarity:
                 continue
             for action, value in s.record.actions.items():
                 if action.action in wanted and value.n > 0:
-                    acc = sums.setdefault(action.action, [0.0, 0.0, 0])
-                    acc[0] += s.f_task * value.q
-                    acc[1] += s.f_task
-                    acc[2] += value.n
-        return {nid: (a[0] / a[1], int(a[2])) for nid, a in sums.items() if a[1] > 0}
+                    out.setdefault(action.action, QEvidence()).add(s.f_task, value.q, value.n)
+        return out
 
     def learn(self, question: str, used: Sequence[UsedNote], rewards: Sequence[float],
               q_vec: np.ndarray | None = None, source: str = "model") -> list[tuple[str, float, int]]:
         """One terminal update per used note towards its reward; returns ``[(note id, Q, N)]``.
 
+        With a ranker, the rewards of the notes it ranked also train it (one policy-gradient step). Without
+        per-item learning (``learned`` False) nothing is stored and ``[]`` is returned.
+
         An existing decision (same question, same note) is updated in place
         (:meth:`~tui_agent.rlem.replay.HistoryReplay.learn_row`), else a new one is stored with its first
         update (:meth:`~tui_agent.rlem.replay.HistoryReplay.learn`).
         """
+        if self.ranker is not None:
+            ranked = [(u, r) for u, r in zip(used, rewards) if u.features]
+            if ranked:
+                try:
+                    self.ranker.learn([(u.features, u.expected) for u, _ in ranked], [r for _, r in ranked])
+                except (OSError, UserFileError) as exc:  # a full disk or a held lock costs this update only
+                    log.warning("note ranker not updated: %s", exc)
+        if not self.learned:
+            return []
         qv = self.memory.vector(question) if q_vec is None else np.asarray(q_vec, dtype=np.float32)
         out = []
         for note, reward in zip(used, rewards):

@@ -102,6 +102,9 @@ class Settings(BaseSettings):
         "default chat/bands.py SUGGEST_P (0.665)."
     )
     recall_q: float = Field(0.5, ge=-1, le=1, description="Min Q-value to answer from memory.")
+    notes_ranker: bool = Field(
+        False, description="Re-rank knowledge notes by the learned feature scorer (chat/note_ranker.py): better "
+        "on questions unlike any rated one, worse than per-question Q on repeated ones (docs/notes_transfer.md).")
     exemplar_similarity: float = Field(0.6, ge=0, le=1, description="Min question similarity to show as exemplar.")
     reject_similarity: float = Field(
         85.0, ge=0, le=100, description="rapidfuzz ratio above which a sample duplicates a discouraged answer."
