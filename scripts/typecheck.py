@@ -34,7 +34,7 @@ CLEAN = ("tui_agent/rlem/", "tui_agent/memory/", "tui_agent/notes/", "tui_agent/
          "tui_agent/runs/", "tui_agent/config/", "tui_agent/text/")
 """Packages with no mypy error: an error there fails even if ``--sync`` would record it."""
 
-PENDING = ("tui_agent/memory/store.py", "tui_agent/memory/transfer.py", "tui_agent/notes/store.py")
+PENDING: tuple[str, ...] = ()
 """Files of :data:`CLEAN` packages whose errors are baselined while they are rewritten on other branches."""
 
 _ERROR = re.compile(r"^(?P<path>[^:\s]+\.py):\d+: error: ")

@@ -170,7 +170,10 @@ class ExperienceStore:
             MemoryStoreError: the lock is held elsewhere, or the disk is not writable.
         """
         self.update_values(experience_id, change)
-        return self.get(experience_id)
+        row = self.get(experience_id)
+        if row is None:  # removed by another process between the change and the read
+            raise KeyError(experience_id)
+        return row
 
     def update_values(self, experience_id: str,
                       change: Callable[[float, int, float], tuple[float, int, float]]) -> tuple[float, int, float]:
@@ -288,8 +291,8 @@ class ExperienceStore:
         filters = [f"kind = {_sql_str(kind)}"] if kind else []
         if where:
             filters.append(f"({where})")
-        query = self.table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
-        query = query.distance_type("cosine").limit(limit)
+        query: Any = self.table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
+        query = query.distance_type("cosine").limit(limit)  # a vector query (LanceDB types it as the base builder)
         if filters:
             query = query.where(" AND ".join(filters), prefilter=True)
         latest = self.ratings.latest()
@@ -436,7 +439,8 @@ class ExperienceStore:
 
     def fragment_count(self) -> int:
         """Number of data fragments of the table (about one per small write since the last compaction)."""
-        return int(self.table.stats()["fragment_stats"]["num_fragments"])
+        stats: Any = self.table.stats()  # a TypedDict-like mapping in lancedb 0.40, typed as a class
+        return int(stats["fragment_stats"]["num_fragments"])
 
     def add_missing(self, experiences: Sequence[Experience]) -> list[str]:
         """Insert the experiences whose id is not in the memory yet; returns the ids inserted.

@@ -161,7 +161,7 @@ def load_file(path: str | Path, fmt: str | None = None, *, embed: Embed | None =
         raise
     except (MemoryStoreError, EmbeddingError, KeyboardInterrupt):
         raise
-    except Exception as exc:  # noqa: BLE001 - a file we did not foresee: still one line, nothing written
+    except Exception as exc:
         detail = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else ""
         raise MemoryFileError(f"{path.name}: cannot import this {fmt} file ({type(exc).__name__}: {detail})") from exc
     return table, reembedded, fmt
@@ -197,6 +197,7 @@ def import_memory(store: ExperienceStore, path: str | Path, *, mode: str = "appe
         if mode == "append":
             rows, plan = _plan_append(store, table)
         elif mode == "merge":
+            assert pool is not None  # checked above
             rows, plan = _plan_merge(store, table, pool)
         else:
             rows, plan = table, {"inserted": table.num_rows, "merged": 0, "renamed": 0,

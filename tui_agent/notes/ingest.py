@@ -231,7 +231,7 @@ def _rst(text: str, title: str) -> Document:
     lines = text.split("\n")
     try:
         tree = docutils.core.publish_doctree(text, settings_overrides=_DOCUTILS_SETTINGS)
-    except Exception as exc:  # noqa: BLE001 - docutils raises many types on severe input
+    except Exception as exc:
         raise IngestError(f"reStructuredText could not be parsed: {str(exc).splitlines()[0][:200]}") from exc
     spans: list[tuple[int, int, list[str]]] = []  # (first title line, first body line, heading path)
     for sec in tree.findall(nodes.section):

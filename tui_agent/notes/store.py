@@ -23,7 +23,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 
@@ -285,8 +285,8 @@ class NoteStore:
         """Cosine nearest notes to a unit ``vector`` (384,), best first; score = cosine in [−1, 1]."""
         if self.count() == 0:
             return []
-        query = self.table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
-        rows = query.distance_type("cosine").limit(limit).to_list()
+        query: Any = self.table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
+        rows = query.distance_type("cosine").limit(limit).to_list()  # a vector query (typed as the base builder)
         return [Found(Note.from_row(r), 1.0 - float(r["_distance"])) for r in rows]
 
     def search_hybrid(self, text: str, vector: np.ndarray, limit: int = 10) -> list[Found]:
@@ -299,7 +299,8 @@ class NoteStore:
         if not words:
             return self.search_vector(vector, limit)
         self._need_index()
-        query = (self.table.search(query_type="hybrid", vector_column_name="vector", fts_columns="search_text")
+        query = (cast(Any, self.table.search(query_type="hybrid", vector_column_name="vector",
+                                             fts_columns="search_text"))
                  .vector(np.asarray(vector, dtype=np.float32)).text(words).distance_type("cosine")
                  .rerank(RRFReranker()).limit(limit))
         return [Found(Note.from_row(r), float(r.get("_relevance_score", 0.0))) for r in query.to_list()]
