@@ -1,16 +1,18 @@
 """The paper's ``rememberer`` policy on the bundled model, with and without constrained advice (issue 22).
 
 Both rows evaluate the same test goals 0..N-1 with the same seed, each on its own fresh memory (the
-bundled initial pool only, memory frozen), by one CLI command each, run in a subprocess:
+bundled initial pool only, memory frozen), as ``tui-agent eval --env shop --policy rememberer`` does
+(the same agent, built by the same factory), in this process:
 
-* ``constrained``: ``tui-agent eval --env shop --policy rememberer`` (the default: a llama.cpp grammar
-  makes the advice one ``action -> Q reason`` line whose action is one of the page's valid actions);
-* ``unconstrained``: the same with ``--unconstrained`` (the paper's free-text advice, parsed; unreadable
-  advice is no action, an invalid step).
+* ``constrained``: the default (a llama.cpp grammar makes the advice one ``action -> Q reason`` line
+  whose action is one of the page's valid actions);
+* ``unconstrained``: ``--unconstrained`` (the paper's free-text advice, parsed; unreadable advice is
+  no action, an invalid step).
 
 Figures per row: share of valid actions (steps whose action the page offered), success rate, mean
-score, and seconds per step (the run's wall time over its steps: the model's prompt and generation
-dominate). The JSON of each run goes to ``docs/shop_results/rememberer-<row>.json`` and the table to
+score, and seconds per step (wall time from one step's decision to the next, the model's prompt and
+generation dominating). The JSON of each row goes to ``docs/shop_results/rememberer-<row>.json``
+after every episode (an interrupted run keeps the goals it finished) and the table to
 ``docs/rememberer_constrained.md`` (``--report-only`` rebuilds it from those files).
 
 Usage::
@@ -26,23 +28,49 @@ from __future__ import annotations
 
 import argparse
 import json
-import shlex
-import subprocess
-import sys
+import statistics
 import tempfile
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 RESULTS = ROOT / "docs" / "shop_results"
 REPORT = ROOT / "docs" / "rememberer_constrained.md"
-ROWS = {"constrained": [], "unconstrained": ["--unconstrained"]}
+ROWS = ("constrained", "unconstrained")
 NO_ACTION = "NOTHINGG"
 
 
-def command(row: str, tasks: int, seed: int, memory: Path) -> list[str]:
-    return ["eval", "--env", "shop", "--tasks", str(tasks), "--policy", "rememberer", "--seed", str(seed),
-            "--memory-dir", str(memory), "--model", "local/smollm2",
-            "--output", str(RESULTS / f"rememberer-{row}.json"), *ROWS[row]]
+def run_row(row: str, tasks: int, seed: int, memory: Path) -> None:
+    """Goals 0..tasks-1 of the test split with the ``rememberer`` policy; the report is rewritten after
+    every episode, with each step's seconds (``step_seconds``)."""
+    from tui_agent.agents.factory import RunOptions, agent_config, build_agent
+    from tui_agent.config.settings import load_settings
+    from tui_agent.envs.shop.env import ShopEnv
+
+    settings = load_settings(memory_dir=memory, model="local/smollm2")
+    options = RunOptions(seed=seed, constrained=row == "constrained")
+    agent = build_agent("shop", settings, agent_config("shop", settings, options))
+    env = ShopEnv(split="test")
+    out = RESULTS / f"rememberer-{row}.json"
+    cmd = f"python benchmarks/rememberer_constrained.py --tasks {tasks} --seed {seed} --rows {row}"
+    report: dict = {"policy": "rememberer", "row": row, "split": "test", "seed": seed, "command": cmd,
+                    "results": [], "step_seconds": [], "seconds": 0.0}
+    for goal in range(tasks):
+        times: list[float] = []
+        last = [time.perf_counter()]
+
+        def on_step(_step, times=times, last=last) -> None:
+            now = time.perf_counter()
+            times.append(now - last[0])
+            last[0] = now
+
+        result = agent.run_episode(env, {"split": "test", "goal_index": goal}, "rememberer", on_step=on_step)
+        report["results"].append(result.to_json())
+        report["step_seconds"].append(times)
+        report["seconds"] += sum(times)
+        report["goals"] = list(range(goal + 1))
+        out.write_text(json.dumps(report, indent=1), encoding="utf-8")
+        print(f"{row}: goal {goal}: reward {result.reward:.3f}, {len(times)} steps, {sum(times):.0f} s", flush=True)
 
 
 def figures(report: dict) -> dict:
@@ -53,14 +81,15 @@ def figures(report: dict) -> dict:
     return {"goals": n, "steps": len(steps), "valid": valid, "valid_share": valid / max(len(steps), 1),
             "success": sum(1 for r in report["results"] if r["success"]) / max(n, 1),
             "score": sum(float(r["reward"] or 0.0) for r in report["results"]) / max(n, 1),
-            "seconds_per_step": float(report.get("seconds", 0.0)) / max(len(steps), 1)}
+            "seconds_per_step": float(report.get("seconds", 0.0)) / max(len(steps), 1),
+            "median_step_seconds": statistics.median(t for ts in report.get("step_seconds", [[0.0]]) for t in ts)}
 
 
 def write_report() -> str:
     lines = ["# `rememberer` on the bundled model: constrained vs free-text advice", "",
              "Written by `benchmarks/rememberer_constrained.py` from `docs/shop_results/rememberer-*.json`",
              "(test goals 0..N-1, seed 0, bundled initial pool, memory frozen; SmolLM2-135M, 2 shared CPU cores).",
-             "", "| advice | goals | steps | valid actions | success | mean score | s / step |",
+             "", "| advice | goals | steps | valid actions | success | mean score | s / step (mean, median) |",
              "|---|---|---|---|---|---|---|"]
     for row in ROWS:
         path = RESULTS / f"rememberer-{row}.json"
@@ -70,7 +99,7 @@ def write_report() -> str:
         f = figures(report)
         lines.append(f"| {row} | {f['goals']} | {f['steps']} | {f['valid']} / {f['steps']} = "
                      f"{100 * f['valid_share']:.0f} % | {100 * f['success']:.0f} % | {f['score']:.3f} | "
-                     f"{f['seconds_per_step']:.1f} |")
+                     f"{f['seconds_per_step']:.1f}, {f['median_step_seconds']:.1f} |")
     lines += ["", "Commands:", "", "```"]
     for row in ROWS:
         path = RESULTS / f"rememberer-{row}.json"
@@ -96,9 +125,7 @@ def main(argv: list[str] | None = None) -> None:
     if not args.report_only:
         RESULTS.mkdir(parents=True, exist_ok=True)
         for row in rows:
-            cmd = command(row, args.tasks, args.seed, Path(tempfile.mkdtemp(prefix=f"rememberer-{row}-")))
-            print("$ tui-agent " + shlex.join(cmd), flush=True)
-            subprocess.run([sys.executable, "-m", "tui_agent", *cmd], cwd=ROOT, check=True)
+            run_row(row, args.tasks, args.seed, Path(tempfile.mkdtemp(prefix=f"rememberer-{row}-")))
     print(write_report())
 
 

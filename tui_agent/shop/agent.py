@@ -7,7 +7,10 @@ Policies (``policy=``, :data:`tui_agent.config.base.POLICY_TABLE`):
   reference's prompt (:mod:`tui_agent.shop.prompt`) and writes its own advice;
   the top encouraged action is parsed (:func:`~tui_agent.rlem.advice.parse_advice`)
   and matched to a valid action; unreadable advice is no action (an invalid
-  step), as in the reference.
+  step), as in the reference. By default (``ShopConfig.constrained``) the advice
+  is constrained to one line whose action is one of the page's valid actions
+  (:mod:`tui_agent.shop.constrained`), so every step is a valid action;
+  ``--unconstrained`` measures the paper's free text.
 * ``"q-driven"`` — this project's extension for models that do not follow
   advice (the bundled 135M one): Q from the memory chooses by action role,
   the model only breaks ties (:mod:`tui_agent.shop.policy`). ``"rlem"`` is
