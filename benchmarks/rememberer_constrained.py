@@ -100,7 +100,10 @@ def write_report() -> str:
         lines.append(f"| {row} | {f['goals']} | {f['steps']} | {f['valid']} / {f['steps']} = "
                      f"{100 * f['valid_share']:.0f} % | {100 * f['success']:.0f} % | {f['score']:.3f} | "
                      f"{f['seconds_per_step']:.1f}, {f['median_step_seconds']:.1f} |")
-    lines += ["", "Commands:", "", "```"]
+    lines += ["", "Valid actions: steps whose action the page offered (unreadable advice is the reference's no-action",
+              "step). Seconds per step: wall time from one decision to the next on a shared machine (other jobs ran",
+              "beside it), so only the two rows' difference on the same goals means anything.",
+              "", "Commands:", "", "```"]
     for row in ROWS:
         path = RESULTS / f"rememberer-{row}.json"
         if path.is_file():
