@@ -7,6 +7,8 @@ Each row is one CLI command on its own fresh memory directory, run in a subproce
   paper's protocol, ``tui-agent train --train-set S0 --epochs 3 --test-tasks N`` — the 10 goals
   of training set S0 (or S1) × 3 epochs with the memory updated every step, and the memory
   frozen for a test on goals 0..N-1 after every epoch, as the reference tests after every epoch;
+* the ``rememberer`` rows here write free-text advice (``--unconstrained``, the paper's and these rows'
+  original runs); the constrained default is compared with it in ``benchmarks/rememberer_constrained.py``;
 * rows with a REMEMBERER pool first import it (``tui-agent memory import``) as the initial pool
   instead of the bundled one.
 
@@ -44,10 +46,12 @@ POOLS = Path(os.environ.get("TUI_AGENT_REFERENCE_DIR") or ROOT / "tests" / "data
 ROWS = {  # name: (label, policy, extra options, training set or None, slow, REMEMBERER pool or None)
     "random": ("random (a random valid action)", "random", [], None, False, None),
     "llm": ("llm (the model alone; static exemplars = the initial pool)", "llm", [], None, True, None),
-    "rememberer": ("rememberer (the paper's: the model writes advice), S0", "rememberer", [], "S0", True, None),
-    "rememberer-pool": ("rememberer, bundled initial pool only (no training)", "rememberer", [], None, True, None),
-    "rememberer-refpool": ("rememberer, REMEMBERER's init_pool.wq.yaml only (no training)", "rememberer", [],
-                           None, True, "init_pool.wq.yaml"),
+    "rememberer": ("rememberer (the paper's: the model writes advice), S0", "rememberer", ["--unconstrained"], "S0",
+                   True, None),
+    "rememberer-pool": ("rememberer, bundled initial pool only (no training)", "rememberer", ["--unconstrained"], None,
+                        True, None),
+    "rememberer-refpool": ("rememberer, REMEMBERER's init_pool.wq.yaml only (no training)", "rememberer",
+                           ["--unconstrained"], None, True, "init_pool.wq.yaml"),
     "q-driven": ("q-driven (Q chooses by action role; the model breaks ties), S0", "q-driven", [], "S0", False,
                  None),
     "q-driven-s1": ("q-driven, S1", "q-driven", [], "S1", False, None),
@@ -153,7 +157,9 @@ def write_report() -> str:
         "ran. `rememberer-initpool-*` rows: `benchmarks/shop_pool_eval.py` — REMEMBERER's own",
         "`init_pool.wq.yaml` as the only memory, advice written by the bundled model or by an advice",
         "follower (a LiteLLM `mock_response` model that follows the exemplars' advice by analogy;",
-        "`-noadvice`: the same with the advice blanked). These are not the paper's numbers: another shop,",
+        "`-noadvice`: the same with the advice blanked). The `rememberer` rows here wrote free-text advice",
+        "(now `--unconstrained`); the default constrained advice is compared with it in",
+        "[rememberer_constrained.md](rememberer_constrained.md). These are not the paper's numbers: another shop,",
         "and a 135M model instead of text-davinci-003.", "",
         *lines, "",
         "Each row's command (`python benchmarks/shop_eval.py` and `benchmarks/shop_pool_eval.py` run them;",

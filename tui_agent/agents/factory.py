@@ -31,7 +31,8 @@ class RunOptions:
     ``gamma`` ∈ [0, 1]; ``n`` ≥ 1 or None (the full-episode return); ``update_mode`` "mean" (α = 1/N) or
     "const" (α = 0.1); ``scorer`` how episodic-control breaks ties ("llm" | "constant"; None: the domain's
     default, llm on the shop, constant on docqa); ``answerer`` (docqa) "extractive" | "llm";
-    ``always_answer`` (docqa) answer even where answering unknown notes has mostly failed.
+    ``always_answer`` (docqa) answer even where answering unknown notes has mostly failed; ``constrained``
+    (shop ``rememberer``) the model's advice constrained to the page's valid actions.
     """
 
     gamma: float = 1.0
@@ -40,6 +41,7 @@ class RunOptions:
     random_fill: bool = True
     discouraged: bool = True
     analogy: bool = True
+    constrained: bool = True
     scorer: str | None = None
     answerer: str = "extractive"
     always_answer: bool = False
@@ -65,7 +67,7 @@ def agent_config(domain: str, settings: Any, options: RunOptions | None = None) 
 
         return config_from_settings(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode,
                                     random_fill=o.random_fill, discouraged=o.discouraged, analogy=o.analogy,
-                                    scorer=o.scorer or "llm", seed=o.seed)
+                                    scorer=o.scorer or "llm", seed=o.seed, constrained=o.constrained)
     from tui_agent.docqa.agent import config_from_settings as docqa_config
 
     return docqa_config(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode, random_fill=o.random_fill,

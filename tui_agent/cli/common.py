@@ -23,6 +23,8 @@ ModelOption = Annotated[
     typer.Option("--model", "-m", help="LiteLLM model string, e.g. openai/gpt-4o-mini (default: local/smollm2).",
                  envvar="TUI_AGENT_MODEL", show_default=False),
 ]
+
+
 def _policy_by_its_name(value: str | None) -> str | None:
     """``--policy``: an earlier name (``q-driven``, ``rlem``) works and is answered with the current one."""
     if not value:

@@ -40,6 +40,9 @@ ScorerOption = Annotated[str | None, typer.Option(
     "--scorer", help="How episodic-control breaks ties: llm (the model's log-likelihoods) | constant (first candidate). "
     "Default: llm on the shop, constant on docqa (measured there: the model's tie-breaks cost success).",
     show_default=False)]
+UnconstrainedOption = Annotated[bool, typer.Option(
+    "--unconstrained", help="shop rememberer: let the model write free-text advice, as in the paper (default: "
+    "constrained to the page's valid actions by a grammar, or structured output for hosted models that support it).")]
 UpdateModeOption = Annotated[str, typer.Option("--update-mode", help="Q update: mean (α = 1/N) | const (α = 0.1).")]
 
 
@@ -63,6 +66,7 @@ def train_command(
     no_random: NoRandomOption = False,
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
+    unconstrained: UnconstrainedOption = False,
     policy: PolicyOption = None,
     scorer: ScorerOption = None,
     update_mode: UpdateModeOption = "mean",
@@ -118,6 +122,7 @@ def eval_command(
     no_random: NoRandomOption = False,
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
+    unconstrained: UnconstrainedOption = False,
     scorer: ScorerOption = None,
     answerer: AnswererOption = "extractive",
     always_answer: AlwaysAnswerOption = False,

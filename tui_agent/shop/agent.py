@@ -7,7 +7,10 @@ Policies (``policy=``, :data:`tui_agent.config.base.POLICY_TABLE`):
   reference's prompt (:mod:`tui_agent.shop.prompt`) and writes its own advice;
   the top encouraged action is parsed (:func:`~tui_agent.rlem.advice.parse_advice`)
   and matched to a valid action; unreadable advice is no action (an invalid
-  step), as in the reference.
+  step), as in the reference. By default (``ShopConfig.constrained``) the advice
+  is constrained to one line whose action is one of the page's valid actions
+  (:mod:`tui_agent.shop.constrained`), so every step is a valid action;
+  ``--unconstrained`` measures the paper's free text.
 * ``"episodic-control"`` — this project's extension for models that do not follow
   advice (the bundled 135M one): Q from the memory chooses by action role,
   the model only breaks ties (:mod:`tui_agent.shop.policy`). ``"rlem"`` is
@@ -76,6 +79,9 @@ class ShopConfig:
     reference's 3,700; cut to the local model's context). With the bundled
     model the ``llm`` and ``episodic-control`` policies only rank valid actions by
     likelihood, after their own short prompt (:mod:`tui_agent.shop.score_prompt`).
+    ``constrained``: the ``rememberer``'s advice is constrained to the page's valid actions
+    (:mod:`tui_agent.shop.constrained`: a grammar for the bundled model, structured output for a
+    hosted one that supports it); False lets the model write free text, as in the paper.
     """
 
     lam: float = DEFAULT_LAMBDA
@@ -86,11 +92,12 @@ class ShopConfig:
     scorer: str = "llm"
     prompt_tokens: int = prm.PROMPT_TOKENS
     seed: int | None = None
+    constrained: bool = True
 
 
 def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
                          random_fill: bool = True, discouraged: bool = True, analogy: bool = True,
-                         scorer: str = "llm", seed: int | None = None) -> ShopConfig:
+                         scorer: str = "llm", seed: int | None = None, constrained: bool = True) -> ShopConfig:
     """The shop configuration from the app's :class:`~tui_agent.config.settings.Settings` (λ, m) and the run's options.
 
     :func:`tui_agent.agents.factory.agent_config` calls it, for the CLI and the TUI alike.
@@ -103,7 +110,8 @@ def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = N
     return ShopConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
                       learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
                       advice=AdviceOptions(random_fill=random_fill, discouraged=discouraged),
-                      policy=pol.PolicyConfig(analogy=analogy), scorer=scorer, seed=seed)
+                      policy=pol.PolicyConfig(analogy=analogy), scorer=scorer, seed=seed,
+                      constrained=constrained)
 
 
 class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
@@ -239,10 +247,13 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
                     history: list[ActionKey], query: ShopQuery) -> ShopStep:
         """The paper's decision: the model writes advice; its top encouraged action is taken."""
         messages, shown = self._prompt(instruction, observation, available, history, self.replay.retrieve(query))
-        text, model = self._write_advice(messages)
+        text, model = self._write_advice(messages, available=available if self.config.constrained else None)
         step.chosen_by, step.advice = "rememberer", "\n\n".join(shown)
         parsed = parse_advice(text)
-        action = pol.match_action(parsed.action, available, instruction) if parsed is not None else None
+        action = None
+        if parsed is not None:
+            action = parsed.action if parsed.action in available else pol.match_action(parsed.action, available,
+                                                                                        instruction)
         if parsed is None or action is None:
             step.action, step.action_reason = NO_ACTION, ""
             step.reason = f"{model}: advice not readable as a valid action: {text[:120]!r}"
@@ -251,28 +262,44 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
             step.reason = f"{model}: {parsed.action} -> {parsed.reason}".strip()
         return step
 
-    def _write_advice(self, messages: list[dict[str, str]], temperature: float = prm.TEMPERATURE) -> tuple[str, str]:
+    def _write_advice(self, messages: list[dict[str, str]], temperature: float = prm.TEMPERATURE,
+                      available: Sequence[str] | None = None) -> tuple[str, str]:
         """The model's advice text and the model's name.
 
         The reference prompts a completion model, whose continuation starts the
         advice; the bundled model is prompted the same way (its chat template
         with the answer begun as ``Encouraged:``), hosted chat models get the
         messages. At most 200 new tokens, stop at "Discouraged", temperature 0.1.
+        ``available``: constrain the advice to one encouraged line whose action is one of these
+        (:mod:`tui_agent.shop.constrained`): a grammar for the bundled model, structured output for
+        a hosted model whose provider supports a response schema (else free text, parsed).
         """
+        from tui_agent.shop import constrained as con
+
         if getattr(self.llm, "is_local", True):
             from tui_agent.llm.local import runtime
             from tui_agent.llm.scoring import chatml
 
-            prefix = "Encouraged:\n"
+            params: dict[str, Any] = {"temperature": temperature, "max_tokens": prm.MAX_NEW_TOKENS, "stop": [prm.STOP]}
+            if available:
+                from llama_cpp import LlamaGrammar
+
+                params["grammar"] = LlamaGrammar.from_string(con.advice_grammar(available), verbose=False)
             rt = runtime()
-            tokens = rt.llama.tokenize(chatml(messages[0]["content"], messages[1]["content"], prefix).encode(),
+            tokens = rt.llama.tokenize(chatml(messages[0]["content"], messages[1]["content"], con.PREFIX).encode(),
                                        add_bos=False, special=True)
             tokens = tokens[-(rt.llama.n_ctx() - prm.MAX_NEW_TOKENS - 1):]  # a page longer than the context
-            text = rt.complete(tokens, temperature=temperature, max_tokens=prm.MAX_NEW_TOKENS, stop=[prm.STOP])
-            return (prefix + text).strip(), "local/smollm2"
-        completion = asyncio.run(self.llm.complete(messages, temperature=temperature,
-                                                   max_tokens=prm.MAX_NEW_TOKENS, stop=[prm.STOP]))
-        return completion.text.strip(), completion.model
+            return (con.PREFIX + rt.complete(tokens, **params)).strip(), "local/smollm2"
+        params = {"temperature": temperature, "max_tokens": prm.MAX_NEW_TOKENS, "stop": [prm.STOP]}
+        structured = bool(available) and con.supports_schema(self.llm.model)
+        if structured:
+            params = {"temperature": temperature, "max_tokens": prm.MAX_NEW_TOKENS,
+                      "response_format": con.advice_response_format(available or ())}
+        completion = asyncio.run(self.llm.complete(messages, **params))
+        text = completion.text.strip()
+        if structured:
+            text = con.advice_from_json(text) or text
+        return text, completion.model
 
     def llm_choose(self, instruction: str, observation: str, available: list[str], history: list[ActionKey],
                    candidates: list[str], retrieved: Sequence[Scored]) -> tuple[str, str, str]:
