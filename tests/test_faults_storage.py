@@ -202,3 +202,21 @@ def test_storage_errors_map_to_one_line(exc, needle):
 def test_other_errors_are_not_disguised():
     assert storage_error("/m", RuntimeError("a bug")) is None
     assert storage_error("/m", KeyError("x")) is None
+
+
+def test_a_read_only_memory_still_shows_the_logged_ratings(tmp_path):
+    """The ratings log is in WAL mode; once its writer has closed it, a read-only mount cannot create the WAL
+    index, so the log is read as an immutable file instead of being taken for empty (Q 0.5, not 0.0)."""
+    import gc
+
+    memory = seed(tmp_path / "memory")
+    gc.collect()  # the seeding store's connections closed: the WAL is checkpointed and gone
+    ro = tmp_path / "ro"
+    ro.mkdir()
+    if not (mount("--bind", str(memory), str(ro)) and mount("-o", "remount,bind,ro", str(ro))):
+        umount(ro)
+        pytest.skip("cannot bind-mount read-only here (not root)")
+    try:
+        assert {e.id: e.q for e in ExperienceStore(ro).all()}[IDS[1]] == 0.5
+    finally:
+        umount(ro)

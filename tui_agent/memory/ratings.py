@@ -108,8 +108,8 @@ class RatingsLog:
     def _read(self, sql: str, args: tuple = ()) -> list[tuple]:
         try:
             db = self._db(create=False)
-        except OSError:  # an unreadable or read-only log that does not exist yet: nothing logged
-            return []
+        except OSError:  # a read-only log (its setup needs writes): read it as it is on disk
+            db = self._read_only()
         if db is None:
             return []
         try:
@@ -118,6 +118,19 @@ class RatingsLog:
             if "no such table" in str(exc):
                 return []
             raise _os_error(self.path, exc) from exc
+
+    def _read_only(self) -> sqlite3.Connection | None:
+        """The log opened as an immutable file (a read-only directory or mount: nothing can change it from
+        here, and SQLite cannot create the WAL index beside it); None when it does not exist or cannot be
+        read (then nothing is logged, as for a missing log)."""
+        if not self.path.exists():
+            return None
+        try:  # a fresh connection each read: the writer (another process) may have added ratings since
+            db = sqlite3.connect(f"{self.path.resolve().as_uri()}?immutable=1", uri=True)
+            db.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        except sqlite3.Error:
+            return None
+        return db
 
     # --- reads ----------------------------------------------------------------------
 
