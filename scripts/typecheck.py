@@ -99,7 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     print(f"mypy errors: {total}" + ("".join(f"\n  {pkg:<20} {n:>4}" for pkg, n in sorted(counts.items()))))
     if args.sync:
         before = BASELINE.read_text(encoding="utf-8") if BASELINE.exists() else ""
-        baseline_command("sync", report)
+        if total == 0:
+            BASELINE.write_text("", encoding="utf-8")  # mypy-baseline's sync leaves the file as it was on no errors
+        else:
+            baseline_command("sync", report)
         added = Counter(BASELINE.read_text(encoding="utf-8").splitlines()) - Counter(before.splitlines())
         if added and not args.grow:
             BASELINE.write_text(before, encoding="utf-8")

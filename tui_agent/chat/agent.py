@@ -197,7 +197,7 @@ class ChatAgent(NotesMixin, TaughtMixin):
         if not found:
             return q_vec.tolist(), []
         records = records_from_rows([r.experience for r in found])
-        obs_vecs = {}
+        obs_vecs: dict[str, Any] = {}
         if context:  # stored contexts were embedded when they were asked: cached by text
             texts = sorted({r.key.observation for r in records if r.key.observation})
             obs_vecs = self.contexts.get(texts)[0] if texts else {}

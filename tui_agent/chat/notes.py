@@ -267,7 +267,8 @@ def notes_prompt(used: Sequence[UsedNote], question: str, budget_tokens: int = N
     Each is numbered ``[i]`` with its citation, so the answer can cite it.
     """
     budget = budget_tokens * 4
-    parts, kept = [], []
+    parts: list[str] = []
+    kept: list[Any] = []
     for u in used:
         text = f"[{len(kept) + 1}] ({u.citation})\n{u.text}"
         if len(text) > budget:

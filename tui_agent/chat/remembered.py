@@ -55,6 +55,7 @@ class TaughtMixin:
     embedder: Any
     replay: Any
     _calibration: Any = None
+    _answer_from_memory: Any  # ChatAgent's: the answer text from a remembered experience
 
     def match_taught(self, question: str, q_vec: list[float], cands: list[policy.Candidate]) -> list[TaughtMatch]:
         """Taught answers for ``question`` with their band (:func:`tui_agent.chat.taught.match_taught`;

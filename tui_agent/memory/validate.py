@@ -50,8 +50,8 @@ Embed = Callable[[Sequence[str]], np.ndarray]
 """Texts → float32 array ``(len(texts), 384)`` of unit vectors (e.g. ``Embedder.encode``)."""
 
 
-def check_q(kind: str, q: float) -> float:
-    """``q`` as a float if it is a finite number (any kind: Q-values are return estimates).
+def check_q(kind: str, q: float | str) -> float:
+    """``q`` (a number or its text) as a float if it is a finite number (any kind: Q-values are return estimates).
 
     Raises:
         ValueError: not a number or not finite (one-line message).

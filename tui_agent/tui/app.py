@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Callable, Iterable
 from types import SimpleNamespace
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import on, work
@@ -58,7 +58,7 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
     TITLE = "tui-agent"
     BINDINGS = bindings("app")  # keys: tui_agent/tui/keymap.py, the user's [keys] applied in on_mount
 
-    def __init__(self, settings: Settings, agent: Any = None, first_message: str | None = None,
+    def __init__(self, settings: Settings | Callable[[], Settings], agent: Any = None, first_message: str | None = None,
                  **llm_params: Any) -> None:
         super().__init__()
         self.first_message = first_message
@@ -80,6 +80,8 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
         """The settings (loaded on first use when a loader was given)."""
         if self._settings is None and self._load_settings is not None:
             self._settings = self._load_settings()
+        if self._settings is None:
+            raise RuntimeError("the settings could not be loaded")  # settings_error says why
         return self._settings
 
     @settings.setter
@@ -301,10 +303,23 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
     def _rated(self, event: AnswerView.Rated) -> None:
         self.apply_rating(event.view, event.up)
 
+    def _stored_answer(self, view: AnswerView) -> tuple[Any, str]:
+        """The agent and the answer's experience id, for a rating or a correction.
+
+        Raises:
+            RuntimeError: the memory is still loading, or the answer was not stored.
+        """
+        if self.agent is None:
+            raise RuntimeError("the memory is still loading")
+        if view.experience_id is None:
+            raise RuntimeError("this answer was not stored")
+        return self.agent, view.experience_id
+
     @work(thread=True, group="ratings")
     def apply_rating(self, view: AnswerView, up: bool) -> None:
         try:
-            result = self.agent.rate(view.experience_id, up)
+            agent, experience_id = self._stored_answer(view)
+            result = agent.rate(experience_id, up)
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(view.fail, f"rating failed: {exc}")
             return
@@ -320,11 +335,13 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
     def rate_suggestion(self, view: AnswerView, suggestion: Any, up: bool) -> None:
         """Accept (👍 for the pairing; the taught answer becomes this answer) or dismiss (👎) a suggestion."""
         try:
+            if self.agent is None:
+                raise RuntimeError("the memory is still loading")
             result = self.agent.rate(suggestion.id, up)
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(view.fail, f"rating failed: {exc}")
             return
-        self.call_from_thread(self._suggestion_done, view, suggestion, up, result.q, result.n)
+        self.call_from_thread(cast(Any, self._suggestion_done), view, suggestion, up, result.q, result.n)
 
     async def _suggestion_done(self, view: AnswerView, suggestion: Any, up: bool, q: float, n: int) -> None:
         if up:
@@ -348,7 +365,8 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
     @work(thread=True, group="ratings")
     def store_correction(self, view: AnswerView, text: str) -> None:
         try:
-            self.agent.correct(view.experience_id, text)
+            agent, experience_id = self._stored_answer(view)
+            agent.correct(experience_id, text)
         except Exception as exc:  # noqa: BLE001
             self.call_from_thread(view.fail, f"correction not saved: {exc}")
             return

@@ -6,6 +6,8 @@ Light imports only (Textual); user text is never markup.
 from __future__ import annotations
 
 from rich.text import Text
+from typing import cast
+
 from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
@@ -64,7 +66,7 @@ class AskTextScreen(ModalScreen[str | None]):
 
     def action_save(self) -> None:
         field = self.query_one("#dialog-text")
-        text = field.text if isinstance(field, TextArea) else field.value
+        text = field.text if isinstance(field, TextArea) else cast(Input, field).value
         self.dismiss(text.strip())
 
     def action_cancel(self) -> None:
