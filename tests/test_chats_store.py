@@ -167,11 +167,13 @@ def test_task_and_doc_runs_are_kept_with_their_outcome(tmp_path):
     store.add_run(chat.id, "doc", "✗ task failed: boom")
     store.add_message(chat.id, "user", "And 3+3?")
     store.add_message(chat.id, "assistant", "6", model="m")
+    store.set_rating(run, True, 0.75, 4)  # 👍 on the episode: mean Q of its 4 rated steps
     reopened = ChatStore(tmp_path / "chats.sqlite3").get(chat.id)
     assert [m.kind for m in reopened.messages] == [None, None, None, "task", None, "doc", None, None]
     assert reopened.messages[3].id == run and reopened.messages[3].content.endswith("success ✓")
     assert reopened.turns() == [("What is 2+2?", "4"), ("And 3+3?", "6")]
-    assert "## /task run" in to_markdown(reopened) and "## /doc run" in to_markdown(reopened)
+    assert "## /task run · 👍\n" in to_markdown(reopened) and "## /doc run\n" in to_markdown(reopened)
+    assert (reopened.messages[3].rating, reopened.messages[3].q, reopened.messages[3].n) == (1, 0.75, 4)
     assert to_json(reopened)["chat"]["messages"][3]["kind"] == "task"
     with pytest.raises(ValueError, match="run kind"):
         store.add_run(chat.id, "shell", "x")

@@ -54,6 +54,9 @@ async def test_doc_run_is_kept_in_the_saved_chat_and_shown_when_reopened(memory_
         view = await run_episode(pilot, "/doc", DocView)
         result = text_of(view.query_one(".task-result"))
         actions = [s.step.action for s in view.steps]
+        await click(pilot, view.query_one("#task-down", Button))
+        await app.workers.wait_for_complete()
+        await pilot.pause()
         chat = app.session.current()
     assert [(m.role, m.kind, m.content) for m in chat.messages][0] == ("user", None, "/doc")
     run = chat.messages[1]
@@ -62,6 +65,7 @@ async def test_doc_run_is_kept_in_the_saved_chat_and_shown_when_reopened(memory_
     assert lines[0] == "document question: a random test question" and lines[1].startswith("test question #")
     assert lines[2:-1] == [f"{i}. {a}" for i, a in enumerate(actions, 1)] and lines[-1] == result
     assert chat.turns() == []  # a run is not conversation the model is shown
+    assert (run.rating, run.n) == (-1, len(set(actions))) and run.q < 0  # the 👎 is kept on the run
 
     again = make_app(memory_dir, embedder, policy="random")
     async with again.run_test(size=SIZE) as pilot:
@@ -70,5 +74,7 @@ async def test_doc_run_is_kept_in_the_saved_chat_and_shown_when_reopened(memory_
         await pilot.pause()
         assert len(again.query(UserMessage)) == 1
         shown = list(again.query(SavedRunView))
-        assert len(shown) == 1 and text_of(shown[0]) == run.content
+        assert len(shown) == 1 and text_of(shown[0]).startswith(run.content)
+        steps = "1 step" if run.n == 1 else f"{run.n} steps"
+        assert text_of(shown[0]).splitlines()[-1] == f"👎 rated: mean Q {run.q:+.2f} over {steps}"
         assert not again.query(AnswerView)

@@ -62,7 +62,8 @@ def _heading(m: ChatMessage) -> str:
     if m.role == "user":
         return "You"
     if m.kind is not None:
-        return f"/{m.kind} run"
+        rated = {1: " · 👍", -1: " · 👎"}.get(m.rating or 0, "")
+        return f"/{m.kind} run{rated}"
     parts = ["Assistant", m.model or "?"]
     if m.policy == "recall":
         parts.append("from memory")

@@ -80,7 +80,7 @@ class ChatStoreError(RuntimeError):
 @dataclass
 class ChatMessage:
     """One message. ``rating`` is +1 (👍), −1 (👎) or ``None``; ``q``/``n`` are the experience's Q and N
-    after the rating; ``exemplars`` are dicts (id, task, answer, q, n, similarity, f_task, role)."""
+    after the rating (for a ``/task`` / ``/doc`` run: the mean Q of the rated steps and how many were rated); ``exemplars`` are dicts (id, task, answer, q, n, similarity, f_task, role)."""
 
     id: int
     role: str
@@ -382,7 +382,8 @@ class ChatStore:
         return self.add_message(chat_id, "assistant", outcome, model=model, policy=kind, warning=warning, kind=kind)
 
     def set_rating(self, message_id: int, up: bool, q: float, n: int) -> None:
-        """Record a rating on an answer: +1 / −1 and the experience's Q and N after it."""
+        """Record a rating on an answer (+1 / −1 and the experience's Q and N after it), or on a
+        run (the mean Q of its rated steps, and their count)."""
         with self._write() as db:
             db.execute("UPDATE messages SET rating = ?, q = ?, n = ? WHERE id = ?", (1 if up else -1, q, n, message_id))
 

@@ -201,7 +201,8 @@ class EpisodicAgent(EpisodicMemory, Generic[StepT, ResultT]):
         """👍/👎 after an episode: one terminal update with target +1 / −1 for each (record, action) it took.
 
         A (record, action) taken twice in the episode is updated once; steps not in memory yet are
-        added. Returns ``[(row id, Q, N), ...]`` with Q ∈ [−1, 1] after the update.
+        added. Returns ``[(row id, Q, N), ...]`` after the update; Q moves towards ±1 but lies in the
+        environment's return range, which a step cost can take a little past −1 (DocQA: −1.01).
         """
         taken = [(RecordKey.of(result.task, step.observation, step.available_actions), self.feedback_key(step), step.t)
                  for step in result.steps]

@@ -89,6 +89,8 @@ class TaskView(Vertical):
         self.rated: bool | None = None
         self.counts: tuple[int, int] | None = None
         """Experiences in the memory before and after the episode (what the status line shows)."""
+        self.message_id: int | None = None
+        """The saved chat's message that keeps this run (:meth:`keep`); its rating is saved there too."""
 
     TITLE = "web task: "
     RANDOM = "a random test goal"
@@ -168,7 +170,7 @@ class TaskView(Vertical):
         lines = [self.TITLE + (self.goal or self.RANDOM)] + ([note] if note else [])
         lines += [f"{i}. {action}" for i, action in enumerate(actions or [], 1)]
         model = getattr(getattr(self.chat_app, "settings", None), "model", None)
-        session.run(self.KIND, "\n".join([*lines, outcome]), model)
+        self.message_id = session.run(self.KIND, "\n".join([*lines, outcome]), model)
 
     def _result_text(self, r: Any) -> str:
         if r.reward is None:
@@ -227,6 +229,12 @@ class TaskView(Vertical):
         sign = "+1" if up else "−1"
         self.chat_app.call_from_thread(self.set_meta, f"{'👍' if up else '👎'} applied: reward {sign} "
                                                       f"to {count_of(len(updated), 'step')}")
+        session = getattr(self.chat_app, "session", None)
+        if session is not None and updated:
+            # A run's rating is kept on its message: Q = the mean of the rated steps' Q-values after
+            # the update (∈ [−1, 1]), N = how many (record, action) pairs the rating updated.
+            mean_q = sum(q for _, q, _ in updated) / len(updated)
+            self.chat_app.call_from_thread(session.rating, self.message_id, up, mean_q, len(updated))
 
 
 class SavedRunView(Static):
@@ -238,5 +246,9 @@ class SavedRunView(Static):
     """
 
     def __init__(self, message: Any) -> None:
-        super().__init__(plain(message.content), classes="saved-run")
+        rating = {1: "👍", -1: "👎"}.get(message.rating or 0)
+        if rating is not None and message.q is not None:
+            rating += f" rated: mean Q {message.q:+.2f} over {count_of(message.n or 0, 'step')}"
+        content = message.content if rating is None else f"{message.content}\n{rating}"
+        super().__init__(plain(content), classes="saved-run")
         self.message = message
