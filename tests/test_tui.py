@@ -244,3 +244,39 @@ async def test_suggestion_is_shown_and_enter_uses_it(memory_dir, embedder):
         assert (pairing.task, pairing.action, pairing.q, pairing.source) == (
             "How do visitors get on the wifi?", "bluefinch-77 [b]", 1.0, "suggestion")
         assert app.history[-1] == ("How do visitors get on the wifi?", "bluefinch-77 [b]")
+
+
+async def test_a_suggestion_is_kept_in_the_saved_chat_until_used(memory_dir, embedder):
+    """A suggestion not acted on is still offered when the chat is reopened; using it then saves the taught
+    answer as the message's answer (and the Markdown export says which suggestions were left)."""
+    from tui_agent.chats.export import to_markdown
+
+    settings = load_settings(memory_dir=memory_dir, recall_band=0.999, suggest_band=0.001)
+    app = ChatApp(settings, agent=ChatAgent(settings, embedder=embedder), mock_response="Ask at the desk.")
+    async with app.run_test(size=SIZE) as pilot:
+        await correct(pilot, await ask(pilot, "What is the guest Wi-Fi password?"), "bluefinch-77 [b]")
+        view = await ask(pilot, "How do visitors get on the wifi?")
+        assert view.suggestion is not None
+        chat = app.session.current()
+    saved = chat.messages[-1]
+    assert saved.suggestion is not None and saved.suggestion["outcome"] is None
+    assert saved.suggestion["answer"] == "bluefinch-77 [b]" and saved.content != "bluefinch-77 [b]"
+    assert "> **suggested** (not yet used; taught for: What is the guest Wi-Fi password?): bluefinch-77 [b]" in (
+        to_markdown(chat))
+
+    again = ChatApp(settings, agent=ChatAgent(settings, embedder=embedder), mock_response="Ask at the desk.")
+    async with again.run_test(size=SIZE) as pilot:
+        await again.ready.wait()
+        again.open_chat(chat.id)
+        await pilot.pause()
+        reopened = list(again.query(AnswerView))[-1]
+        assert reopened.has_class("suggesting") and reopened.suggestion.answer == "bluefinch-77 [b]"
+        reopened.focus()
+        await pilot.press("enter")
+        await settle(pilot)
+        assert reopened.answer_text == "bluefinch-77 [b]"
+        kept = again.session.current().messages[-1]
+    assert (kept.content, kept.rating, kept.policy, kept.suggestion["outcome"]) == ("bluefinch-77 [b]", 1, "recall",
+                                                                                    "accepted")
+    assert kept.experience_id == saved.suggestion["id"] and "**suggested**" not in to_markdown(
+        again.session.current())

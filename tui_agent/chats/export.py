@@ -7,7 +7,8 @@ from dataclasses import asdict
 from datetime import UTC, datetime
 from typing import Any
 
-from tui_agent.chats.store import SCHEMA_VERSION, Chat, ChatMessage
+from tui_agent.chats.messages import Chat, ChatMessage
+from tui_agent.chats.store import SCHEMA_VERSION
 from tui_agent.text.terminal import visible
 
 FORMATS = ("md", "json")
@@ -51,6 +52,10 @@ def to_markdown(chat: Chat) -> str:
                            f"N={_line(e.get('n', 0))} sim={_number(e.get('similarity', 0), '.2f')}: "
                            f"{_line(e.get('task', ''))} → {_line(e.get('answer', ''))}")
             out.append("")
+        if m.suggestion and m.suggestion.get("outcome") != "accepted":
+            state = "dismissed" if m.suggestion.get("outcome") == "dismissed" else "not yet used"
+            out += [f"> **suggested** ({state}; taught for: {_line(m.suggestion.get('question', ''))}): "
+                    f"{_line(m.suggestion.get('answer', ''))}", ""]
         if m.correction:
             out += [f"> **correction:** {_line(m.correction)}", ""]
         if m.warning:

@@ -26,11 +26,15 @@ import time
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from tui_agent.chats.values import sqlite_problem, stored_float, stored_int, stored_text, stored_time
+from tui_agent.chats.messages import (RUN_KINDS, Chat, ChatMessage, chat_from_row, details_of, message_from_row,
+                                      plain_exemplar, suggestion_details)
+
+__all__ = ["MIGRATIONS", "RUN_KINDS", "SCHEMA_VERSION", "Chat", "ChatMessage", "ChatStore", "ChatStoreError",
+           "default_path", "title_for"]
+from tui_agent.chats.values import sqlite_problem
 from tui_agent.config.base import data_dir
 from tui_agent.storage.sqlite_schema import migrate
 
@@ -57,7 +61,7 @@ MIGRATIONS: tuple[str, ...] = (
         q REAL,
         n INTEGER,
         correction TEXT,
-        details TEXT NOT NULL DEFAULT '{}'   -- JSON: exemplars, rejected, warning
+        details TEXT NOT NULL DEFAULT '{}'   -- JSON: exemplars, rejected, warning, kind, suggestion
     );
     CREATE INDEX messages_by_chat ON messages(chat_id, id);
     """,
@@ -75,63 +79,6 @@ MEMORY = ":memory:"
 
 class ChatStoreError(RuntimeError):
     """The chats file cannot be opened, read or written; the message is one line and names the file."""
-
-
-@dataclass
-class ChatMessage:
-    """One message. ``rating`` is +1 (👍), −1 (👎) or ``None``; ``q``/``n`` are the experience's Q and N
-    after the rating (for a ``/task`` / ``/doc`` run: the mean Q of the rated steps and how many were rated); ``exemplars`` are dicts (id, task, answer, q, n, similarity, f_task, role)."""
-
-    id: int
-    role: str
-    content: str
-    created: float
-    model: str | None = None
-    experience_id: str | None = None
-    policy: str | None = None
-    rating: int | None = None
-    q: float | None = None
-    n: int | None = None
-    correction: str | None = None
-    exemplars: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[str] = field(default_factory=list)
-    warning: str | None = None
-    kind: str | None = None
-    """``None`` for a chat answer; ``"task"`` / ``"doc"`` for the outcome of a ``/task`` / ``/doc`` run (see
-    :meth:`ChatStore.add_run`): no experience of its own, not part of the conversation the model sees."""
-
-
-RUN_KINDS = ("task", "doc")
-"""The kinds of run kept in a chat as a message with their outcome (``/task``, ``/doc``)."""
-
-
-@dataclass
-class Chat:
-    """A conversation. Times are Unix seconds; ``messages`` is empty in listings (``count`` holds their number)."""
-
-    id: str
-    title: str
-    created: float
-    updated: float
-    model: str | None = None
-    system_prompt: str | None = None
-    count: int = 0
-    messages: list[ChatMessage] = field(default_factory=list)
-
-    def turns(self) -> list[tuple[str, str]]:
-        """The conversation as (question, answer) pairs, oldest first: each user message with the answer
-        that follows it; ``/task`` / ``/doc`` runs and a question left without an answer are left out."""
-        out: list[tuple[str, str]] = []
-        question: str | None = None
-        for m in self.messages:
-            if m.role == "user":
-                question = m.content
-            elif question is not None and m.kind is None:
-                out.append((question, m.content))
-                question = None
-            else:
-                question = None
-        return out
 
 
 def default_path() -> Path:
@@ -258,7 +205,7 @@ class ChatStore:
             sql += " LIMIT ?"
             args.append(int(limit))
         with self._guard("read"):
-            return [_chat(r) for r in self._db.execute(sql, args).fetchall()]
+            return [chat_from_row(r) for r in self._db.execute(sql, args).fetchall()]
 
     def resolve(self, chat_id: str) -> str:
         """The full id of the chat whose id is ``chat_id`` or starts with it.
@@ -289,8 +236,8 @@ class ChatStore:
             if row is None:
                 raise KeyError(f"no chat with id {chat_id!r}")
             rows = self._db.execute("SELECT * FROM messages WHERE chat_id = ? ORDER BY id", (full,)).fetchall()
-        chat = _chat(row)
-        chat.messages = [_message(r) for r in rows]
+        chat = chat_from_row(row)
+        chat.messages = [message_from_row(r) for r in rows]
         chat.count = len(chat.messages)
         return chat
 
@@ -335,7 +282,8 @@ class ChatStore:
                     experience_id: str | None = None, policy: str | None = None,
                     exemplars: builtins.list[dict[str, Any]] | None = None,
                     rejected: builtins.list[str] | None = None,
-                    warning: str | None = None, kind: str | None = None) -> int:
+                    warning: str | None = None, kind: str | None = None,
+                    suggestion: dict[str, Any] | None = None) -> int:
         """Append a message ("user" or "assistant"); returns its id. An answer also sets the chat's model.
         ``kind`` marks a ``/task`` / ``/doc`` outcome (:meth:`add_run`).
 
@@ -345,6 +293,8 @@ class ChatStore:
         fields: dict[str, Any] = {"exemplars": exemplars or [], "rejected": rejected or [], "warning": warning}
         if kind is not None:
             fields["kind"] = kind
+        if suggestion is not None:
+            fields["suggestion"] = suggestion
         details = json.dumps(fields, ensure_ascii=False)
         now = time.time()
         with self._write() as db:
@@ -358,15 +308,38 @@ class ChatStore:
 
     def add_answer(self, chat_id: str, answer: Any) -> int:
         """Append a chat answer (a :class:`~tui_agent.chat.answer.ChatAnswer` or an object with its fields:
-        ``answer``, ``model``, ``id``, ``mode``, ``exemplars``, ``rejected``, ``warning``); returns its id. The
-        answer's ``mode`` (recall, generate, …) is stored in the message's ``policy`` column (its old name).
+        ``answer``, ``model``, ``id``, ``mode``, ``exemplars``, ``rejected``, ``warning``, optionally
+        ``suggestion``); returns its id. The answer's ``mode`` (recall, generate, …) is stored in the message's
+        ``policy`` column (its old name); a suggestion with a stored pairing is kept pending (:meth:`settle_suggestion`).
 
         Raises:
             ChatStoreError: the file cannot be written, or the chat does not exist.
         """
         return self.add_message(chat_id, "assistant", answer.answer, model=answer.model, experience_id=answer.id,
-                                policy=answer.mode, exemplars=[_plain(e) for e in answer.exemplars],
-                                rejected=list(answer.rejected), warning=answer.warning)
+                                policy=answer.mode, exemplars=[plain_exemplar(e) for e in answer.exemplars],
+                                rejected=list(answer.rejected), warning=answer.warning,
+                                suggestion=suggestion_details(getattr(answer, "suggestion", None)))
+
+    def settle_suggestion(self, message_id: int, accepted: bool, q: float, n: int) -> None:
+        """Record the user's choice on an answer's suggestion. Accepting makes the taught answer the
+        message's answer (its text, experience = the pairing, 👍 with the pairing's Q and N), as on screen;
+        dismissing only marks it, so a reopened chat does not offer it again.
+
+        Raises:
+            ChatStoreError: the file cannot be written.
+        """
+        with self._write() as db:
+            row = db.execute("SELECT details FROM messages WHERE id = ?", (message_id,)).fetchone()
+            details = details_of(row["details"]) if row is not None else {}
+            pending = details.get("suggestion")
+            if not isinstance(pending, dict):
+                return
+            pending["outcome"] = "accepted" if accepted else "dismissed"
+            db.execute("UPDATE messages SET details = ? WHERE id = ?",
+                       (json.dumps(details, ensure_ascii=False), message_id))
+            if accepted:
+                db.execute("UPDATE messages SET content = ?, experience_id = ?, policy = 'recall', rating = 1, q = ?, "
+                           "n = ? WHERE id = ?", (str(pending.get("answer", "")), pending.get("id"), q, n, message_id))
 
     def add_run(self, chat_id: str, kind: str, outcome: str, *, model: str | None = None,
                 warning: str | None = None) -> int:
@@ -395,37 +368,3 @@ class ChatStore:
 
 def _escape_like(text: str) -> str:
     return text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
-
-
-def _chat(row: sqlite3.Row) -> Chat:
-    """A chat from its row; odd stored values (SQLite keeps any type in any column) read safely."""
-    return Chat(stored_text(row["id"]) or "", stored_text(row["title"]) or "untitled",
-                stored_time(row["created"]), stored_time(row["updated"]), stored_text(row["model"]),
-                stored_text(row["system_prompt"]), stored_int(row["count"]) or 0)
-
-
-def _message(row: sqlite3.Row) -> ChatMessage:
-    try:
-        details = json.loads(row["details"] or "{}")
-    except ValueError:
-        details = {}
-    details = details if isinstance(details, dict) else {}
-    exemplars = [e for e in details.get("exemplars") or [] if isinstance(e, dict)]
-    rejected = details.get("rejected")
-    warning = details.get("warning")
-    kind = details.get("kind")
-    return ChatMessage(row["id"], stored_text(row["role"]) or "?", stored_text(row["content"]) or "",
-                       stored_time(row["created"]), stored_text(row["model"]), stored_text(row["experience_id"]),
-                       stored_text(row["policy"]), stored_int(row["rating"], (-1, 1)), stored_float(row["q"]),
-                       stored_int(row["n"]), stored_text(row["correction"]),
-                       exemplars, [str(r) for r in rejected] if isinstance(rejected, list) else [],
-                       None if warning is None else str(warning), kind if kind in RUN_KINDS else None)
-
-
-def _plain(exemplar: Any) -> dict[str, Any]:
-    """An exemplar (a dataclass, a dict or a simple object) as a plain dict for the message's details."""
-    from dataclasses import asdict, is_dataclass
-
-    if isinstance(exemplar, dict):
-        return dict(exemplar)
-    return asdict(exemplar) if is_dataclass(exemplar) and not isinstance(exemplar, type) else dict(vars(exemplar))

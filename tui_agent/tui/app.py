@@ -356,6 +356,7 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
                     self.history[i] = (asked, suggestion.answer)
         else:
             self.notify("Not suggested again for this question.", markup=False)
+        self.session.suggestion(view.message_id, up, q, n)
         self.refresh_status()
 
     @on(AnswerView.Corrected)

@@ -99,6 +99,11 @@ class ChatSession:
         if message_id is not None:
             self._safe(lambda: self.store.set_rating(message_id, up, q, n))
 
+    def suggestion(self, message_id: int | None, accepted: bool, q: float, n: int) -> None:
+        """Save the choice on an answer's suggestion (:meth:`~tui_agent.chats.store.ChatStore.settle_suggestion`)."""
+        if message_id is not None:
+            self._safe(lambda: self.store.settle_suggestion(message_id, accepted, q, n))
+
     def correction(self, message_id: int | None, text: str) -> None:
         if message_id is not None:
             self._safe(lambda: self.store.set_correction(message_id, text))

@@ -121,12 +121,17 @@ class AnswerView(Vertical, can_focus=True):
             self.restore(self.saved)
 
     def restore(self, saved: Any) -> None:
-        """Show a saved answer as it was: text, model, "from memory", rating (no model call)."""
+        """Show a saved answer as it was: text, model, "from memory", rating, and a suggestion not yet
+        accepted or dismissed (its buttons work as they did) — no model call."""
         self.body.update(saved.content)
+        pending = saved.suggestion if saved.suggestion and saved.suggestion.get("outcome") is None else None
+        suggestion = None if pending is None else SimpleNamespace(
+            id=pending.get("id"), answer=str(pending.get("answer", "")), question=str(pending.get("question", "")),
+            similarity=float(pending.get("similarity") or 0.0), p=float(pending.get("p") or 0.0))
         result = SimpleNamespace(
             id=saved.experience_id, answer=saved.content, model=saved.model or "?", mode=saved.policy or "generate",
             exemplars=[SimpleNamespace(**{**_SAVED_EXEMPLAR, **e}) for e in saved.exemplars], rejected=saved.rejected,
-            warning=saved.warning)
+            warning=saved.warning, suggestion=suggestion)
         self.finish(result)
         if saved.experience_id is None:
             self.query_one("#up", Button).disabled = self.query_one("#down", Button).disabled = True
