@@ -21,10 +21,10 @@ def filled(store: ChatStore) -> str:
     chat = store.create("What is the capital of Zorbania? [b]literal[/b]", "local/smollm2")
     store.add_message(chat.id, "user", "What is the capital of Zorbania? [b]literal[/b]")
     first = store.add_message(chat.id, "assistant", "It is **Paris**.", model="local/smollm2", experience_id="e1",
-                              policy="generate")
+                              mode="generate")
     store.set_rating(first, False, -1.0, 1)
     store.set_correction(first, "Quellport.")
-    store.add_message(chat.id, "assistant", "Quellport.", model="memory", experience_id="e2", policy="recall",
+    store.add_message(chat.id, "assistant", "Quellport.", model="memory", experience_id="e2", mode="recall",
                       exemplars=[EXEMPLAR])
     return chat.id
 
@@ -36,7 +36,7 @@ def test_chat_round_trip_on_disk(tmp_path):
     assert chat.title == "What is the capital of Zorbania? [b]literal[/b]" and chat.model == "memory"
     user, wrong, recalled = chat.messages
     assert (user.role, wrong.rating, wrong.q, wrong.n, wrong.correction) == ("user", -1, -1.0, 1, "Quellport.")
-    assert (recalled.policy, recalled.model, recalled.exemplars) == ("recall", "memory", [EXEMPLAR])
+    assert (recalled.mode, recalled.model, recalled.exemplars) == ("recall", "memory", [EXEMPLAR])
 
 
 def test_list_search_rename_delete(tmp_path):
@@ -70,12 +70,15 @@ def test_upgrade_from_version_1_keeps_the_chats(tmp_path):
     db.executescript(MIGRATIONS[0] + "PRAGMA user_version = 1;")
     db.execute("INSERT INTO chats VALUES ('abc', 'old chat', 1.0, 2.0, 'local/smollm2')")
     db.execute("INSERT INTO messages (chat_id, role, content, created) VALUES ('abc', 'user', 'hello', 1.5)")
+    db.execute("INSERT INTO messages (chat_id, role, content, created, policy) VALUES ('abc', 'assistant', 'hi', 1.6, "
+               "'recall')")
     db.commit()
     db.close()
     store = ChatStore(path)
-    assert store.version == SCHEMA_VERSION == 2
+    assert store.version == SCHEMA_VERSION == 3
     chat = store.get("abc")
-    assert (chat.title, chat.system_prompt, [m.content for m in chat.messages]) == ("old chat", None, ["hello"])
+    assert (chat.title, chat.system_prompt, [m.content for m in chat.messages]) == ("old chat", None, ["hello", "hi"])
+    assert chat.messages[1].mode == "recall"  # version 3 renamed the column (policy → mode), keeping its values
     store.set_system_prompt("abc", "Answer in French.")
     assert store.get("abc").system_prompt == "Answer in French."
 
@@ -90,7 +93,7 @@ def test_bad_files_give_one_line_and_are_left_alone(tmp_path):
 
     newer = tmp_path / "newer.sqlite3"
     sqlite3.connect(newer).execute(f"PRAGMA user_version = {SCHEMA_VERSION + 1}").connection.close()
-    with pytest.raises(ChatStoreError, match="schema version 3; this tui-agent reads up to 2"):
+    with pytest.raises(ChatStoreError, match=f"schema version {SCHEMA_VERSION + 1}; this tui-agent reads up to {SCHEMA_VERSION}"):
         ChatStore(newer)
 
     foreign = tmp_path / "foreign.sqlite3"

@@ -60,7 +60,7 @@ async def test_doc_run_is_kept_in_the_saved_chat_and_shown_when_reopened(memory_
         chat = app.session.current()
     assert [(m.role, m.kind, m.content) for m in chat.messages][0] == ("user", None, "/doc")
     run = chat.messages[1]
-    assert (run.role, run.kind, run.policy, len(chat.messages)) == ("assistant", "doc", "doc", 2)
+    assert (run.role, run.kind, run.mode, len(chat.messages)) == ("assistant", "doc", "doc", 2)
     lines = run.content.splitlines()
     assert lines[0] == "document question: a random test question" and lines[1].startswith("test question #")
     assert lines[2:-1] == [f"{i}. {a}" for i, a in enumerate(actions, 1)] and lines[-1] == result

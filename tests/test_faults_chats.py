@@ -66,7 +66,7 @@ def _odd_chat() -> str:
     store = ChatStore()
     chat = store.create("odd")
     store.add_message(chat.id, "user", "hi")
-    mid = store.add_message(chat.id, "assistant", "answer " + OSC, model="m", policy="recall",
+    mid = store.add_message(chat.id, "assistant", "answer " + OSC, model="m", mode="recall",
                             exemplars=[{"q": "abc", "n": "lots", "similarity": None, "task": OSC, "answer": "a"}])
     store.set_rating(mid, True, 0.5, 1)
     store._db.execute("UPDATE messages SET q = 'not a number', n = 'x', created = 'yesterday' WHERE id = ?", (mid,))

@@ -276,7 +276,7 @@ async def test_a_suggestion_is_kept_in_the_saved_chat_until_used(memory_dir, emb
         await settle(pilot)
         assert reopened.answer_text == "bluefinch-77 [b]"
         kept = again.session.current().messages[-1]
-    assert (kept.content, kept.rating, kept.policy, kept.suggestion["outcome"]) == ("bluefinch-77 [b]", 1, "recall",
+    assert (kept.content, kept.rating, kept.mode, kept.suggestion["outcome"]) == ("bluefinch-77 [b]", 1, "recall",
                                                                                     "accepted")
     assert kept.experience_id == saved.suggestion["id"] and "**suggested**" not in to_markdown(
         again.session.current())

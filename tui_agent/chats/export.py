@@ -70,7 +70,7 @@ def _heading(m: ChatMessage) -> str:
         rated = {1: " · 👍", -1: " · 👎"}.get(m.rating or 0, "")
         return f"/{m.kind} run{rated}"
     parts = ["Assistant", m.model or "?"]
-    if m.policy == "recall":
+    if m.mode == "recall":
         parts.append("from memory")
     if m.rating is not None:
         q = f" · Q = {m.q:+.2f} (N = {m.n})" if m.q is not None else ""

@@ -30,7 +30,8 @@ class ChatMessage:
     created: float
     model: str | None = None
     experience_id: str | None = None
-    policy: str | None = None
+    mode: str | None = None
+    """How the answer was made (``recall``, ``generate``, ``resample``, ``abstain``, ``random``; a run: its kind)."""
     rating: int | None = None
     q: float | None = None
     n: int | None = None
@@ -112,7 +113,7 @@ def message_from_row(row: sqlite3.Row) -> ChatMessage:
     suggestion = details.get("suggestion")
     return ChatMessage(row["id"], stored_text(row["role"]) or "?", stored_text(row["content"]) or "",
                        stored_time(row["created"]), stored_text(row["model"]), stored_text(row["experience_id"]),
-                       stored_text(row["policy"]), stored_int(row["rating"], (-1, 1)), stored_float(row["q"]),
+                       stored_text(row["mode"]), stored_int(row["rating"], (-1, 1)), stored_float(row["q"]),
                        stored_int(row["n"]), stored_text(row["correction"]),
                        exemplars, [str(r) for r in rejected] if isinstance(rejected, list) else [],
                        None if warning is None else str(warning),

@@ -1,7 +1,7 @@
 """Saved conversations in SQLite (standard library ``sqlite3``), one file in the user data dir.
 
 Every chat keeps its messages; an answer keeps the model that gave it, how it
-was made (policy), the experience it was stored as, the experiences that
+was made (its mode: recall, generate, …), the experience it was stored as, the experiences that
 steered it ("from memory"), its rating with Q and N after the rating, and a
 correction. The file is ``<data dir>/chats.sqlite3`` (platformdirs; under
 ``$TUI_AGENT_HOME/data`` when set).
@@ -68,6 +68,10 @@ MIGRATIONS: tuple[str, ...] = (
     # 2: a system prompt per chat
     """
     ALTER TABLE chats ADD COLUMN system_prompt TEXT;
+    """,
+    # 3: an answer's column for how it was made is named for what it holds (recall, generate, …; a run's kind)
+    """
+    ALTER TABLE messages RENAME COLUMN policy TO mode;
     """,
 )
 SCHEMA_VERSION = len(MIGRATIONS)
@@ -279,7 +283,7 @@ class ChatStore:
     # --- messages -------------------------------------------------------------------
 
     def add_message(self, chat_id: str, role: str, content: str, *, model: str | None = None,
-                    experience_id: str | None = None, policy: str | None = None,
+                    experience_id: str | None = None, mode: str | None = None,
                     exemplars: builtins.list[dict[str, Any]] | None = None,
                     rejected: builtins.list[str] | None = None,
                     warning: str | None = None, kind: str | None = None,
@@ -299,9 +303,9 @@ class ChatStore:
         now = time.time()
         with self._write() as db:
             cur = db.execute(
-                "INSERT INTO messages (chat_id, role, content, created, model, experience_id, policy, details) "
+                "INSERT INTO messages (chat_id, role, content, created, model, experience_id, mode, details) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                (chat_id, role, content, now, model, experience_id, policy, details))
+                (chat_id, role, content, now, model, experience_id, mode, details))
             db.execute("UPDATE chats SET updated = ?, model = COALESCE(?, model) WHERE id = ?", (now, model, chat_id))
             assert cur.lastrowid is not None  # an INSERT sets it
             return cur.lastrowid
@@ -309,14 +313,14 @@ class ChatStore:
     def add_answer(self, chat_id: str, answer: Any) -> int:
         """Append a chat answer (a :class:`~tui_agent.chat.answer.ChatAnswer` or an object with its fields:
         ``answer``, ``model``, ``id``, ``mode``, ``exemplars``, ``rejected``, ``warning``, optionally
-        ``suggestion``); returns its id. The answer's ``mode`` (recall, generate, …) is stored in the message's
-        ``policy`` column (its old name); a suggestion with a stored pairing is kept pending (:meth:`settle_suggestion`).
+        ``suggestion``); returns its id. The answer's ``mode`` (recall, generate, …) is the message's ``mode``
+        (a column named ``policy`` before schema version 3); a suggestion with a stored pairing is kept pending (:meth:`settle_suggestion`).
 
         Raises:
             ChatStoreError: the file cannot be written, or the chat does not exist.
         """
         return self.add_message(chat_id, "assistant", answer.answer, model=answer.model, experience_id=answer.id,
-                                policy=answer.mode, exemplars=[plain_exemplar(e) for e in answer.exemplars],
+                                mode=answer.mode, exemplars=[plain_exemplar(e) for e in answer.exemplars],
                                 rejected=list(answer.rejected), warning=answer.warning,
                                 suggestion=suggestion_details(getattr(answer, "suggestion", None)))
 
@@ -338,7 +342,7 @@ class ChatStore:
             db.execute("UPDATE messages SET details = ? WHERE id = ?",
                        (json.dumps(details, ensure_ascii=False), message_id))
             if accepted:
-                db.execute("UPDATE messages SET content = ?, experience_id = ?, policy = 'recall', rating = 1, q = ?, "
+                db.execute("UPDATE messages SET content = ?, experience_id = ?, mode = 'recall', rating = 1, q = ?, "
                            "n = ? WHERE id = ?", (str(pending.get("answer", "")), pending.get("id"), q, n, message_id))
 
     def add_run(self, chat_id: str, kind: str, outcome: str, *, model: str | None = None,
@@ -352,7 +356,7 @@ class ChatStore:
         """
         if kind not in RUN_KINDS:
             raise ValueError(f"run kind must be one of {', '.join(RUN_KINDS)}, got {kind!r}")
-        return self.add_message(chat_id, "assistant", outcome, model=model, policy=kind, warning=warning, kind=kind)
+        return self.add_message(chat_id, "assistant", outcome, model=model, mode=kind, warning=warning, kind=kind)
 
     def set_rating(self, message_id: int, up: bool, q: float, n: int) -> None:
         """Record a rating on an answer (+1 / −1 and the experience's Q and N after it), or on a

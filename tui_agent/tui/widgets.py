@@ -129,7 +129,7 @@ class AnswerView(Vertical, can_focus=True):
             id=pending.get("id"), answer=str(pending.get("answer", "")), question=str(pending.get("question", "")),
             similarity=float(pending.get("similarity") or 0.0), p=float(pending.get("p") or 0.0))
         result = SimpleNamespace(
-            id=saved.experience_id, answer=saved.content, model=saved.model or "?", mode=saved.policy or "generate",
+            id=saved.experience_id, answer=saved.content, model=saved.model or "?", mode=saved.mode or "generate",
             exemplars=[SimpleNamespace(**{**_SAVED_EXEMPLAR, **e}) for e in saved.exemplars], rejected=saved.rejected,
             warning=saved.warning, suggestion=suggestion)
         self.finish(result)
