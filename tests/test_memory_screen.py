@@ -8,7 +8,8 @@ from textual.app import App
 
 from tui_agent.memory.schema import Experience
 from tui_agent.memory.store import ExperienceStore
-from tui_agent.tui.memory_screen import ConfirmScreen, EditQScreen, ExperienceScreen, MemoryScreen
+from tui_agent.tui.memory_dialogs import ConfirmScreen, EditQScreen, ExperienceScreen
+from tui_agent.tui.memory_screen import MemoryScreen
 
 
 def unit(seed: int) -> list[float]:
