@@ -56,8 +56,10 @@ VARIANTS = {  # name: PolicyConfig overrides
     # tried on the dev goals (docs/shop_transfer.md), not reported on the test goals:
     "cells4": {"fit_bins": 4, "top_k": 200, "explore_cells": False},
     "cells-explore": {"fit_bins": 3, "top_k": 200},
-    "cells-eps": {"fit_bins": 3, "top_k": 200, "epsilon": 0.3},
+    "cells-eps": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "epsilon": 0.2},
     "cells-succ": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True},
+    "cells-p05": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "cell_prior": 0.5},
+    "cells-succ-q": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True, "q_min": 0.2},
 }
 
 

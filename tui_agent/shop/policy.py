@@ -222,7 +222,10 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
     record's best-fitting action of the role; see the module docstring). With
     ``optimistic``, unsupported candidates (with ``config.explore_unsure``: fit-weighted
     support < ``min_support``) get ``config.optimistic_q``; with ``training``
-    there is no shrinkage (k = 0).
+    there is no shrinkage (k = 0). With ``config.fit_bins`` > 0 the mean is refined by the records
+    of the candidate's fit cell (:func:`fit_role`; item 6 of the module docstring) and the
+    estimate's ``role`` is the cell's key; with ``optimistic`` and ``config.explore_cells`` an
+    empty cell is optimistic.
     """
     k = 0.0 if training else config.prior_weight
     page = page_type_of(available_actions)
