@@ -18,9 +18,10 @@ Variants: ``main`` (the learner as before: Q̂ by action role and retrieval scor
 same with the fit kernel of :mod:`tui_agent.shop.fit` and optimism where the fit-weighted support is
 low, :class:`~tui_agent.shop.policy.PolicyConfig` ``fit_scale`` / ``explore_unsure``) and ``cells``
 (fit-keyed roles: Q̂ of a role refined by the fit cell of the candidate's target, shrunk towards the
-role's mean, ``fit_bins``); ``cells4``, ``cells-explore``, ``cells-eps`` and ``cells-succ`` are the
-variants tried on the dev goals (4 bins, optimism for untried cells, ε-greedy training, success as
-the reward; ``docs/shop_transfer.md``).
+role's mean, ``fit_bins``) and ``cells-succ-q`` (the same learning success, 1 or 0, instead of the
+reward, with ``q_min`` 0.2); ``cells4``, ``cells-explore``, ``cells-eps``, ``cells-succ`` and
+``cells-p05`` are the variants tried on the dev goals only (4 bins, optimism for untried cells,
+ε-greedy training, success as the reward at ``q_min`` 0.5, ``cell_prior`` 0.5; ``docs/shop_transfer.md``).
 
 Usage::
 
@@ -53,13 +54,13 @@ VARIANTS = {  # name: PolicyConfig overrides
     "main": {},
     "fit": {"fit_scale": 0.2, "explore_unsure": True, "top_k": 200},
     "cells": {"fit_bins": 3, "top_k": 200, "explore_cells": False},
+    "cells-succ-q": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True, "q_min": 0.2},
     # tried on the dev goals (docs/shop_transfer.md), not reported on the test goals:
     "cells4": {"fit_bins": 4, "top_k": 200, "explore_cells": False},
     "cells-explore": {"fit_bins": 3, "top_k": 200},
     "cells-eps": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "epsilon": 0.2},
     "cells-succ": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True},
     "cells-p05": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "cell_prior": 0.5},
-    "cells-succ-q": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True, "q_min": 0.2},
 }
 
 
