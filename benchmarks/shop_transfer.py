@@ -14,15 +14,20 @@ constant scorer is otherwise deterministic (``--check-seeds`` shows that the see
 nothing). Gains are trained − frozen per goal, averaged over seeds, with a paired bootstrap 95 % CI
 over goals (numpy, 10,000 resamples, generator seed 0).
 
-Variants: ``main`` (the learner as before: Q̂ by action role and retrieval score) and ``fit`` (the
+Variants: ``main`` (the learner as before: Q̂ by action role and retrieval score), ``fit`` (the
 same with the fit kernel of :mod:`tui_agent.shop.fit` and optimism where the fit-weighted support is
-low, :class:`~tui_agent.shop.policy.PolicyConfig` ``fit_scale`` / ``explore_unsure``).
+low, :class:`~tui_agent.shop.policy.PolicyConfig` ``fit_scale`` / ``explore_unsure``) and ``cells``
+(fit-keyed roles: Q̂ of a role refined by the fit cell of the candidate's target, shrunk towards the
+role's mean, ``fit_bins``) and ``cells-succ-q`` (the same learning success, 1 or 0, instead of the
+reward, with ``q_min`` 0.2); ``cells4``, ``cells-explore``, ``cells-eps``, ``cells-succ`` and
+``cells-p05`` are the variants tried on the dev goals only (4 bins, optimism for untried cells,
+ε-greedy training, success as the reward at ``q_min`` 0.5, ``cell_prior`` 0.5; ``docs/shop_transfer.md``).
 
 Usage::
 
     python benchmarks/shop_transfer.py [--variants main,fit] [--sets S0,S1] [--seeds 0,1,2]
         [--test-start 0] [--test-tasks 100] [--workers 2] [--json docs/shop_transfer.json]
-        [--report docs/shop_transfer.md] [--check-seeds]
+        [--report docs/shop_transfer.md] [--merge docs/shop_transfer/runs.json] [--check-seeds]
 
 ``--test-start 100`` runs the dev goals 100–199 of the test split (what the settings were chosen
 on); the reported goals are 0–99. No model is loaded (constant scorer): ~1 min per run on 2 cores.
@@ -48,6 +53,14 @@ sys.path.insert(0, str(ROOT))
 VARIANTS = {  # name: PolicyConfig overrides
     "main": {},
     "fit": {"fit_scale": 0.2, "explore_unsure": True, "top_k": 200},
+    "cells": {"fit_bins": 3, "top_k": 200, "explore_cells": False},
+    "cells-succ-q": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True, "q_min": 0.2},
+    # tried on the dev goals (docs/shop_transfer.md), not reported on the test goals:
+    "cells4": {"fit_bins": 4, "top_k": 200, "explore_cells": False},
+    "cells-explore": {"fit_bins": 3, "top_k": 200},
+    "cells-eps": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "epsilon": 0.2},
+    "cells-succ": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True},
+    "cells-p05": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "cell_prior": 0.5},
 }
 
 
@@ -130,6 +143,8 @@ def main() -> None:
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--json", type=Path, default=None, help="write every run's per-goal results here")
     ap.add_argument("--report", type=Path, default=None, help="write the table (markdown) here")
+    ap.add_argument("--merge", type=Path, default=None,
+                    help="also tabulate the runs of an earlier --json file (those of variants not run now)")
     ap.add_argument("--check-seeds", action="store_true",
                     help="also run S0 in its own order with seeds 0 and 1: the same results show the seed alone "
                          "changes nothing")
@@ -145,6 +160,9 @@ def main() -> None:
         if args.check_seeds:
             a, b = pool.map(_same_order, [0, 1])
             print(f"S0 in its own order, seed 0 vs 1: unseen success per goal identical: {a == b}")
+    if args.merge:
+        ran = {r["variant"] for r in runs}
+        runs = [r for r in json.loads(args.merge.read_text())["runs"] if r["variant"] not in ran] + runs
     command = "python benchmarks/shop_transfer.py " + shlex.join(sys.argv[1:])
     lines = table(runs)
     print("\n".join(lines))

@@ -5,8 +5,8 @@ from __future__ import annotations
 import math
 
 from tui_agent.rlem.records import ActionKey, ActionValue, Record, RecordKey, Scored
-from tui_agent.shop.fit import action_fit, fit_kernel, keywords, price_limit
-from tui_agent.shop.policy import PolicyConfig, estimate_q
+from tui_agent.shop.fit import action_fit, fit_cell, fit_kernel, keywords, price_limit
+from tui_agent.shop.policy import PolicyConfig, estimate_q, fit_role
 
 INSTRUCTION = ("i'm looking for a matte lipstick that is cruelty free and salon quality, in nude color, "
                "and price lower than 20.00 dollars")
@@ -79,3 +79,34 @@ def test_fit_kernel_weights_purchases_by_fit():
                         PolicyConfig(fit_scale=0.2), training=True)
     assert math.isclose(plain[0].q, 0.625) and plain[0].support == 2.0
     assert fitted[0].q < 0.3 and fitted[0].support == 2.0
+
+
+def test_fit_cell_grid():
+    assert fit_cell((4 / 7, 0.0), 3) == "fit 1/3, price 0"
+    assert fit_cell((1.0, 1.0), 3) == "fit 2/3, price 1"  # the last bin is closed
+    assert fit_cell((0.0, 0.5), 4) == "fit 0/4, price 0.5"
+    assert fit_cell(None, 3) == "" and fit_cell((1.0, 1.0), 0) == ""
+
+
+def test_fit_role_drops_the_result_position_and_keeps_pages_without_target():
+    obs = RESULTS.format(ins=INSTRUCTION)
+    assert fit_role("result #2", INSTRUCTION, obs, RESULT_ACTIONS, "click[B00AZG5GZ3]", 3) == \
+        "result | fit 2/3, price 1"
+    assert fit_role("result #2", INSTRUCTION, obs, RESULT_ACTIONS, "click[B00AZG5GZ3]", 0) == "result #2"
+    assert fit_role("search", INSTRUCTION, "WebShop\n[Search]", ["search[<keywords>]"], "search[x]", 3) == "search"
+
+
+def test_fit_cells_refine_the_role_mean():
+    """Q̂ of a cell = its records' mean shrunk towards the role's mean with weight ``cell_prior``."""
+    bad = _record(INSTRUCTION, 0.25)  # the query page's own cell (coverage 4/7, over the limit)
+    good = _record("i want a velora matte lipstick, cruelty free, in mauve color", 1.0)  # another cell
+    obs = ITEM.format(ins=INSTRUCTION)
+    cfg = PolicyConfig(fit_bins=3, cell_prior=1.0, explore_cells=False)
+    est = estimate_q(["click[Buy Now]"], ITEM_ACTIONS, INSTRUCTION, obs, [bad, good], cfg, training=True)
+    assert est[0].role == "buy now | fit 1/3, price 0" and est[0].support == 2.0
+    assert math.isclose(est[0].q, (0.25 + 0.625) / 2)  # (Σ cell + 1 · role mean) / (1 + 1)
+    only_good = estimate_q(["click[Buy Now]"], ITEM_ACTIONS, INSTRUCTION, obs, [good], cfg, training=True)
+    assert math.isclose(only_good[0].q, 1.0)  # no record in the cell: the role's mean (the reference path)
+    explore = estimate_q(["click[Buy Now]"], ITEM_ACTIONS, INSTRUCTION, obs, [good],
+                         PolicyConfig(fit_bins=3, optimistic_q=0.9), optimistic=True, training=True)
+    assert explore[0].optimistic and explore[0].q == 0.9  # an untried cell is explored when training

@@ -330,3 +330,21 @@ def test_learn_episode_updates_each_distinct_record_action_once():
     assert len(updates) == 2 and [(u.q, u.n) for u in updates] == [(-1.0, 1), (-1.0, 1)]
     again = replay.learn_episode(taken[:1], 1.0)  # the running mean: (-1 + 1) / 2
     assert (again[0].q, again[0].n) == (0.0, 2)
+
+
+def test_success_reward_and_epsilon_greedy_are_opt_in(store):
+    """``success_reward``: the memory learns 1 for a success, 0 for a partial purchase; ``epsilon``: a
+    random candidate while exploring (training), never in evaluation."""
+    from tui_agent.shop.agent import ShopAgent, ShopConfig
+
+    emb = SimpleNamespace(encode_one=lambda text: unit(1))
+    plain = ShopAgent(store, emb, config=ShopConfig(scorer="constant"))
+    assert plain.learning_reward(0.8, {"success": False}) == 0.8
+    succ = ShopAgent(store, emb, config=ShopConfig(scorer="constant", policy=PolicyConfig(success_reward=True)))
+    assert succ.learning_reward(0.8, {"success": False}) == 0.0
+    assert succ.learning_reward(1.0, {"success": True}) == 1.0
+    eps = ShopAgent(store, emb, config=ShopConfig(scorer="constant", seed=0, policy=PolicyConfig(epsilon=1.0)))
+    step = eps.act("episodic-control", "i need a red shirt", "results", RESULTS, [], set(), learn=True, explore=True)
+    assert step.explored and step.reason.startswith("ε-greedy") and step.action in RESULTS
+    frozen = eps.act("episodic-control", "i need a red shirt", "results", RESULTS, [], set())
+    assert not frozen.explored

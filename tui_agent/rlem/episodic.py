@@ -152,6 +152,11 @@ class EpisodicAgent(EpisodicMemory, Generic[StepT, ResultT]):
         """The (action, reason) a step is rated under (default: ``step.action_key()``)."""
         return step.action_key()
 
+    def learning_reward(self, reward: float, info: dict[str, Any]) -> float:
+        """The reward the memory learns from for a step (``info``: the step's info); default: the
+        environment's ``reward`` unchanged (the reference)."""
+        return float(reward)
+
     # --- the loop --------------------------------------------------------------------
 
     def run_episode(self, env: Any, options: dict[str, Any], policy: str, learn: bool = False,
@@ -185,7 +190,8 @@ class EpisodicAgent(EpisodicMemory, Generic[StepT, ResultT]):
             if episode is not None:
                 next_key = None if terminated or truncated else RecordKey.of(result.task, obs,
                                                                              info["available_actions"])
-                updates = self.replay.step(episode, key, step.action_key(), reward, next_key,
+                updates = self.replay.step(episode, key, step.action_key(), self.learning_reward(reward, info),
+                                           next_key,
                                            any_reason=self.any_reason(policy))
                 result.row_ids.extend(u.row_id for u in updates if u.row_id)
             if on_step is not None:

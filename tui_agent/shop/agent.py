@@ -191,6 +191,10 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
             step.advice = "\n".join(f"Q̂ {e.q:.2f} (support {e.support:.2f}{', untried' if e.optimistic else ''})"
                                     f"  {e.role}: {e.action}" for e in sorted(estimates, key=lambda e: -e.q))
             tied = pol.choose_by_q(estimates, self.config.policy)
+            if explore and (e := pol.at_random(estimates, self.rng, self.config.policy)) is not None:
+                step.action, step.chosen_by, step.q_estimate, step.explored = e.action, "memory", e.q, True
+                step.reason = f"ε-greedy exploration: '{e.role}' (Q̂ {e.q:.2f})"
+                return step
             by_action = {e.action: e for e in tied}
             if len(tied) == 1:
                 e = tied[0]
@@ -387,6 +391,11 @@ class ShopAgent(EpisodicAgent[ShopStep, EpisodeResult]):
 
     def feedback_key(self, step: ShopStep) -> ActionKey:
         return ActionKey(step.action, step.action_reason or step.reason)
+
+    def learning_reward(self, reward: float, info: dict[str, Any]) -> float:
+        """The env's reward; with ``PolicyConfig.success_reward`` (a deviation, off by default) 1.0 for a
+        successful purchase and 0.0 for any other step, so Q̂ estimates the chance of success."""
+        return (1.0 if info.get("success") else 0.0) if self.config.policy.success_reward else float(reward)
 
 
 @dataclass

@@ -27,7 +27,7 @@ from collections.abc import Sequence
 
 from tui_agent.envs.shop.pagetype import page_type_of
 
-__all__ = ["Fit", "action_fit", "fit_kernel", "keywords", "price_limit"]
+__all__ = ["Fit", "action_fit", "fit_cell", "fit_kernel", "keywords", "price_limit"]
 
 Fit = tuple[float, float]
 """(coverage, price), each in [0, 1]."""
@@ -121,3 +121,15 @@ def fit_kernel(a: Fit | None, b: Fit | None, scale: float) -> float:
     if a is None or b is None or scale <= 0:
         return 1.0
     return math.exp(-(abs(a[0] - b[0]) + abs(a[1] - b[1])) / scale)
+
+
+def fit_cell(fit: Fit | None, bins: int) -> str:
+    """The cell of a fit point on a grid: coverage cut into ``bins`` equal bins (the last one closed),
+    the price level as is. ``"fit 2/3, price 1"``; ``""`` when ``fit`` is None or ``bins`` ≤ 0.
+
+    The ``episodic-control`` policy's fit-keyed roles (``PolicyConfig.fit_bins``) append it to an
+    action's role, so a remembered purchase counts for candidates whose fit falls in the same cell.
+    """
+    if fit is None or bins <= 0:
+        return ""
+    return f"fit {min(int(fit[0] * bins), bins - 1)}/{bins}, price {fit[1]:g}"

@@ -52,6 +52,24 @@ memory knows nothing:
    whose fit-weighted support is below ``min_support`` counts as untried.
    Measured (docs/shop_transfer.md): it does not raise success on unseen
    goals, which is why it is off.
+6. **Fit-keyed roles** (``fit_bins`` > 0; off by default; a deviation from the
+   reference, whose f_obs sees only the page type): the fit point of a
+   candidate's target (:func:`~tui_agent.shop.fit.action_fit`: keyword
+   coverage, price) is cut into a cell (:func:`~tui_agent.shop.fit.fit_cell`)
+   and appended to its role without a result's position (:func:`fit_role`:
+   ``"buy now | fit 1/3, price 0"``), so a remembered purchase counts for
+   the candidates whose fit falls in the same cell, on any goal and page.
+   Q̂ = (Σ_cell w·Q + ``cell_prior``·Q̄_role) / (Σ_cell w + ``cell_prior``),
+   then shrunk by the role's support as before: with no record in the cell
+   it is the role's mean (the reference path: the initial pool alone
+   behaves as without cells). ``explore_cells``: an untried cell is explored
+   optimistically while training.
+7. **ε-greedy training** (``epsilon`` > 0, off by default): while exploring,
+   with probability ε a random candidate is taken (counted against
+   ``explore_per_episode``), so later epochs still try new actions.
+8. **Success as the reward** (``success_reward``, off by default; see
+   :meth:`~tui_agent.shop.agent.ShopAgent.learning_reward`): the memory
+   learns 1 for a successful purchase and 0 otherwise.
 
 Thresholds (defaults): ``q_min`` 0.5 (the memory must expect at least half
 the maximum reward), ``min_support`` 0.3 (≈ one same-page record with
@@ -63,18 +81,20 @@ record), ``explore_per_episode`` 2.
 from __future__ import annotations
 
 import itertools
+import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from tui_agent.envs.shop.pagetype import page_type_of
 from tui_agent.rlem.records import Scored
-from tui_agent.shop.fit import action_fit, fit_kernel
+from tui_agent.shop.fit import action_fit, fit_cell, fit_kernel
 from tui_agent.shop.records import key_page_type
 
 _CLICK = re.compile(r"^\s*click\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
 _SEARCH = re.compile(r"^\s*search\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
 _ANY_ACTION = re.compile(r"(search|click)\[([^\]\n]*)\]", re.IGNORECASE)
+_POSITION = re.compile(r" #\d+$")
 _ASIN = re.compile(r"^b0[0-9][0-9a-z]{7}$", re.IGNORECASE)
 _PRICE = re.compile(r",?\s*and price lower than [0-9.]+ dollars\.?\s*$", re.IGNORECASE)
 _LEAD = re.compile(r"^\s*(i'?m looking for|i am looking for|i would like|i want to buy|i want|i need|"
@@ -87,10 +107,12 @@ __all__ = [
     "Estimate",
     "PolicyConfig",
     "action_role",
+    "at_random",
     "choose_by_q",
     "drop_repeats",
     "element_of",
     "estimate_q",
+    "fit_role",
     "match_action",
     "named_in",
     "search_keywords",
@@ -111,6 +133,11 @@ class PolicyConfig:
     analogy: bool = True
     fit_scale: float = 0.0
     explore_unsure: bool = False
+    fit_bins: int = 0
+    cell_prior: float = 1.0
+    explore_cells: bool = True
+    epsilon: float = 0.0
+    success_reward: bool = False
 
 
 @dataclass
@@ -195,7 +222,10 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
     record's best-fitting action of the role; see the module docstring). With
     ``optimistic``, unsupported candidates (with ``config.explore_unsure``: fit-weighted
     support < ``min_support``) get ``config.optimistic_q``; with ``training``
-    there is no shrinkage (k = 0).
+    there is no shrinkage (k = 0). With ``config.fit_bins`` > 0 the mean is refined by the records
+    of the candidate's fit cell (:func:`fit_role`; item 6 of the module docstring) and the
+    estimate's ``role`` is the cell's key; with ``optimistic`` and ``config.explore_cells`` an
+    empty cell is optimistic.
     """
     k = 0.0 if training else config.prior_weight
     page = page_type_of(available_actions)
@@ -207,19 +237,30 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
     roles = {a: role_of(a, available_actions, instruction, observation) for a in candidates}
     fits = {a: action_fit(instruction, observation, available_actions, a) if config.fit_scale > 0 else None
             for a in candidates}
+    cells = {a: fit_role(roles[a], instruction, observation, available_actions, a, config.fit_bins)
+             for a in candidates}
     sums: dict[str, float] = {a: 0.0 for a in candidates}
     masses: dict[str, float] = {a: 0.0 for a in candidates}
     weights: dict[str, float] = {a: 0.0 for a in candidates}
+    cell_sums: dict[str, float] = {a: 0.0 for a in candidates}
+    cell_weights: dict[str, float] = {a: 0.0 for a in candidates}
     for scored in same:
         w = max(scored.score, 0.0)
         if w <= 0:
             continue
         key = scored.record.key
         seen: dict[str, list[tuple[str, float]]] = {}
+        seen_cells: dict[str, list[float]] = {}
         for akey, value in scored.record.actions.items():
             role = role_of(akey.action, key.actions, key.task, key.observation)
             seen.setdefault(role, []).append((akey.action, value.q))
+            if config.fit_bins > 0:
+                cell = fit_role(role, key.task, key.observation, key.actions, akey.action, config.fit_bins)
+                seen_cells.setdefault(cell, []).append(value.q)
         for a in candidates:
+            if cells[a] in seen_cells:
+                cell_sums[a] += w * sum(seen_cells[cells[a]]) / len(seen_cells[cells[a]])
+                cell_weights[a] += w
             entries = seen.get(roles[a])
             if not entries:
                 continue
@@ -233,13 +274,27 @@ def estimate_q(candidates: Sequence[str], available_actions: Sequence[str], inst
     for a in candidates:
         role = roles[a]
         support = weights[a]
-        if optimistic and (support <= 0 or masses[a] < unsure):
+        if optimistic and config.fit_bins > 0 and config.explore_cells and cell_weights[a] <= 0:
+            out.append(Estimate(a, cells[a], config.optimistic_q, support, optimistic=True))
+        elif config.fit_bins > 0 and support > 0:
+            mean = (cell_sums[a] + config.cell_prior * sums[a] / masses[a]) / (cell_weights[a] + config.cell_prior)
+            out.append(Estimate(a, cells[a], mean * support / (support + k), support))
+        elif optimistic and (support <= 0 or masses[a] < unsure):
             out.append(Estimate(a, role, config.optimistic_q, support, optimistic=True))
         elif support > 0:
             out.append(Estimate(a, role, sums[a] / masses[a] * support / (support + k), support))
         else:
             out.append(Estimate(a, role))
     return out
+
+
+def fit_role(role: str, instruction: str, observation: str, available_actions: Sequence[str], action: str,
+             bins: int) -> str:
+    """The role with the fit cell of its target appended (``"buy now | fit 2/3, price 1"``; a result's
+    position dropped: ``"result | fit 1/3, price 0"``), see
+    :func:`~tui_agent.shop.fit.fit_cell`; the role alone on pages without a target or with ``bins`` ≤ 0."""
+    cell = fit_cell(action_fit(instruction, observation, available_actions, action), bins) if bins > 0 else ""
+    return f"{_POSITION.sub('', role)} | {cell}" if cell else role
 
 
 def choose_by_q(estimates: Sequence[Estimate], config: PolicyConfig = PolicyConfig()) -> list[Estimate]:
@@ -255,6 +310,14 @@ def choose_by_q(estimates: Sequence[Estimate], config: PolicyConfig = PolicyConf
     if best < config.q_min:
         return []
     return [e for e in trusted if e.q >= best - config.tie_margin]
+
+
+def at_random(estimates: Sequence[Estimate], rng: random.Random, config: PolicyConfig) -> Estimate | None:
+    """ε-greedy: with probability ``config.epsilon`` a uniformly random candidate's estimate, else None
+    (always None when ε is 0, without drawing from ``rng``)."""
+    if config.epsilon <= 0 or not estimates or rng.random() >= config.epsilon:
+        return None
+    return rng.choice(list(estimates))
 
 
 def drop_repeats(candidates: Sequence[str], taken_here: set[str]) -> list[str]:
