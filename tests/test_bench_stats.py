@@ -11,7 +11,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from benchmarks.stats import paired_bootstrap  # noqa: E402
+from benchmarks.stats import paired_bootstrap
 
 
 def test_equal_differences_give_a_point_interval():
