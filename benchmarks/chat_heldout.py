@@ -45,7 +45,6 @@ SPLITS = {"dev": "seen: bands fitted", "test": "held out", "adv-dev": "seen: rul
           "adv-test": "held out", "learning": "seen: rule tuned"}
 GROUPS = {"natural": ("natural",), "far": ("far",), "paraphrase": ("paraphrase",), "negative": ("hard", "easy")}
 RULES = ("bands", "rule", "old")
-OLD_RULE_SIMILARITY = 0.78
 
 
 def decide(pairs: list[tuple[int, list[float]]], band: str, band_fact: int) -> dict[str, tuple[str, int]]:
@@ -54,6 +53,8 @@ def decide(pairs: list[tuple[int, list[float]]], band: str, band_fact: int) -> d
     ``pairs``: (fact, band features) of each taught candidate (f_question first, the rule's verdict last);
     ``band``, ``band_fact``: what the bands decided.
     """
+    from benchmarks.chat_recall import OLD_RULE_SIMILARITY
+
     eligible = [(x[0], fact) for fact, x in pairs if x[-1] >= 0.5]
     rule = ("recall", max(eligible)[1]) if eligible else ("none", -1)
     nearest = max(((x[0], fact) for fact, x in pairs), default=(-1.0, -1))

@@ -1,7 +1,9 @@
-"""The benchmarks' one paired bootstrap (``benchmarks/stats.py``) against cases whose answer is known."""
+"""The benchmarks' one paired bootstrap (``benchmarks/stats.py``) against cases whose answer is known, and the
+shop's seen / unseen split read from saved reports (``benchmarks/shop_heldout.py``) on a tiny report."""
 
 from __future__ import annotations
 
+import json
 import math
 import sys
 from pathlib import Path
@@ -11,6 +13,8 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from benchmarks.shop_heldout import main as shop_heldout
+from benchmarks.shop_heldout import read_report, row
 from benchmarks.stats import paired_bootstrap
 
 
@@ -75,3 +79,33 @@ def test_clusters_are_drawn_whole_and_widen_the_interval():
 def test_bad_input_is_refused_with_its_reason(kwargs, message):
     with pytest.raises(ValueError, match=message):
         paired_bootstrap(**kwargs)
+
+
+def _train_report(test_success: list[list[bool]]) -> dict:
+    """A ``tui-agent train`` report: training goals 0, 1 (0 solved in epoch 1, 1 in epoch 2), tests per epoch."""
+    tests = [{"results": [{"goal_index": g, "success": ok} for g, ok in enumerate(epoch)]} for epoch in test_success]
+    return {"train_set": "S0", "goals": [0, 1], "command": "tui-agent train …",
+            "episodes": [{"epoch": 0, "goal_index": 0, "success": True}, {"epoch": 0, "goal_index": 1, "success": False},
+                         {"epoch": 1, "goal_index": 1, "success": True}],
+            "epochs": [{"epoch": k, "test": t} for k, t in enumerate(tests)]}
+
+
+def test_shop_rows_split_seen_and_unseen_goals_and_average_seeds(tmp_path, capsys):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    a.write_text(json.dumps(_train_report([[False, False, True, True], [True, False, True, True]])))
+    b.write_text(json.dumps(_train_report([[False, False, True, True], [True, True, True, True]])))
+    figures = row("x", [read_report(a), read_report(b)])
+    assert figures["seeds"] == 2 and figures["unseen_goals"] == 4
+    assert figures["seen_epoch1"] == 0.5 and figures["seen_last"][0] == 1.0  # goal 1 solved in epoch 2
+    assert figures["unseen_epoch1"] == 0.5 and figures["unseen_last"][0] == pytest.approx(0.875)
+    assert figures["unseen_per_seed"] == [0.75, 1.0]
+    assert figures["unseen_gain"][0] == pytest.approx(0.375)  # per goal: +1, +0.5, 0, 0
+    assert shop_heldout(["--row", f"x={a},{b}"]) == 0
+    assert "| x | 2 | 50 % → 100 %" in capsys.readouterr().out
+
+
+def test_shop_rows_refuse_a_file_that_is_no_report(tmp_path, capsys):
+    bad = tmp_path / "bad.json"
+    bad.write_text("{}")
+    assert shop_heldout(["--row", f"x={bad}"]) == 2
+    assert "neither a training report" in capsys.readouterr().err
