@@ -140,12 +140,14 @@ def run_seed(seed: int, learner: str, notes: Any, vectors: Any, pairs: dict, arg
 
 
 def paired(diffs: dict[Any, list[float]], boots: int, rng: np.random.Generator) -> tuple[float, float, float]:
-    """Mean per-question difference (each averaged over its seeds) and its bootstrap 95 % interval."""
-    d = np.array([np.mean(v) for v in diffs.values()])
-    if len(d) == 0:
+    """Mean per-question difference (each averaged over its seeds) and its paired bootstrap 95 % interval
+    (:func:`benchmarks.stats.paired_bootstrap`, ``boots`` resamples drawn from ``rng``)."""
+    from benchmarks.stats import paired_bootstrap
+
+    if not diffs:
         return 0.0, 0.0, 0.0
-    means = d[rng.integers(0, len(d), (boots, len(d)))].mean(axis=1)
-    return float(d.mean()), float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    ci = paired_bootstrap([float(np.mean(v)) for v in diffs.values()], resamples=boots, seed=rng)
+    return ci.mean, ci.low, ci.high
 
 
 def main() -> int:

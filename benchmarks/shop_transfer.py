@@ -94,10 +94,11 @@ def run_one(variant: str, train_set: str, seed: int, learn: bool, test: tuple[in
 
 
 def bootstrap(diff: np.ndarray, n: int = 10_000) -> tuple[float, float]:
-    """Paired bootstrap 95 % CI of the mean of per-goal differences (resampling goals)."""
-    rng = np.random.default_rng(0)
-    means = diff[rng.integers(0, len(diff), size=(n, len(diff)))].mean(axis=1)
-    return float(np.percentile(means, 2.5)), float(np.percentile(means, 97.5))
+    """Paired bootstrap 95 % CI of the mean of per-goal differences (resampling goals; :mod:`benchmarks.stats`)."""
+    from benchmarks.stats import paired_bootstrap
+
+    ci = paired_bootstrap(diff, resamples=n)
+    return ci.low, ci.high
 
 
 def _success(runs: list[dict], key: str, epoch: int = -1) -> np.ndarray:
