@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-__all__ = ["Element", "ParsedElement", "parse_screen", "render_screen", "status_bar"]
+__all__ = ["Element", "ParsedElement", "node_sequence", "parse_screen", "render_screen", "screen_kind", "status_bar"]
 
 VOID_TAGS = ("img", "input")
 TAGS = ("button", "img", "input", "div", "p")
@@ -117,3 +117,29 @@ def node_sequence(screen: str | Sequence[ParsedElement]) -> list[str]:
     """The tag sequence of a screen (the reference's LCS matcher compares these)."""
     elements = parse_screen(screen) if isinstance(screen, str) else screen
     return [e.tag for e in elements]
+
+
+def screen_kind(elements: Sequence[ParsedElement]) -> str:
+    """The kind of page a screen shows, read off its elements alone (the pools' screens and the simulation's):
+    home, results (or the empty search box), article, author, category, about, drawer, options, or other."""
+    classes = {e.get("class") for e in elements}
+    alts = {e.get("alt") for e in elements}
+    texts = [e.text for e in elements]
+    if "wikihow toolbar logo" in classes:
+        return "home"
+    if "search src text" in classes:
+        return "results"
+    if "More options" in alts or "Related wikiHows" in texts or "About This Article" in texts or \
+            any(a.startswith("v4-460px-") for a in alts):
+        return "article"
+    if "+ Follow" in texts or any(t.startswith("Co-authored Articles") for t in texts) or \
+            any(t.endswith("...") for t in texts):
+        return "author"
+    if any(c.startswith("category banner") for c in classes) or "&lt;" in texts or \
+            any(a.startswith("-crop-") for a in alts):
+        return "category"
+    if "About wikiHow" in texts:
+        return "drawer" if "Random Article" in texts else "about"
+    if "Bookmark" in texts:
+        return "options"
+    return "other"
