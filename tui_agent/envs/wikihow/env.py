@@ -121,7 +121,8 @@ class WikiHowEnv(gym.Env[str, str]):
             print(self._observation())
         return self._observation(), float(reward), terminated, truncated, self._info(valid=valid)
 
-    def render(self) -> str | None:
+    def render(self) -> Any:
+        """The screen (``"ansi"``), or None after printing it (``"human"``) or without a render mode."""
         if self.app is None or self.render_mode is None:
             return None
         if self.render_mode == "ansi":
