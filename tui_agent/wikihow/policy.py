@@ -16,6 +16,7 @@ Pure: no I/O.
 
 from __future__ import annotations
 
+import functools
 import html
 import itertools
 from collections.abc import Sequence
@@ -110,33 +111,43 @@ def action_role(action: str, elements: Sequence[ParsedElement], task: str) -> st
     return _element_role(elements[parsed.element], task)
 
 
-def _elements(screen: str) -> list[ParsedElement]:
+@functools.lru_cache(maxsize=16_384)
+def _elements(screen: str) -> tuple[ParsedElement, ...]:
+    """A screen's elements, parsed once per text (every step reads the retrieved records' screens)."""
     try:
-        return parse_screen(screen)
+        return tuple(parse_screen(screen))
     except ValueError:
-        return []
+        return ()
+
+
+@functools.lru_cache(maxsize=16_384)
+def _kind(screen: str) -> str:
+    return screen_kind(_elements(screen))
+
+
+@functools.lru_cache(maxsize=65_536)
+def _role(action: str, screen: str, task: str) -> str:
+    return action_role(action, _elements(screen), task)
 
 
 def estimate_q(actions: Sequence[str], screen: str, task: str, retrieved: Sequence[Scored],
                config: PolicyConfig = PolicyConfig(), optimistic: bool = False, training: bool = False
                ) -> list[Estimate]:
     """Q̂ and support per role of ``actions`` from the ``top_k`` retrieved records of the same screen kind."""
-    elements = _elements(screen)
-    kind = screen_kind(elements)
+    kind = _kind(screen)
     by_role: dict[str, list[str]] = {}
     for a in actions:
-        by_role.setdefault(action_role(a, elements, task), []).append(a)
+        by_role.setdefault(_role(a, screen, task), []).append(a)
     sums = dict.fromkeys(by_role, 0.0)
     weights = dict.fromkeys(by_role, 0.0)
-    same = (s for s in retrieved if screen_kind(_elements(s.record.key.observation)) == kind)
+    same = (s for s in retrieved if _kind(s.record.key.observation) == kind)
     for scored in itertools.islice(same, config.top_k):
         w = max(scored.score, 0.0)
         if w <= 0:
             continue
-        rec_elements = _elements(scored.record.key.observation)
         seen: dict[str, float] = {}
         for akey, value in scored.record.actions.items():
-            role = action_role(akey.action, rec_elements, scored.record.key.task)
+            role = _role(akey.action, scored.record.key.observation, scored.record.key.task)
             seen[role] = max(seen.get(role, value.q), value.q)
         for role, q in seen.items():
             if role in sums:
