@@ -1,7 +1,8 @@
 """The one factory of episodic agents: a domain's configuration, agent and rollout worker from settings.
 
-Domains (:data:`DOMAINS`): ``"shop"`` (the WebShop-like environment, :mod:`tui_agent.shop`) and
-``"docqa"`` (DocumentQA-v0 over the notes, :mod:`tui_agent.docqa`). Each is an
+Domains (:data:`DOMAINS`): ``"shop"`` (the WebShop-like environment, :mod:`tui_agent.shop`),
+``"docqa"`` (DocumentQA-v0 over the notes, :mod:`tui_agent.docqa`) and ``"wikihow"`` (WikiHow-v0, REMEMBERER's
+second setting, :mod:`tui_agent.wikihow`). Each is an
 :class:`~tui_agent.rlem.episodic.EpisodicAgent`; this module is the only place one is constructed:
 
 * :func:`agent_config` — the domain's configuration from the app's
@@ -21,7 +22,7 @@ from typing import Any
 
 __all__ = ["DOMAINS", "AgentWorker", "RunOptions", "agent_config", "agent_for_chat", "build_agent", "make_env"]
 
-DOMAINS = ("shop", "docqa")
+DOMAINS = ("shop", "docqa", "wikihow")
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,8 @@ def _check(domain: str) -> None:
 
 
 def agent_config(domain: str, settings: Any, options: RunOptions | None = None) -> Any:
-    """The domain's configuration (:class:`~tui_agent.shop.agent.ShopConfig` or
-    :class:`~tui_agent.docqa.agent.DocQAConfig`) from ``settings`` (λ, m) and ``options``.
+    """The domain's configuration (:class:`~tui_agent.shop.agent.ShopConfig`,
+    :class:`~tui_agent.docqa.agent.DocQAConfig` or :class:`~tui_agent.wikihow.agent.WikiHowConfig`) from ``settings`` (λ, m) and ``options``.
 
     Raises:
         ValueError: an unknown domain or an option out of range (γ, n, update mode, scorer, answerer).
@@ -68,6 +69,11 @@ def agent_config(domain: str, settings: Any, options: RunOptions | None = None) 
         return config_from_settings(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode,
                                     random_fill=o.random_fill, discouraged=o.discouraged, analogy=o.analogy,
                                     scorer=o.scorer or "llm", seed=o.seed, constrained=o.constrained)
+    if domain == "wikihow":
+        from tui_agent.wikihow.agent import config_from_settings as wikihow_config
+
+        return wikihow_config(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode, random_fill=o.random_fill,
+                              discouraged=o.discouraged, seed=o.seed, constrained=o.constrained)
     from tui_agent.docqa.agent import config_from_settings as docqa_config
 
     return docqa_config(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode, random_fill=o.random_fill,
@@ -81,6 +87,10 @@ def _agent_class(domain: str) -> type:
         from tui_agent.shop.agent import ShopAgent
 
         return ShopAgent
+    if domain == "wikihow":
+        from tui_agent.wikihow.agent import WikiHowAgent
+
+        return WikiHowAgent
     from tui_agent.docqa.agent import DocQAAgent
 
     return DocQAAgent
@@ -135,7 +145,8 @@ def agent_for_chat(domain: str, chat_agent: Any) -> Any:
 
 
 def make_env(domain: str, **kwargs: Any) -> Any:
-    """The domain's environment: ``ShopEnv(split=…)`` or ``DocQAEnv(split=…, max_steps=…, top_k=…, step_cost=…)``.
+    """The domain's environment: ``ShopEnv(split=…)``, ``DocQAEnv(split=…, max_steps=…, top_k=…, step_cost=…)`` or
+    ``WikiHowEnv(split=…, max_steps=…)``.
 
     Raises:
         ValueError: an unknown domain.
@@ -145,12 +156,18 @@ def make_env(domain: str, **kwargs: Any) -> Any:
         from tui_agent.envs.shop.env import ShopEnv
 
         return ShopEnv(**kwargs)
+    if domain == "wikihow":
+        from tui_agent.envs.wikihow.env import WikiHowEnv
+
+        return WikiHowEnv(**kwargs)
     from tui_agent.envs.docqa import DocQAEnv
 
     return DocQAEnv(**kwargs)
 
 
 def _uses_model(domain: str, config: Any) -> bool:
+    if domain == "wikihow":
+        return False  # only the rememberer uses the model; it loads on its first step
     return config.scorer == "llm" or getattr(config, "answerer", "") == "llm"
 
 

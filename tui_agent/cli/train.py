@@ -1,7 +1,8 @@
 """The ``train`` and ``eval`` commands: parse the flags, build the domain's options and hand them to its runner.
 
 ``--env shop`` → :mod:`tui_agent.cli.shop` (:class:`~tui_agent.cli.shop.ShopOptions`), ``--env docqa`` →
-:mod:`tui_agent.cli.docqa` (:class:`~tui_agent.cli.docqa.DocQAOptions`), ``--env docqa --algo ppo`` →
+:mod:`tui_agent.cli.docqa` (:class:`~tui_agent.cli.docqa.DocQAOptions`), ``--env wikihow`` →
+:mod:`tui_agent.cli.wikihow` (:class:`~tui_agent.cli.wikihow.WikiHowOptions`), ``--env docqa --algo ppo`` →
 :mod:`tui_agent.cli.ppo`. :func:`register` adds these two and the domains' own commands (``task``,
 ``serve-shop``, ``doc``) to the main app.
 """
@@ -17,12 +18,13 @@ from tui_agent.cli.common import MemoryDirOption, ModelOption, PolicyOption, fai
 from tui_agent.cli.docqa import AlwaysAnswerOption, AnswererOption, DocQAOptions, doc_command, docqa_eval, docqa_train
 from tui_agent.cli.rollouts import RayAddressOption, WorkersOption
 from tui_agent.cli.shop import ShopOptions, serve_shop_command, shop_eval, shop_train, task_command
+from tui_agent.cli.wikihow import WikiHowOptions, wikihow_eval, wikihow_train
 
 __all__ = ["ENVS", "eval_command", "register", "train_command"]
 
-ENVS = ("shop", "docqa")
+ENVS = ("shop", "docqa", "wikihow")
 ALGOS = ("rlem", "ppo")
-EnvOption = Annotated[str, typer.Option("--env", help="Environment: shop | docqa (DocumentQA-v0).")]
+EnvOption = Annotated[str, typer.Option("--env", help="Environment: shop | docqa (DocumentQA-v0) | wikihow (WikiHow-v0).")]
 AlgoOption = Annotated[str, typer.Option(
     "--algo", help="rlem (experience memory) | ppo (Ray RLlib baseline; --env docqa, needs the 'rl' extra).")]
 EpisodesOption = Annotated[int, typer.Option(
@@ -57,7 +59,7 @@ def train_command(
     tasks: Annotated[int, typer.Option("--tasks", min=1,
                                        help="Training goals drawn with --seed (with --train-set random).")] = 10,
     train_set: Annotated[str, typer.Option(
-        "--train-set", help="S0 | S1 (the paper's fixed sets of 10 train goals) | random (--tasks goals).")] = "S0",
+        "--train-set", help="S0 | S1 (the paper's fixed sets of 10 train goals) | random (--tasks goals; shop).")] = "S0",
     epochs: Annotated[int, typer.Option("--epochs", min=1, help="Passes over the training goals.")] = 3,
     seed: SeedOption = 0,
     gamma: GammaOption = 1.0,
@@ -92,11 +94,14 @@ def train_command(
 
     `--env docqa`: DocumentQA-v0, `--episodes` training episodes on train questions (`--test-tasks N`:
     test on N test questions at the end and every `--test-every` episodes); `--algo ppo` trains the PPO
-    baseline on Ray RLlib instead of RLEM.
+    baseline on Ray RLlib instead of RLEM. `--env wikihow`: WikiHow-v0 (REMEMBERER's second setting), training
+    set S0 / S1 of 10 tasks; its initial memory is an imported pool (`tui-agent memory import init_pool.q.yaml`).
     """
     _check_env(env)
     if algo not in ALGOS:
         fail(f"unknown algo {algo!r}; expected {' or '.join(ALGOS)}", 2)
+    if algo == "ppo" and env == "wikihow":
+        fail("--algo ppo is for --env docqa", 2)
     if algo == "ppo":
         if workers > 1 or ray_address:
             fail("--workers / --ray-address are for RLEM training (PPO samples with RLlib's own env runners)", 2)
@@ -105,6 +110,8 @@ def train_command(
         ppo_train(env, DocQAOptions.from_params(ctx.params))
     elif env == "docqa":
         docqa_train(ctx, DocQAOptions.from_params(ctx.params))
+    elif env == "wikihow":
+        wikihow_train(WikiHowOptions.from_params(ctx.params))
     else:
         shop_train(ctx, ShopOptions.from_params(ctx.params))
 
@@ -129,11 +136,14 @@ def eval_command(
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:
-    """Evaluate a policy with the memory frozen: shop goals (average score, success rate) or, with
-    `--env docqa`, questions 0..N-1 of the split (success rate, average return)."""
+    """Evaluate a policy with the memory frozen: shop goals (average score, success rate), with
+    `--env docqa` questions 0..N-1 of the split (success rate, average return), with `--env wikihow` tasks
+    0..N-1 of the split (steps done, success rate)."""
     _check_env(env)
     if env == "docqa":
         docqa_eval(DocQAOptions.from_params(ctx.params))
+    elif env == "wikihow":
+        wikihow_eval(WikiHowOptions.from_params(ctx.params))
     else:
         shop_eval(ShopOptions.from_params(ctx.params))
 

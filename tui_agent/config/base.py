@@ -15,14 +15,14 @@ from tui_agent.storage.files import UserFileError, read_toml
 
 APP_NAME = "tui-agent"
 DEFAULT_MODEL = "local/smollm2"
-DOMAINS = ("chat", "shop", "docqa")
-"""Where a policy acts: the chat (one-step episodes), the shop and DocumentQA (multi-step episodes)."""
+DOMAINS = ("chat", "shop", "docqa", "wikihow")
+"""Where a policy acts: the chat (one-step episodes), the shop, DocumentQA and WikiHow (multi-step episodes)."""
 
 
 @dataclass(frozen=True)
 class PolicySpec:
     """One decision policy: its ``name``, earlier ``aliases`` users may still type, what ``decides`` and how
-    it acts in each domain (``chat``, ``shop``, ``docqa``; empty: it does not run there). The palette,
+    it acts in each domain (``chat``, ``shop``, ``docqa``, ``wikihow``; empty: it does not run there). The palette,
     ``--policy``'s help and the README's table are made from these."""
 
     name: str
@@ -30,6 +30,7 @@ class PolicySpec:
     chat: str
     shop: str
     docqa: str
+    wikihow: str = ""
     aliases: tuple[str, ...] = ()
 
     @property
@@ -43,12 +44,15 @@ POLICY_TABLE = (
                "control; untried actions optimistic) — this project's extension",
                "recall or suggest a taught answer by its estimated P, reject repeats of disliked ones",
                "Q̂ per action role; the model breaks ties", "Q̂ per action role (read / answer a note)",
+               "Q̂ per action role (search, the task's article, category, …); random where nothing is known",
                aliases=("q-driven", "rlem")),
     PolicySpec("rememberer", "the model, reading exemplars with encouraged / discouraged advice — the paper's "
                "procedure", "advice in the prompt only", "the model writes advice; its top encouraged action is taken",
-               "the model picks a valid action after the exemplars"),
+               "the model picks a valid action after the exemplars",
+               "the reference's WikiHow prompt; the model's top encouraged action (constrained to the screen's)"),
     PolicySpec("llm", "the model alone", "no memory", "static exemplars (the initial pool)", "no exemplars"),
-    PolicySpec("random", "chance", "a random remembered answer", "a random valid action", "a random valid action"),
+    PolicySpec("random", "chance", "a random remembered answer", "a random valid action", "a random valid action",
+               "a random valid action"),
 )
 """Every decision policy, the default first: the one list the config validator, the CLI, the palette and
 the README read."""
@@ -80,8 +84,8 @@ def policy_help_line() -> str:
 def policy_table_markdown() -> str:
     """The policies as a Markdown table (the README's; tests/test_policies.py keeps them equal)."""
     rows = [f"| `{p.name}`{' (default)' if i == 0 else ''}{''.join(f' (was `{a}`)' for a in p.aliases)} | "
-            f"{p.decides} | {p.chat} | {p.shop} | {p.docqa} |" for i, p in enumerate(POLICY_TABLE)]
-    return "\n".join(["| policy | what decides | chat | shop | docqa |", "|---|---|---|---|---|", *rows])
+            f"{p.decides} | {p.chat} | {p.shop} | {p.docqa} | {p.wikihow or '—'} |" for i, p in enumerate(POLICY_TABLE)]
+    return "\n".join(["| policy | what decides | chat | shop | docqa | wikihow |", "|---|---|---|---|---|---|", *rows])
 
 
 def home_dir() -> Path | None:

@@ -25,6 +25,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from tui_agent.envs.shop.pagetype import page_type_of
+from tui_agent.llm.grammar import gbnf_literal, supports_schema
 from tui_agent.rlem.advice import advice_line
 from tui_agent.rlem.records import ActionKey
 
@@ -34,31 +35,6 @@ __all__ = ["KEYWORD_CHARS", "REASON_CHARS", "advice_from_json", "advice_grammar"
 REASON_CHARS = 120
 KEYWORD_CHARS = 80
 PREFIX = "Encouraged:\n"
-
-
-def gbnf_literal(text: str) -> str:
-    """``text`` as a GBNF string literal (quotes, backslashes and control characters escaped).
-
-    Raises:
-        ValueError: ``text`` is empty (GBNF has no empty alternative worth matching).
-    """
-    if not text:
-        raise ValueError("an empty action cannot be a grammar alternative")
-    escaped = []
-    for ch in text:
-        if ch in ('"', "\\"):
-            escaped.append("\\" + ch)
-        elif ch == "\n":
-            escaped.append("\\n")
-        elif ch == "\r":
-            escaped.append("\\r")
-        elif ch == "\t":
-            escaped.append("\\t")
-        elif ord(ch) < 0x20:
-            escaped.append(f"\\x{ord(ch):02X}")
-        else:
-            escaped.append(ch)
-    return '"' + "".join(escaped) + '"'
 
 
 def _searchable(available: Sequence[str]) -> bool:
@@ -115,17 +91,6 @@ def advice_response_format(available: Sequence[str]) -> dict[str, Any]:
     """LiteLLM's / OpenAI's ``response_format`` for :func:`advice_schema` (strict JSON schema)."""
     return {"type": "json_schema", "json_schema": {"name": "advice", "schema": advice_schema(available),
                                                    "strict": True}}
-
-
-def supports_schema(model: str) -> bool:
-    """Whether LiteLLM knows ``model``'s provider to take a JSON schema ``response_format`` (imports LiteLLM);
-    False for unknown models."""
-    from tui_agent.llm.client import litellm_module
-
-    try:
-        return bool(litellm_module().supports_response_schema(model=model))
-    except Exception:  # noqa: BLE001 - LiteLLM raises assorted errors for models it does not know
-        return False
 
 
 def advice_from_json(text: str) -> str | None:

@@ -209,7 +209,7 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
                 chat.mount(UserMessage(event.text))
                 chat.mount(Static(plain(reply), classes="note-reply"))
                 chat.anchor()
-            elif command.name in ("/task", "/doc"):
+            elif command.name in ("/task", "/doc", "/howto"):
                 self.start_task(rest or None, command.name)
             else:
                 self.note_command(event.text)
@@ -288,15 +288,17 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
 
     def start_task(self, goal: str | None, command: str = "/task") -> None:
         """``/task GOAL`` (``/task``: a random test goal) runs a shop episode live; ``/doc QUESTION``
-        (``/doc``: a random test question) a DocumentQA episode."""
+        (``/doc``: a random test question) a DocumentQA episode; ``/howto GOAL`` a WikiHow-v0 episode."""
         from tui_agent.tui.doc_view import DocView
+        from tui_agent.tui.howto_view import HowToView
         from tui_agent.tui.task_view import TaskView
 
         chat = self.query_one("#chat", VerticalScroll)
         text = f"{command} {goal}" if goal else command
         self.session.user(text, self.settings.model)  # the outcome follows it when the run ends (TaskView.keep)
         chat.mount(UserMessage(text))
-        chat.mount((DocView if command == "/doc" else TaskView)(goal, self))
+        view = {"/doc": DocView, "/howto": HowToView}.get(command, TaskView)
+        chat.mount(view(goal, self))
         chat.anchor()
 
     @on(AnswerView.Rated)

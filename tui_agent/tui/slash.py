@@ -25,6 +25,7 @@ COMMANDS: tuple[SlashCommand, ...] = (
     SlashCommand("/help", "", "this list"),
     SlashCommand("/task", "[GOAL]", "run a web-shop task live (no goal: a random test goal)"),
     SlashCommand("/doc", "[QUESTION]", "search, read and answer over the Python docs (no question: a random one)"),
+    SlashCommand("/howto", "[GOAL]", "run a WikiHow app task live (no goal: a random test task)"),
     SlashCommand("/remember", "TEXT", "keep TEXT as a knowledge note the answers can use"),
     SlashCommand("/forget", "[ID|TEXT]", "remove a chat note: by id, the one most like TEXT, or the last one added"),
     SlashCommand("/system", "[TEXT]", "show this chat's system prompt; TEXT sets it, 'default' restores the default"),
