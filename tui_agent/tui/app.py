@@ -33,7 +33,8 @@ WELCOME = (
     "Ask anything. Rate answers with 👍/👎 (or {rate_up} / {rate_down} on a focused answer); after 👎 you can type "
     "the right answer and I will remember it. {send} sends, {newline} adds a new line, {history_prev} brings back "
     "what you asked before, Tab moves between answers, {command_palette} opens the command palette, {help} lists "
-    "the keys, {memory} the memory, {chats} saved chats. /task GOAL runs a web-shop task (/task alone: a random one), /doc QUESTION asks the Python docs."
+    "the keys, {memory} the memory, {chats} saved chats. /task GOAL runs a web-shop task (/task alone: a random one), "
+    "/doc QUESTION asks the Python docs, /howto GOAL runs a WikiHow app task; /help lists every command."
 )
 _END = object()
 
