@@ -93,7 +93,7 @@ def ppo_train(env: str, o: DocQAOptions) -> dict[str, Any]:
         fail("--algo ppo needs Ray RLlib: pip install -e '.[rl]'", 2)
     from tui_agent.cli.stats import training_run
     from tui_agent.rl.features import DocQAFeatureEnv
-    from tui_agent.rl.ppo import PPOSettings, evaluate, train
+    from tui_agent.rl.ppo import PPOSettings, evaluate, train, warm_start_demonstrations
 
     run_dir = default_run_dir(o.seed)
     env_config = {"timeout_reward": o.timeout_value, "question_features": o.question_features}
@@ -103,6 +103,8 @@ def ppo_train(env: str, o: DocQAOptions) -> dict[str, Any]:
         settings = PPOSettings(episodes=o.episodes, seed=o.seed, answerer=o.answerer, model=o.model,
                                env_config=env_config, num_env_runners=o.env_runners, test_every=o.test_every,
                                test_questions=o.test_tasks or None, warm_start=str(warm) if warm else None)
+        if warm:
+            warm_start_demonstrations(settings)  # a file of other observations fails here, before Ray starts
     run_settings = {"episodes": o.episodes, "seed": o.seed, "answerer": o.answerer, "lr": settings.lr,
                     "hidden": list(settings.hidden), "run_dir": str(run_dir), **env_config,
                     "env_runners": o.env_runners, "warm_start": settings.warm_start}

@@ -37,15 +37,14 @@ from typing import Any
 
 import numpy as np
 
-from tui_agent.envs.docqa.env import TOP_K
-from tui_agent.rl.features import DocQAFeatureEnv, observation_size
+from tui_agent.rl.features import DocQAFeatureEnv
 
 ENV_NAME = "tui_agent/DocumentQA-features-v0"
 ANSWERERS = ("extractive", "llm")
 EPISODE_LIST = "docqa_episodes"
 
 __all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "PolicyNet", "evaluate", "init_ray", "load_policy", "make_env",
-           "steps_per_iteration", "train"]
+           "steps_per_iteration", "train", "warm_start_demonstrations"]
 
 
 @dataclass
@@ -250,15 +249,18 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
             ray.shutdown()
 
 
-def _warm_start(algo: Any, settings: PPOSettings) -> dict[str, Any]:
-    from tui_agent.rl.imitation import behaviour_clone, load_demonstrations
+def warm_start_demonstrations(settings: PPOSettings) -> dict[str, Any]:
+    """The demonstrations of ``settings.warm_start`` checked against the run's observations
+    (:func:`tui_agent.rl.imitation.checked_demonstrations`; raises its errors)."""
+    from tui_agent.rl.imitation import checked_demonstrations
 
-    demos = load_demonstrations(Path(str(settings.warm_start)))
-    size = observation_size(int(settings.env_config.get("top_k", TOP_K)),
-                            str(settings.env_config.get("question_features") or "none"))
-    if demos["obs"] and len(demos["obs"][0]) != size:
-        raise ValueError(f"{settings.warm_start}: observations of {len(demos['obs'][0])} values, but this run's have "
-                         f"{size} (record the demonstrations with the same question features)")
+    return checked_demonstrations(Path(str(settings.warm_start)), settings.env_config)
+
+
+def _warm_start(algo: Any, settings: PPOSettings) -> dict[str, Any]:
+    from tui_agent.rl.imitation import behaviour_clone
+
+    demos = warm_start_demonstrations(settings)
     fit = behaviour_clone(algo, demos["obs"], demos["actions"], seed=settings.seed)
     returns = demos.get("returns") or [0.0]
     return {**fit, "file": str(settings.warm_start), "planner": demos.get("policy", ""),
