@@ -7,7 +7,7 @@ Methods (``--methods``):
 * ``ppo-q`` — PPO (:mod:`tui_agent.rl.ppo`, RLlib, ``--env-runners`` sampling processes) whose observation
   carries the question's MiniLM embedding (``question_features="embedding"``): what the memory policy
   retrieves its records by, so both see which question is asked. Trained ``--episodes`` episodes on the
-  train questions; its greedy policy tested on the test questions every ``--episodes / 5`` episodes
+  train questions; its greedy policy tested on the test questions every ``--episodes / 3`` episodes
   (the held-out learning curve) and at the end on both splits.
 * ``ppo`` — the same without the question embedding (the similarity features only), for reference.
 * ``memory`` — the episodic-control memory policy (:class:`tui_agent.docqa.agent.DocQAAgent`, constant
@@ -45,6 +45,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -87,7 +88,7 @@ def run_ppo(method: str, reward: str, seed: int, episodes: int, n: int, env_runn
                   "question_features": "embedding" if method == "ppo-q" else "none"}
     t = time.perf_counter()
     report, policy = train(PPOSettings(episodes=episodes, seed=seed, env_config=env_config,
-                                       num_env_runners=env_runners, test_every=max(1, episodes // 5),
+                                       num_env_runners=env_runners, test_every=max(1, episodes // 3),
                                        test_questions=n))
     out: dict[str, Any] = {"train_s": round(time.perf_counter() - t, 1), "train_episodes": report["episodes"],
                            "curve": [{"episodes": c["episodes_total"], "return_mean": c["return_mean"],
@@ -364,6 +365,8 @@ def main() -> None:
     ap.add_argument("--out", type=Path, default=ROOT / "docs" / "docqa_heldout")
     ap.add_argument("--doc", type=Path, default=ROOT / "docs" / "docqa_sample_efficiency.md")
     ap.add_argument("--report-only", action="store_true")
+    ap.add_argument("--include", default="", help="comma-separated row files of other runs (e.g. one reward run in "
+                    "parallel with its own --out) to merge into <out>.json")
     args = ap.parse_args()
     methods = [m for m in args.methods.split(",") if m]
     rewards = [r for r in args.rewards.split(",") if r]
@@ -371,6 +374,9 @@ def main() -> None:
         ap.error(f"unknown {sorted(bad)}; methods: {', '.join(METHODS)}; rewards: {', '.join(REWARDS)}")
     data = args.out.with_suffix(".json")
     rows: list[dict[str, Any]] = json.loads(data.read_text())["rows"] if data.exists() else []
+    for extra in (Path(p) for p in args.include.split(",") if p):
+        known = {(r["method"], r["reward"], r["seed"]) for r in rows}
+        rows += [r for r in json.loads(extra.read_text())["rows"] if (r["method"], r["reward"], r["seed"]) not in known]
     if not args.report_only:
         import os
         import platform
@@ -400,17 +406,17 @@ def main() -> None:
 
             init_ray()  # one Ray instance for every PPO run of this process
         if "ceiling" in methods:
-            emit("ceiling", "abstain", 0, lambda: run_ceiling(args.questions))
+            emit("ceiling", "abstain", 0, partial(run_ceiling, args.questions))
         for reward in rewards:
             if "fixed" in methods:
-                emit("fixed", reward, 0, lambda: run_fixed(reward, args.questions))
+                emit("fixed", reward, 0, partial(run_fixed, reward, args.questions))
             for seed in (int(s) for s in args.seeds.split(",")):
                 if "memory" in methods:
-                    emit("memory", reward, seed, lambda: run_memory(reward, seed, args.episodes, args.questions))
+                    emit("memory", reward, seed, partial(run_memory, reward, seed, args.episodes, args.questions))
                 for m in ("ppo-q", "ppo"):
                     if m in methods:
-                        emit(m, reward, seed, lambda: run_ppo(m, reward, seed, args.episodes, args.questions,
-                                                              args.env_runners))
+                        emit(m, reward, seed, partial(run_ppo, m, reward, seed, args.episodes, args.questions,
+                                                      args.env_runners))
     report(rows, args.out, args.doc, args.boots)
     log(f"wrote {args.doc} ({len(rows)} rows) and {args.out.with_suffix('.png')}")
 

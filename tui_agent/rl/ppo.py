@@ -287,7 +287,7 @@ def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[s
         episodes = _episode_rows(result.get("env_runners", {}).get(EPISODE_LIST))
         total += len(episodes)
         returns = [e[0] for e in episodes]
-        entry = {
+        entry: dict[str, Any] = {
             "iteration": len(curve) + 1,
             "episodes": len(episodes),
             "episodes_total": total,
