@@ -404,7 +404,17 @@ def main() -> None:
         if {"ppo", "ppo-q"} & set(methods):
             from tui_agent.rl.ppo import init_ray
 
-            init_ray()  # one Ray instance for every PPO run of this process
+            for attempt in range(3):  # one Ray instance for every PPO run; a busy machine can time out its start
+                try:
+                    init_ray()
+                    break
+                except Exception as exc:  # noqa: BLE001  (Ray raises a bare Exception on a start-up time-out)
+                    log(f"Ray did not start ({exc}); attempt {attempt + 1} of 3")
+                    import ray
+
+                    ray.shutdown()
+                    if attempt == 2:
+                        raise
         if "ceiling" in methods:
             emit("ceiling", "abstain", 0, partial(run_ceiling, args.questions))
         for reward in rewards:
