@@ -408,7 +408,7 @@ def main() -> None:
                 try:
                     init_ray()
                     break
-                except Exception as exc:  # noqa: BLE001  (Ray raises a bare Exception on a start-up time-out)
+                except Exception as exc:  # Ray raises a bare Exception on a start-up time-out
                     log(f"Ray did not start ({exc}); attempt {attempt + 1} of 3")
                     import ray
 
