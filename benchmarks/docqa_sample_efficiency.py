@@ -260,7 +260,12 @@ def report(rows: list[dict[str, Any]], out: Path) -> None:
     commits = sorted({r["commit"] for r in rows if r.get("commit")})
     lines += ["", "Rows of runs with their own `--out` are merged with `--include`. Code: "
               + (", ".join(commits) if commits else "?") + " (rows without a commit ran before it was recorded).", ""]
-    out.with_suffix(".md").write_text("\n".join(lines), encoding="utf-8")
+    md = out.with_suffix(".md")
+    old = md.read_text(encoding="utf-8") if md.exists() else ""
+    start, end = "<!-- docqa-heldout:start -->", "<!-- docqa-heldout:end -->"
+    if start in old and end in old:  # benchmarks/docqa_heldout.py's section is kept as it is
+        lines += ["", old[old.index(start):old.index(end) + len(end)], ""]
+    md.write_text("\n".join(lines), encoding="utf-8")
     plot(groups, keys, out.with_suffix(".png"))
 
 

@@ -32,7 +32,8 @@ class RunOptions:
     ``gamma`` ∈ [0, 1]; ``n`` ≥ 1 or None (the full-episode return); ``update_mode`` "mean" (α = 1/N) or
     "const" (α = 0.1); ``scorer`` how episodic-control breaks ties ("llm" | "constant"; None: the domain's
     default, llm on the shop, constant on docqa); ``answerer`` (docqa) "extractive" | "llm";
-    ``always_answer`` (docqa) answer even where answering unknown notes has mostly failed; ``constrained``
+    ``always_answer`` (docqa) answer even where answering unknown notes has mostly failed; ``timeout_reward``
+    (docqa) what the env's time-out adds, in [−1, 0] (the policy values waiting out the clock at it); ``constrained``
     (shop ``rememberer``) the model's advice constrained to the page's valid actions.
     """
 
@@ -46,6 +47,7 @@ class RunOptions:
     scorer: str | None = None
     answerer: str = "extractive"
     always_answer: bool = False
+    timeout_reward: float = 0.0
     seed: int | None = None
 
 
@@ -78,7 +80,7 @@ def agent_config(domain: str, settings: Any, options: RunOptions | None = None) 
 
     return docqa_config(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode, random_fill=o.random_fill,
                         discouraged=o.discouraged, scorer=o.scorer or "constant", answerer=o.answerer,
-                        always_answer=o.always_answer, seed=o.seed)
+                        always_answer=o.always_answer, seed=o.seed, timeout_reward=o.timeout_reward)
 
 
 def _agent_class(domain: str) -> type:

@@ -24,8 +24,11 @@ AnswererOption = Annotated[str, typer.Option(
 AlwaysAnswerOption = Annotated[bool, typer.Option(
     "--always-answer", help="docqa episodic-control: answer even where answering unknown notes has mostly failed "
     "(default: keep reading, since a time-out costs less than a wrong answer).")]
+TimeoutRewardOption = Annotated[str, typer.Option(
+    "--timeout-reward", help="docqa: what the 8-step time-out adds: abstain (0: never answering scores -0.08) | "
+    "failure (-1, like a wrong answer) | a number in [-1, 0].")]
 
-__all__ = ["DocQAOptions", "build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
+__all__ = ["DocQAOptions", "TimeoutRewardOption", "build_docqa_agent", "doc_command", "docqa_eval", "docqa_train"]
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,11 @@ class DocQAOptions(RunFlags):
 
     ``episodes`` ≥ 1: training episodes; ``test_every`` ≥ 0: test every N training episodes (0: at the end
     only); ``tasks`` ≥ 1 / ``split`` ("test" | "train"): eval's questions 0..N-1; ``answerer``:
-    "extractive" | "llm"; ``always_answer``: answer even where answering unknown notes has mostly failed.
+    "extractive" | "llm"; ``always_answer``: answer even where answering unknown notes has mostly failed;
+    ``timeout_reward``: the env's time-out reward as given ("abstain", "failure" or a number in [−1, 0];
+    :attr:`timeout_value` parses it, exit 2 when it cannot). PPO only: ``question_features`` ("none" |
+    "embedding"), ``env_runners`` ≥ 0, ``warm_start`` (a demonstrations file, recorded with
+    ``warm_start_steps`` steps of the LLM planner when it does not exist).
     ``scorer`` defaults to "constant" (measured: the model's tie-breaks cost success here).
     """
 
@@ -47,11 +54,27 @@ class DocQAOptions(RunFlags):
     split: str = "test"
     answerer: str = "extractive"
     always_answer: bool = False
+    timeout_reward: str = "abstain"
+    question_features: str = "none"
+    env_runners: int = 1
+    warm_start: Path | None = None
+    warm_start_steps: int = 300
+
+    @property
+    def timeout_value(self) -> float:
+        """``timeout_reward`` as a number in [−1, 0] (exit 2 when it is neither a variant name nor such a number)."""
+        from tui_agent.envs.docqa.env import parse_timeout_reward
+
+        try:
+            return parse_timeout_reward(self.timeout_reward)
+        except ValueError as exc:
+            fail(f"--timeout-reward: {exc}", 2)
 
     def run_options(self) -> RunOptions:
         """The agent's learning options (seed included)."""
         return RunOptions(gamma=self.gamma, n=self.horizon, update_mode=self.update_mode, scorer=self.scorer,
-                          answerer=self.answerer, always_answer=self.always_answer, seed=self.seed)
+                          answerer=self.answerer, always_answer=self.always_answer, seed=self.seed,
+                          timeout_reward=self.timeout_value)
 
 
 def build_docqa_agent(memory_dir: Path | None, model: str | None, **options: Any) -> Any:
@@ -87,6 +110,7 @@ def docqa_train(ctx: typer.Context, o: DocQAOptions) -> dict[str, Any]:
         start_workers(rollouts, rollout_worker("docqa", agent, o.memory_dir, o.model, policy) if rollouts else None)
         run_settings = {"episodes": o.episodes, "seed": o.seed, "gamma": o.gamma, "n": o.horizon,
                         "update_mode": o.update_mode, "scorer": o.scorer, "answerer": o.answerer,
+                        "timeout_reward": o.timeout_value,
                         "workers": o.workers, "memory": str(agent.store.path),
                         "model": getattr(agent.llm, "model", o.model)}
         with user_errors(), training_run("docqa", "rlem", run_settings, policy) as run:
@@ -95,7 +119,7 @@ def docqa_train(ctx: typer.Context, o: DocQAOptions) -> dict[str, Any]:
                 run.episode(return_=result.ret, reward=result.reward, success=result.correct,
                             steps=len(result.steps), info={"split": result.split, "question_index": result.question_index})
 
-            env = DocQAEnv(split="train")
+            env = DocQAEnv(split="train", timeout_reward=o.timeout_value)
             report = train(agent, env, o.episodes, o.seed, policy, on_episode=logged,
                            test_env=env if o.test_tasks else None, test_questions=o.test_tasks,
                            test_every=o.test_every, rollouts=rollouts)
@@ -123,7 +147,8 @@ def docqa_eval(o: DocQAOptions) -> dict[str, Any]:
             fail(f"unknown split {o.split!r} for docqa; expected test or train", 2)
         agent = build_agent("docqa", o.memory_dir, o.model, o.run_options())
         with user_errors():
-            report = evaluate(agent, DocQAEnv(split=o.split), o.tasks, policy, o.split, on_episode=bar)
+            report = evaluate(agent, DocQAEnv(split=o.split, timeout_reward=o.timeout_value), o.tasks, policy,
+                              o.split, on_episode=bar)
     write_report(report, o.output)
     echo(f"{policy}: {report['episodes']} {o.split} questions, success rate {report['success_rate']:.2f}, "
          f"average return {report['avg_return']:+.3f}, {report['avg_steps']:.1f} steps"

@@ -15,7 +15,8 @@ from typing import Annotated
 import typer
 
 from tui_agent.cli.common import MemoryDirOption, ModelOption, PolicyOption, fail
-from tui_agent.cli.docqa import AlwaysAnswerOption, AnswererOption, DocQAOptions, doc_command, docqa_eval, docqa_train
+from tui_agent.cli.docqa import (AlwaysAnswerOption, AnswererOption, DocQAOptions, TimeoutRewardOption, doc_command,
+                                 docqa_eval, docqa_train)
 from tui_agent.cli.rollouts import RayAddressOption, WorkersOption
 from tui_agent.cli.shop import ShopOptions, serve_shop_command, shop_eval, shop_train, task_command
 from tui_agent.cli.wikihow import WikiHowOptions, wikihow_eval, wikihow_train
@@ -46,6 +47,17 @@ UnconstrainedOption = Annotated[bool, typer.Option(
     "--unconstrained", help="shop rememberer: let the model write free-text advice, as in the paper (default: "
     "constrained to the page's valid actions by a grammar, or structured output for hosted models that support it).")]
 UpdateModeOption = Annotated[str, typer.Option("--update-mode", help="Q update: mean (α = 1/N) | const (α = 0.1).")]
+QuestionFeaturesOption = Annotated[str, typer.Option(
+    "--question-features", help="ppo: none (similarity features only) | embedding (plus the question's embedding: "
+    "the question identity the memory policy retrieves by, for a like-for-like comparison).")]
+EnvRunnersOption = Annotated[int, typer.Option(
+    "--env-runners", min=0, help="ppo: RLlib env runner processes that sample (0: sample in the driver).")]
+WarmStartOption = Annotated[Path | None, typer.Option(
+    "--warm-start", help="ppo: imitate the LLM planner before PPO (behaviour cloning) from this demonstrations "
+    "file; recorded there first (--warm-start-steps steps of the llm policy, train questions) when it does "
+    "not exist.", show_default=False)]
+WarmStartStepsOption = Annotated[int, typer.Option(
+    "--warm-start-steps", min=1, help="ppo: planner steps to record for a new --warm-start file.")]
 
 
 def _check_env(env: str) -> None:
@@ -82,6 +94,11 @@ def train_command(
     test_every: Annotated[int, typer.Option(
         "--test-every", min=0, help="docqa: test every N training episodes (a learning curve).")] = 0,
     always_answer: AlwaysAnswerOption = False,
+    timeout_reward: TimeoutRewardOption = "abstain",
+    question_features: QuestionFeaturesOption = "none",
+    env_runners: EnvRunnersOption = 1,
+    warm_start: WarmStartOption = None,
+    warm_start_steps: WarmStartStepsOption = 300,
     workers: WorkersOption = 1,
     ray_address: RayAddressOption = None,
     memory_dir: MemoryDirOption = None,
@@ -94,8 +111,11 @@ def train_command(
 
     `--env docqa`: DocumentQA-v0, `--episodes` training episodes on train questions (`--test-tasks N`:
     test on N test questions at the end and every `--test-every` episodes); `--algo ppo` trains the PPO
-    baseline on Ray RLlib instead of RLEM. `--env wikihow`: WikiHow-v0 (REMEMBERER's second setting), training
-    set S0 / S1 of 10 tasks; its initial memory is an imported pool (`tui-agent memory import init_pool.q.yaml`).
+    baseline on Ray RLlib instead of RLEM (`--question-features embedding`: like for like with the memory
+    policy; `--warm-start FILE`: imitate the LLM planner first; `--env-runners N`: sampling processes).
+    `--timeout-reward failure` counts the time-out as a wrong answer (−1) instead of 0. `--env wikihow`:
+    WikiHow-v0 (REMEMBERER's second setting), training set S0 / S1 of 10 tasks; its initial memory is an
+    imported pool (`tui-agent memory import init_pool.q.yaml`).
     """
     _check_env(env)
     if algo not in ALGOS:
@@ -133,6 +153,7 @@ def eval_command(
     scorer: ScorerOption = None,
     answerer: AnswererOption = "extractive",
     always_answer: AlwaysAnswerOption = False,
+    timeout_reward: TimeoutRewardOption = "abstain",
     memory_dir: MemoryDirOption = None,
     model: ModelOption = None,
 ) -> None:

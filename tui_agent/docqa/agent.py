@@ -90,9 +90,10 @@ class DocQAConfig:
 def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
                          random_fill: bool = True, discouraged: bool = True, scorer: str = "constant",
                          answerer: str = "extractive", always_answer: bool = False,
-                         seed: int | None = None) -> DocQAConfig:
+                         seed: int | None = None, timeout_reward: float = 0.0) -> DocQAConfig:
     """The DocumentQA configuration from the app's :class:`~tui_agent.config.settings.Settings` (λ, m) and the run's
-    options (:func:`tui_agent.agents.factory.agent_config` calls it).
+    options (:func:`tui_agent.agents.factory.agent_config` calls it). ``timeout_reward``: the env's (in
+    [−1, 0]), the value the policy gives to waiting out the clock (:attr:`PolicyConfig.stall_q`).
 
     Raises:
         ValueError: an option out of range (γ, n, update mode, scorer, answerer).
@@ -100,7 +101,8 @@ def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = N
     return DocQAConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
                        learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
                        advice=AdviceOptions(random_fill=random_fill, discouraged=discouraged),
-                       scorer=scorer, answerer=answerer, seed=seed, policy=pol.PolicyConfig(generic=not always_answer))
+                       scorer=scorer, answerer=answerer, seed=seed,
+                       policy=pol.PolicyConfig(generic=not always_answer, stall_q=float(timeout_reward)))
 
 
 class DocQAAgent(EpisodicAgent[DocQAStep, DocQAResult]):

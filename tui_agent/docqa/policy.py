@@ -25,7 +25,8 @@ question's own results.
    mean Q of all read / answer entries of the best-scored same-state records — so when answering
    from unknown notes has mostly failed (−1 against the −0.08 of a time-out), the policy stops
    answering blindly and keeps reading, as the return asks; with every result read it re-reads the
-   passage (a *stall*, Q̂ 0: the time-out costs only the step costs) instead of answering (turn off
+   passage (a *stall*, Q̂ = ``stall_q``, the env's time-out reward: 0 by default, where the time-out
+   costs only the step costs; −1 when the time-out counts as a failure) instead of answering (turn off
    with ``generic=False``: then an answer is always given, as the chat's ``/doc`` wants).
 3. **Exploration while training**: when nothing known is good, the first candidate (default order)
    whose role the memory has never seen is tried (Q̂ shown as ``optimistic_q``), for at most
@@ -59,6 +60,7 @@ class PolicyConfig:
     temperature: float = 0.05
     optimistic_q: float = 1.0
     explore_per_episode: int = 2
+    stall_q: float = 0.0  # the time-out reward: what waiting out the clock is worth
 
 
 @dataclass(frozen=True)
@@ -106,7 +108,7 @@ def estimate_q(candidates: Sequence[Candidate], retrieved: Sequence[Scored], obs
         if support > 0:
             out.append(Estimate(c, total / (support + k), support))
         elif c.role[0] == "stall":
-            out.append(Estimate(c, 0.0, config.min_support, generic=True))
+            out.append(Estimate(c, config.stall_q, config.min_support, generic=True))
         elif c.role[0] in generic:
             out.append(Estimate(c, generic[c.role[0]], config.min_support, generic=True))
         else:

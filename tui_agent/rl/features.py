@@ -42,6 +42,14 @@ Then 8 episode-level features:
 * ``5K+6`` distinct passages read / K (capped at 1);
 * ``5K+7`` the passage read is result 1 of the list shown now.
 
+With ``question_features="embedding"`` the question's own sentence embedding follows (the bundled
+MiniLM, :data:`~tui_agent.embedding.encoder.EMBEDDING_DIM` = 384 values, unit length, each in [−1, 1]):
+the *question identity* the RLEM DocQA policy keys its memory by (its records are retrieved by the
+question's embedding similarity), so PPO and the memory policy see the same information about which
+question is asked. Without it (``"none"``, the default) the observation says nothing about the
+question beyond how well the results and passage match its words. The observation is then
+``Box(−1, 1, (5·K + 8 + 384,))``.
+
 ``info`` is the wrapped env's plus ``action_text`` (the text action sent); ``text_observation`` holds the
 wrapped env's text observation (for text policies, e.g. the LLM planner imitated in
 :mod:`tui_agent.rl.imitation`). ``reset(options=...)`` passes ``split`` / ``question_index`` /
@@ -58,7 +66,7 @@ import numpy as np
 from gymnasium import spaces
 
 from tui_agent.envs.docqa.answer import extractive_answer, normalize
-from tui_agent.envs.docqa.env import MAX_STEPS, STEP_COST, TOP_K, DocQAEnv
+from tui_agent.envs.docqa.env import MAX_STEPS, STEP_COST, TIMEOUT_REWARD, TOP_K, DocQAEnv
 
 Answerer = Callable[[str, str], str]
 """``answerer(question, passage) -> answer text`` (``""`` when it has none)."""
@@ -66,13 +74,15 @@ Answerer = Callable[[str, str], str]
 PER_RESULT = 5
 EPISODE_FEATURES = 8
 SCORE_SCALE = 10.0
+QUESTION_FEATURES = ("none", "embedding")
+QUESTION_EMBEDDING_DIM = 384  # the bundled MiniLM's (tui_agent.embedding.encoder.EMBEDDING_DIM)
 KEYWORD_MIN_LETTERS = 4
 
 STOP_WORDS = frozenset(
     "a an and are as at be by can do does for from how i if in is it its my of on or the that this to "
     "what when which who why will with you your".split())
 
-__all__ = ["Answerer", "DocQAFeatureEnv", "content_words", "extractive_answerer", "keywords", "observation_size"]
+__all__ = ["Answerer", "DocQAFeatureEnv", "QUESTION_FEATURES", "content_words", "extractive_answerer", "keywords", "observation_size"]
 
 
 def content_words(text: str) -> set[str]:
@@ -97,9 +107,10 @@ def extractive_answerer(question: str, passage: str) -> str:
     return extractive_answer(question, passage) or passage.split("\n", 1)[0][:200]
 
 
-def observation_size(top_k: int = TOP_K) -> int:
-    """Length of the observation vector for ``top_k`` result slots: 5·top_k + 8."""
-    return PER_RESULT * top_k + EPISODE_FEATURES
+def observation_size(top_k: int = TOP_K, question_features: str = "none") -> int:
+    """Length of the observation vector for ``top_k`` result slots: 5·top_k + 8, plus 384 with
+    ``question_features="embedding"``."""
+    return PER_RESULT * top_k + EPISODE_FEATURES + (QUESTION_EMBEDDING_DIM if question_features == "embedding" else 0)
 
 
 def _overlap(q: set[str], text: str) -> float:
@@ -111,29 +122,42 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
 
     Args:
         env_config: RLlib-style settings (all optional): ``split`` ("train"), ``max_steps`` (8),
-            ``top_k`` (5), ``step_cost`` (0.01), ``keyword_search`` (True: the ``K+1`` action exists),
-            ``questions`` (``{split: [question dicts]}`` instead of the bundled set).
+            ``top_k`` (5), ``step_cost`` (0.01), ``timeout_reward`` (0; −1 or "failure": the time-out
+            counts as a failure), ``keyword_search`` (True: the ``K+1`` action exists), ``questions``
+            (``{split: [question dicts]}`` instead of the bundled set), ``question_features`` ("none" |
+            "embedding": the question's embedding in the observation, module docstring).
         answerer: writes the answer text; default :func:`extractive_answerer`.
         env: a ready :class:`DocQAEnv` to wrap instead of building one from ``env_config``.
+        embedder: encodes questions for ``question_features="embedding"`` (``encode_one(text)`` → 384
+            floats); default the bundled MiniLM (:func:`tui_agent.embedding.encoder.shared_embedder`).
 
     Raises:
-        ValueError: a setting the wrapped env rejects.
+        ValueError: a setting the wrapped env rejects, or an unknown ``question_features``.
     """
 
     metadata = {"render_modes": []}
 
     def __init__(self, env_config: dict[str, Any] | None = None, *, answerer: Answerer | None = None,
-                 env: DocQAEnv | None = None) -> None:
+                 env: DocQAEnv | None = None, embedder: Any = None) -> None:
         cfg = dict(env_config or {})
+        self.question_features = str(cfg.get("question_features") or "none")
+        if self.question_features not in QUESTION_FEATURES:
+            raise ValueError(f"unknown question_features {self.question_features!r}; expected one of "
+                             f"{', '.join(QUESTION_FEATURES)}")
         self.env = env if env is not None else DocQAEnv(
             split=cfg.get("split", "train"), max_steps=int(cfg.get("max_steps", MAX_STEPS)),
             top_k=int(cfg.get("top_k", TOP_K)), step_cost=float(cfg.get("step_cost", STEP_COST)),
-            questions=cfg.get("questions"))
+            questions=cfg.get("questions"), timeout_reward=cfg.get("timeout_reward", TIMEOUT_REWARD))
+        self._embedder = embedder
+        self._vectors: dict[str, np.ndarray] = {}
+        self._question_vector = np.zeros(0, np.float32)
         self.top_k = self.env.top_k
         self.keyword_search = bool(cfg.get("keyword_search", True))
         self.answerer: Answerer = answerer or extractive_answerer
         self.action_space: spaces.Discrete = spaces.Discrete(self.top_k + 1 + int(self.keyword_search))
-        self.observation_space = spaces.Box(0.0, 1.0, (observation_size(self.top_k),), np.float32)
+        low = -1.0 if self.question_features == "embedding" else 0.0
+        self.observation_space = spaces.Box(low, 1.0, (observation_size(self.top_k, self.question_features),),
+                                            np.float32)
         self.text_observation = ""  # the wrapped env's text observation of now (for text policies)
         self._q: set[str] = set()
         self._read: set[str] = set()
@@ -193,6 +217,8 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
         self.text_observation, info = self.env.reset(seed=seed, options=options)
         self._q = content_words(info["question"])
         self._read, self._searched, self._info = set(), False, info
+        if self.question_features == "embedding":
+            self._question_vector = self.question_vector(info["question"])
         return self.features(info), self._with_text(info, "")
 
     def step(self, action: int | np.integer):
@@ -210,11 +236,24 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
         return {**info, "action_text": text}
 
     # -- encoding ----------------------------------------------------------------------
+    def question_vector(self, question: str) -> np.ndarray:
+        """The question's embedding, float32 ``(384,)``, unit length (computed once per question text)."""
+        if question not in self._vectors:
+            if self._embedder is None:
+                from tui_agent.embedding.encoder import shared_embedder
+
+                self._embedder = shared_embedder()
+            v = np.asarray(self._embedder.encode_one(question), dtype=np.float32).reshape(-1)
+            if v.shape != (QUESTION_EMBEDDING_DIM,):
+                raise ValueError(f"question embedding of shape {v.shape}; expected ({QUESTION_EMBEDDING_DIM},)")
+            self._vectors[question] = np.clip(v, -1.0, 1.0)
+        return self._vectors[question]
+
     def features(self, info: dict[str, Any]) -> np.ndarray:
         """The observation vector (module docstring) for the env's ``info`` of now: float32, shape
-        ``(5·K + 8,)``, every entry in [0, 1]."""
+        ``(5·K + 8,)``, every entry in [0, 1] (then the question's embedding with ``question_features``)."""
         k, q = self.top_k, self._q
-        x = np.zeros(observation_size(k), dtype=np.float32)
+        x = np.zeros(observation_size(k), dtype=np.float32)  # the 5·K + 8 features; the embedding is appended
         results = info.get("results", [])[:k]
         best = max((float(r["score"]) for r in results), default=0.0)
         for i, r in enumerate(results):
@@ -235,4 +274,5 @@ class DocQAFeatureEnv(gym.Env[np.ndarray, np.int64]):
         x[e + 4] = min(1.0, int(info.get("step", 0)) / self.env.max_steps)
         x[e + 5] = float(self._searched)
         x[e + 6] = min(1.0, len(self._read) / k)
-        return np.clip(x, 0.0, 1.0)
+        x = np.clip(x, 0.0, 1.0)
+        return np.concatenate([x, self._question_vector]) if self.question_features == "embedding" else x

@@ -21,9 +21,10 @@ from typing import Any
 
 import numpy as np
 
-from tui_agent.rl.features import DocQAFeatureEnv
+from tui_agent.envs.docqa.env import TOP_K
+from tui_agent.rl.features import DocQAFeatureEnv, observation_size
 
-__all__ = ["behaviour_clone", "load_demonstrations", "planner_demonstrations", "save_demonstrations"]
+__all__ = ["behaviour_clone", "checked_demonstrations", "load_demonstrations", "planner_demonstrations", "save_demonstrations"]
 
 
 def planner_demonstrations(agent: Any, steps: int, seed: int = 0, policy: str = "llm",
@@ -82,6 +83,23 @@ def load_demonstrations(path: Path) -> dict[str, Any]:
     demos = json.loads(Path(path).read_text(encoding="utf-8"))
     if not isinstance(demos, dict) or len(demos.get("obs", [])) != len(demos.get("actions", [None])):
         raise ValueError(f"{path}: not a demonstrations file")
+    return demos
+
+
+def checked_demonstrations(path: Path, env_config: dict[str, Any] | None = None) -> dict[str, Any]:
+    """:func:`load_demonstrations`, checked against the observations of a run with ``env_config`` (its
+    ``top_k`` and ``question_features`` fix the observation size).
+
+    Raises:
+        FileNotFoundError: no such file.
+        ValueError: not demonstrations, or observations of another size.
+    """
+    cfg = env_config or {}
+    demos = load_demonstrations(path)
+    size = observation_size(int(cfg.get("top_k", TOP_K)), str(cfg.get("question_features") or "none"))
+    if demos["obs"] and len(demos["obs"][0]) != size:
+        raise ValueError(f"{path}: observations of {len(demos['obs'][0])} values, but this run's have {size} "
+                         "(record the demonstrations with the same question features)")
     return demos
 
 

@@ -3,9 +3,15 @@
 The policy sees :class:`tui_agent.rl.features.DocQAFeatureEnv` (a ``Box`` of similarity features,
 ``Discrete`` read / answer / keyword-search actions; the answer text from an answerer). Algorithm:
 RLlib's PPO (Schulman et al. 2017, clipped surrogate objective + GAE) on RLlib's new API stack
-(``PPOConfig``, RLModule + Learner, ``SingleAgentEnvRunner``), torch, CPU only, sampling in the driver
-process (``num_env_runners=0``, ``num_learners=0``). The env is registered with
-``ray.tune.registry.register_env`` as :data:`ENV_NAME`.
+(``PPOConfig``, RLModule + Learner, ``SingleAgentEnvRunner``), torch, CPU only. Sampling runs on
+``num_env_runners`` RLlib env runners (default 1: a Ray actor process; 0: in the driver); the learner
+updates in the driver (``num_learners=0``). Each env runner's env draws its own seeded question
+stream (seed + 1000·worker index). The env is registered with ``ray.tune.registry.register_env`` as
+:data:`ENV_NAME`.
+
+Learning curve on held-out questions: with ``test_every = n`` the greedy policy is run after each
+iteration in which the training episode count passes a multiple of n (and after the last one) on the test questions (``test_questions``: the first N, all by
+default) and the curve entry gets ``test`` (success rate, mean return, share answered).
 
 Budget in episodes: every training iteration samples *complete* episodes until it has at least
 :func:`steps_per_iteration` env steps (``batch_mode="complete_episodes"``), then runs ``num_epochs``
@@ -38,7 +44,7 @@ ANSWERERS = ("extractive", "llm")
 EPISODE_LIST = "docqa_episodes"
 
 __all__ = ["ANSWERERS", "ENV_NAME", "PPOSettings", "PolicyNet", "evaluate", "init_ray", "load_policy", "make_env",
-           "steps_per_iteration", "train"]
+           "steps_per_iteration", "train", "warm_start_demonstrations"]
 
 
 @dataclass
@@ -50,7 +56,9 @@ class PPOSettings:
     ``env_config``: passed to :class:`DocQAFeatureEnv` (``max_steps``, ``top_k``, ``step_cost``,
     ``keyword_search``); the training split is always "train". ``warm_start``: a demonstrations file
     of the LLM planner (:func:`tui_agent.rl.imitation.planner_demonstrations`): the policy imitates it
-    (behaviour cloning) before the first PPO iteration.
+    (behaviour cloning) before the first PPO iteration. ``num_env_runners`` ≥ 0: RLlib env runner
+    processes that sample (0: the driver samples). ``test_every`` ≥ 0 training episodes (0: no held-out curve)
+    and ``test_questions`` (None: all): the held-out learning curve (module docstring).
     """
 
     episodes: int = 300
@@ -67,10 +75,15 @@ class PPOSettings:
     model: str | None = None
     env_config: dict[str, Any] = field(default_factory=dict)
     warm_start: str | None = None  # demonstrations JSON (tui_agent.rl.imitation) to imitate before PPO
+    num_env_runners: int = 1
+    test_every: int = 0
+    test_questions: int | None = None
 
     def __post_init__(self) -> None:
         if self.episodes < 1:
             raise ValueError("episodes must be ≥ 1")
+        if self.num_env_runners < 0 or self.test_every < 0 or (self.test_questions or 0) < 0:
+            raise ValueError("num_env_runners, test_every and test_questions must be ≥ 0")
         if self.answerer not in ANSWERERS:
             raise ValueError(f"unknown answerer {self.answerer!r}; expected one of {', '.join(ANSWERERS)}")
 
@@ -100,12 +113,18 @@ def make_answerer(name: str, model: str | None = None) -> Callable[[str, str], s
 def make_env(env_config: dict[str, Any] | None = None) -> DocQAFeatureEnv:
     """The env creator RLlib calls (``env_config`` may hold ``answerer``, ``model`` and ``seed`` besides
     the :class:`DocQAFeatureEnv` settings). With ``seed`` the env is reset once with it here, so the
-    question draws of later (unseeded) resets are a reproducible stream."""
+    question draws of later (unseeded) resets are a reproducible stream; in an RLlib env runner
+    (``env_config.worker_index`` ≥ 1) the seed is seed + 1000·worker index, and that process's Python,
+    numpy and torch generators are seeded with it too (its action sampling is then reproducible)."""
+    worker = int(getattr(env_config, "worker_index", 0) or 0)
     cfg = dict(env_config or {})
     seed = cfg.pop("seed", None)
     env = DocQAFeatureEnv(cfg, answerer=make_answerer(cfg.pop("answerer", "extractive"), cfg.pop("model", None)))
     if seed is not None:
-        env.reset(seed=int(seed))
+        seed = int(seed) + 1000 * worker
+        if worker:
+            _seed_everything(seed)
+        env.reset(seed=seed)
     return env
 
 
@@ -171,7 +190,7 @@ def build_algorithm(settings: PPOSettings) -> Any:
         PPOConfig()
         .environment(ENV_NAME, env_config=env_config)
         .framework("torch")
-        .env_runners(num_env_runners=0, num_envs_per_env_runner=1, batch_mode="complete_episodes",
+        .env_runners(num_env_runners=settings.num_env_runners, num_envs_per_env_runner=1, batch_mode="complete_episodes",
                      rollout_fragment_length="auto")
         .learners(num_learners=0)
         .training(lr=settings.lr, gamma=settings.gamma, lambda_=settings.lambda_,
@@ -197,7 +216,9 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
     report (JSON-ready) has ``settings``, ``curve`` (one dict per iteration: ``iteration``, ``episodes`` in
     it, ``episodes_total``, ``return_mean`` and ``success_rate`` of its episodes, ``env_steps_total``,
     ``time_s`` since the start, and per episode of it ``returns``, ``successes``, ``steps``,
-    ``questions`` (train question index)),
+    ``questions`` (train question index); with ``test_every``, on the iterations that pass a multiple of it
+    and on the last, ``test``: ``{"split": "test", "episodes", "success_rate", "return_mean", "answered", "steps_mean"}``
+    of the greedy policy then),
     ``episodes`` (total), ``train_time_s``, and with ``out_dir`` set, ``checkpoint`` (RLlib's checkpoint
     directory) and ``curve_file`` (``out_dir/curve.json``); with ``warm_start``, ``warm_start`` (the
     behaviour cloning's samples, losses, accuracy and the planner's mean return).
@@ -228,10 +249,18 @@ def train(settings: PPOSettings, out_dir: Path | None = None,
             ray.shutdown()
 
 
-def _warm_start(algo: Any, settings: PPOSettings) -> dict[str, Any]:
-    from tui_agent.rl.imitation import behaviour_clone, load_demonstrations
+def warm_start_demonstrations(settings: PPOSettings) -> dict[str, Any]:
+    """The demonstrations of ``settings.warm_start`` checked against the run's observations
+    (:func:`tui_agent.rl.imitation.checked_demonstrations`; raises its errors)."""
+    from tui_agent.rl.imitation import checked_demonstrations
 
-    demos = load_demonstrations(Path(str(settings.warm_start)))
+    return checked_demonstrations(Path(str(settings.warm_start)), settings.env_config)
+
+
+def _warm_start(algo: Any, settings: PPOSettings) -> dict[str, Any]:
+    from tui_agent.rl.imitation import behaviour_clone
+
+    demos = warm_start_demonstrations(settings)
     fit = behaviour_clone(algo, demos["obs"], demos["actions"], seed=settings.seed)
     returns = demos.get("returns") or [0.0]
     return {**fit, "file": str(settings.warm_start), "planner": demos.get("policy", ""),
@@ -252,13 +281,13 @@ def _episode_rows(raw: Any) -> list[tuple[float, bool, int, int]]:
 def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[str, Any]], None] | None
                 ) -> dict[str, Any]:
     curve: list[dict[str, Any]] = []
-    total, t0 = 0, time.perf_counter()
+    total, t0, next_test = 0, time.perf_counter(), settings.test_every
     while total < settings.episodes:
         result = algo.train()
         episodes = _episode_rows(result.get("env_runners", {}).get(EPISODE_LIST))
         total += len(episodes)
         returns = [e[0] for e in episodes]
-        entry = {
+        entry: dict[str, Any] = {
             "iteration": len(curve) + 1,
             "episodes": len(episodes),
             "episodes_total": total,
@@ -271,6 +300,11 @@ def _train_loop(algo: Any, settings: PPOSettings, on_iteration: Callable[[dict[s
             "steps": [e[2] for e in episodes],
             "questions": [e[3] for e in episodes],
         }
+        if settings.test_every and (total >= next_test or total >= settings.episodes):
+            next_test = (total // settings.test_every + 1) * settings.test_every
+            test = evaluate(PolicyNet(algo.get_module()), "test", settings.test_questions,
+                            env_config=settings.env_config, answerer=settings.answerer, model=settings.model)
+            entry["test"] = {k: v for k, v in test.items() if k != "per_question"}
         curve.append(entry)
         if on_iteration is not None:
             on_iteration(entry)

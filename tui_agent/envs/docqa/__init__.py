@@ -16,6 +16,8 @@ _EXPORTS = {
     "MAX_STEPS": "env",
     "TOP_K": "env",
     "STEP_COST": "env",
+    "TIMEOUT_REWARDS": "env",
+    "parse_timeout_reward": "env",
     "Corpus": "corpus",
     "BuiltinCorpus": "corpus",
     "NotesCorpus": "corpus",

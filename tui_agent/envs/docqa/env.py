@@ -22,8 +22,10 @@ passages and answers; the reward rewards accuracy and efficiency.
   answer — is invalid: a no-op that still costs a step (``info["valid"] = False``).
 * Reward: ``+1`` for a correct answer, ``−1`` for a wrong one (the answering step costs nothing
   more); every other step costs ``step_cost`` (default 0.01), invalid ones included; after
-  ``max_steps`` steps without an answer the episode is truncated and the time-out adds 0. So an
-  episode's return is in [−1 − (K−1)·c, 1] (c = step cost, K = max_steps). Correctness:
+  ``max_steps`` steps without an answer the episode is truncated and the time-out adds
+  ``timeout_reward`` (default 0: abstaining costs only the step costs, −0.08; −1 counts the time-out as
+  a failure, like a wrong answer: :data:`TIMEOUT_REWARDS` names both). So an episode's return is in
+  [min(−1 − (K−1)·c, t − K·c), 1] (c = step cost, K = max_steps, t = timeout_reward). Correctness:
   :func:`tui_agent.envs.docqa.answer.is_correct` (containment within 60 words, or token F1 ≥ 0.5).
 
 ``info`` after ``reset`` and every ``step``: ``question`` (str), ``available_actions`` (list[str]:
@@ -52,6 +54,9 @@ from .questions import SPLITS, load_questions
 MAX_STEPS = 8
 TOP_K = 5
 STEP_COST = 0.01
+TIMEOUT_REWARD = 0.0
+TIMEOUT_REWARDS = {"abstain": 0.0, "failure": -1.0}
+"""The two reward variants by name: the time-out adds 0 (abstaining is cheap) or −1 (counted as a failure)."""
 MAX_OBSERVATION_CHARS = 8192
 MAX_ACTION_CHARS = 1024
 SEARCH_PLACEHOLDER = "search[<query>]"
@@ -59,8 +64,27 @@ ANSWER_PLACEHOLDER = "answer[<text>]"
 
 _ACTION = re.compile(r"^\s*(search|read|answer)\[(.*)\]\s*$", re.IGNORECASE | re.DOTALL)
 
-__all__ = ["ANSWER_PLACEHOLDER", "DocQAEnv", "MAX_STEPS", "SEARCH_PLACEHOLDER", "STEP_COST", "TOP_K",
-           "parse_action"]
+__all__ = ["ANSWER_PLACEHOLDER", "DocQAEnv", "MAX_STEPS", "SEARCH_PLACEHOLDER", "STEP_COST", "TIMEOUT_REWARD",
+           "TIMEOUT_REWARDS", "TOP_K", "parse_action", "parse_timeout_reward"]
+
+
+def parse_timeout_reward(value: str | float) -> float:
+    """The time-out reward for a variant name ("abstain" → 0, "failure" → −1) or a number in [−1, 0]
+    (a number given as text too: ``"-0.5"``).
+
+    Raises:
+        ValueError: an unknown name, a non-number or a number outside [−1, 0].
+    """
+    if isinstance(value, str) and value.strip().lower() in TIMEOUT_REWARDS:
+        return TIMEOUT_REWARDS[value.strip().lower()]
+    try:
+        number = float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"timeout reward {value!r}: expected {' or '.join(TIMEOUT_REWARDS)} or a number in "
+                         "[-1, 0]") from None
+    if not -1.0 <= number <= 0.0:
+        raise ValueError(f"timeout reward {number} outside [-1, 0]")
+    return number
 
 
 def parse_action(action: str) -> tuple[str, str] | None:
@@ -77,6 +101,8 @@ class DocQAEnv(gym.Env[str, str]):
         max_steps: K, steps per episode before truncation (default 8).
         top_k: results shown per search (default 5).
         step_cost: cost of a step that does not answer, ≥ 0 (default 0.01).
+        timeout_reward: added when the episode times out without an answer, in [−1, 0] (default 0;
+            −1: the time-out counts as a failure). A name of :data:`TIMEOUT_REWARDS` is accepted too.
         corpus: a :class:`~tui_agent.envs.docqa.corpus.Corpus`; default the bundled Python docs.
         questions: ``{split: [question dicts]}`` with at least ``question`` and ``answer``; default the
             bundled question set (:func:`~tui_agent.envs.docqa.questions.load_questions`).
@@ -95,7 +121,8 @@ class DocQAEnv(gym.Env[str, str]):
 
     def __init__(self, split: str = "train", max_steps: int = MAX_STEPS, top_k: int = TOP_K,
                  step_cost: float = STEP_COST, corpus: Corpus | None = None,
-                 questions: dict[str, list[dict[str, Any]]] | None = None, render_mode: str | None = None):
+                 questions: dict[str, list[dict[str, Any]]] | None = None, render_mode: str | None = None,
+                 timeout_reward: float | str = TIMEOUT_REWARD):
         if questions is None and split not in SPLITS:
             raise ValueError(f"unknown split {split!r}; expected one of {', '.join(SPLITS)}")
         if render_mode is not None and render_mode not in self.metadata["render_modes"]:
@@ -103,6 +130,7 @@ class DocQAEnv(gym.Env[str, str]):
         if max_steps < 1 or top_k < 1 or step_cost < 0:
             raise ValueError("max_steps and top_k must be ≥ 1 and step_cost ≥ 0")
         self.split, self.max_steps, self.top_k, self.step_cost = split, max_steps, top_k, float(step_cost)
+        self.timeout_reward = parse_timeout_reward(timeout_reward)
         self.render_mode = render_mode
         self.corpus: Corpus = corpus if corpus is not None else builtin_corpus()
         self._questions = questions
@@ -189,6 +217,8 @@ class DocQAEnv(gym.Env[str, str]):
                 reward = (1.0 if self.correct else -1.0) if gold else 0.0  # no gold answer: not judged
                 terminated, valid = True, True
         truncated = not terminated and self.steps >= self.max_steps
+        if truncated and self.question.get("answer"):  # a question without gold is never judged
+            reward += self.timeout_reward
         self._over, self._truncated, self._last_reward = terminated or truncated, truncated, reward
         if self.render_mode == "human":
             self.render()
