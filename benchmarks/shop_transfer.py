@@ -54,6 +54,7 @@ VARIANTS = {  # name: PolicyConfig overrides
     "main": {},
     "fit": {"fit_scale": 0.2, "explore_unsure": True, "top_k": 200},
     "cells": {"fit_bins": 3, "top_k": 200, "explore_cells": False},
+    # = tui_agent.shop.policy.LEARNERS["fit-cells"] (`train|eval --learner fit-cells`; tests/test_shop_fit.py)
     "cells-succ-q": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True, "q_min": 0.2},
     # tried on the dev goals (docs/shop_transfer.md), not reported on the test goals:
     "cells4": {"fit_bins": 4, "top_k": 200, "explore_cells": False},

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import math
 
+import pytest
+
 from tui_agent.rlem.records import ActionKey, ActionValue, Record, RecordKey, Scored
 from tui_agent.shop.fit import action_fit, fit_cell, fit_kernel, keywords, price_limit
 from tui_agent.shop.policy import PolicyConfig, estimate_q, fit_role
@@ -110,3 +112,24 @@ def test_fit_cells_refine_the_role_mean():
     explore = estimate_q(["click[Buy Now]"], ITEM_ACTIONS, INSTRUCTION, obs, [good],
                          PolicyConfig(fit_bins=3, optimistic_q=0.9), optimistic=True, training=True)
     assert explore[0].optimistic and explore[0].q == 0.9  # an untried cell is explored when training
+
+
+def test_the_cli_learner_preset_is_the_benchmarked_one():
+    """`train|eval --learner fit-cells` runs exactly the learner docs/shop_transfer.md measured (cells-succ-q)."""
+    import importlib.util
+    from pathlib import Path
+
+    from tui_agent.agents.factory import RunOptions, agent_config
+    from tui_agent.config.settings import load_settings
+    from tui_agent.shop.policy import LEARNERS, PolicyConfig
+
+    path = Path(__file__).resolve().parents[1] / "benchmarks" / "shop_transfer.py"
+    spec = importlib.util.spec_from_file_location("shop_transfer_bench", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    assert bench.VARIANTS["cells-succ-q"] == LEARNERS["fit-cells"] and LEARNERS["reference"] == {}
+    config = agent_config("shop", load_settings(), RunOptions(learner="fit-cells"))
+    assert config.policy == PolicyConfig(**LEARNERS["fit-cells"])
+    assert agent_config("shop", load_settings(), RunOptions()).policy == PolicyConfig()
+    with pytest.raises(ValueError, match="unknown learner 'bogus'"):
+        agent_config("shop", load_settings(), RunOptions(learner="bogus"))

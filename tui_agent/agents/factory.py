@@ -34,7 +34,8 @@ class RunOptions:
     default, llm on the shop, constant on docqa); ``answerer`` (docqa) "extractive" | "llm";
     ``always_answer`` (docqa) answer even where answering unknown notes has mostly failed; ``timeout_reward``
     (docqa) what the env's time-out adds, in [−1, 0] (the policy values waiting out the clock at it); ``constrained``
-    (shop ``rememberer``) the model's advice constrained to the page's valid actions.
+    (shop ``rememberer``) the model's advice constrained to the page's valid actions; ``learner`` (shop) a
+    preset of :data:`tui_agent.shop.policy.LEARNERS` ("reference" | "fit-cells").
     """
 
     gamma: float = 1.0
@@ -44,6 +45,7 @@ class RunOptions:
     discouraged: bool = True
     analogy: bool = True
     constrained: bool = True
+    learner: str = "reference"
     scorer: str | None = None
     answerer: str = "extractive"
     always_answer: bool = False
@@ -70,7 +72,8 @@ def agent_config(domain: str, settings: Any, options: RunOptions | None = None) 
 
         return config_from_settings(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode,
                                     random_fill=o.random_fill, discouraged=o.discouraged, analogy=o.analogy,
-                                    scorer=o.scorer or "llm", seed=o.seed, constrained=o.constrained)
+                                    scorer=o.scorer or "llm", seed=o.seed, constrained=o.constrained,
+                                    learner=o.learner)
     if domain == "wikihow":
         from tui_agent.wikihow.agent import config_from_settings as wikihow_config
 

@@ -42,7 +42,8 @@ class ShopOptions(RunFlags):
     ``split`` ("test" | "eval" | "train"). ``train_set``: "S0" | "S1" | "random" (train), "S0" | "S1" |
     None (eval: the set's goals instead of ``split``'s). ``epochs`` ≥ 1: passes over the training goals.
     ``no_random`` / ``no_discouraged`` / ``no_analogy``: the advice's ablations; ``unconstrained``: the
-    rememberer's advice as free text (the paper's), not constrained to the page's valid actions.
+    rememberer's advice as free text (the paper's), not constrained to the page's valid actions;
+    ``learner``: the episodic-control learner preset ("reference" | "fit-cells").
     """
 
     tasks: int = 10
@@ -53,20 +54,21 @@ class ShopOptions(RunFlags):
     no_discouraged: bool = False
     no_analogy: bool = False
     unconstrained: bool = False
+    learner: str = "reference"
 
     def run_options(self) -> RunOptions:
         """The agent's learning and ablation options."""
         return RunOptions(gamma=self.gamma, n=self.horizon, update_mode=self.update_mode,
                           random_fill=not self.no_random, discouraged=not self.no_discouraged,
                           analogy=not self.no_analogy, scorer=self.scorer, seed=self.seed,
-                          constrained=not self.unconstrained)
+                          constrained=not self.unconstrained, learner=self.learner)
 
     def log_settings(self) -> dict[str, Any]:
         """The run log's record of the training flags (``tui-agent stats``)."""
         return {"tasks": self.tasks, "train_set": self.train_set, "epochs": self.epochs, "seed": self.seed,
                 "gamma": self.gamma, "n": self.n, "no_bootstrap": self.no_bootstrap, "no_random": self.no_random,
                 "no_discouraged": self.no_discouraged, "no_analogy": self.no_analogy, "scorer": self.scorer,
-                "unconstrained": self.unconstrained,
+                "unconstrained": self.unconstrained, "learner": self.learner,
                 "update_mode": self.update_mode}
 
 

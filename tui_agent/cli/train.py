@@ -43,6 +43,9 @@ ScorerOption = Annotated[str | None, typer.Option(
     "--scorer", help="How episodic-control breaks ties: llm (the model's log-likelihoods) | constant (first candidate). "
     "Default: llm on the shop, constant on docqa (measured there: the model's tie-breaks cost success).",
     show_default=False)]
+LearnerOption = Annotated[str, typer.Option(
+    "--learner", help="shop episodic-control learner: reference (REMEMBERER's) | fit-cells (what a purchase "
+    "taught reaches similar items of new goals: docs/shop_transfer.md).")]
 UnconstrainedOption = Annotated[bool, typer.Option(
     "--unconstrained", help="shop rememberer: let the model write free-text advice, as in the paper (default: "
     "constrained to the page's valid actions by a grammar, or structured output for hosted models that support it).")]
@@ -81,6 +84,7 @@ def train_command(
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
     unconstrained: UnconstrainedOption = False,
+    learner: LearnerOption = "reference",
     policy: PolicyOption = None,
     scorer: ScorerOption = None,
     update_mode: UpdateModeOption = "mean",
@@ -150,6 +154,7 @@ def eval_command(
     no_discouraged: NoDiscouragedOption = False,
     no_analogy: NoAnalogyOption = False,
     unconstrained: UnconstrainedOption = False,
+    learner: LearnerOption = "reference",
     scorer: ScorerOption = None,
     answerer: AnswererOption = "extractive",
     always_answer: AlwaysAnswerOption = False,

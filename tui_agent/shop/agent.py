@@ -97,20 +97,24 @@ class ShopConfig:
 
 def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
                          random_fill: bool = True, discouraged: bool = True, analogy: bool = True,
-                         scorer: str = "llm", seed: int | None = None, constrained: bool = True) -> ShopConfig:
+                         scorer: str = "llm", seed: int | None = None, constrained: bool = True,
+                         learner: str = "reference") -> ShopConfig:
     """The shop configuration from the app's :class:`~tui_agent.config.settings.Settings` (λ, m) and the run's options.
 
     :func:`tui_agent.agents.factory.agent_config` calls it, for the CLI and the TUI alike.
 
     Raises:
-        ValueError: an option out of range (γ, n, update mode, scorer).
+        ValueError: an option out of range (γ, n, update mode, scorer, learner: a key of
+            :data:`~tui_agent.shop.policy.LEARNERS`).
     """
     if scorer not in SCORERS:
         raise ValueError(f"unknown scorer {scorer!r}; expected one of {', '.join(SCORERS)}")
+    if learner not in pol.LEARNERS:
+        raise ValueError(f"unknown learner {learner!r}; expected one of {', '.join(pol.LEARNERS)}")
     return ShopConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
                       learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
                       advice=AdviceOptions(random_fill=random_fill, discouraged=discouraged),
-                      policy=pol.PolicyConfig(analogy=analogy), scorer=scorer, seed=seed,
+                      policy=pol.PolicyConfig(analogy=analogy, **pol.LEARNERS[learner]), scorer=scorer, seed=seed,
                       constrained=constrained)
 
 

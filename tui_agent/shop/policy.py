@@ -85,6 +85,7 @@ import random
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from tui_agent.envs.shop.pagetype import page_type_of
 from tui_agent.rlem.records import Scored
@@ -104,6 +105,7 @@ _FILLER = re.compile(r"\b(that is|which is|that are|which are|with|and|in|a|an|t
 BUTTONS = {"back to search", "< prev", "next >", "description", "features", "reviews", "buy now"}
 
 __all__ = [
+    "LEARNERS",
     "Estimate",
     "PolicyConfig",
     "action_role",
@@ -138,6 +140,17 @@ class PolicyConfig:
     explore_cells: bool = True
     epsilon: float = 0.0
     success_reward: bool = False
+
+
+LEARNERS: dict[str, dict[str, Any]] = {
+    "reference": {},
+    "fit-cells": {"fit_bins": 3, "top_k": 200, "explore_cells": False, "success_reward": True, "q_min": 0.2},
+}
+"""The shop learner presets (``train|eval --learner``; :class:`PolicyConfig` overrides). ``reference``: the
+REMEMBERER path (f_obs sees the page type only). ``fit-cells``: fit-keyed roles (item 6 of the module
+docstring, 3 bins, 200 records) learning success 1/0 (item 8) with ``q_min`` 0.2 — a named deviation from
+the reference; on the 100 unseen test goals it gains +17.0 (S0) / +18.7 (S1) points over the frozen
+pool, 3 seeds (docs/shop_transfer.md, ``cells-succ-q``)."""
 
 
 @dataclass
