@@ -43,7 +43,8 @@ from tui_agent.memory.schema import (
 from tui_agent.memory.remote_ratings import RemoteRatingsLog
 from tui_agent.memory.upgrade import upgrade_table
 from tui_agent.memory.vector_index import VectorIndex
-from tui_agent.storage.object_store import RemoteMemory, connect, retry_commit, unreachable_problem
+from tui_agent.storage.lance_connect import connect
+from tui_agent.storage.object_store import RemoteMemory, StoreUnreachable, retry_commit, unreachable_problem
 
 __all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]
 
@@ -108,6 +109,8 @@ class ExperienceStore:
 
         try:
             self.db, side, self.remote = connect(path, data_dir() / "remote")
+        except StoreUnreachable as exc:
+            raise MemoryStoreError(str(exc)) from exc
         except OSError as exc:
             raise MemoryStoreError(f"cannot create memory directory {path}: {exc.strerror}") from exc
         self.path: Path | RemoteMemory = self.remote or side  # str(): the URI; "/": this machine's side directory
@@ -337,7 +340,7 @@ class ExperienceStore:
             "by_source": {s: sources.count(s) for s in sorted(set(sources))},
             "version": self.version,
             "path": str(self.path),
-            "location": f"object store {self.path} (this machine's side files: {self.path.side})" if self.remote
+            "location": f"object store {self.remote} (this machine's side files: {self.remote.side})" if self.remote
             else f"directory {self.path}",
         }
 

@@ -17,7 +17,7 @@ A :class:`RemoteMemory` stands where a memory directory stood: ``str()`` is the 
 ``os.fspath()`` / ``/`` give this machine's *side directory* (``<data dir>/remote/<hash of the URI>``),
 which holds what stays per machine: the write lock between local processes, the learned calibration and
 note ranker, the compaction back-off record. Standard library, tenacity (:func:`retry_commit`); boto3 only for a
-named profile; lancedb only in :func:`connect`.
+named profile. Opening the database: :mod:`tui_agent.storage.lance_connect`.
 """
 
 from __future__ import annotations
@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-__all__ = ["REMOTE_SCHEMES", "RemoteMemory", "connect", "is_remote", "normalise_location", "retry_commit",
+__all__ = ["REMOTE_SCHEMES", "RemoteMemory", "StoreUnreachable", "is_remote", "normalise_location", "retry_commit",
            "storage_options", "unreachable_problem"]
 
 T = TypeVar("T")
@@ -93,8 +93,8 @@ def storage_options(*, endpoint: str | None = None, region: str | None = None, a
         options["connect_timeout"] = f"{max(1, round(min(timeout_s, 5)))}s"
     if profile:
         try:
-            import boto3
-            from botocore.exceptions import ProfileNotFound
+            import boto3  # type: ignore[import-untyped]
+            from botocore.exceptions import ProfileNotFound  # type: ignore[import-untyped]
         except ImportError as exc:
             raise ValueError(f"s3_profile {profile!r} needs boto3 (pip install 'tui-agent[s3]')") from exc
         try:
@@ -141,6 +141,10 @@ class RemoteMemory:
         return self
 
 
+class StoreUnreachable(ConnectionError):
+    """The object store does not answer, or refuses the credentials; the message is one line."""
+
+
 def unreachable_problem(where: object, exc: BaseException) -> str | None:
     """``memory s3://… is unreachable: …`` for a connection failure (refused, DNS, timeout, bad
     credentials or a missing bucket), else ``None``."""
@@ -154,42 +158,6 @@ def unreachable_problem(where: object, exc: BaseException) -> str | None:
     reason = next((m for m in markers if m in lowered), "unreachable")
     return (f"memory {where} is unreachable ({reason}): check the endpoint, the bucket and the AWS_* credentials; "
             "nothing was written")
-
-
-def connect(location: str | os.PathLike[str] | RemoteMemory, side_root: Path | None = None
-            ) -> tuple[Any, Path, RemoteMemory | None]:
-    """Open the LanceDB database at ``location``: ``(connection, side directory, remote or None)``.
-
-    A directory is its own side directory (created if missing). A bare ``s3://`` URI gets
-    :func:`storage_options` from the environment (``TUI_AGENT_S3_ENDPOINT``, ``TUI_AGENT_S3_REGION``,
-    ``TUI_AGENT_S3_ALLOW_HTTP``) and its side directory under ``side_root`` (required then).
-    The connection reads with ``read_consistency_interval=0`` (other writers' commits are seen at once).
-
-    Raises:
-        OSError: the side directory cannot be created.
-        ValueError: a bare URI without ``side_root``.
-    """
-    from datetime import timedelta
-
-    import lancedb
-
-    remote: RemoteMemory | None
-    if isinstance(location, RemoteMemory):
-        remote = location
-    elif is_remote(location):
-        if side_root is None:
-            raise ValueError(f"{location}: a remote memory needs a side directory")
-        remote = RemoteMemory.at(location, side_root, endpoint=os.environ.get("TUI_AGENT_S3_ENDPOINT"),
-                                 region=os.environ.get("TUI_AGENT_S3_REGION"),
-                                 allow_http=os.environ.get("TUI_AGENT_S3_ALLOW_HTTP", "").lower() in ("1", "true"))
-    else:
-        remote = None
-    side = remote.side if remote else Path(os.fspath(location)).expanduser()
-    side.mkdir(parents=True, exist_ok=True)
-    if remote is None:
-        return lancedb.connect(str(side), read_consistency_interval=timedelta(0)), side, None
-    db = lancedb.connect(remote.uri, storage_options=dict(remote.options), read_consistency_interval=timedelta(0))
-    return db, side, remote
 
 
 def is_commit_conflict(exc: BaseException) -> bool:
