@@ -46,7 +46,7 @@ class MotoServer:
         self._log = open(log, "wb")  # closed in stop()
         self.process = subprocess.Popen([*command, "-H", "127.0.0.1", "-p", str(self.port)], stdout=self._log,
                                         stderr=subprocess.STDOUT)
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 120  # a loaded machine takes a while to import moto
         while time.monotonic() < deadline:
             with socket.socket() as sock:
                 if sock.connect_ex(("127.0.0.1", self.port)) == 0:

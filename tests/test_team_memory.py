@@ -141,3 +141,21 @@ def test_cli_stats_says_where_the_memory_lives(bucket_uri: str):
     result = CliRunner().invoke(app, ["memory", "stats", "--json", "--memory-dir", bucket_uri])
     assert result.exit_code == 0, result.output
     assert json.loads(result.output)["location"].startswith(f"object store {bucket_uri}")
+
+
+@needs_moto
+def test_import_export_and_restore_points_work_on_the_bucket(bucket_uri: str, tmp_path: Path):
+    from tui_agent.memory import versions
+    from tui_agent.memory.transfer import export_memory, import_memory
+
+    local = ExperienceStore(tmp_path / "local")
+    local.add([Experience(f"task {i}", "answer", id=f"e{i}", vector=unit(i)) for i in range(6)])
+    export_memory(local, tmp_path / "file.parquet")
+    remote = ExperienceStore(bucket_uri)
+    remote.add([Experience("before", "answer", id="before", vector=unit(99))])
+    report = import_memory(remote, tmp_path / "file.parquet", mode="append")
+    assert remote.count() == 7 and report.restore_point
+    versions.restore(remote, report.restore_point)
+    assert [e.id for e in remote.all()] == ["before"]
+    export_memory(remote, tmp_path / "back.jsonl")
+    assert (tmp_path / "back.jsonl").read_text().count('"id": "before"') == 1

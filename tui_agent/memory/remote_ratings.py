@@ -45,6 +45,7 @@ GRACE = timedelta(minutes=5)
 ACK_WITHIN = timedelta(minutes=1)
 """A rating whose append-and-check took longer than this is checked again from scratch (never acknowledged late)."""
 MAX_TRIES = 50
+COUNT_EVERY = timedelta(seconds=30)
 
 Values = tuple[float, int, float]
 
@@ -93,6 +94,7 @@ class RemoteRatingsLog:
             except (OSError, RuntimeError, ValueError):  # another machine created it at the same moment
                 self.table = db.open_table(REMOTE_RATINGS_TABLE)
         self._superseded: list[str] = []
+        self._counted: tuple[float, int] | None = None
 
     # --- reads ----------------------------------------------------------------------
 
@@ -111,11 +113,17 @@ class RemoteRatingsLog:
         return {i: _rating(r) for i, r in _heads(self._rows(ids)).items()}
 
     def count(self) -> int:
-        """Superseded rows a fold would delete now (older than :data:`GRACE`): what compaction is due for."""
+        """Superseded rows a fold would delete now (older than :data:`GRACE`): what compaction is due for.
+        Read again at most every :data:`COUNT_EVERY` (it scans the table; the store asks after every write)."""
+        now = time.monotonic()
+        if self._counted is not None and now - self._counted[0] < COUNT_EVERY.total_seconds():
+            return self._counted[1]
         rows = self._rows()
         keep = {r["entry"] for r in _heads(rows).values()}
         cutoff = datetime.now(timezone.utc) - GRACE
-        return sum(1 for r in rows if r["entry"] not in keep and r["written_at"] < cutoff)
+        count = sum(1 for r in rows if r["entry"] not in keep and r["written_at"] < cutoff)
+        self._counted = (now, count)
+        return count
 
     def last_seq(self) -> int:
         """The ratings table's version: changes with every rating (any machine)."""
