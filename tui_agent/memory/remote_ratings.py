@@ -19,12 +19,13 @@ ancestor-or-head: durable in the bucket and on the winning chain.
 Folding (at compaction): the heads are written into the experiences table (one ``merge_insert``); then the
 rows that are no longer heads and older than :data:`GRACE` are deleted. Heads are kept (they carry the
 generation), so the table holds about one row per rated experience plus the ratings since the last fold.
-The grace period keeps every row a concurrent check may still need (that check finishes within
-:data:`ACK_WITHIN`; clocks of the machines within a minute of each other are assumed).
+The grace period keeps every row a concurrent check may still need (a check that takes longer than
+:data:`ACK_WITHIN` fails instead; clocks of the machines within a minute of each other are assumed).
 """
 
 from __future__ import annotations
 
+import functools
 import random
 import time
 import uuid
@@ -36,14 +37,16 @@ import pyarrow as pa
 
 from tui_agent.memory.errors import MemoryStoreError
 from tui_agent.memory.ratings import Rating
+from tui_agent.storage.object_store import retry_commit
 
 __all__ = ["ACK_WITHIN", "GRACE", "REMOTE_RATINGS_TABLE", "RemoteRatingsLog"]
 
 REMOTE_RATINGS_TABLE = "ratings"
 GRACE = timedelta(minutes=5)
 """Superseded rows younger than this survive a fold (a concurrent rating may still be checking against them)."""
-ACK_WITHIN = timedelta(minutes=1)
-"""A rating whose append-and-check took longer than this is checked again from scratch (never acknowledged late)."""
+ACK_WITHIN = timedelta(minutes=2)
+"""A rating whose append-and-check takes longer than this is not acknowledged (an error says it may have counted):
+past it, a fold might have removed a row its check needs."""
 MAX_TRIES = 50
 COUNT_EVERY = timedelta(seconds=30)
 
@@ -151,7 +154,7 @@ class RemoteRatingsLog:
 
         Raises:
             KeyError: no experience with that id (``base()`` gave ``None``).
-            MemoryStoreError: still contended after 50 tries.
+            MemoryStoreError: still contended after 50 tries, or not confirmed within :data:`ACK_WITHIN`.
         """
         for attempt in range(MAX_TRIES):
             head = _heads(self._rows([row_id])).get(row_id)
@@ -164,16 +167,18 @@ class RemoteRatingsLog:
                 current, gen = (float(head["q"]), int(head["n"]), float(head["mean_reward"])), int(head["gen"]) + 1
             q, n, mean_reward = change(*current)
             entry, started = uuid.uuid4().hex, time.monotonic()
-            self.table.add(pa.table({
+            row = pa.table({
                 "entry": [entry], "id": [row_id], "gen": [gen], "q": [float(q)], "n": [int(n)],
                 "mean_reward": [float(mean_reward)], "updated_at": [updated_at()],
                 "written_at": [datetime.now(timezone.utc)],
-            }, schema=ratings_schema()))
+            }, schema=ratings_schema())
+            retry_commit(functools.partial(self.table.add, row))  # an append: a failed commit did not happen
             rows = self._rows([row_id])
             mine = next((r for r in rows if r["entry"] == entry), None)
-            in_time = time.monotonic() - started <= ACK_WITHIN.total_seconds()
-            if mine is not None and in_time and not any(
-                    r["entry"] != entry and r["gen"] >= gen and r["_rowaddr"] < mine["_rowaddr"] for r in rows):
+            if mine is None or time.monotonic() - started > ACK_WITHIN.total_seconds():
+                raise MemoryStoreError(f"rating of {row_id} not confirmed within {ACK_WITHIN.total_seconds():.0f} s "
+                                       "(the store is slow or busy): it may or may not have counted")
+            if not any(r["entry"] != entry and r["gen"] >= gen and r["_rowaddr"] < mine["_rowaddr"] for r in rows):
                 return float(q), int(n), float(mean_reward)
             time.sleep(random.uniform(0, min(0.5, 0.02 * 2 ** attempt)))  # another machine won: compute again
         raise MemoryStoreError(f"rating of {row_id} still contended after {MAX_TRIES} tries; try again")
@@ -183,7 +188,8 @@ class RemoteRatingsLog:
         dropped, self._superseded = self._superseded, []
         for start in range(0, len(dropped), 500):
             chunk = dropped[start:start + 500]
-            self.table.delete("entry IN (" + ", ".join(_sql_str(e) for e in chunk) + ")")
+            where = "entry IN (" + ", ".join(_sql_str(e) for e in chunk) + ")"
+            retry_commit(functools.partial(self.table.delete, where))
 
     def pop_last(self) -> Rating | None:
         """Remove and return the newest row if it is the head of its id (undo of the last rating), else None."""

@@ -148,6 +148,8 @@ class StoreUnreachable(ConnectionError):
 def unreachable_problem(where: object, exc: BaseException) -> str | None:
     """``memory s3://… is unreachable: …`` for a connection failure (refused, DNS, timeout, bad
     credentials or a missing bucket), else ``None``."""
+    if is_commit_conflict(exc):  # lance's "too many concurrent writers … retry_timeout": busy, not unreachable
+        return None
     text = str(exc)
     lowered = text.lower()
     markers = ("connection refused", "error sending request", "dns error", "timed out", "timeout",
@@ -161,9 +163,11 @@ def unreachable_problem(where: object, exc: BaseException) -> str | None:
 
 
 def is_commit_conflict(exc: BaseException) -> bool:
-    """LanceDB's "commit conflict" / "retryable" errors: another writer committed first; doing it again is safe."""
+    """LanceDB's "commit conflict" / "retryable" / "too many concurrent writers" errors: other writers committed
+    first and this commit did not happen; doing it again is safe."""
     text = str(exc).lower()
-    return isinstance(exc, (OSError, RuntimeError, ValueError)) and ("conflict" in text or "retryable" in text)
+    return isinstance(exc, (OSError, RuntimeError, ValueError)) and any(
+        m in text for m in ("conflict", "retryable", "too many concurrent writers"))
 
 
 def retry_commit(operation: Callable[[], T]) -> T:
