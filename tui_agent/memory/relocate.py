@@ -38,11 +38,15 @@ def copy_memory(source: Any, destination: Any) -> CopyResult:
     ``s3://`` URI or a :class:`~tui_agent.storage.object_store.RemoteMemory`).
 
     Raises:
-        MemoryStoreError: the destination already holds experiences or notes, either side cannot be
-            opened (one line), or a write fails (what was written stays; copy again into an empty memory).
+        MemoryStoreError: no memory directory at ``source``, the destination already holds experiences or
+            notes, either side cannot be opened (one line), or a write fails (what was written stays; copy
+            again into an empty memory).
     """
     from tui_agent.notes.store import NoteStore, NoteStoreError
+    from tui_agent.storage.object_store import is_remote
 
+    if not is_remote(source) and not Path(source).expanduser().is_dir():
+        raise MemoryStoreError(f"memory copy: no memory at {source}")
     src, dst = ExperienceStore(source), ExperienceStore(destination)
     if str(src.path) == str(dst.path):
         raise MemoryStoreError(f"memory copy: source and destination are the same memory ({src.path})")
