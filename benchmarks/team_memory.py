@@ -42,6 +42,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--kills", type=int, default=50, help="SIGKILLs in the second phase (0: skip it)")
     parser.add_argument("--latency-repeats", type=int, default=20, help="ratings and searches timed per location")
     parser.add_argument("--no-ask", action="store_true", help="skip the cold `tui-agent ask` timing")
+    parser.add_argument("--phases", default="concurrent,sigkill,latency",
+                        help="which parts to run, comma-separated (default: concurrent,sigkill,latency)")
     parser.add_argument("--out", type=Path, help="write the figures as JSON here")
     parser.add_argument("--role", help=argparse.SUPPRESS)
     parser.add_argument("--uri", help=argparse.SUPPRESS)
@@ -256,16 +258,18 @@ def main(argv: list[str] | None = None) -> None:
     figures: dict = {"server": "moto_server on 127.0.0.1 (loopback: no network latency)", "clients": args.clients,
                      "ratings_per_client": args.ratings}
     try:
+        phases = {p.strip() for p in args.phases.split(",")}
         for phase, kills in (("concurrent", 0), ("sigkill", args.kills)):
-            if phase == "sigkill" and not kills:
+            if phase not in phases or (phase == "sigkill" and not kills):
                 continue
             phase_dir = workdir / phase
             phase_dir.mkdir()
             figures[phase] = run_phase(f"s3://{server.bucket()}/memory", phase_dir, env, args, kills)
             print(phase, json.dumps(figures[phase]), flush=True)
-        figures["latency"] = {"s3_loopback": latency(f"s3://{server.bucket()}/memory", env, args),
-                              "directory": latency(str(workdir / "local-memory"), env, args)}
-        print("latency", json.dumps(figures["latency"]), flush=True)
+        if "latency" in phases:
+            figures["latency"] = {"s3_loopback": latency(f"s3://{server.bucket()}/memory", env, args),
+                                  "directory": latency(str(workdir / "local-memory"), env, args)}
+            print("latency", json.dumps(figures["latency"]), flush=True)
     finally:
         server.stop()
     if args.out:
