@@ -5,8 +5,9 @@
    file of experiences and another compacts in a loop. Every acknowledged write is appended to a journal
    (after the call returned); at the end: every acknowledged insert present, counts exact, no duplicate ids,
    each shared experience's N equal to its acknowledged ratings.
-2. Kills: the same workload with SIGKILL of a random client at random moments (``--kills``); a killed client
-   is restarted in a new home. Then: every acknowledged insert present, no duplicate ids, N of each shared
+2. Kills: the same workload with SIGKILL of a random client at random moments (``--kills``), each after it
+   has acknowledged at least one write (so mid-work, not while it imports); a killed client is restarted in a
+   new home. Then: every acknowledged insert present, no duplicate ids, N of each shared
    experience at least its acknowledged ratings and at most those plus the kills, the memory opens.
 3. Latency side by side: a rating, a search (top 12), and a cold ``tui-agent ask`` (bundled model, new
    process) against the S3 server and against a local directory.
@@ -189,15 +190,16 @@ def run_phase(uri: str, workdir: Path, env: dict, args: argparse.Namespace, kill
     journals.append(workdir / "compact.jsonl")
     done, killed, serial, rng = 0, 0, 0, random.Random(1)
     while clients:
-        time.sleep(rng.uniform(0.5, 3.0) if killed < kills else 0.5)
+        time.sleep(rng.uniform(0.2, 1.5) if killed < kills else 0.5)
         for tag, process in list(clients.items()):
             if process.poll() is not None:
                 if process.returncode != 0:
                     raise SystemExit(f"client {tag} failed: see {workdir}/{tag}.{tag}.err")
                 del clients[tag]
                 done += 1
-        if killed < kills and clients:
-            tag, process = rng.choice(sorted(clients.items()))
+        writing = sorted((t, p) for t, p in clients.items() if (workdir / f"{t}.jsonl").exists())
+        if killed < kills and writing:  # a client that has acknowledged a write: killed mid-work, not at start-up
+            tag, process = rng.choice(writing)
             process.send_signal(signal.SIGKILL)
             process.wait()
             killed += 1
