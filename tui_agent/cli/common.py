@@ -15,7 +15,8 @@ from tui_agent.text.terminal import json_text, visible
 
 MemoryDirOption = Annotated[
     Path | None,
-    typer.Option("--memory-dir", help="Memory directory (default: the platform data dir, or $TUI_AGENT_HOME/data).",
+    typer.Option("--memory-dir", help="Memory directory, or s3://bucket/prefix for a team memory (docs/team_memory.md; "
+                 "default: the platform data dir, or $TUI_AGENT_HOME/data).",
                  envvar="TUI_AGENT_MEMORY_DIR", show_default=False),
 ]
 ModelOption = Annotated[

@@ -38,7 +38,7 @@ def stats(
         if data[name]:
             echo(f"{name.replace('_', ' ')}: " + ", ".join(f"{k} {v}" for k, v in data[name].items()))
     echo(f"version:     {data['version']}")
-    echo(f"path:        {data['path']}")
+    echo(f"location:    {data['location']}")
 
 
 # --- browsing -----------------------------------------------------------------------
@@ -324,3 +324,23 @@ def compact(
     echo(f"compacted: {result['fragments_before']} -> {result['fragments_after']} fragments, "
                f"version {result['version_before']} -> {result['version_after']}, {result['versions']} versions "
                f"kept ({result['seconds']:.2f} s)")
+
+
+@memory_app.command()
+def copy(
+    source: Annotated[str, typer.Argument(help="The memory to copy: a directory or s3://bucket/prefix.")],
+    destination: Annotated[str, typer.Argument(help="An empty memory: a directory or s3://bucket/prefix.")],
+    as_json: JsonOption = False,
+) -> None:
+    """Copy a whole memory between a directory and a bucket, either way (experiences with their ratings, notes,
+    the learned side files; not the version history). The s3_* settings (endpoint, region, …) apply to both."""
+    from tui_agent.memory.relocate import copy_memory
+
+    with user_errors():
+        result = copy_memory(settings_for(Path(source), None).resolved_memory_dir(),
+                             settings_for(Path(destination), None).resolved_memory_dir())
+    if as_json:
+        print_json({"experiences": result.experiences, "notes": result.notes, "side_files": list(result.side_files)})
+        return
+    echo(f"copied {result.experiences} experiences and {result.notes} notes to {destination}"
+         + (f" (and {', '.join(result.side_files)})" if result.side_files else ""))

@@ -33,6 +33,7 @@ from tui_agent.config.base import (  # noqa: F401 - re-exported: the pydantic-fr
     state_file,
 )
 from tui_agent.storage.files import UserFileError, read_toml
+from tui_agent.storage.object_store import RemoteMemory, is_remote, normalise_location
 
 class _TomlSource(PydanticBaseSettingsSource):
     """Reads ``config.toml`` with :func:`tui_agent.storage.files.read_toml` (regular file, size and depth caps).
@@ -57,6 +58,11 @@ class _TomlSource(PydanticBaseSettingsSource):
         if "api_key" in data:  # keys are never stored in files we write or read
             raise ValueError(f"config file {self.path}: 'api_key' is not read from the config file; put the key in "
                              "an environment variable and give that variable's name as api_key_env")
+        secrets = sorted(k for k in data if k.lower().startswith("aws_") or k.lower() in ("s3_secret", "s3_key"))
+        if secrets:  # object-store credentials come from AWS_* variables or a named profile only
+            raise ValueError(f"config file {self.path}: {', '.join(secrets)} is not read from the config file; set "
+                             "AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY in the environment, or name a profile as "
+                             "s3_profile")
         return data
 
 
@@ -83,7 +89,15 @@ class Settings(BaseSettings):
     local_n_ctx: int = Field(2048, ge=512, le=8192, description="Context window of the bundled model, tokens.")
 
     # --- memory ------------------------------------------------------------
-    memory_dir: Path | None = Field(None, description="LanceDB directory; default <data dir>/memory.")
+    memory_dir: str | None = Field(
+        None, description="LanceDB directory, or an object-store URI s3://bucket/prefix (team memory: "
+        "docs/team_memory.md); default <data dir>/memory.")
+    s3_endpoint: str | None = Field(None, description="S3-compatible endpoint URL for an s3:// memory; default AWS.")
+    s3_region: str | None = Field(None, description="Region of an s3:// memory; default $AWS_REGION or us-east-1.")
+    s3_allow_http: bool = Field(False, description="Allow a plain-HTTP s3_endpoint (a local server).")
+    s3_profile: str | None = Field(
+        None, description="Named AWS profile for an s3:// memory; default: the AWS_* environment variables.")
+    s3_timeout_s: float = Field(10.0, gt=0, le=600, description="Per-request time limit of an s3:// memory, s.")
 
     # --- RLEM (see tui_agent/chat/policy.py for what each does) -------------
     policy: str = Field(
@@ -120,6 +134,11 @@ class Settings(BaseSettings):
         default_factory=dict, description="[keys] table: action = key or [keys] (tui_agent/tui/keymap.py; checked "
         "there, so a bad entry is reported and the app still starts).")
 
+    @field_validator("memory_dir", mode="before")
+    @classmethod
+    def _location(cls, value: Any) -> Any:
+        return normalise_location(value) if isinstance(value, (str, os.PathLike)) else value
+
     @field_validator("policy")
     @classmethod
     def _known_policy(cls, value: str) -> str:
@@ -136,8 +155,18 @@ class Settings(BaseSettings):
     ) -> tuple[PydanticBaseSettingsSource, ...]:
         return (init_settings, env_settings, _TomlSource(settings_cls, config_file()))
 
-    def resolved_memory_dir(self) -> Path:
-        """The memory directory to use: ``memory_dir`` or ``<data dir>/memory``."""
+    def resolved_memory_dir(self) -> Path | RemoteMemory:
+        """The memory to use: ``memory_dir`` (a directory, or an ``s3://`` URI as a
+        :class:`~tui_agent.storage.object_store.RemoteMemory` with the ``s3_*`` settings), or
+        ``<data dir>/memory``.
+
+        Raises:
+            ValueError: ``s3_profile`` names no usable profile.
+        """
+        if self.memory_dir and is_remote(self.memory_dir):
+            return RemoteMemory.at(self.memory_dir, data_dir() / "remote", endpoint=self.s3_endpoint,
+                                   region=self.s3_region, allow_http=self.s3_allow_http, profile=self.s3_profile,
+                                   timeout_s=self.s3_timeout_s)
         return Path(self.memory_dir).expanduser() if self.memory_dir else data_dir() / "memory"
 
     def api_key(self) -> str | None:

@@ -32,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 from tui_agent.memory.errors import MemoryStoreError
+from tui_agent.storage.object_store import retry_commit
 from tui_agent.memory.ratings import entries_table
 from tui_agent.storage.errors import storage_problem
 
@@ -56,7 +57,10 @@ def fold(store: Any) -> int | None:
     if not entries:
         return None
     before = store.table.version
-    store.table.merge_insert("id").when_matched_update_all().execute(entries_table(entries))
+    def write() -> None:
+        store.table.merge_insert("id").when_matched_update_all().execute(entries_table(entries))
+
+    retry_commit(write) if store.remote else write()  # other machines write meanwhile: retried on conflict
     version = store.table.version
     store.vectors.moved(before, version, [e.id for e in entries])  # Q and N changed, no vector
     store.ratings.folded(version, entries)

@@ -3,6 +3,7 @@ mapping of storage failures (full disk, read-only or unwritable directory) to on
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from tui_agent.storage.errors import storage_problem
@@ -18,7 +19,7 @@ class RowLimitError(ValueError):
     """A row over the limits the importer enforces (text length, id length); the message is user-facing."""
 
 
-def storage_error(path: str | Path, exc: BaseException) -> MemoryStoreError | None:
+def storage_error(path: str | Path | os.PathLike[str], exc: BaseException) -> MemoryStoreError | None:
     """A one-line :class:`MemoryStoreError` naming ``path`` and what to do, for a storage failure.
 
     Full disk, read-only or unwritable directory, by errno or by LanceDB's error text

@@ -40,8 +40,11 @@ from tui_agent.memory.schema import (
     now_utc,
     rows_to_table,
 )
+from tui_agent.memory.remote_ratings import RemoteRatingsLog
 from tui_agent.memory.upgrade import upgrade_table
 from tui_agent.memory.vector_index import VectorIndex
+from tui_agent.storage.lance_connect import connect
+from tui_agent.storage.object_store import RemoteMemory, StoreUnreachable, retry_commit, unreachable_problem
 
 __all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]
 
@@ -79,6 +82,15 @@ def _finite(value: float, name: str) -> float:
     return value
 
 
+def _checked(values: tuple[float, int, float]) -> tuple[float, int, float]:
+    """A change's new ``(q, n, mean_reward)``: finite, ``n >= 0`` (saturating at ``MAX_N``: N counts updates,
+    Q stays the running mean)."""
+    q, n, mean_reward = values
+    if int(n) < 0:
+        raise ValueError(f"n must be >= 0, got {n}")
+    return _finite(q, "q"), min(int(n), MAX_N), _finite(mean_reward, "mean_reward")
+
+
 class ExperienceStore:
     """Experiences on disk in ``<path>/experiences.lance``.
 
@@ -90,24 +102,32 @@ class ExperienceStore:
             written by a newer schema version.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        import lancedb
+    def __init__(self, path: str | Path | RemoteMemory) -> None:
         from filelock import FileLock
 
-        self.path = Path(path).expanduser()
+        from tui_agent.config.base import data_dir
+
         try:
-            self.path.mkdir(parents=True, exist_ok=True)
+            self.db, side, self.remote = connect(path, data_dir() / "remote")
+        except StoreUnreachable as exc:
+            raise MemoryStoreError(str(exc)) from exc
         except OSError as exc:
-            raise MemoryStoreError(f"cannot create memory directory {self.path}: {exc.strerror}") from exc
-        self.lock = FileLock(str(self.path / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
-        self.ratings = RatingsLog(self.path)
+            raise MemoryStoreError(f"cannot create memory directory {path}: {exc.strerror}") from exc
+        self.path: Path | RemoteMemory = self.remote or side  # str(): the URI; "/": this machine's side directory
+        self.lock = FileLock(str(side / LOCK_NAME), timeout=LOCK_TIMEOUT_S)  # between this machine's processes
         self.vectors = VectorIndex()
-        self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
         try:  # an existing table opens without the lock, so a read-only memory can be read
-            self.table = self.db.open_table(TABLE_NAME)
-        except (ValueError, FileNotFoundError):
-            with self.locked(counts_as_write=False, checkout=False):
-                self.table = self.db.create_table(TABLE_NAME, schema=experience_schema(), exist_ok=True)
+            try:
+                self.table = self.db.open_table(TABLE_NAME)
+            except (ValueError, FileNotFoundError):
+                with self.locked(counts_as_write=False, checkout=False):
+                    self.table = self.db.create_table(TABLE_NAME, schema=experience_schema(), exist_ok=True)
+            self.ratings: Any = RemoteRatingsLog(self.db) if self.remote else RatingsLog(side)
+        except (OSError, RuntimeError) as exc:
+            problem = unreachable_problem(self.path, exc) if self.remote else None
+            if problem is None:
+                raise
+            raise MemoryStoreError(problem) from exc
         upgrade_table(self)  # refuses a newer table (MemoryStoreError)
 
     @property
@@ -187,15 +207,15 @@ class ExperienceStore:
             KeyError: no experience with that id.
             MemoryStoreError: the lock is held elsewhere, or the disk is not writable.
         """
+        if self.remote:  # no lock reaches other machines: compare-and-set in the store's ratings table
+            with self.locked(fold=False, checkout=False):
+                return self.ratings.apply(experience_id, lambda: self._values(experience_id),
+                                          lambda *v: _checked(change(*v)), lambda: now_utc().isoformat())
         with self.locked(fold=False):
             current = self._values(experience_id)
             if current is None:
                 raise KeyError(experience_id)
-            q, n, mean_reward = change(*current)
-            q, mean_reward = _finite(q, "q"), _finite(mean_reward, "mean_reward")
-            if int(n) < 0:
-                raise ValueError(f"n must be >= 0, got {n}")
-            n = min(int(n), MAX_N)  # saturates: N counts updates, Q stays the running mean
+            q, n, mean_reward = _checked(change(*current))
             self.ratings.append(experience_id, q, n, mean_reward, now_utc().isoformat())
         return q, n, mean_reward
 
@@ -246,7 +266,7 @@ class ExperienceStore:
 
     def _write(self, operation: Any) -> None:
         with self.locked():
-            operation()
+            retry_commit(operation) if self.remote else operation()
 
     # --- reads ------------------------------------------------------------------
 
@@ -320,6 +340,8 @@ class ExperienceStore:
             "by_source": {s: sources.count(s) for s in sorted(set(sources))},
             "version": self.version,
             "path": str(self.path),
+            "location": f"object store {self.remote} (this machine's side files: {self.remote.side})" if self.remote
+            else f"directory {self.path}",
         }
 
     def all(self, kind: str | None = None) -> list[Experience]:
@@ -357,7 +379,7 @@ class ExperienceStore:
             with self.lock:
                 if checkout:
                     self.table.checkout_latest()
-                    if fold:
+                    if fold and not self.remote:  # a remote memory folds at compaction only (readers overlay)
                         from tui_agent.memory.compaction import fold as fold_log
 
                         fold_log(self)
@@ -367,6 +389,9 @@ class ExperienceStore:
         except Timeout as exc:
             raise MemoryStoreError(f"memory {self.path} is locked by another process for over {LOCK_TIMEOUT_S:.0f} s") from exc
         except (OSError, RuntimeError) as exc:
+            problem = unreachable_problem(self.path, exc) if self.remote else None
+            if problem is not None:
+                raise MemoryStoreError(problem) from exc
             mapped = storage_error(self.path, exc)
             if mapped is None or mapped is exc:
                 raise
@@ -466,7 +491,9 @@ class ExperienceStore:
         def operation() -> None:
             present = {e.id for e in self.get_many([e.id for e in unique])}
             new = [e for e in unique if e.id not in present]
-            if new:
+            if new and self.remote:  # a merge-insert conflicts with concurrent writers: an append does not
+                self.table.add(rows_to_table(new))
+            elif new:
                 self.table.merge_insert("id").when_not_matched_insert_all().execute(rows_to_table(new))
             inserted.extend(e.id for e in new)
 

@@ -21,7 +21,6 @@ import re
 import warnings
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import timedelta
 from pathlib import Path
 from typing import Any, cast
 
@@ -38,6 +37,8 @@ from tui_agent.notes.schema import (
 )
 from tui_agent.storage.errors import storage_problem
 from tui_agent.storage.lance_schema import SchemaVersionError
+from tui_agent.storage.lance_connect import connect
+from tui_agent.storage.object_store import RemoteMemory, StoreUnreachable, unreachable_problem
 
 __all__ = ["Found", "NoteStore", "NoteStoreError", "fts_query"]
 
@@ -80,22 +81,30 @@ class NoteStore:
             version, or it was made with another embedding size.
     """
 
-    def __init__(self, path: str | Path) -> None:
-        import lancedb
+    def __init__(self, path: str | Path | RemoteMemory) -> None:
         from filelock import FileLock
 
-        self.path = Path(path).expanduser()
-        try:
-            self.path.mkdir(parents=True, exist_ok=True)
+        from tui_agent.config.base import data_dir
+
+        try:  # a directory, or a bucket (storage/object_store.py): then the lock is this machine's only
+            self.db, side, remote = connect(path, data_dir() / "remote")
+        except StoreUnreachable as exc:
+            raise NoteStoreError(str(exc)) from exc
         except OSError as exc:
-            raise NoteStoreError(f"cannot create memory directory {self.path}: {exc.strerror}") from exc
-        self.lock = FileLock(str(self.path / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
-        self.db = lancedb.connect(str(self.path), read_consistency_interval=timedelta(0))
+            raise NoteStoreError(f"cannot create memory directory {path}: {exc.strerror}") from exc
+        self.path: Path | RemoteMemory = remote or side
+        self.lock = FileLock(str(side / LOCK_NAME), timeout=LOCK_TIMEOUT_S)
         try:
-            self.table = self.db.open_table(NOTES_TABLE)
-        except (ValueError, FileNotFoundError):
-            with self.locked(checkout=False):
-                self.table = self.db.create_table(NOTES_TABLE, schema=notes_schema(), exist_ok=True)
+            try:
+                self.table = self.db.open_table(NOTES_TABLE)
+            except (ValueError, FileNotFoundError):
+                with self.locked(checkout=False):
+                    self.table = self.db.create_table(NOTES_TABLE, schema=notes_schema(), exist_ok=True)
+        except (OSError, RuntimeError) as exc:
+            problem = unreachable_problem(self.path, exc) if remote else None
+            if problem is None:
+                raise
+            raise NoteStoreError(problem) from exc
         where = f"notes in {self.path}"
         try:  # the numbered upgrade steps of notes.schema.NOTES_UPGRADES (none yet); a newer table is refused
             if NOTES_UPGRADES.pending(self.table, where):

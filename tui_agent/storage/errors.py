@@ -9,6 +9,7 @@ module turns either into one line naming the directory and what to do. Standard 
 from __future__ import annotations
 
 import errno
+import os
 from pathlib import Path
 
 __all__ = ["storage_problem"]
@@ -17,7 +18,7 @@ _FULL = (errno.ENOSPC, errno.EDQUOT)
 _READ_ONLY = (errno.EROFS, errno.EACCES, errno.EPERM)
 
 
-def storage_problem(path: str | Path, exc: BaseException, what: str = "memory") -> str | None:
+def storage_problem(path: str | Path | os.PathLike[str], exc: BaseException, what: str = "memory") -> str | None:
     """``cannot write {what} {path}: …; <what to do>`` for a storage failure, else ``None``.
 
     Recognises an :class:`OSError` by its errno and LanceDB's ``RuntimeError`` / ``OSError`` by its
