@@ -46,9 +46,14 @@ async def run_episode(pilot, command: str, view_type: type):
 
 
 async def click(pilot, button) -> None:
-    """Scroll ``button`` into view (a long episode pushes it below the screen), then click it."""
-    button.scroll_visible(animate=False)
-    await pilot.pause()
+    """Scroll ``button`` into view (a long episode pushes it below the screen), then click it. On a
+    loaded machine the scroll can take more than one refresh: wait until the button is on screen."""
+    for _ in range(50):
+        button.scroll_visible(animate=False)
+        await pilot.pause(0.02)
+        region = button.region
+        if region.area and region in pilot.app.screen.size.region:
+            break
     await pilot.click(button)
 
 
