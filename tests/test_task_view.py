@@ -79,9 +79,14 @@ async def test_free_text_goal_without_a_close_match_has_no_reward(memory_dir, em
         assert "no reward: free-text goal" in text_of(view.query_one(".task-meta"))
         assert text_of(view.query_one(".task-result")).startswith("no reward: free-text goal")
         assert app.agent.store.count("shop") == 7  # only the initial pool; nothing learned without a reward
-        await click(pilot, view.query_one("#task-down", Button))
+        view.steps[0].query_one(Collapsible).query_one("CollapsibleTitle").focus()  # keys, not the mouse
+        await pilot.press("minus")
         await app.workers.wait_for_complete()
         await pilot.pause()
+        assert view.rated is False and view.query_one("#task-down", Button).has_class("chosen")
+        assert "👎 applied: reward −1" in text_of(view.query_one(".task-meta"))
+        await pilot.press("plus")  # once: the episode is rated
+        assert view.rated is False
         distinct = {(s.step.observation, s.step.action) for s in view.steps}
         assert app.agent.store.count("shop") == 7 + len(distinct)  # 👎 stored the steps with Q = −1
 

@@ -28,6 +28,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Button, Collapsible, Static
 
+from tui_agent.tui.keymap import bindings
 from tui_agent.tui.safe import count_of, plain, visible
 
 __all__ = ["SavedRunView", "StepView", "TaskView", "make_shop_agent"]
@@ -79,6 +80,8 @@ class TaskView(Vertical):
     TaskView .task-actions Button { margin-right: 1; min-width: 4; }
     TaskView .task-actions Button.chosen { background: $accent 40%; }
     """
+
+    BINDINGS = bindings("run")
 
     def __init__(self, goal: str | None, app: Any) -> None:
         super().__init__(classes="task")
@@ -211,13 +214,17 @@ class TaskView(Vertical):
     @on(Button.Pressed, "#task-up, #task-down")
     def _rate(self, event: Button.Pressed) -> None:
         event.stop()
+        self.action_rate(event.button.id == "task-up")
+
+    def action_rate(self, up: bool) -> None:
+        """👍 / 👎 on the finished episode (the buttons, or + / − with focus anywhere in the run); once."""
         if self.result is None or self.rated is not None:
             return
-        self.rated = event.button.id == "task-up"
-        event.button.add_class("chosen")
+        self.rated = up
+        self.query_one("#task-up" if up else "#task-down", Button).add_class("chosen")
         for button in self.query(Button):
             button.disabled = True
-        self.apply_feedback(self.rated)
+        self.apply_feedback(up)
 
     @work(thread=True, group="task-ratings")
     def apply_feedback(self, up: bool) -> None:
