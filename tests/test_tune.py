@@ -73,6 +73,8 @@ def test_score_and_verdict_count_hits_losses_and_near_misses():
     ok, reason = verdict({**scores, "general_lost": 1, "near_miss": [3, 24]})
     assert not ok and "3 of 24 near-miss" in reason and "general" not in reason
     assert verdict({**scores, "general_lost": 1, "near_miss": [2, 24]}) == (True, "")
+    ok, reason = verdict({**scores, "general_lost": 1, "near_miss": [0, 24], "exact": [1, 3]})
+    assert not ok and reason.startswith("it states only 1 of the 3 taught facts")
 
 
 def _fake_adapter(adapter_id: str, passed: bool = True) -> adapters.Manifest:

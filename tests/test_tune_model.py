@@ -4,7 +4,6 @@ GGUF that llama.cpp loads and answers a taught fact with (issue 25)."""
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 

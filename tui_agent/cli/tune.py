@@ -68,8 +68,9 @@ def tune(
     """Tune the bundled model (local/smollm2) on your corrections and 👍 answers: a LoRA on CPU.
 
     The adapter is evaluated before it is used (taught facts, 20 general questions against the base
-    model, near-miss questions); one that loses more than 1 general answer or answers more than 10 % of
-    the near-miss questions with a taught fact is kept but not switched on, and the reason is printed.
+    model, near-miss questions); one that loses more than 1 general answer, answers more than 10 % of
+    the near-miss questions with a taught fact or states under half the taught facts is kept but not
+    switched on, and the reason is printed.
     The chat uses the tuned model from its next start; undo with --off or --remove ID.
     """
     from tui_agent.llm import adapters
@@ -103,7 +104,7 @@ def tune(
     from tui_agent.tune.pipeline import TuneOptions, describe, run_tune
 
     settings = settings_for(memory_dir, None)
-    options = TuneOptions(TrainOptions(rank=rank, alpha=2.0 * rank, epochs=epochs, lr=lr), max_minutes=max_minutes,
+    options = TuneOptions(TrainOptions(rank=rank, alpha=2 * rank, epochs=epochs, lr=lr), max_minutes=max_minutes,
                           replay=replay, switch_on=switch_on)
     with user_errors():
         store = ExperienceStore(settings.resolved_memory_dir())

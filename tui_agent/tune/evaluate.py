@@ -5,8 +5,9 @@ Scores (counts, with their totals): taught facts asked exactly, with their natur
 answer has the question's key) against the base model, and its near-miss questions (same form as a
 fact's question, another subject: *answered with a taught fact* when the answer contains any taught
 fact's key). The gate (:func:`verdict`): a tune that loses more than :data:`MAX_GENERAL_LOST` general
-answers the base model got right, or answers more than :data:`MAX_NEAR_MISS_SHARE` of the near-miss
-questions with a taught fact, is kept but not switched on.
+answers the base model got right, answers more than :data:`MAX_NEAR_MISS_SHARE` of the near-miss
+questions with a taught fact, or states fewer than :data:`MIN_EXACT_SHARE` of the taught facts asked
+exactly (it learnt nothing worth loading: e.g. its time budget ran out early) is kept but not switched on.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tui_agent.tune.data import Fact, eval_set, states
 
 MAX_GENERAL_LOST = 1
 MAX_NEAR_MISS_SHARE = 0.10
+MIN_EXACT_SHARE = 0.5
 ANSWER_TOKENS = 48
 
 
@@ -68,7 +70,12 @@ def score(answer: Callable[[str], str], facts: Sequence[Fact], base_general: Seq
     for kind in ("natural", "far"):
         asked = [(getattr(f, kind), f.key) for f in facts if getattr(f, kind)]
         out[kind] = [sum(hit(q, k) for q, k in asked), len(asked)]
-    right = general_right(lambda q: (answer(q), tick())[0])
+    def general(question: str) -> str:
+        text = answer(question)
+        tick()
+        return text
+
+    right = general_right(general)
     out["general"] = [sum(right), len(right)]
     out["general_base"] = sum(base_general)
     out["general_lost"] = sum(1 for b, t in zip(base_general, right) if b and not t)
@@ -95,4 +102,8 @@ def verdict(scores: dict[str, Any]) -> tuple[bool, str]:
     if total and hits / total > MAX_NEAR_MISS_SHARE:
         reasons.append(f"it answered {hits} of {total} near-miss questions with a taught fact "
                        f"(at most {MAX_NEAR_MISS_SHARE:.0%} allowed)")
+    hits, total = scores["exact"]
+    if total and hits / total < MIN_EXACT_SHARE:
+        reasons.append(f"it states only {hits} of the {total} taught facts when asked exactly "
+                       f"(at least {MIN_EXACT_SHARE:.0%} needed)")
     return (not reasons, "; ".join(reasons))

@@ -24,13 +24,13 @@ END_OF_TURN = "<|im_end|>\n"  # SmolLM2's chat template closes every turn with t
 class TrainOptions:
     """LoRA hyper-parameters.
 
-    ``rank`` ≥ 1 and ``alpha`` > 0 (the update is scaled by alpha / rank, as in peft and llama.cpp);
+    ``rank`` ≥ 1 and ``alpha`` ≥ 1 (the update is scaled by alpha / rank, as in peft and llama.cpp);
     ``epochs`` ≥ 1 passes over the examples; ``lr`` the AdamW learning rate; ``batch`` examples a
     step; ``seed`` fixes the order and the LoRA's initial values.
     """
 
     rank: int = 8
-    alpha: float = 16.0
+    alpha: int = 16
     epochs: int = 8
     lr: float = 1e-3
     batch: int = 4
