@@ -24,8 +24,9 @@ from tui_agent.tune.evaluate import Answerer, general_right, questions_asked, sc
 from tui_agent.tune.model import TrainOptions, steps_planned
 
 SECONDS_PER_TOKEN = 0.012
-"""Training cost (forward + backward, one torch thread) of one token, seconds: measured on the 2-core
-machine this was written on, idle (~0.03 when another process kept the cores busy)."""
+"""Training cost (forward + backward, one torch thread) of one token, seconds, on an idle 2-core machine:
+from issue 25's feasibility run (30 facts × 8 epochs, ~55 tokens each with the system prompt: 120 s, i.e.
+0.009 s) with some margin. A loaded machine is much slower (docs/tune.md: 57 s a step at load 30)."""
 SECONDS_PER_ANSWER = 0.5
 """Evaluation cost of one answer with llama.cpp (≤ 48 tokens), seconds."""
 LOAD_SECONDS = 30.0
