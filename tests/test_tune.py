@@ -159,3 +159,17 @@ def test_tune_modules_and_the_chat_do_not_import_torch():
             "assert not bad, bad; print('ok')")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=120)
     assert out.stdout.strip() == "ok", out.stderr[-2000:]
+
+
+def test_the_chat_names_the_switched_on_tuned_model(agent_home, monkeypatch):
+    from tui_agent.llm import local
+
+    monkeypatch.setattr(local, "_runtime", None)                         # the model not loaded yet
+    assert local.tuned_adapter_id(local.LOCAL_MODEL) is None
+    _fake_adapter("20260101-000000")
+    adapters.use("20260101-000000")
+    assert local.tuned_adapter_id(local.LOCAL_MODEL) == "20260101-000000"
+    assert local.tuned_adapter_id(local.LOCAL_MODEL, tuned=False) is None  # setting tuned_model = false
+    assert local.tuned_adapter_id("openai/gpt-4o-mini") is None            # a hosted model is never tuned
+    rt = local.LocalRuntime(tuned=True)
+    assert rt.model_name() == local.LOCAL_MODEL and rt.adapter is None
