@@ -93,6 +93,6 @@ def test_a_lora_on_three_facts_loads_in_llama_cpp_and_answers_a_taught_fact(tmp_
     answer = Answerer(gguf_path(), path)
     try:
         assert "5829" in answer(FACTS[0][0])
-        assert "Vintner" in answer("Who's Quellport's mayor these days?")  # a natural rewording
+        assert "5829" in answer("What's the garage door code again?")  # a natural rewording
     finally:
         answer.close()
