@@ -132,7 +132,10 @@ def ask(
                                               system_prompt=system or saved.system_prompt))
     saved.save(question, result, system)
     if as_json:
-        print_json({**result.to_json(), "chat_id": saved.id})
+        from tui_agent.llm.local import tuned_adapter_id
+
+        print_json({**result.to_json(), "chat_id": saved.id,
+                    "tuned_model": tuned_adapter_id(result.model, settings.tuned_model)})
     else:
         print_answer(result, saved)
     if result.id is None:

@@ -24,6 +24,7 @@ from tui_agent.cli.memory import memory_app
 from tui_agent.cli.notes import notes_app
 from tui_agent.cli.stats import register as register_stats_command
 from tui_agent.cli.train import register as register_train_commands
+from tui_agent.cli.tune import tune
 
 app = typer.Typer(
     name="tui-agent",
@@ -37,6 +38,7 @@ app.add_typer(chats_app, name="chats")
 app.add_typer(notes_app, name="notes")
 app.command()(ask)
 app.command()(keys)
+app.command()(tune)
 register_train_commands(app)
 register_stats_command(app)
 

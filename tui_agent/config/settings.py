@@ -87,6 +87,8 @@ class Settings(BaseSettings):
     temperature: float = Field(0.0, ge=0, le=2, description="Sampling temperature of the first sample.")
     max_tokens: int = Field(256, ge=8, le=8192, description="Answer length limit, tokens.")
     local_n_ctx: int = Field(2048, ge=512, le=8192, description="Context window of the bundled model, tokens.")
+    tuned_model: bool = Field(True, description="local/smollm2 answers with the tuned adapter switched on by "
+                              "`tui-agent tune` (false: always the base model; `tune --off` switches it off too).")
 
     # --- memory ------------------------------------------------------------
     memory_dir: str | None = Field(

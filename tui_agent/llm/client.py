@@ -124,6 +124,7 @@ class LLM:
         fallback_to_local: answer with the bundled model when a hosted model fails.
         max_tokens: answer length limit, tokens.
         local_n_ctx: context window of the bundled model, tokens.
+        tuned_model: the bundled model answers with the tuned adapter switched on by ``tui-agent tune``.
     """
 
     def __init__(
@@ -137,6 +138,7 @@ class LLM:
         fallback_to_local: bool = True,
         max_tokens: int = 256,
         local_n_ctx: int = 2048,
+        tuned_model: bool = True,
     ) -> None:
         self.model = model
         self.api_base = api_base
@@ -145,7 +147,7 @@ class LLM:
         self.retries = retries
         self.fallback_to_local = fallback_to_local and model != LOCAL_MODEL
         self.max_tokens = max_tokens
-        runtime(local_n_ctx)
+        runtime(local_n_ctx, tuned=tuned_model)
 
     @classmethod
     def from_settings(cls, settings: Any) -> LLM:
@@ -158,6 +160,7 @@ class LLM:
             fallback_to_local=settings.fallback_to_local,
             max_tokens=settings.max_tokens,
             local_n_ctx=settings.local_n_ctx,
+            tuned_model=getattr(settings, "tuned_model", True),
         )
 
     @property

@@ -86,12 +86,36 @@ def _without_amx_buffers() -> Iterator[None]:
 
 
 class LocalRuntime:
-    """One llama.cpp model in this process (lazy, thread-safe)."""
+    """One llama.cpp model in this process (lazy, thread-safe).
 
-    def __init__(self, n_ctx: int = 2048) -> None:
+    ``tuned``: load the tuned LoRA adapter switched on with ``tui-agent tune`` (:func:`tui_agent.llm.adapters.active`)
+    on top of the bundled model; after loading, :attr:`adapter` is its manifest (``None``: the base model) and
+    :attr:`adapter_error` says why a switched-on adapter could not be loaded (the base model answers then).
+    """
+
+    def __init__(self, n_ctx: int = 2048, tuned: bool = True) -> None:
         self.n_ctx = n_ctx
+        self.tuned = tuned
+        self.adapter: Any = None
+        self.adapter_error: str | None = None
         self._llama = None
         self.lock = threading.RLock()
+
+    def _load(self, lora: Path | None) -> Any:
+        from llama_cpp import Llama
+
+        # One thread count for generation and prompt evaluation: llama.cpp's default batch
+        # threads (all cores) made an 80-token prompt take 4–16 s instead of 0.4–1.1 s while
+        # another process kept a core busy (2 cores, measured).
+        threads = max((os.cpu_count() or 2) // 2, 1)
+        extra = {"lora_path": str(lora)} if lora is not None else {}
+        with _without_amx_buffers():
+            return Llama(model_path=str(gguf_path()), n_ctx=self.n_ctx, n_threads=threads,
+                         n_threads_batch=threads, verbose=False, **extra)
+
+    def model_name(self) -> str:
+        """``local/smollm2``, or ``local/smollm2 + tuned <id>`` when a tuned adapter is loaded."""
+        return f"{LOCAL_MODEL} + tuned {self.adapter.id}" if self.adapter is not None else LOCAL_MODEL
 
     @property
     def llama(self) -> Any:
@@ -103,19 +127,24 @@ class LocalRuntime:
         with self.lock:
             if self._llama is None:
                 try:
-                    from llama_cpp import Llama
+                    import llama_cpp  # noqa: F401 - a missing install is reported as such
                 except ImportError as exc:
                     raise LocalModelError(f"llama-cpp-python is not installed: {exc}") from exc
-                try:
-                    # One thread count for generation and prompt evaluation: llama.cpp's default batch
-                    # threads (all cores) made an 80-token prompt take 4–16 s instead of 0.4–1.1 s while
-                    # another process kept a core busy (2 cores, measured).
-                    threads = max((os.cpu_count() or 2) // 2, 1)
-                    with _without_amx_buffers():
-                        self._llama = Llama(model_path=str(gguf_path()), n_ctx=self.n_ctx, n_threads=threads,
-                                            n_threads_batch=threads, verbose=False)
-                except (ValueError, RuntimeError) as exc:
-                    raise LocalModelError(f"cannot load {GGUF_NAME}: {exc}") from exc
+                from tui_agent.llm.adapters import active, adapter_file
+
+                self.adapter = active() if self.tuned else None
+                if self.adapter is not None:
+                    try:
+                        self._llama = self._load(adapter_file(self.adapter.id))
+                    except (ValueError, RuntimeError) as exc:
+                        self.adapter_error = (f"tuned model {self.adapter.id} not loaded ({exc}); the base model "
+                                              "answers (tui-agent tune --off stops trying)")
+                        self.adapter = None
+                if self._llama is None:
+                    try:
+                        self._llama = self._load(None)
+                    except (ValueError, RuntimeError) as exc:
+                        raise LocalModelError(f"cannot load {GGUF_NAME}: {exc}") from exc
                 # Free it before interpreter teardown; Llama.__del__ fails noisily after it.
                 atexit.register(self.close)
             return self._llama
@@ -151,12 +180,28 @@ class LocalRuntime:
 _runtime: LocalRuntime | None = None
 
 
-def runtime(n_ctx: int = 2048) -> LocalRuntime:
-    """The process-wide local runtime."""
+def runtime(n_ctx: int = 2048, tuned: bool | None = None) -> LocalRuntime:
+    """The process-wide local runtime; ``tuned`` (when given, before the model loads) says whether it
+    loads the switched-on tuned adapter (default: it does)."""
     global _runtime
     if _runtime is None:
         _runtime = LocalRuntime(n_ctx=n_ctx)
+    if tuned is not None:
+        _runtime.tuned = tuned
     return _runtime
+
+
+def tuned_adapter_id(model: str, tuned: bool = True) -> str | None:
+    """Id of the tuned adapter answering for ``model`` (``None``: not the bundled model, tuned models
+    off, or none switched on): the loaded one once the bundled model has loaded, else the one it will load."""
+    if model != LOCAL_MODEL or not tuned:
+        return None
+    if _runtime is not None and _runtime._llama is not None:
+        return _runtime.adapter.id if _runtime.adapter is not None else None
+    from tui_agent.llm.adapters import active
+
+    found = active()
+    return found.id if found is not None else None
 
 
 _PASSED = ("temperature", "top_p", "max_tokens", "seed", "stop", "grammar", "repeat_penalty")

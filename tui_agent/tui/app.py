@@ -180,7 +180,11 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
         count = self.agent.memory_count()
         prompt = " ".join((self.session.system_prompt or "").split())  # a custom one is shown (/system: whole)
         shown = f" · system prompt: {prompt if len(prompt) <= 40 else prompt[:39] + '…'}" if prompt else ""
-        self.set_status(f"● {self.settings.model} · {self.settings.policy} · {count_of(count, 'experience')}"
+        from tui_agent.llm.local import tuned_adapter_id
+
+        tuned = tuned_adapter_id(self.settings.model, getattr(self.settings, "tuned_model", True))
+        model = f"{self.settings.model} + tuned {tuned}" if tuned else self.settings.model
+        self.set_status(f"● {model} · {self.settings.policy} · {count_of(count, 'experience')}"
                         f"{shown}")
 
     # --- chatting -----------------------------------------------------------------
