@@ -76,6 +76,9 @@ async def test_app_starts_and_the_picker_opens_with_hostile_themes(agent_home, h
         def memory_count(self):
             return 0
 
+        def memory_read_only(self):
+            return None
+
     app = ChatApp(load_settings(memory_dir=agent_home / "m"), agent=Agent())
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()

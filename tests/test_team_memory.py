@@ -159,3 +159,35 @@ def test_import_export_and_restore_points_work_on_the_bucket(bucket_uri: str, tm
     assert [e.id for e in remote.all()] == ["before"]
     export_memory(remote, tmp_path / "back.jsonl")
     assert (tmp_path / "back.jsonl").read_text().count('"id": "before"') == 1
+
+
+@needs_moto
+def test_a_store_lost_mid_session_serves_reads_from_ram_read_only(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                                  caplog: pytest.LogCaptureFixture):
+    """The server stops while the store is open: searches, gets and counts come from what the process read,
+    with one logged line; what RAM does not hold, and every write, fail with one line."""
+    server = MotoServer(tmp_path / "moto.log")  # its own server: this test stops it
+    try:
+        for name, value in server.env().items():
+            monkeypatch.setenv(name, value)
+        store = ExperienceStore(f"s3://{server.bucket()}/memory")
+        store.add([Experience(f"task {i}", f"answer {i}", id=f"e{i}", vector=unit(i)) for i in range(5)])
+        store.update_values("e1", lambda q, n, m: (1.0, n + 1, 1.0))
+        assert store.search(unit(1), limit=3)[0].experience.q == 1.0 and store.count() == 5
+    finally:
+        server.stop()
+    with caplog.at_level("WARNING", logger="tui_agent.memory.offline"):
+        hits = store.search(unit(1), limit=3)
+        assert hits[0].experience.id == "e1" and (hits[0].experience.q, hits[0].experience.n) == (1.0, 1)
+        assert store.get("e2").action == "answer 2" and store.count() == 5
+        assert store.search(unit(3), limit=1)[0].experience.id == "e3"
+    problem = store.read_only
+    assert problem and problem.startswith("memory s3://") and "read-only" in problem and "\n" not in problem
+    assert [r.getMessage() for r in caplog.records] == [problem]  # one line, however many reads
+    for read in (lambda: store.search(unit(1), kind="shop"), store.stats):  # not in RAM: one clear line
+        with pytest.raises(MemoryStoreError, match="unreachable .*no copy") as info:
+            read()
+        assert "\n" not in str(info.value)
+    with pytest.raises(MemoryStoreError, match="unreachable") as info:
+        store.update_values("e1", lambda q, n, m: (q, n + 1, m))
+    assert "\n" not in str(info.value)

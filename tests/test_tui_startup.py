@@ -23,6 +23,9 @@ class StubAgent:
     def memory_count(self) -> int:
         return 0
 
+    def memory_read_only(self):
+        return None
+
 
 def test_chat_options_take_only_the_chats_own_options():
     assert chat_options([]) == {}

@@ -161,6 +161,11 @@ class ChatAgent(NotesMixin, TaughtMixin):
         """Number of experiences in the memory (every kind)."""
         return self.store.count()
 
+    def memory_read_only(self) -> str | None:
+        """One line while the memory's object store is unreachable (answers come from the copy in RAM,
+        nothing is stored), else None."""
+        return getattr(self.store, "read_only", None)
+
     def load(self, progress: Callable[[str], Any] | None = None, *, with_model: bool = True) -> None:
         """Open the memory, load the embedding model and the LLM (blocking; call from a thread).
 

@@ -97,6 +97,7 @@ class RemoteRatingsLog:
             except (OSError, RuntimeError, ValueError):  # another machine created it at the same moment
                 self.table = db.open_table(REMOTE_RATINGS_TABLE)
         self._superseded: list[str] = []
+        self.known: dict[str, Rating] = {}  # heads as last read (served while the store is unreachable)
         self._counted: tuple[float, int] | None = None
 
     # --- reads ----------------------------------------------------------------------
@@ -113,7 +114,13 @@ class RemoteRatingsLog:
         """The head of each id (of ``ids``, or of all rated ids)."""
         if ids is not None and not ids:
             return {}
-        return {i: _rating(r) for i, r in _heads(self._rows(ids)).items()}
+        found = {i: _rating(r) for i, r in _heads(self._rows(ids)).items()}
+        self.known.update(found)
+        return found
+
+    def latest_cached(self, ids: list[str] | None = None) -> dict[str, Rating]:
+        """:meth:`latest` as this process last read it, without reading the store (it is unreachable)."""
+        return dict(self.known) if ids is None else {i: self.known[i] for i in ids if i in self.known}
 
     def count(self) -> int:
         """Superseded rows a fold would delete now (older than :data:`GRACE`): what compaction is due for.

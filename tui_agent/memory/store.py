@@ -31,6 +31,7 @@ import pyarrow as pa
 
 from tui_agent.memory.errors import MemoryStoreError, storage_error
 from tui_agent.memory.limits import MAX_N, check_limits
+from tui_agent.memory.offline import OfflineReads
 from tui_agent.memory.ratings import RatingsLog, overlay_arrow, overlay_rows
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
@@ -116,6 +117,8 @@ class ExperienceStore:
         self.path: Path | RemoteMemory = self.remote or side  # str(): the URI; "/": this machine's side directory
         self.lock = FileLock(str(side / LOCK_NAME), timeout=LOCK_TIMEOUT_S)  # between this machine's processes
         self.vectors = VectorIndex()
+        self.offline = OfflineReads(self.remote, lambda: self.vectors.version) if self.remote else None
+        self._seen: dict[Any, Any] = {}  # counts and the change token as last read (served while offline)
         try:  # an existing table opens without the lock, so a read-only memory can be read
             try:
                 self.table = self.db.open_table(TABLE_NAME)
@@ -133,12 +136,32 @@ class ExperienceStore:
     @property
     def version(self) -> int:
         """The table's current LanceDB version number (a rating does not make one: see :attr:`change_token`)."""
-        return self.table.version
+        return self._read(lambda: self.table.version, lambda: self._seen["token"][0])
 
     @property
     def change_token(self) -> tuple[int, int]:
         """``(table version, ratings-log sequence)``: changes whenever any stored value changes (any process)."""
-        return self.table.version, self.ratings.last_seq()
+        return self._read(lambda: self._remember("token", (self.table.version, self.ratings.last_seq())),
+                          lambda: self._seen["token"])
+
+    @property
+    def read_only(self) -> str | None:
+        """One line while a memory in a bucket is unreachable (reads come from RAM, writes fail), else None
+        (:mod:`tui_agent.memory.offline`)."""
+        return self.offline.problem if self.offline is not None else None
+
+    def _read(self, online: Callable[[], Any], cached: Callable[[], Any] | None = None) -> Any:
+        """``online()``; for a memory in a bucket that is unreachable, ``cached()`` (None: one line,
+        :class:`MemoryStoreError`)."""
+        return online() if self.offline is None else self.offline.read(online, cached)
+
+    def _remember(self, key: Any, value: Any) -> Any:
+        self._seen[key] = value
+        return value
+
+    def _latest(self, ids: list[str] | None = None) -> dict:
+        """The ratings log's newest values of ``ids`` (None: all); offline, as last read."""
+        return self._read(lambda: self.ratings.latest(ids), lambda: self.ratings.latest_cached(ids))
 
     # --- writes -----------------------------------------------------------------
 
@@ -271,19 +294,17 @@ class ExperienceStore:
     # --- reads ------------------------------------------------------------------
 
     def get(self, experience_id: str) -> Experience | None:
-        latest = self.ratings.latest([experience_id])  # the log first: a fold in between then changes nothing
-        rows = self.table.search().where(f"id = {_sql_str(experience_id)}").limit(1).to_list()
-        return overlay_rows([Experience.from_row(rows[0])], latest)[0] if rows else None
-
-    def _logged(self, ids: Sequence[str]) -> dict:
-        return self.ratings.latest(list(ids) if len(ids) <= 200 else None)
+        found = self.get_many([experience_id])
+        return found[0] if found else None
 
     def get_many(self, experience_ids: Sequence[str]) -> list[Experience]:
         if not experience_ids:
             return []
-        latest = self._logged(experience_ids)
-        where = "id IN (" + ", ".join(_sql_str(i) for i in experience_ids) + ")"
-        rows = self.table.search().where(where).limit(len(experience_ids)).to_list()
+        ids = list(experience_ids)
+        latest = self._latest(ids if len(ids) <= 200 else None)  # the log first: a fold in between changes nothing
+        where = "id IN (" + ", ".join(_sql_str(i) for i in ids) + ")"
+        rows = self._read(lambda: self.table.search().where(where).limit(len(ids)).to_list(),
+                          lambda: self.vectors.rows_cached(ids))
         return overlay_rows([Experience.from_row(r) for r in rows], latest)
 
     def search(self, vector: np.ndarray, *, kind: str | None = None, limit: int = 10, where: str | None = None) -> list[Retrieved]:
@@ -297,9 +318,10 @@ class ExperienceStore:
                 of :mod:`tui_agent.memory.vector_index`: exact up to 20k rows of a kind, IVF above).
         """
         if where is None:  # rows from RAM; those changed since the index was read, from the table
-            hits = self.vectors.search_rows(self.table, vector, kind, limit)
+            hits = self._read(lambda: self.vectors.search_rows(self.table, vector, kind, limit),
+                              lambda: self.vectors.search_cached(vector, kind, limit))
             ids = [i for i, _, _ in hits]
-            latest = self.ratings.latest(ids)  # the log first: a fold in between then changes nothing
+            latest = self._latest(ids)  # the log first: a fold in between then changes nothing
             found = {e.id: e for e in overlay_rows([Experience.from_row(r) for _, _, r in hits if r is not None],
                                                    latest)}
             missing = [i for i, _, r in hits if r is None]
@@ -315,16 +337,17 @@ class ExperienceStore:
         query = query.distance_type("cosine").limit(limit)  # a vector query (LanceDB types it as the base builder)
         if filters:
             query = query.where(" AND ".join(filters), prefilter=True)
-        latest = self.ratings.latest()
+        latest = self._latest()
         out = []
-        for row in query.to_list():
+        for row in self._read(query.to_list):
             distance = row.pop("_distance")
             out.append(Retrieved(Experience.from_row(row), similarity=1.0 - float(distance)))
         overlay_rows([r.experience for r in out], latest)
         return out
 
     def count(self, kind: str | None = None) -> int:
-        return self.table.count_rows(f"kind = {_sql_str(kind)}" if kind else None)
+        return self._read(lambda: self._remember(kind, self.table.count_rows(f"kind = {_sql_str(kind)}" if kind else None)),
+                          lambda: self._seen[kind])
 
     def stats(self) -> dict[str, Any]:
         """Number of experiences, mean Q, and counts per kind and source."""
@@ -345,11 +368,11 @@ class ExperienceStore:
         }
 
     def all(self, kind: str | None = None) -> list[Experience]:
-        latest = self.ratings.latest()
+        latest = self._latest()
         query = self.table.search()
         if kind:
             query = query.where(f"kind = {_sql_str(kind)}")
-        return overlay_rows([Experience.from_row(r) for r in query.limit(None).to_list()], latest)
+        return overlay_rows([Experience.from_row(r) for r in self._read(query.limit(None).to_list)], latest)
 
     # --- multi-step writes, compaction (used by memory.transfer / memory.versions) ---
 
@@ -375,6 +398,8 @@ class ExperienceStore:
         """
         from filelock import Timeout
 
+        if self.offline is not None:
+            self.offline.check_write()
         try:
             with self.lock:
                 if checkout:
@@ -503,6 +528,9 @@ class ExperienceStore:
     def read_arrow(self, columns: Sequence[str] | None = None, where: str | None = None) -> pa.Table:
         """The latest rows as a pyarrow table (``columns``: a subset, default all; ``where``: SQL filter;
         Q, N, mean reward and ``updated_at`` as the ratings log has them)."""
+        return self._read(lambda: self._read_arrow(columns, where))
+
+    def _read_arrow(self, columns: Sequence[str] | None, where: str | None) -> pa.Table:
         latest = self.ratings.latest()
         query = self.table.search()
         if where:

@@ -132,14 +132,46 @@ class VectorIndex:
                     limit: int) -> list[tuple[str, float, dict[str, Any] | None]]:
         """Like :meth:`search`, with each hit's row as a dict (every column, ``vector`` a list of floats) from
         RAM — ``None`` for a row whose stored values changed since it was read (read it from the table)."""
-        part = self._part(table, kind)
+        return self._hits(self._part(table, kind), vector, limit, keep_stale=False)
+
+    def search_cached(self, vector: np.ndarray, kind: str | None,
+                      limit: int) -> list[tuple[str, float, dict[str, Any] | None]]:
+        """Like :meth:`search_rows` on the rows as last read into RAM, without reading the table (the store is
+        unreachable): rows changed since are given as they were read.
+
+        Raises:
+            LookupError: no rows of ``kind`` were read into RAM yet.
+        """
+        with self.lock:
+            part = self.parts.get(kind)
+        if part is None:
+            raise LookupError(kind)
+        return self._hits(part, vector, limit, keep_stale=True)
+
+    def rows_cached(self, ids: list[str]) -> list[dict[str, Any]]:
+        """The rows of ``ids`` as last read into RAM (every column; ids not read are left out)."""
+        out: dict[str, dict[str, Any]] = {}
+        with self.lock:
+            for part in self.parts.values():
+                if part.positions is None:
+                    part.positions = {str(i): k for k, i in enumerate(part.ids)}
+                for row_id in ids:
+                    k = part.positions.get(row_id)
+                    if k is not None and row_id not in out:
+                        row = part.rows.slice(k, 1).to_pylist()[0]
+                        row["vector"] = part.matrix[k].tolist()
+                        out[row_id] = row
+        return [out[i] for i in ids if i in out]
+
+    def _hits(self, part: _Part, vector: np.ndarray, limit: int,
+              keep_stale: bool) -> list[tuple[str, float, dict[str, Any] | None]]:
         with self.lock:  # one consistent view of the part (an own insert may extend it meanwhile)
             ids, matrix, ivf, rows = part.ids, part.matrix, part.ivf, part.rows
         found = self._top(ids, matrix, ivf, vector, limit)
         if not found:
             return []
         with self.lock:  # only the hits are checked: the stale set grows with every fold
-            stale = {str(ids[i]) for i, _ in found if str(ids[i]) in self.stale}
+            stale = set() if keep_stale else {str(ids[i]) for i, _ in found if str(ids[i]) in self.stale}
         top = np.array([i for i, _ in found], dtype=np.int64)
         dicts = rows.take(pa.array(top)).to_pylist()
         out = []

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 __all__ = ["REMOTE_SCHEMES", "RemoteMemory", "StoreUnreachable", "is_remote", "normalise_location", "retry_commit",
-           "storage_options", "unreachable_problem"]
+           "storage_options", "unreachable_problem", "unreachable_reason"]
 
 T = TypeVar("T")
 COMMIT_TRIES = 12
@@ -148,18 +148,23 @@ class StoreUnreachable(ConnectionError):
 def unreachable_problem(where: object, exc: BaseException) -> str | None:
     """``memory s3://… is unreachable: …`` for a connection failure (refused, DNS, timeout, bad
     credentials or a missing bucket), else ``None``."""
+    reason = unreachable_reason(exc)
+    if reason is None:
+        return None
+    return (f"memory {where} is unreachable ({reason}): check the endpoint, the bucket and the AWS_* credentials; "
+            "nothing was written")
+
+
+def unreachable_reason(exc: BaseException) -> str | None:
+    """What in ``exc`` says the store cannot be reached (``"connection refused"``, ``"timed out"``, …), or
+    ``None`` for any other error (a commit conflict is busy, not unreachable)."""
     if is_commit_conflict(exc):  # lance's "too many concurrent writers … retry_timeout": busy, not unreachable
         return None
-    text = str(exc)
-    lowered = text.lower()
+    lowered = str(exc).lower()
     markers = ("connection refused", "error sending request", "dns error", "timed out", "timeout",
                "connect error", "nosuchbucket", "invalidaccesskeyid", "signaturedoesnotmatch", "accessdenied",
                "client error (connect)", "tcp connect error")
-    if not any(m in lowered for m in markers):
-        return None
-    reason = next((m for m in markers if m in lowered), "unreachable")
-    return (f"memory {where} is unreachable ({reason}): check the endpoint, the bucket and the AWS_* credentials; "
-            "nothing was written")
+    return next((m for m in markers if m in lowered), None)
 
 
 def is_commit_conflict(exc: BaseException) -> bool:

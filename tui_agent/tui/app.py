@@ -177,15 +177,19 @@ class ChatApp(ChatFocus, ChatActions, NotesActions, StatsActions, App):
     def refresh_status(self) -> None:
         if self.agent is None or self.load_error:
             return
-        count = self.agent.memory_count()
+        try:
+            count = count_of(self.agent.memory_count(), "experience")
+        except Exception as exc:  # noqa: BLE001 - MemoryStoreError (a bucket gone, nothing in RAM): shown below
+            count = f"memory unavailable: {exc}"
         prompt = " ".join((self.session.system_prompt or "").split())  # a custom one is shown (/system: whole)
         shown = f" · system prompt: {prompt if len(prompt) <= 40 else prompt[:39] + '…'}" if prompt else ""
         from tui_agent.llm.local import tuned_adapter_id
 
         tuned = tuned_adapter_id(self.settings.model, getattr(self.settings, "tuned_model", True))
         model = f"{self.settings.model} + tuned {tuned}" if tuned else self.settings.model
-        self.set_status(f"● {model} · {self.settings.policy} · {count_of(count, 'experience')}"
-                        f"{shown}")
+        read_only = self.agent.memory_read_only()  # a memory in a bucket that stopped answering
+        self.set_status(f"{'⚠ ' + read_only + ' · ' if read_only else '● '}{model} · {self.settings.policy} · "
+                        f"{count}{shown}")
 
     # --- chatting -----------------------------------------------------------------
 
