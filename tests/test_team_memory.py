@@ -191,3 +191,71 @@ def test_a_store_lost_mid_session_serves_reads_from_ram_read_only(tmp_path: Path
     with pytest.raises(MemoryStoreError, match="unreachable") as info:
         store.update_values("e1", lambda q, n, m: (q, n + 1, m))
     assert "\n" not in str(info.value)
+
+
+def _shop_on(store: ExperienceStore):
+    from vectors import HashEmbedder
+
+    from tui_agent.shop.agent import ShopAgent, ShopConfig
+
+    return ShopAgent(store, HashEmbedder(), None, ShopConfig(scorer="constant"))
+
+
+@needs_moto
+def test_rollout_workers_read_the_snapshot_from_the_bucket(bucket_uri: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    """In-process (no Ray): a worker given a StoreSnapshot opens the bucket itself (its own side directory) and
+    reads the rows at the driver's version; the driver applies the trajectories: the sequential run's rows."""
+    from test_rollouts import episodes, jobs, make_agent, memory_rows, sequential, worker_factory
+
+    from tui_agent.envs.shop.env import ShopEnv
+    from tui_agent.parallel.rollouts import RolloutWorker, StoreSnapshot
+    from tui_agent.rlem.batched import apply_trajectory
+
+    todo = jobs("episodic-control", [0, 1, 3]) + jobs("episodic-control", [0, 1, 3], epoch=1)
+    seq_agent = make_agent(tmp_path / "seq")
+    seq = sequential(seq_agent, ShopEnv(split="train"), todo)
+    driver = _shop_on(ExperienceStore(bucket_uri))
+    driver.ensure_initial_pool()
+    monkeypatch.setenv("TUI_AGENT_HOME", str(tmp_path / "worker-machine"))
+    worker = RolloutWorker(worker_factory())
+    out = []
+    for job in todo:  # one episode per snapshot: exactly the sequential path (test_rollouts)
+        token = driver.replay.sink.version()
+        result, trajectory, _ = worker.run(job, token, [StoreSnapshot(driver.store.remote, "shop", token)])
+        result.row_ids = [u.row_id for u in apply_trajectory(driver.replay, trajectory) if u.row_id]
+        out.append(result)
+    assert episodes(out) == episodes(seq)
+    assert memory_rows(driver) == memory_rows(seq_agent)
+    assert worker.reader.remote.side.is_relative_to(tmp_path / "worker-machine")  # not the driver's side files
+    with pytest.raises(RuntimeError, match="does not write"):
+        worker.agent.store.add([])
+
+
+@pytest.mark.model
+@needs_moto
+def test_ray_workers_read_a_remote_memory_from_the_bucket(bucket_uri: str, moto: MotoServer, tmp_path: Path):
+    """Two local Ray workers against moto; the driver, the one writer, gets the sequential run's rows."""
+    ray = pytest.importorskip("ray", reason="Ray is the 'rl' extra")
+    from test_rollouts import episodes, jobs, make_agent, memory_rows, sequential, worker_factory
+
+    from tui_agent.envs.shop.env import ShopEnv
+    from tui_agent.parallel.rollouts import RayRollouts
+
+    tests = Path(__file__).resolve().parent
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False, logging_level="ERROR",
+             runtime_env={"env_vars": {"PYTHONPATH": f"{tests}:{tests.parent}", **moto.env(),
+                                       "TUI_AGENT_HOME": str(tmp_path / "workers")}})
+    try:
+        todo = jobs("random") + jobs("random", epoch=1)
+        seq_agent = make_agent(tmp_path / "seq")
+        seq = sequential(seq_agent, ShopEnv(split="train"), todo)
+        driver = _shop_on(ExperienceStore(bucket_uri))
+        driver.ensure_initial_pool()
+        with RayRollouts(worker_factory(), workers=2, batch_size=3) as rollouts:
+            par = [result for _job, result in rollouts.run(driver, todo)]
+        assert rollouts.stats["snapshot_source"] == "store" and rollouts.failed == []
+        assert episodes(par) == episodes(seq)
+        assert memory_rows(driver) == memory_rows(seq_agent)
+    finally:
+        ray.shutdown()

@@ -181,7 +181,9 @@ class AgentWorker:
     """``make() -> (agent, env)`` for one Ray rollout worker (pickled to it and called there once).
 
     The agent is built by :func:`build_agent` without a store (the worker gets a read-only snapshot of
-    the driver's rows), and the embedder and (when the configuration scores or answers with it) the
+    the driver's rows; for a memory in a bucket, it reads them from the bucket at the driver's version,
+    :class:`tui_agent.parallel.rollouts.StoreSnapshot`: AWS credentials then come from the worker's
+    environment unless the driver's ``s3_profile`` resolved them), and the embedder and (when the configuration scores or answers with it) the
     bundled model are loaded up front, so their load time is start-up, not the first episode's.
 
     Args:

@@ -163,6 +163,23 @@ class ExperienceStore:
         """The ratings log's newest values of ``ids`` (None: all); offline, as last read."""
         return self._read(lambda: self.ratings.latest(ids), lambda: self.ratings.latest_cached(ids))
 
+    def checkout(self, token: tuple[int, int]) -> None:
+        """Read the memory as of ``token`` (a :attr:`change_token` of this memory, from any process) from now on:
+        a frozen view that does not write (a Ray rollout worker reads the driver's snapshot so).
+
+        Raises:
+            ValueError: a memory in a directory (its ratings log has no versions to go back to).
+            MemoryStoreError: the store is unreachable, or that version was removed by compaction since.
+        """
+        if not self.remote:
+            raise ValueError(f"memory {self.path}: only a memory in a bucket is read at a version by workers")
+        try:
+            self.table.checkout(int(token[0]))
+            self.ratings.table.checkout(int(token[1]))
+        except (OSError, RuntimeError, ValueError) as exc:
+            raise MemoryStoreError(unreachable_problem(self.path, exc)
+                                   or f"memory {self.path}: cannot read version {tuple(token)}: {exc}") from exc
+
     # --- writes -----------------------------------------------------------------
 
     def add(self, experiences: Sequence[Experience]) -> list[str]:

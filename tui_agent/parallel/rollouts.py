@@ -13,6 +13,13 @@ learn)``, ``.replay``, ``.store`` and ``.rng`` plugs in.
   The driver applies each trajectory through its own replay
   (:func:`~tui_agent.rlem.batched.apply_trajectory`, the sequential path's n-step updates), in job
   order, and ships a new snapshot between batches when the table version changed.
+* **A memory in a bucket** (``--memory-dir s3://…``): nothing is shipped but a :class:`StoreSnapshot` — the
+  URI, the storage options and the driver's change token ``(table version, ratings version)``; each worker
+  opens the same memory itself (its side directory under its own data directory) and reads the rows at
+  that version (:meth:`~tui_agent.memory.store.ExperienceStore.checkout`: a frozen view, so what a worker
+  sees is the same whatever the driver writes meanwhile). The driver stays the one writer; the snapshot
+  is the rows as stored (as a fresh process would load them), not the driver's in-RAM records. The storage
+  options travel to the workers with the snapshot (credentials of a named profile included).
 * **Batches.** Episodes go out in batches of ``batch_size`` (default: the number of workers); within a
   batch every episode acts on the memory as of the batch start — the named deviation of batched RLEM
   (:mod:`tui_agent.rlem.batched`). ``asynchronous=True`` drops the batch barrier: each episode starts on
@@ -24,8 +31,8 @@ learn)``, ``.replay``, ``.store`` and ``.rng`` plugs in.
   would the sequential run.
 * **Where.** ``address=None`` starts a local Ray instance with this machine's cores; ``address="auto"``
   or ``"ray://host:10001"`` / ``"host:6379"`` joins an existing cluster (``ray start --head`` …): every
-  node needs this package, its bundled models and the same version installed, and the memory stays
-  on the driver's disk.
+  node needs this package, its bundled models and the same version installed; a memory in a directory
+  stays on the driver's disk, a memory in a bucket is read by every node from the bucket.
 
 Ray is an optional dependency (the ``rl`` extra) and is imported inside functions only.
 """
@@ -41,7 +48,7 @@ from typing import Any
 
 from tui_agent.rlem.batched import EpisodeJob, RecordingReplay, apply_trajectory, frozen_copy, rows_in
 
-__all__ = ["RayRollouts", "ReadOnlyStore", "RolloutError", "RolloutWorker", "require_ray"]
+__all__ = ["RayRollouts", "ReadOnlyStore", "RolloutError", "RolloutWorker", "StoreSnapshot", "require_ray"]
 
 Factory = Callable[[], tuple[Any, Any]]
 """``make() -> (agent, env)``, called once in each worker process (must be picklable)."""
@@ -89,8 +96,23 @@ class ReadOnlyStore:
 @dataclass
 class _Snapshot:
     version: Any
-    ref: Any  # a Ray ObjectRef of list[Record] (or the list itself, in-process)
+    ref: Any  # a Ray ObjectRef of list[Record] (or the list itself, in-process), or a StoreSnapshot
     rows: int
+
+
+@dataclass(frozen=True)
+class StoreSnapshot:
+    """The driver's memory as workers read it themselves from a bucket.
+
+    Attributes:
+        memory: the :class:`~tui_agent.storage.object_store.RemoteMemory` (URI and storage options).
+        kind: the rows' experience kind ("shop", "docqa", …).
+        token: the driver's ``change_token`` ``(table version, ratings version)`` to read at.
+    """
+
+    memory: Any
+    kind: str
+    token: tuple[int, int]
 
 
 class RolloutWorker:
@@ -106,6 +128,7 @@ class RolloutWorker:
         self.base = self.agent.replay
         self.agent.store = ReadOnlyStore(0)
         self.version: Any = object()
+        self.reader: Any = None  # the memory opened by this worker (a StoreSnapshot's), kept between snapshots
         self.startup_s = time.perf_counter() - start
 
     def ready(self) -> dict[str, Any]:
@@ -118,13 +141,26 @@ class RolloutWorker:
         if version == self.version:
             return
         records = snapshot[0]
-        if not isinstance(records, list):  # an ObjectRef wrapped in a list, so Ray does not resolve it per call
+        if isinstance(records, StoreSnapshot):
+            records = self._read_store(records)
+        elif not isinstance(records, list):  # an ObjectRef wrapped in a list, so Ray does not resolve it per call
             import ray
 
             records = ray.get(records)
         self.agent.replay = RecordingReplay(self.base, records)
         self.agent.store = ReadOnlyStore(rows_in(records))
         self.version = version
+
+    def _read_store(self, snapshot: StoreSnapshot) -> list[Any]:
+        """The rows of ``snapshot.kind`` at ``snapshot.token``, read from the bucket by this worker (as records)."""
+        from tui_agent.bridge.store_rows import StoreRows
+        from tui_agent.config.base import data_dir
+        from tui_agent.memory.store import ExperienceStore
+
+        if self.reader is None or self.reader.remote.uri != snapshot.memory.uri:
+            self.reader = ExperienceStore(snapshot.memory.moved_to(data_dir() / "remote"))
+        self.reader.checkout(snapshot.token)
+        return StoreRows(self.reader, snapshot.kind, _no_vectors).load()
 
     def run(self, job: EpisodeJob, version: Any, snapshot: list[Any]) -> tuple[Any, Any, dict[str, Any]]:
         """Run ``job`` on the snapshot of ``version``: (episode result, trajectory or None, timings).
@@ -275,15 +311,24 @@ class RayRollouts:
 
     # --- running ---------------------------------------------------------------------
 
-    def _refresh(self, replay: Any) -> _Snapshot:
-        """The snapshot of the driver's records, re-shipped when the table version changed."""
+    def _refresh(self, agent: Any) -> _Snapshot:
+        """The snapshot of the driver's records, re-shipped when the table version changed (a memory in a
+        bucket: a :class:`StoreSnapshot`, read by the workers)."""
         ray = require_ray()
+        replay = agent.replay
         records = replay.sync()
         version = replay.sink.version() if replay.sink is not None else None
         if self._snapshot is None or version is None or version != self._snapshot.version:
-            copy = frozen_copy(records.values())
-            self._snapshot = _Snapshot(version if version is not None else time.monotonic_ns(), ray.put(copy),
-                                       rows_in(copy))
+            remote = getattr(getattr(agent, "store", None), "remote", None)
+            kind = getattr(replay.sink, "kind", None)
+            if remote is not None and version is not None and kind is not None:
+                self._snapshot = _Snapshot(version, StoreSnapshot(remote, kind, tuple(version)),
+                                           rows_in(records.values()))
+                self.stats["snapshot_source"] = "store"
+            else:
+                copy = frozen_copy(records.values())
+                self._snapshot = _Snapshot(version if version is not None else time.monotonic_ns(), ray.put(copy),
+                                           rows_in(copy))
             self.stats["snapshot_rows"] = self._snapshot.rows
             self.stats["snapshots"] = self.stats.get("snapshots", 0) + 1
         return self._snapshot
@@ -313,7 +358,7 @@ class RayRollouts:
         from ray.exceptions import RayActorError
 
         t0 = time.perf_counter()
-        snapshot = self._refresh(agent.replay)
+        snapshot = self._refresh(agent)
         self.stats.setdefault("snapshot_s", []).append(time.perf_counter() - t0)
         queue = deque(range(len(batch)))
         idle = deque(range(len(self._actors)))
@@ -325,7 +370,7 @@ class RayRollouts:
         while queue or running:
             while queue and idle:
                 if refresh_each:
-                    snapshot = self._refresh(agent.replay)
+                    snapshot = self._refresh(agent)
                 a, i = idle.popleft(), queue.popleft()
                 idle_since.pop(a, None)
                 running[self._actors[a].run.remote(batch[i], snapshot.version, [snapshot.ref])] = (a, i)
@@ -373,3 +418,7 @@ def _cause(exc: BaseException) -> str:
     if isinstance(cause, BaseException):
         return f"{type(cause).__name__}: {cause}"
     return str(exc).strip().splitlines()[-1] if str(exc).strip() else type(exc).__name__
+
+
+def _no_vectors(_key: Any) -> Any:
+    raise RuntimeError("a rollout worker stores no rows: the driver embeds and writes them")

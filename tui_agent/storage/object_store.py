@@ -26,7 +26,7 @@ import hashlib
 from collections.abc import Callable
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -127,6 +127,11 @@ class RemoteMemory:
         text = normalise_location(uri).rstrip("/")
         digest = hashlib.sha256(text.encode()).hexdigest()[:16]
         return cls(text, storage_options(**settings), Path(side_root) / digest)
+
+    def moved_to(self, side_root: Path) -> RemoteMemory:
+        """The same memory (URI and storage options) with its side directory under ``side_root``: as another
+        machine (a Ray worker on another node) opens it."""
+        return replace(self, side=Path(side_root) / self.side.name)
 
     def __str__(self) -> str:
         return self.uri
