@@ -13,6 +13,9 @@ Concurrency (two app instances, or the app and a script, on one directory):
   the table's values;
 * the connection reads with ``read_consistency_interval=0`` and so sees other
   processes' writes at once.
+
+The reads (rows, search, counts, the ratings overlay, the read-only fallback of a bucket) are
+:class:`tui_agent.memory.store_reads.StoreReads`; this module adds the writes, the lock and compaction.
 """
 
 from __future__ import annotations
@@ -21,18 +24,16 @@ import contextlib
 import logging
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
-from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import pyarrow as pa
 
 from tui_agent.memory.errors import MemoryStoreError, storage_error
 from tui_agent.memory.limits import MAX_N, check_limits
 from tui_agent.memory.offline import OfflineReads
-from tui_agent.memory.ratings import RatingsLog, overlay_arrow, overlay_rows
+from tui_agent.memory.ratings import RatingsLog
 from tui_agent.memory.schema import (
     EMBEDDING_DIM,
     TABLE_NAME,
@@ -42,33 +43,20 @@ from tui_agent.memory.schema import (
     rows_to_table,
 )
 from tui_agent.memory.remote_ratings import RemoteRatingsLog
+from tui_agent.memory.store_reads import Retrieved, StoreReads
+from tui_agent.memory.store_reads import sql_str as _sql_str
 from tui_agent.memory.upgrade import upgrade_table
 from tui_agent.memory.vector_index import VectorIndex
 from tui_agent.storage.lance_connect import connect
 from tui_agent.storage.object_store import RemoteMemory, StoreUnreachable, retry_commit, unreachable_problem
 
-__all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]
+__all__ = ["MAX_N", "ExperienceStore", "MemoryStoreError", "Retrieved"]  # Retrieved: from store_reads
 
 LOCK_NAME = ".write.lock"
 LOCK_TIMEOUT_S = 30.0
 AUTO_COMPACT_EVERY = 100
 
 log = logging.getLogger(__name__)
-
-
-@dataclass
-class Retrieved:
-    """An experience found by similarity search.
-
-    ``similarity`` is the cosine similarity of the task embeddings, in [−1, 1].
-    """
-
-    experience: Experience
-    similarity: float
-
-
-def _sql_str(value: str) -> str:
-    return "'" + value.replace("'", "''") + "'"
 
 
 def _sql_ts(value: datetime) -> str:
@@ -92,7 +80,7 @@ def _checked(values: tuple[float, int, float]) -> tuple[float, int, float]:
     return _finite(q, "q"), min(int(n), MAX_N), _finite(mean_reward, "mean_reward")
 
 
-class ExperienceStore:
+class ExperienceStore(StoreReads):
     """Experiences on disk in ``<path>/experiences.lance``.
 
     Args:
@@ -132,53 +120,6 @@ class ExperienceStore:
                 raise
             raise MemoryStoreError(problem) from exc
         upgrade_table(self)  # refuses a newer table (MemoryStoreError)
-
-    @property
-    def version(self) -> int:
-        """The table's current LanceDB version number (a rating does not make one: see :attr:`change_token`)."""
-        return self._read(lambda: self.table.version, lambda: self._seen["token"][0])
-
-    @property
-    def change_token(self) -> tuple[int, int]:
-        """``(table version, ratings-log sequence)``: changes whenever any stored value changes (any process)."""
-        return self._read(lambda: self._remember("token", (self.table.version, self.ratings.last_seq())),
-                          lambda: self._seen["token"])
-
-    @property
-    def read_only(self) -> str | None:
-        """One line while a memory in a bucket is unreachable (reads come from RAM, writes fail), else None
-        (:mod:`tui_agent.memory.offline`)."""
-        return self.offline.problem if self.offline is not None else None
-
-    def _read(self, online: Callable[[], Any], cached: Callable[[], Any] | None = None) -> Any:
-        """``online()``; for a memory in a bucket that is unreachable, ``cached()`` (None: one line,
-        :class:`MemoryStoreError`)."""
-        return online() if self.offline is None else self.offline.read(online, cached)
-
-    def _remember(self, key: Any, value: Any) -> Any:
-        self._seen[key] = value
-        return value
-
-    def _latest(self, ids: list[str] | None = None) -> dict:
-        """The ratings log's newest values of ``ids`` (None: all); offline, as last read."""
-        return self._read(lambda: self.ratings.latest(ids), lambda: self.ratings.latest_cached(ids))
-
-    def checkout(self, token: tuple[int, int]) -> None:
-        """Read the memory as of ``token`` (a :attr:`change_token` of this memory, from any process) from now on:
-        a frozen view that does not write (a Ray rollout worker reads the driver's snapshot so).
-
-        Raises:
-            ValueError: a memory in a directory (its ratings log has no versions to go back to).
-            MemoryStoreError: the store is unreachable, or that version was removed by compaction since.
-        """
-        if not self.remote:
-            raise ValueError(f"memory {self.path}: only a memory in a bucket is read at a version by workers")
-        try:
-            self.table.checkout(int(token[0]))
-            self.ratings.table.checkout(int(token[1]))
-        except (OSError, RuntimeError, ValueError) as exc:
-            raise MemoryStoreError(unreachable_problem(self.path, exc)
-                                   or f"memory {self.path}: cannot read version {tuple(token)}: {exc}") from exc
 
     # --- writes -----------------------------------------------------------------
 
@@ -308,89 +249,6 @@ class ExperienceStore:
         with self.locked():
             retry_commit(operation) if self.remote else operation()
 
-    # --- reads ------------------------------------------------------------------
-
-    def get(self, experience_id: str) -> Experience | None:
-        found = self.get_many([experience_id])
-        return found[0] if found else None
-
-    def get_many(self, experience_ids: Sequence[str]) -> list[Experience]:
-        if not experience_ids:
-            return []
-        ids = list(experience_ids)
-        latest = self._latest(ids if len(ids) <= 200 else None)  # the log first: a fold in between changes nothing
-        where = "id IN (" + ", ".join(_sql_str(i) for i in ids) + ")"
-        rows = self._read(lambda: self.table.search().where(where).limit(len(ids)).to_list(),
-                          lambda: self.vectors.rows_cached(ids))
-        return overlay_rows([Experience.from_row(r) for r in rows], latest)
-
-    def search(self, vector: np.ndarray, *, kind: str | None = None, limit: int = 10, where: str | None = None) -> list[Retrieved]:
-        """Nearest experiences by task embedding (cosine), best first.
-
-        Args:
-            vector: float32 ``(384,)``, L2-normalised.
-            kind: only this kind ("chat" or "shop").
-            limit: at most this many results.
-            where: an extra SQL filter (then LanceDB's flat search; without one, the in-RAM index
-                of :mod:`tui_agent.memory.vector_index`: exact up to 20k rows of a kind, IVF above).
-        """
-        if where is None:  # rows from RAM; those changed since the index was read, from the table
-            hits = self._read(lambda: self.vectors.search_rows(self.table, vector, kind, limit),
-                              lambda: self.vectors.search_cached(vector, kind, limit))
-            ids = [i for i, _, _ in hits]
-            latest = self._latest(ids)  # the log first: a fold in between then changes nothing
-            found = {e.id: e for e in overlay_rows([Experience.from_row(r) for _, _, r in hits if r is not None],
-                                                   latest)}
-            missing = [i for i, _, r in hits if r is None]
-            if missing:
-                found.update((e.id, e) for e in self.get_many(missing))
-            return [Retrieved(found[i], similarity=s) for i, s, _ in hits if i in found]
-        if self.count() == 0:
-            return []
-        filters = [f"kind = {_sql_str(kind)}"] if kind else []
-        if where:
-            filters.append(f"({where})")
-        query: Any = self.table.search(np.asarray(vector, dtype=np.float32), vector_column_name="vector")
-        query = query.distance_type("cosine").limit(limit)  # a vector query (LanceDB types it as the base builder)
-        if filters:
-            query = query.where(" AND ".join(filters), prefilter=True)
-        latest = self._latest()
-        out = []
-        for row in self._read(query.to_list):
-            distance = row.pop("_distance")
-            out.append(Retrieved(Experience.from_row(row), similarity=1.0 - float(distance)))
-        overlay_rows([r.experience for r in out], latest)
-        return out
-
-    def count(self, kind: str | None = None) -> int:
-        return self._read(lambda: self._remember(kind, self.table.count_rows(f"kind = {_sql_str(kind)}" if kind else None)),
-                          lambda: self._seen[kind])
-
-    def stats(self) -> dict[str, Any]:
-        """Number of experiences, mean Q, and counts per kind and source."""
-        table: pa.Table = self.read_arrow(["kind", "source", "q", "n"])
-        q = table.column("q").to_numpy() if table.num_rows else np.zeros(0)
-        kinds = table.column("kind").to_pylist()
-        sources = table.column("source").to_pylist()
-        return {
-            "experiences": table.num_rows,
-            "mean_q": float(q.mean()) if q.size else 0.0,
-            "rated": int(sum(1 for n in table.column("n").to_pylist() if n > 0)),
-            "by_kind": {k: kinds.count(k) for k in sorted(set(kinds))},
-            "by_source": {s: sources.count(s) for s in sorted(set(sources))},
-            "version": self.version,
-            "path": str(self.path),
-            "location": f"object store {self.remote} (this machine's side files: {self.remote.side})" if self.remote
-            else f"directory {self.path}",
-        }
-
-    def all(self, kind: str | None = None) -> list[Experience]:
-        latest = self._latest()
-        query = self.table.search()
-        if kind:
-            query = query.where(f"kind = {_sql_str(kind)}")
-        return overlay_rows([Experience.from_row(r) for r in self._read(query.limit(None).to_list)], latest)
-
     # --- multi-step writes, compaction (used by memory.transfer / memory.versions) ---
 
     optimize_every: int = AUTO_COMPACT_EVERY
@@ -504,11 +362,6 @@ class ExperienceStore:
         clear_failure(self)
         return result
 
-    def fragment_count(self) -> int:
-        """Number of data fragments of the table (about one per small write since the last compaction)."""
-        stats: Any = self.table.stats()  # a TypedDict-like mapping in lancedb 0.40, typed as a class
-        return int(stats["fragment_stats"]["num_fragments"])
-
     def add_missing(self, experiences: Sequence[Experience]) -> list[str]:
         """Insert the experiences whose id is not in the memory yet; returns the ids inserted.
 
@@ -541,19 +394,3 @@ class ExperienceStore:
 
         self._write(operation)
         return inserted
-
-    def read_arrow(self, columns: Sequence[str] | None = None, where: str | None = None) -> pa.Table:
-        """The latest rows as a pyarrow table (``columns``: a subset, default all; ``where``: SQL filter;
-        Q, N, mean reward and ``updated_at`` as the ratings log has them)."""
-        return self._read(lambda: self._read_arrow(columns, where))
-
-    def _read_arrow(self, columns: Sequence[str] | None, where: str | None) -> pa.Table:
-        latest = self.ratings.latest()
-        query = self.table.search()
-        if where:
-            query = query.where(where)
-        wanted = list(columns) if columns else None
-        if wanted:
-            query = query.select(wanted + ["id"] if latest and "id" not in wanted else wanted)
-        table = overlay_arrow(query.limit(None).to_arrow(), latest)
-        return table.select(wanted) if wanted else table
