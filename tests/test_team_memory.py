@@ -212,7 +212,7 @@ def test_rollout_workers_read_the_snapshot_from_the_bucket(bucket_uri: str, tmp_
     from tui_agent.parallel.rollouts import RolloutWorker, StoreSnapshot
     from tui_agent.rlem.batched import apply_trajectory
 
-    todo = jobs("episodic-control", [0, 1, 3]) + jobs("episodic-control", [0, 1, 3], epoch=1)
+    todo = jobs("episodic-control", [0, 1]) + jobs("episodic-control", [0, 1], epoch=1)
     seq_agent = make_agent(tmp_path / "seq")
     seq = sequential(seq_agent, ShopEnv(split="train"), todo)
     driver = _shop_on(ExperienceStore(bucket_uri))
