@@ -259,3 +259,29 @@ def test_ray_workers_read_a_remote_memory_from_the_bucket(bucket_uri: str, moto:
         assert memory_rows(driver) == memory_rows(seq_agent)
     finally:
         ray.shutdown()
+
+
+async def test_the_chat_status_line_says_the_memory_is_read_only(agent_home: Path):
+    from textual.widgets import Static
+
+    from tui_agent.config.settings import load_settings
+    from tui_agent.tui.app import ChatApp
+
+    line = "memory s3://b/m is unreachable (connection refused): read-only from this process's copy until the store is back"
+
+    class Offline:  # what ChatAgent says while its bucket is gone
+        def load(self, progress) -> None:
+            pass
+
+        def memory_count(self) -> int:
+            return 3
+
+        def memory_read_only(self) -> str:
+            return line
+
+    app = ChatApp(load_settings(memory_dir=agent_home / "m"), agent=Offline())
+    async with app.run_test(size=(200, 30)) as pilot:
+        await pilot.pause()
+        app.refresh_status()
+        status = str(app.query_one("#status", Static).render())
+        assert status.startswith(f"⚠ {line} · ") and "3 experiences" in status
