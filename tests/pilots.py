@@ -48,13 +48,17 @@ async def run_episode(pilot, command: str, view_type: type):
 async def click(pilot, button) -> None:
     """Scroll ``button`` into view (a long episode pushes it below the screen), then click it. On a
     loaded machine the scroll can take more than one refresh: wait until the button is on screen."""
-    for _ in range(50):
-        button.scroll_visible(animate=False)
-        await pilot.pause(0.02)
-        region = button.region
-        if region.area and region in pilot.app.screen.size.region:
-            break
-    await pilot.click(button)
+    for _ in range(20):
+        for _ in range(50):
+            button.scroll_visible(animate=False)
+            await pilot.pause(0.02)
+            region = button.region
+            if region.area and region in pilot.app.screen.size.region:
+                break
+        if await pilot.click(button):  # True when the click landed on the button (the view may have moved)
+            return
+        await pilot.pause(0.05)
+    raise AssertionError(f"could not click {button!r}: it never stayed on screen")
 
 
 def text_of(widget) -> str:
