@@ -54,6 +54,13 @@ def test_keys_alternatives_and_content_keys():
     assert content_key("What?", "the") == "the"
 
 
+def test_keys_are_whole_tokens():
+    assert not states("The password is 123456.", "34") and states("Her size is 34.", "34")
+    assert states("Collected on Tuesdays.", "Tuesday") and not states("a tabby cat", "AB")
+    assert states("It is 10.4.7.23.", "10.4.7.23") and states("call 555-0192", "0192")
+    assert states("at 7:30 pm", "seven|7") and not states("1977", "seven|7")
+
+
 def test_score_and_verdict_count_hits_losses_and_near_misses():
     from tui_agent.tune.data import Fact
 

@@ -53,11 +53,22 @@ def content_key(question: str, answer: str) -> str:
     return "&".join(own[:3]) if own else answer.strip().lower()
 
 
+def _mentions(text: str, part: str) -> bool:
+    """Whether lower-cased ``text`` has ``part`` as a whole token: not inside a longer word or number
+    ("34" is not in "123456"); a word key may take a plural "s" / "es" ("Tuesday" in "Tuesdays")."""
+    part = part.strip().lower()
+    if not part:
+        return False
+    head = r"(?<!\w)" if part[0].isalnum() else ""
+    tail = r"(?!\d)" if part[-1].isdigit() else r"(?:e?s)?(?!\w)" if part[-1].isalpha() else ""
+    return re.search(head + re.escape(part) + tail, text) is not None
+
+
 def states(answer: str, key: str) -> bool:
-    """Whether ``answer`` contains ``key``: "a|b" one of the alternatives, "a&b" all of the parts
-    (case-insensitive substrings)."""
+    """Whether ``answer`` states ``key``: "a|b" one of the alternatives, "a&b" all of the parts
+    (case-insensitive, each part a whole token: see :func:`_mentions`)."""
     text = answer.lower()
-    return any(all(part.strip().lower() in text for part in alt.split("&")) for alt in key.split("|"))
+    return any(all(_mentions(text, part) for part in alt.split("&")) for alt in key.split("|"))
 
 
 def eval_set() -> dict[str, Any]:
