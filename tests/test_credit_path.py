@@ -89,3 +89,23 @@ def test_a_detour_shares_the_return_only_under_episode_credit(credit, menu_q):
     assert home.actions[ActionKey("menu", "")].q == menu_q
     assert menu.actions[ActionKey("close", "")].q == menu_q
     assert home.actions[ActionKey("go", "")].q == 1.0
+
+
+def test_wikihow_defaults_to_path_credit_and_keeps_the_reference():
+    from tui_agent.agents.factory import RunOptions, agent_config
+    from tui_agent.config.settings import Settings
+
+    assert agent_config("wikihow", Settings()).learning.credit == "path"
+    assert agent_config("wikihow", Settings(), RunOptions(credit="episode")).learning.credit == "episode"
+    assert agent_config("shop", Settings()).learning.credit == "episode"
+    with pytest.raises(ValueError, match="credit"):
+        agent_config("wikihow", Settings(), RunOptions(credit="nope"))
+
+
+def test_credit_flag_is_wikihow_only():
+    from typer.testing import CliRunner
+
+    from tui_agent.cli.main import app
+
+    result = CliRunner().invoke(app, ["train", "--env", "shop", "--credit", "path"])
+    assert result.exit_code == 2 and "wikihow only" in result.output
