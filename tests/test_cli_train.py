@@ -13,6 +13,7 @@ from tui_agent.cli.docqa import DocQAOptions
 from tui_agent.cli.main import app
 from tui_agent.cli.runner import write_report
 from tui_agent.cli.shop import ShopOptions
+from tui_agent.cli.wikihow import WikiHowOptions
 
 DISPATCH = {"env", "algo"}  # read by the command itself to pick the runner
 
@@ -22,7 +23,7 @@ def _params(command: str) -> set[str]:
 
 
 def test_every_flag_reaches_a_domain_options_dataclass():
-    names = {f.name for f in fields(ShopOptions)} | {f.name for f in fields(DocQAOptions)}
+    names = {f.name for options in (ShopOptions, DocQAOptions, WikiHowOptions) for f in fields(options)}
     for command in ("train", "eval"):
         assert _params(command) - DISPATCH <= names, command
 

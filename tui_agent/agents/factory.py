@@ -35,7 +35,9 @@ class RunOptions:
     ``always_answer`` (docqa) answer even where answering unknown notes has mostly failed; ``timeout_reward``
     (docqa) what the env's time-out adds, in [−1, 0] (the policy values waiting out the clock at it); ``constrained``
     (shop ``rememberer``) the model's advice constrained to the page's valid actions; ``learner`` (shop) a
-    preset of :data:`tui_agent.shop.policy.LEARNERS` ("reference" | "fit-cells").
+    preset of :data:`tui_agent.shop.policy.LEARNERS` ("reference" | "fit-cells"); ``credit`` (wikihow) how returns
+    are credited, "episode" (the reference) | "path" (zero-reward loops cut out,
+    :func:`tui_agent.rlem.learning.loop_erased`), None: the domain's default (wikihow: path).
     """
 
     gamma: float = 1.0
@@ -46,6 +48,7 @@ class RunOptions:
     analogy: bool = True
     constrained: bool = True
     learner: str = "reference"
+    credit: str | None = None
     scorer: str | None = None
     answerer: str = "extractive"
     always_answer: bool = False
@@ -78,7 +81,8 @@ def agent_config(domain: str, settings: Any, options: RunOptions | None = None) 
         from tui_agent.wikihow.agent import config_from_settings as wikihow_config
 
         return wikihow_config(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode, random_fill=o.random_fill,
-                              discouraged=o.discouraged, seed=o.seed, constrained=o.constrained)
+                              discouraged=o.discouraged, seed=o.seed, constrained=o.constrained,
+                              **({"credit": o.credit} if o.credit else {}))
     from tui_agent.docqa.agent import config_from_settings as docqa_config
 
     return docqa_config(settings, gamma=o.gamma, n=o.n, update_mode=o.update_mode, random_fill=o.random_fill,

@@ -43,6 +43,9 @@ ScorerOption = Annotated[str | None, typer.Option(
     "--scorer", help="How episodic-control breaks ties: llm (the model's log-likelihoods) | constant (first candidate). "
     "Default: llm on the shop, constant on docqa (measured there: the model's tie-breaks cost success).",
     show_default=False)]
+CreditOption = Annotated[str | None, typer.Option(
+    "--credit", help="wikihow: path (default: a detour back to a screen already seen earns nothing) | episode "
+    "(REMEMBERER's full-episode return).", show_default=False)]
 LearnerOption = Annotated[str, typer.Option(
     "--learner", help="shop episodic-control learner: reference (REMEMBERER's) | fit-cells (what a purchase "
     "taught reaches similar items of new goals: docs/shop_transfer.md).")]
@@ -85,6 +88,7 @@ def train_command(
     no_analogy: NoAnalogyOption = False,
     unconstrained: UnconstrainedOption = False,
     learner: LearnerOption = "reference",
+    credit: CreditOption = None,
     policy: PolicyOption = None,
     scorer: ScorerOption = None,
     update_mode: UpdateModeOption = "mean",
@@ -122,6 +126,8 @@ def train_command(
     imported pool (`tui-agent memory import init_pool.q.yaml`).
     """
     _check_env(env)
+    if credit is not None and env != "wikihow":
+        fail("--credit: wikihow only", 2)
     if algo not in ALGOS:
         fail(f"unknown algo {algo!r}; expected {' or '.join(ALGOS)}", 2)
     if algo == "ppo" and env == "wikihow":

@@ -23,8 +23,8 @@ __all__ = ["WikiHowOptions", "wikihow_eval", "wikihow_train"]
 @dataclass(frozen=True)
 class WikiHowOptions(RunFlags):
     """A WikiHow run's options: ``tasks`` (eval: tasks 0..N-1 of ``split``), ``train_set`` "S0" | "S1",
-    ``epochs``, ``split`` "test" | "train", the advice's ablations and ``unconstrained`` (the rememberer's
-    free-text advice)."""
+    ``epochs``, ``split`` "test" | "train", the advice's ablations, ``unconstrained`` (the rememberer's
+    free-text advice) and ``credit`` ("path" | "episode"; None: WikiHow's default, path)."""
 
     DEFAULT_SCORER = "constant"
 
@@ -35,11 +35,12 @@ class WikiHowOptions(RunFlags):
     no_random: bool = False
     no_discouraged: bool = False
     unconstrained: bool = False
+    credit: str | None = None
 
     def run_options(self) -> RunOptions:
         return RunOptions(gamma=self.gamma, n=self.horizon, update_mode=self.update_mode,
                           random_fill=not self.no_random, discouraged=not self.no_discouraged, seed=self.seed,
-                          constrained=not self.unconstrained)
+                          constrained=not self.unconstrained, credit=self.credit)
 
 
 def _policy(o: WikiHowOptions) -> str:

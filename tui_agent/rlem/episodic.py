@@ -27,7 +27,7 @@ from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
 
-from tui_agent.rlem.learning import LearningConfig
+from tui_agent.rlem.learning import LearningConfig, loop_erased
 from tui_agent.rlem.records import ActionKey, RecordKey, Similarity
 from tui_agent.rlem.replay import HistoryReplay, RowSink
 
@@ -167,7 +167,8 @@ class EpisodicAgent(EpisodicMemory, Generic[StepT, ResultT]):
         ``learn`` updates the memory every step (n-step targets); ``explore`` (default: ``learn``)
         lets the policy try untried actions optimistically, at most :attr:`explore_per_episode` times;
         ``has_reward`` False (e.g. a free-text goal with no reward function) runs without updates.
-        ``on_step(step)`` is called after each step, from this thread.
+        ``on_step(step)`` is called after each step, from this thread. With the learning config's
+        ``credit="path"`` the updates wait for the episode's end (the detours are known then).
 
         Raises:
             ValueError: an unknown policy.
@@ -179,6 +180,7 @@ class EpisodicAgent(EpisodicMemory, Generic[StepT, ResultT]):
         result, state = self.start(obs, info, policy, learn)
         episode = self.replay.begin_episode(episode_id=result.episode_id) if learn else None
         explored = 0
+        transitions: list[tuple[RecordKey, ActionKey, float, RecordKey | None]] = []
         while True:
             step = self.next_step(result, state, obs, info, learn, explore and explored < self.explore_per_episode)
             explored += step.explored
@@ -190,18 +192,38 @@ class EpisodicAgent(EpisodicMemory, Generic[StepT, ResultT]):
             if episode is not None:
                 next_key = None if terminated or truncated else RecordKey.of(result.task, obs,
                                                                              info["available_actions"])
-                updates = self.replay.step(episode, key, step.action_key(), self.learning_reward(reward, info),
-                                           next_key,
-                                           any_reason=self.any_reason(policy))
-                result.row_ids.extend(u.row_id for u in updates if u.row_id)
+                transition = (key, step.action_key(), self.learning_reward(reward, info), next_key)
+                if self.replay.config.credit == "path":
+                    transitions.append(transition)
+                else:
+                    updates = self.replay.step(episode, *transition, any_reason=self.any_reason(policy))
+                    result.row_ids.extend(u.row_id for u in updates if u.row_id)
             if on_step is not None:
                 on_step(step)
             if terminated or truncated:
                 break
         if episode is not None:
+            if transitions:
+                result.row_ids.extend(self._learn_path(episode, transitions, self.any_reason(policy)))
             result.row_ids.extend(u.row_id for u in self.replay.end_episode(episode) if u.row_id)
         self.finish(result, info, has_reward)
         return result
+
+    def _learn_path(self, episode: Any, transitions: list[tuple[RecordKey, ActionKey, float, RecordKey | None]],
+                    any_reason: bool) -> list[str]:
+        """``credit="path"``: the episode's detours (:func:`~tui_agent.rlem.learning.loop_erased`) are trained
+        towards 0 and its path goes through the replay as the episode; returns the new row ids."""
+        states = [t[0] for t in transitions] + [transitions[-1][3]]
+        path, detours = loop_erased(states, [t[2] for t in transitions])
+        ids = [u.row_id for t in detours
+               for u in [self.replay.learn(transitions[t][0], transitions[t][1], 0.0, any_reason=any_reason, step=t,
+                                           **episode.info)] if u.row_id]
+        for i, t in enumerate(path):
+            key, action, reward, _ = transitions[t]
+            next_key = transitions[path[i + 1]][0] if i + 1 < len(path) else transitions[-1][3]
+            ids.extend(u.row_id for u in self.replay.step(episode, key, action, reward, next_key, any_reason=any_reason)
+                       if u.row_id)
+        return ids
 
     def feedback(self, result: ResultT, up: bool) -> list[tuple[str | None, float, int]]:
         """👍/👎 after an episode: one terminal update with target +1 / −1 for each (record, action) it took.

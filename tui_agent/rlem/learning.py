@@ -24,6 +24,12 @@ Update rules (``update_mode`` of the reference): ``"mean"`` (default), step
 size 1/N, so Q is the running mean of its targets: ``N += 1; Q += (G − Q)/N``;
 ``"const"``: ``N += 1; Q += α (G − Q)`` with a fixed α (the reference's
 ``learning_rate``, 0.1).
+
+Credit (``credit``): ``"episode"`` (the reference) — every step of the episode is a transition of the
+return. ``"path"`` — the episode's loops that earned nothing are cut out (:func:`loop_erased`): a
+detour that comes back to a screen already seen (opening a menu and closing it, a search repeated on
+its own results) is trained towards 0, and the remaining path's targets are formed as above over the
+path alone, so a detour taken in a successful episode does not share its return.
 """
 
 from __future__ import annotations
@@ -34,10 +40,12 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 __all__ = [
+    "CREDITS",
     "UPDATE_MODES",
     "LearningConfig",
     "NStepBuffer",
     "PendingUpdate",
+    "loop_erased",
     "update_value",
     "change_towards",
     "pooled_value",
@@ -46,6 +54,7 @@ __all__ = [
 ]
 
 UPDATE_MODES = ("mean", "const")
+CREDITS = ("episode", "path")
 K = TypeVar("K")
 A = TypeVar("A")
 
@@ -58,7 +67,8 @@ class LearningConfig:
 
     ``gamma`` ∈ [0, 1] (reference default 1); ``n`` ≥ 1 or None (full-episode
     return, the reference's released runs); ``update_mode`` "mean" (α = 1/N)
-    or "const" (α = ``learning_rate`` ∈ (0, 1]).
+    or "const" (α = ``learning_rate`` ∈ (0, 1]); ``credit`` "episode" (the
+    reference) or "path" (zero-reward loops trained towards 0, :func:`loop_erased`).
 
     Raises:
         ValueError: a value out of range.
@@ -68,9 +78,12 @@ class LearningConfig:
     n: int | None = None
     update_mode: str = "mean"
     learning_rate: float = 0.1
+    credit: str = "episode"
 
     def __post_init__(self) -> None:
         _check(self.gamma, self.n)
+        if self.credit not in CREDITS:
+            raise ValueError(f"credit must be one of {CREDITS}, got {self.credit!r}")
         if self.update_mode not in UPDATE_MODES:
             raise ValueError(f"update_mode must be one of {UPDATE_MODES}, got {self.update_mode!r}")
         if not 0.0 < self.learning_rate <= 1.0:
@@ -82,6 +95,32 @@ def _check(gamma: float, n: int | None) -> None:
         raise ValueError(f"gamma must be in [0, 1], got {gamma}")
     if n is not None and n < 1:
         raise ValueError(f"n must be >= 1 or None, got {n}")
+
+
+def loop_erased(states: Sequence[Any], rewards: Sequence[float]) -> tuple[list[int], list[int]]:
+    """Split an episode's steps into its loop-erased path and the detours cut out of it.
+
+    ``states[t]`` is o_t for t = 0..T (``len(states) == len(rewards) + 1``; any hashable, compared by
+    equality), ``rewards[t]`` is r_{t+1}. Walking forward, when o_t equals a state already on the path
+    and the steps since it earned nothing (sum 0), those steps are a detour: they leave the path.
+    Returns ``(path, detours)``: step indices in order; the path's steps chain (each ends where the
+    next begins, the last at o_T) and their rewards sum to the episode's.
+
+    Raises:
+        ValueError: ``states`` not one longer than ``rewards``.
+    """
+    if len(states) != len(rewards) + 1:
+        raise ValueError(f"need one more state than rewards, got {len(states)} and {len(rewards)}")
+    path: list[int] = []
+    detours: list[int] = []
+    for t in range(len(states)):
+        start = next((i for i, s in enumerate(path) if states[s] == states[t]), None)
+        if start is not None and not any(rewards[s] for s in path[start:]):
+            detours.extend(path[start:])
+            del path[start:]
+        if t < len(rewards):
+            path.append(t)
+    return path, sorted(detours)
 
 
 def update_value(value: float, count: int, target: float, mode: str = "mean",

@@ -36,9 +36,12 @@ from tui_agent.wikihow import prompt as prm
 from tui_agent.wikihow.episode import WikiHowResult, WikiHowStep
 from tui_agent.wikihow.records import WikiHowQuery, query_for, task_pattern, wikihow_similarity
 
-__all__ = ["NO_ACTION", "WikiHowAgent", "WikiHowConfig", "config_from_settings", "policy_name"]
+__all__ = ["DEFAULT_CREDIT", "NO_ACTION", "WikiHowAgent", "WikiHowConfig", "config_from_settings", "policy_name"]
 
 NO_ACTION = "NOTHINGG"
+DEFAULT_CREDIT = "path"
+"""WikiHow's default credit (:class:`~tui_agent.rlem.learning.LearningConfig`): a detour that returns to a screen
+already seen earns nothing (docs/wikihow.md, "Credit"); ``"episode"`` is the reference's full-episode return."""
 
 
 def policy_name(name: str) -> str:
@@ -67,14 +70,14 @@ class WikiHowConfig:
 
 def config_from_settings(settings: Any, *, gamma: float = 1.0, n: int | None = None, update_mode: str = "mean",
                          random_fill: bool = True, discouraged: bool = True, seed: int | None = None,
-                         constrained: bool = True) -> WikiHowConfig:
-    """The configuration from the app's settings (λ, m) and a run's options.
+                         constrained: bool = True, credit: str = DEFAULT_CREDIT) -> WikiHowConfig:
+    """The configuration from the app's settings (λ, m) and a run's options (``credit``: "path" | "episode").
 
     Raises:
-        ValueError: an option out of range (γ, n, update mode).
+        ValueError: an option out of range (γ, n, update mode, credit).
     """
     return WikiHowConfig(lam=settings.similarity_lambda, m=max(int(settings.exemplars), 1),
-                         learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode),
+                         learning=LearningConfig(gamma=gamma, n=n, update_mode=update_mode, credit=credit),
                          advice=AdviceOptions(random_fill=random_fill, discouraged=discouraged), seed=seed,
                          constrained=constrained)
 
