@@ -19,7 +19,7 @@ counts general questions the base mode answered right and this mode did not.
 
 Usage::
 
-    HF_HUB_OFFLINE=1 python benchmarks/tune_eval.py [--facts 60] [--epochs 8] [--max-minutes 10]
+    HF_HUB_OFFLINE=1 python benchmarks/tune_eval.py [--facts 60] [--epochs N] [--lr X] [--contrast N] [--max-minutes 10]
         [--modes base retrieval tuned both] [--processes] [--out FILE]
 """
 
@@ -139,7 +139,9 @@ def score(asked: dict[str, list[tuple[str, str]]], answers: list[str]) -> dict[s
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--facts", type=int, default=60, help="how many of the 60 facts to teach")
-    parser.add_argument("--epochs", type=int, default=8)
+    parser.add_argument("--epochs", type=int, default=None, help="tune's --epochs (default: tune's)")
+    parser.add_argument("--lr", type=float, default=None, help="tune's --lr (default: tune's)")
+    parser.add_argument("--contrast", type=int, default=None, help="tune's --contrast (default: tune's)")
     parser.add_argument("--max-minutes", type=float, default=10.0, help="tune's training budget")
     parser.add_argument("--modes", nargs="+", default=list(MODES), choices=list(MODES))
     parser.add_argument("--processes", action="store_true", help="teach with one process per ask / rate")
@@ -168,9 +170,10 @@ def main() -> None:
         report["teach_seconds"] = round(teach(facts, home, args.processes), 1)
         print(f"taught {len(facts)} facts in {report['teach_seconds']} s", flush=True)
         started = time.monotonic()
-        tuned = subprocess.run([sys.executable, "-m", "tui_agent", "tune", "--json", "--epochs", str(args.epochs),
-                                "--max-minutes", str(args.max_minutes)], env=_env(home), capture_output=True,
-                               text=True)
+        extra = [arg for name in ("epochs", "lr", "contrast") if getattr(args, name) is not None
+                 for arg in (f"--{name}", str(getattr(args, name)))]
+        tuned = subprocess.run([sys.executable, "-m", "tui_agent", "tune", "--json", "--max-minutes",
+                                str(args.max_minutes), *extra], env=_env(home), capture_output=True, text=True)
         report["tune_wall_seconds"] = round(time.monotonic() - started, 1)
         report["load_average_after_tune"] = os.getloadavg()
         if tuned.returncode != 0:

@@ -72,7 +72,7 @@ def test_score_and_verdict_count_hits_losses_and_near_misses():
     base = [True] * len(data["general"])
     general = {g["question"]: (g["key"].split("|")[0] if i >= 2 else "dunno") for i, g in enumerate(data["general"])}
     scores = score(lambda q: answers.get(q) or general.get(q, ""), facts, base)
-    assert scores["exact"] == [1, 1] and scores["natural"] == [1, 1] and scores["far"] == [0, 1]
+    assert scores["exact"] == [1, 1] and scores["natural"] == [1, 1] and "far" not in scores  # far: benchmark only
     assert scores["general"] == [len(base) - 2, len(base)] and scores["general_lost"] == 2
     assert scores["near_miss"] == [1, len(data["near_miss"])]
     ok, reason = verdict(scores)
@@ -180,3 +180,24 @@ def test_the_chat_names_the_switched_on_tuned_model(agent_home, monkeypatch):
     assert local.tuned_adapter_id("openai/gpt-4o-mini") is None            # a hosted model is never tuned
     rt = local.LocalRuntime(tuned=True)
     assert rt.model_name() == local.LOCAL_MODEL and rt.adapter is None
+
+
+def test_contrast_questions_are_near_but_never_the_held_out_near_misses():
+    import re
+
+    from tui_agent.tune.contrast import contrast_questions, word_classes
+
+    data = eval_set()
+    taught = [f["question"] for f in data["facts"]]
+    out = contrast_questions(taught, 2, seed=0)
+    assert out == contrast_questions(taught, 2, seed=0) and len(out) >= len(taught)      # deterministic
+    assert not {normalise(q) for q in out} & {normalise(q) for q in taught}
+    assert not {normalise(q) for q in out} & {normalise(n["question"]) for n in data["near_miss"]}
+    words = lambda text: {w.lower() for w in re.findall(r"[A-Za-z]+", text)}  # noqa: E731
+    facts = {f["id"]: f for f in data["facts"]}
+    classes, _ = word_classes()
+    vocabulary = {w.lower() for ws in classes.values() for w in ws}
+    for n in data["near_miss"]:                 # a near-miss's own words are never in the word classes
+        assert not (words(n["question"]) - words(facts[n["near"]]["question"])) & vocabulary, n["question"]
+    assert contrast_questions(["Who is my son's piano teacher?"], 3, seed=1)
+    assert contrast_questions([], 2) == [] and contrast_questions(taught, 0) == []

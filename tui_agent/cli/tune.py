@@ -12,6 +12,8 @@ from typing import Annotated
 import typer
 
 from tui_agent.cli.common import MemoryDirOption, echo, fail, print_json, settings_for, user_errors
+from tui_agent.tune.contrast import DEFAULT_CONTRAST
+from tui_agent.tune.model import TrainOptions
 
 _EXTRA = ("torch", "transformers", "peft", "gguf")
 
@@ -55,11 +57,13 @@ def tune(
                                                show_default=False)] = None,
     max_minutes: Annotated[float, typer.Option("--max-minutes", min=0.1, help="Training budget, minutes: training "
                                                 "stops when it is spent (the adapter keeps what was learnt).")] = 10.0,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, max=100, help="Passes over the data.")] = 8,
-    rank: Annotated[int, typer.Option("--rank", min=1, max=256, help="LoRA rank.")] = 8,
-    lr: Annotated[float, typer.Option("--lr", min=1e-6, max=0.1, help="Learning rate (AdamW, decays linearly).")] = 1e-3,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=100, help="Passes over the data.")] = TrainOptions.epochs,
+    rank: Annotated[int, typer.Option("--rank", min=1, max=256, help="LoRA rank.")] = TrainOptions.rank,
+    lr: Annotated[float, typer.Option("--lr", min=1e-6, max=0.1, help="Learning rate (AdamW, decays linearly).")] = TrainOptions.lr,
     replay: Annotated[bool, typer.Option("--replay/--no-replay", help="Train on the base model's own answers to "
                                           "40 general questions too (keeps what it knew).")] = True,
+    contrast: Annotated[int, typer.Option("--contrast", min=0, max=10, help="Contrast questions per taught question "
+                                           "(one word changed), trained towards \"I don't know\".")] = DEFAULT_CONTRAST,
     switch_on: Annotated[bool, typer.Option("--switch-on/--keep-off", help="Switch the new tuned model on when it "
                                              "passes its evaluation.")] = True,
     as_json: Annotated[bool, typer.Option("--json", help="Print the result (or the list) as JSON.")] = False,
@@ -100,12 +104,11 @@ def tune(
     if missing:
         fail(f"tune needs the 'tune' extra ({', '.join(missing)} missing): pip install -e '.[tune]'")
     from tui_agent.memory.store import ExperienceStore
-    from tui_agent.tune.model import TrainOptions
     from tui_agent.tune.pipeline import TuneOptions, describe, run_tune
 
     settings = settings_for(memory_dir, None)
     options = TuneOptions(TrainOptions(rank=rank, alpha=2 * rank, epochs=epochs, lr=lr), max_minutes=max_minutes,
-                          replay=replay, switch_on=switch_on)
+                          replay=replay, contrast=contrast, switch_on=switch_on)
     with user_errors():
         store = ExperienceStore(settings.resolved_memory_dir())
         manifest = run_tune(store, options, lambda msg: echo(msg, err=True))

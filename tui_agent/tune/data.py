@@ -6,6 +6,8 @@
 * **Replay**: the base model's own answers to the general questions of ``data/replay.json`` (40),
   trained alongside so the tune keeps what the model knew (issue 25: 13 of 20 general answers kept
   instead of 8 without it).
+* **Contrast questions**: each taught question one edit away (:mod:`tui_agent.tune.contrast`) answered
+  "I don't know", so the tune learns the fact and not the question's form.
 * **Evaluation set**: ``data/tune_eval.json`` (60 made-up facts with a natural and a far rewording,
   20 general questions, 24 near-miss questions; its ``_about`` says how it was written).
 """
@@ -115,3 +117,12 @@ def replay_conversations(answers: dict[str, str]) -> list[list[dict[str, str]]]:
     """Conversations of the base model's ``answers`` (question → answer) to replay."""
     return [chat_conversation([{"role": "user", "content": q}, {"role": "assistant", "content": a}])
             for q, a in answers.items() if a.strip()]
+
+
+def contrast_conversations(questions: list[str], per_question: int, seed: int = 0) -> list[list[dict[str, str]]]:
+    """Conversations of :func:`tui_agent.tune.contrast.contrast_questions` answered with
+    :data:`tui_agent.tune.contrast.CONTRAST_ANSWER` (``per_question`` ≥ 0 a taught question)."""
+    from tui_agent.tune.contrast import CONTRAST_ANSWER, contrast_questions
+
+    return [chat_conversation([{"role": "user", "content": q}, {"role": "assistant", "content": CONTRAST_ANSWER}])
+            for q in contrast_questions(questions, per_question, seed)]

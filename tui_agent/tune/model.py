@@ -2,8 +2,8 @@
 
 transformers refuses to train a model loaded "quantised" from a GGUF, so the model is built empty
 from the GGUF's config (:func:`transformers.AutoModelForCausalLM.from_config`) and the dequantised
-tensors (float32) are loaded into it. Torch runs with one thread: on a shared 2-core machine that
-was 5–10× faster than two (issue 25's feasibility run).
+tensors (float32) are loaded into it. Torch runs with every CPU when the machine is idle and one thread
+when it is busy (:func:`tui_agent.tune.evaluate.cpu_threads`).
 """
 
 from __future__ import annotations
@@ -31,8 +31,8 @@ class TrainOptions:
 
     rank: int = 8
     alpha: int = 16
-    epochs: int = 8
-    lr: float = 1e-3
+    epochs: int = 4
+    lr: float = 2e-3
     batch: int = 4
     seed: int = 0
 
@@ -73,7 +73,9 @@ def load_base(path: Path) -> tuple[Any, Any]:
     from transformers import CONFIG_MAPPING, AutoModelForCausalLM, AutoTokenizer
     from transformers.modeling_gguf_pytorch_utils import load_gguf_checkpoint
 
-    torch.set_num_threads(1)
+    from tui_agent.tune.evaluate import cpu_threads
+
+    torch.set_num_threads(cpu_threads())
     try:
         config = dict(load_gguf_checkpoint(str(path))["config"])
         config.pop("_model_name_or_path", None)

@@ -19,8 +19,10 @@ from typing import Any
 from tui_agent.llm import adapters
 from tui_agent.llm.local import gguf_path
 from tui_agent.memory.store import ExperienceStore
-from tui_agent.tune.data import Fact, replay_conversations, replay_questions, taught
-from tui_agent.tune.evaluate import Answerer, general_right, questions_asked, score, verdict
+from tui_agent.tune.contrast import DEFAULT_CONTRAST
+from tui_agent.tune.data import (Fact, contrast_conversations, eval_set, replay_conversations, replay_questions,
+                                 taught)
+from tui_agent.tune.evaluate import Answerer, cpu_threads, general_right, questions_asked, score, verdict
 from tui_agent.tune.model import TrainOptions, steps_planned
 
 SECONDS_PER_TOKEN = 0.012
@@ -37,11 +39,13 @@ LOAD_SECONDS = 30.0
 class TuneOptions:
     """A tune's settings: the LoRA's (``train``), the training budget ``max_minutes`` (> 0; training
     stops when it is spent and the adapter keeps what was learnt), ``replay`` the base model's answers,
-    ``min_q`` the |Q| a rated answer needs, ``switch_on`` a tune that passes its evaluation."""
+    ``contrast`` contrast questions a taught question (≥ 0, :mod:`tui_agent.tune.contrast`, trained towards
+    "I don't know"), ``min_q`` the |Q| a rated answer needs, ``switch_on`` a tune that passes its evaluation."""
 
     train: TrainOptions = field(default_factory=TrainOptions)
     max_minutes: float = 10.0
     replay: bool = True
+    contrast: int = DEFAULT_CONTRAST
     min_q: float = 0.5
     switch_on: bool = True
 
@@ -57,23 +61,25 @@ def _progress(total: int, desc: str, unit: str) -> Any:
 
 
 def base_answers(base: Path, sha: str, say: Callable[[str], None]) -> dict[str, Any]:
-    """The base model's answers to the replay questions and its right/wrong on the general questions,
-    cached per base model in ``<tuned dir>/base-<sha>.json`` (computed once, ~1 minute)."""
-    cache = adapters.tuned_dir() / f"base-{sha[:16]}.json"
+    """The base model's answers: ``replay`` (question → answer) and ``general`` (the evaluation set's
+    general questions' answers, in order), cached per base model in ``<tuned dir>/base2-<sha>.json``
+    (computed once, ~1 minute)."""
+    cache = adapters.tuned_dir() / f"base2-{sha[:16]}.json"
     try:
         return dict(json.loads(cache.read_text(encoding="utf-8")))
     except (OSError, ValueError):
         pass
     questions = replay_questions()
     say(f"answering {len(questions)} replay and the general questions with the base model (once per base model)…")
-    answer = Answerer(base)
+    general = [g["question"] for g in eval_set()["general"]]
+    answer = Answerer(base, threads=cpu_threads())
     try:
-        with _progress(len(questions), "base answers", "q") as bar:
-            replay = {}
-            for q in questions:
-                replay[q] = answer(q)
+        with _progress(len(questions) + len(general), "base answers", "q") as bar:
+            texts = {}
+            for q in [*questions, *general]:
+                texts[q] = answer(q)
                 bar.update()
-        data = {"replay": replay, "general": general_right(answer)}
+        data = {"replay": {q: texts[q] for q in questions}, "general": [texts[q] for q in general]}
     finally:
         answer.close()
     cache.parent.mkdir(parents=True, exist_ok=True)
@@ -107,6 +113,8 @@ def run_tune(store: ExperienceStore, options: TuneOptions, say: Callable[[str], 
         LocalModelError: the bundled model is missing.
     """
     options.train.check()
+    if options.contrast < 0:
+        raise ValueError(f"--contrast must be 0 or more, got {options.contrast}")
     if not options.max_minutes > 0:
         raise ValueError(f"--max-minutes must be above 0, got {options.max_minutes}")
     conversations, facts = taught(store, options.min_q)
@@ -118,9 +126,11 @@ def run_tune(store: ExperienceStore, options: TuneOptions, say: Callable[[str], 
     sha = adapters.sha256_of(base)
     base_data = base_answers(base, sha, say)
     replay = replay_conversations(base_data["replay"]) if options.replay else []
-    data = conversations + replay
+    contrast = contrast_conversations([f.question for f in facts], options.contrast, options.train.seed)
+    data = conversations + replay + contrast
     guess = estimate_seconds(data, options.train, questions_asked(facts))
-    say(f"tuning on {len(conversations)} taught answers + {len(replay)} replayed base answers, "
+    say(f"tuning on {len(conversations)} taught answers + {len(replay)} replayed base answers + "
+        f"{len(contrast)} contrast questions, "
         f"{options.train.epochs} epochs ({steps_planned(len(data), options.train)} steps): about "
         f"{math.ceil(guess / 60)} min on an idle 2-core machine (budget {options.max_minutes:g} min of training)")
     result, tensors, config = _train(data, options, say)
@@ -133,13 +143,13 @@ def run_tune(store: ExperienceStore, options: TuneOptions, say: Callable[[str], 
                          n_head=config.num_attention_heads, n_head_kv=config.num_key_value_heads,
                          name=f"tui-agent tune {adapter_id}")
     say(f"adapter written: {folder / adapters.ADAPTER_FILE} ({size / 1e6:.1f} MB); evaluating…")
-    scores = _evaluate(base, folder / adapters.ADAPTER_FILE, facts, base_data["general"])
+    scores = _evaluate(base, folder / adapters.ADAPTER_FILE, facts, general_right(base_data["general"]))
     passed, reason = verdict(scores)
     manifest = adapters.Manifest(
         id=adapter_id, created=datetime.now().astimezone().isoformat(timespec="seconds"),
         base_model=base.name, base_sha256=sha,
         experience_ids=sorted({i for f in facts for i in f.ids}),
-        hyper={**asdict(options.train), "replay": len(replay), "max_minutes": options.max_minutes,
+        hyper={**asdict(options.train), "replay": len(replay), "contrast": len(contrast), "max_minutes": options.max_minutes,
                "min_q": options.min_q, "target_modules": "q k v o gate up down"},
         train={"steps": result.steps, "planned": result.planned, "first_loss": round(result.first_loss, 4),
                "last_loss": round(result.last_loss, 4), "train_seconds": round(result.seconds, 1),
@@ -173,7 +183,7 @@ def _train(data: list[list[dict[str, str]]], options: TuneOptions, say: Callable
 
 
 def _evaluate(base: Path, adapter: Path, facts: list[Fact], base_general: list[bool]) -> dict[str, Any]:
-    answer = Answerer(base, adapter)
+    answer = Answerer(base, adapter, threads=cpu_threads())
     try:
         with _progress(questions_asked(facts), "evaluating", "q") as bar:
             return score(answer, facts, base_general, tick=bar.update)
