@@ -201,3 +201,19 @@ def test_contrast_questions_are_near_but_never_the_held_out_near_misses():
         assert not (words(n["question"]) - words(facts[n["near"]]["question"])) & vocabulary, n["question"]
     assert contrast_questions(["Who is my son's piano teacher?"], 3, seed=1)
     assert contrast_questions([], 2) == [] and contrast_questions(taught, 0) == []
+
+
+def test_a_users_own_facts_get_held_out_near_miss_questions():
+    from tui_agent.tune.contrast import contrast_questions
+    from tui_agent.tune.data import Fact
+    from tui_agent.tune.evaluate import near_miss_questions
+
+    own = Fact("What is the code for my bike lock?", "It is 4417.", "4417")
+    listed = eval_set()["facts"][0]
+    known = Fact(listed["question"], listed["answer"], listed["key"], listed["natural"], listed["far"])
+    trained = contrast_questions([own.question, known.question], 1, seed=0)
+    near = near_miss_questions([own, known], trained, seed=0)
+    extra = near[len(eval_set()["near_miss"]):]
+    assert near[:len(eval_set()["near_miss"])] == [n["question"] for n in eval_set()["near_miss"]]
+    assert extra and not set(extra) & set(trained)                       # held out from training
+    assert all("lock" in q or "bike" in q or "code" in q for q in extra)  # near the user's own fact

@@ -96,3 +96,19 @@ def test_a_lora_on_three_facts_loads_in_llama_cpp_and_answers_a_taught_fact(tmp_
         assert "5829" in answer("What's the garage door code again?")  # a natural rewording
     finally:
         answer.close()
+
+
+def test_answer_loss_equals_the_causal_lm_loss(tokenizer):
+    import torch
+
+    from tui_agent.tune.model import _batches, answer_loss, encode
+
+    torch.manual_seed(0)
+    model = _tiny_model(tokenizer)
+    encoded = [encode(tokenizer, [{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": q},
+                                  {"role": "assistant", "content": a}]) for q, a in FACTS]
+    import random
+
+    (ids, labels, mask), = _batches(encoded, 3, random.Random(0), tokenizer.pad_token_id or 0)
+    expected = model(input_ids=ids, attention_mask=mask, labels=labels).loss
+    assert float(answer_loss(model, ids, mask, labels)) == pytest.approx(float(expected), rel=1e-5)

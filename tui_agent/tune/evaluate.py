@@ -65,10 +65,23 @@ def cpu_threads() -> int:
     return cpus if os.getloadavg()[0] < cpus / 2 else 1
 
 
+def near_miss_questions(facts: Sequence[Fact], trained: Sequence[str] = (), seed: int = 0) -> list[str]:
+    """The near-miss questions a tune is judged on: the evaluation set's 24, and for each taught fact that
+    is not one of the set's (a user's own) up to 2 contrast questions (:mod:`tui_agent.tune.contrast`,
+    drawn with ``seed + 1``) that are not among the ``trained`` ones: held out from training."""
+    from tui_agent.tune.contrast import contrast_questions
+
+    own = [f.question for f in facts if f.natural is None]
+    skip = set(trained)
+    extra = [q for q in contrast_questions(own, 2, seed + 1) if q not in skip]
+    return [g["question"] for g in eval_set()["near_miss"]] + extra
+
+
 def score(answer: Callable[[str], str], facts: Sequence[Fact], base_general: Sequence[bool],
-          tick: Callable[[], None] = lambda: None) -> dict[str, Any]:
+          tick: Callable[[], None] = lambda: None, near_miss: Sequence[str] | None = None) -> dict[str, Any]:
     """The scores of ``answer`` (see the module docstring) as a dict: ``exact``, ``natural``, ``far``,
     ``general``, ``near_miss`` each ``[hits, total]``; ``general_base`` and ``general_lost`` counts;
+    ``near_miss``: the questions (default: the evaluation set's, :func:`near_miss_questions` adds a user's);
     ``tick()`` after every question."""
 
     def hit(question: str, key: str) -> bool:
@@ -90,15 +103,14 @@ def score(answer: Callable[[str], str], facts: Sequence[Fact], base_general: Seq
     out["general_base"] = sum(base_general)
     out["general_lost"] = sum(1 for b, t in zip(base_general, right) if b and not t)
     any_key = "|".join(f.key for f in facts)
-    near = [g["question"] for g in eval_set()["near_miss"]]
+    near = list(near_miss) if near_miss is not None else [g["question"] for g in eval_set()["near_miss"]]
     out["near_miss"] = [sum(hit(q, any_key) for q in near), len(near)] if facts else [0, len(near)]
     return out
 
 
-def questions_asked(facts: Sequence[Fact]) -> int:
-    """How many questions :func:`score` asks for ``facts``."""
-    data = eval_set()
-    return len(facts) + sum(1 for f in facts if f.natural) + len(data["general"]) + len(data["near_miss"])
+def questions_asked(facts: Sequence[Fact], near_miss: int) -> int:
+    """How many questions :func:`score` asks for ``facts`` and ``near_miss`` near-miss questions."""
+    return len(facts) + sum(1 for f in facts if f.natural) + len(eval_set()["general"]) + near_miss
 
 
 def verdict(scores: dict[str, Any]) -> tuple[bool, str]:

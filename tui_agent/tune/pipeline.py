@@ -22,7 +22,8 @@ from tui_agent.memory.store import ExperienceStore
 from tui_agent.tune.contrast import DEFAULT_CONTRAST
 from tui_agent.tune.data import (Fact, contrast_conversations, eval_set, replay_conversations, replay_questions,
                                  taught)
-from tui_agent.tune.evaluate import Answerer, cpu_threads, general_right, questions_asked, score, verdict
+from tui_agent.tune.evaluate import (Answerer, cpu_threads, general_right, near_miss_questions, questions_asked, score,
+                                     verdict)
 from tui_agent.tune.model import TrainOptions, steps_planned
 
 SECONDS_PER_TOKEN = 0.012
@@ -127,8 +128,9 @@ def run_tune(store: ExperienceStore, options: TuneOptions, say: Callable[[str], 
     base_data = base_answers(base, sha, say)
     replay = replay_conversations(base_data["replay"]) if options.replay else []
     contrast = contrast_conversations([f.question for f in facts], options.contrast, options.train.seed)
+    near_miss = near_miss_questions(facts, [c[-2]["content"] for c in contrast], options.train.seed)
     data = conversations + replay + contrast
-    guess = estimate_seconds(data, options.train, questions_asked(facts))
+    guess = estimate_seconds(data, options.train, questions_asked(facts, len(near_miss)))
     say(f"tuning on {len(conversations)} taught answers + {len(replay)} replayed base answers + "
         f"{len(contrast)} contrast questions, "
         f"{options.train.epochs} epochs ({steps_planned(len(data), options.train)} steps): about "
@@ -143,7 +145,7 @@ def run_tune(store: ExperienceStore, options: TuneOptions, say: Callable[[str], 
                          n_head=config.num_attention_heads, n_head_kv=config.num_key_value_heads,
                          name=f"tui-agent tune {adapter_id}")
     say(f"adapter written: {folder / adapters.ADAPTER_FILE} ({size / 1e6:.1f} MB); evaluating…")
-    scores = _evaluate(base, folder / adapters.ADAPTER_FILE, facts, general_right(base_data["general"]))
+    scores = _evaluate(base, folder / adapters.ADAPTER_FILE, facts, general_right(base_data["general"]), near_miss)
     passed, reason = verdict(scores)
     manifest = adapters.Manifest(
         id=adapter_id, created=datetime.now().astimezone().isoformat(timespec="seconds"),
@@ -182,11 +184,12 @@ def _train(data: list[list[dict[str, str]]], options: TuneOptions, say: Callable
     return result, lora_tensors(peft_model), model.config
 
 
-def _evaluate(base: Path, adapter: Path, facts: list[Fact], base_general: list[bool]) -> dict[str, Any]:
+def _evaluate(base: Path, adapter: Path, facts: list[Fact], base_general: list[bool], near_miss: list[str]
+              ) -> dict[str, Any]:
     answer = Answerer(base, adapter, threads=cpu_threads())
     try:
-        with _progress(questions_asked(facts), "evaluating", "q") as bar:
-            return score(answer, facts, base_general, tick=bar.update)
+        with _progress(questions_asked(facts, len(near_miss)), "evaluating", "q") as bar:
+            return score(answer, facts, base_general, tick=bar.update, near_miss=near_miss)
     finally:
         answer.close()
 
