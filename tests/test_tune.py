@@ -217,3 +217,11 @@ def test_a_users_own_facts_get_held_out_near_miss_questions():
     assert near[:len(eval_set()["near_miss"])] == [n["question"] for n in eval_set()["near_miss"]]
     assert extra and not set(extra) & set(trained)                       # held out from training
     assert all("lock" in q or "bike" in q or "code" in q for q in extra)  # near the user's own fact
+
+
+def test_tune_variants_parses_knobs():
+    from benchmarks.tune_variants import parse_variant
+
+    assert parse_variant("epochs=4,lr=2e-3,contrast=0") == {"epochs": 4, "lr": 0.002, "contrast": 0}
+    with pytest.raises(ValueError, match="unknown knob 'alpha'"):
+        parse_variant("alpha=3")

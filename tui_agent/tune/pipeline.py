@@ -26,14 +26,14 @@ from tui_agent.tune.evaluate import (Answerer, cpu_threads, general_right, near_
                                      verdict)
 from tui_agent.tune.model import TrainOptions, steps_planned
 
-SECONDS_PER_TOKEN = 0.012
-"""Training cost (forward + backward, one torch thread) of one token, seconds, on an idle 2-core machine:
-from issue 25's feasibility run (30 facts × 8 epochs, ~55 tokens each with the system prompt: 120 s, i.e.
-0.009 s) with some margin. A loaded machine is much slower (docs/tune.md: 57 s a step at load 30)."""
+SECONDS_PER_TOKEN = 0.006
+"""Training cost (forward + backward) of one token, seconds, on an idle 2-core machine (2 torch threads):
+measured 1.0 s a step of 4 examples of ~56 tokens (0.0045 s), with some margin. A busy machine is much
+slower (docs/tune.md: 57 s a step at load 30, one thread)."""
 SECONDS_PER_ANSWER = 0.5
-"""Evaluation cost of one answer with llama.cpp (≤ 48 tokens), seconds."""
-LOAD_SECONDS = 30.0
-"""Loading torch, transformers and the dequantised model, seconds."""
+"""Evaluation cost of one answer with llama.cpp (≤ 48 tokens), seconds (measured 0.46 idle)."""
+LOAD_SECONDS = 25.0
+"""Loading torch, transformers and the dequantised model, seconds (measured 21–22 idle)."""
 
 
 @dataclass(frozen=True)
