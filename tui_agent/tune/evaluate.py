@@ -55,14 +55,18 @@ def general_right(answers: Sequence[str]) -> list[bool]:
     return [states(text, g["key"]) for text, g in zip(answers, eval_set()["general"], strict=True)]
 
 
-def cpu_threads() -> int:
-    """Threads for a tune's torch and llama.cpp: every CPU this process may use when the machine is idle
-    (1-minute load average under half of them), else 1. Idle, two threads trained 1.7× faster than one
-    (1.2 vs 2.0 s a step on 2 cores); on a busy 2-core machine one was 5–10× faster (issue 25)."""
+def cpu_threads(sample_s: float = 0.5) -> int:
+    """Threads for a tune's torch and llama.cpp: every CPU this process may use when the others' work
+    leaves more than half of them idle (CPU use sampled over ``sample_s`` seconds, between a tune's
+    phases, so the tune's own work is not counted), else 1. Idle, two threads trained 1.7× faster than
+    one (1.2 vs 2.0 s a step on 2 cores); on a busy 2-core machine one was 5–10× faster (issue 25)."""
     import os
 
+    import psutil
+
     cpus = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return cpus if os.getloadavg()[0] < cpus / 2 else 1
+    busy = psutil.cpu_percent(interval=sample_s) / 100 * (psutil.cpu_count() or cpus)
+    return cpus if busy < cpus / 2 else 1
 
 
 def near_miss_questions(facts: Sequence[Fact], trained: Sequence[str] = (), seed: int = 0) -> list[str]:
