@@ -225,3 +225,13 @@ def test_tune_variants_parses_knobs():
     assert parse_variant("epochs=4,lr=2e-3,contrast=0") == {"epochs": 4, "lr": 0.002, "contrast": 0}
     with pytest.raises(ValueError, match="unknown knob 'alpha'"):
         parse_variant("alpha=3")
+
+
+def test_a_taught_fact_is_learnt_on_its_own_question_without_the_turns_before():
+    from tui_agent.tune.data import standalone
+
+    chat = [{"role": "system", "content": "Be brief."}, {"role": "user", "content": "Q1"},
+            {"role": "assistant", "content": "a bad answer"}, {"role": "user", "content": "Q2"},
+            {"role": "assistant", "content": "the correction"}]
+    assert standalone(chat) == [chat[0], chat[3], chat[4]]
+    assert standalone(chat[1:]) == chat[3:]

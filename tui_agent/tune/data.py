@@ -91,17 +91,25 @@ def chat_conversation(messages: list[dict[str, str]]) -> list[dict[str, str]]:
     return [{"role": "system", "content": SYSTEM_PROMPT}, *messages]
 
 
+def standalone(messages: list[dict[str, str]]) -> list[dict[str, str]]:
+    """The last question and its answer (and the chat's own system prompt, if it had one), without the
+    turns before: a taught fact is learnt on its own question, as the tune's evaluation asks it, and not
+    after earlier answers (often the rated-down ones, in a chat that taught several facts)."""
+    system = [m for m in messages[:1] if m["role"] == "system"]
+    return [*system, *messages[-2:]]
+
+
 def taught(store: ExperienceStore, min_q: float = DEFAULT_MIN_Q) -> tuple[list[list[dict[str, str]]], list[Fact]]:
     """(training conversations, the facts they teach) from the memory's chat corrections and 👍 answers.
 
-    A fact's key and rewordings come from the evaluation set when its question is one of the set's
+    Each conversation is :func:`standalone`. A fact's key and rewordings come from the evaluation set when its question is one of the set's
     (same words after :func:`tui_agent.chat.policy.normalise`), else from :func:`content_key`.
     """
     examples, _skipped = sft_examples(read_rows(store, ExperienceKind.CHAT.value), min_q=min_q)
     known = {normalise(f["question"]): f for f in eval_set()["facts"]}
     conversations, facts = [], []
     for example in examples:
-        messages = chat_conversation(example["messages"])
+        messages = chat_conversation(standalone(example["messages"]))
         question, answer = messages[-2]["content"], messages[-1]["content"]
         conversations.append(messages)
         entry = known.get(normalise(question))

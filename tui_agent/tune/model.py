@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import random
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -111,7 +112,9 @@ def with_lora(model: Any, options: TrainOptions) -> Any:
     torch.manual_seed(options.seed)
     config = LoraConfig(r=options.rank, lora_alpha=options.alpha, lora_dropout=0.0,
                         target_modules=list(TARGET_MODULES), bias="none", task_type="CAUSAL_LM")
-    return get_peft_model(model, config)
+    with warnings.catch_warnings():  # peft calls a transformers method deprecated for v6: not the user's concern
+        warnings.simplefilter("ignore", FutureWarning)
+        return get_peft_model(model, config)
 
 
 def _batches(encoded: list[tuple[list[int], list[int]]], size: int, rng: random.Random,
@@ -194,9 +197,9 @@ def train(model: Any, tokenizer: Any, conversations: Sequence[Sequence[dict[str,
             optimizer.step()
             optimizer.zero_grad(set_to_none=True)
             step += 1
-            losses.append(float(loss))
+            losses.append(loss.item())
             if on_step is not None:
-                on_step(step, float(loss))
+                on_step(step, losses[-1])
         if losses:
             epoch_losses.append(sum(losses) / len(losses))
         if stopped:
