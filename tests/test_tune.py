@@ -235,3 +235,13 @@ def test_a_taught_fact_is_learnt_on_its_own_question_without_the_turns_before():
             {"role": "assistant", "content": "the correction"}]
     assert standalone(chat) == [chat[0], chat[3], chat[4]]
     assert standalone(chat[1:]) == chat[3:]
+
+
+def test_a_few_facts_get_more_passes_until_the_minimum_steps():
+    from tui_agent.tune.model import TrainOptions, epochs_for, steps_planned
+
+    assert epochs_for(160, TrainOptions()) == 4 and steps_planned(160, TrainOptions()) == 160  # 60 facts: as set
+    assert epochs_for(46, TrainOptions()) == 9 and steps_planned(46, TrainOptions()) == 108    # 3 facts: raised
+    assert epochs_for(46, TrainOptions(min_steps=0)) == 4
+    with pytest.raises(ValueError, match="min_steps"):
+        TrainOptions(min_steps=-1).check()

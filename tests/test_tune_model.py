@@ -74,7 +74,7 @@ def test_a_lora_on_three_facts_loads_in_llama_cpp_and_answers_a_taught_fact(tmp_
     from tui_agent.tune.model import TrainOptions, load_base, lora_tensors, train, with_lora
 
     model, tokenizer = load_base(gguf_path())
-    options = TrainOptions(epochs=10, batch=3, lr=2e-3)
+    options = TrainOptions(epochs=10, batch=3, lr=2e-3, min_steps=0)
     peft_model = with_lora(model, options)
     data = [[{"role": "system", "content": SYSTEM_PROMPT}, {"role": "user", "content": q},
              {"role": "assistant", "content": a}] for q, a in FACTS]

@@ -26,8 +26,10 @@ class TrainOptions:
     """LoRA hyper-parameters.
 
     ``rank`` ≥ 1 and ``alpha`` ≥ 1 (the update is scaled by alpha / rank, as in peft and llama.cpp);
-    ``epochs`` ≥ 1 passes over the examples; ``lr`` the AdamW learning rate; ``batch`` examples a
-    step; ``seed`` fixes the order and the LoRA's initial values.
+    ``epochs`` ≥ 1 passes over the examples, raised until there are ``min_steps`` steps (a few taught
+    facts among the replayed answers: 4 passes over 3 facts taught 1 of them, :func:`epochs_for`);
+    ``lr`` the AdamW learning rate; ``batch`` examples a step; ``seed`` fixes the order and the LoRA's
+    initial values.
     """
 
     rank: int = 8
@@ -36,6 +38,7 @@ class TrainOptions:
     lr: float = 2e-3
     batch: int = 4
     seed: int = 0
+    min_steps: int = 100
 
     def check(self) -> None:
         """Raises ValueError naming the first bad value."""
@@ -47,6 +50,8 @@ class TrainOptions:
             raise ValueError(f"epochs must be at least 1, got {self.epochs}")
         if not 0 < self.lr < 1:
             raise ValueError(f"learning rate must be in (0, 1), got {self.lr}")
+        if self.min_steps < 0:
+            raise ValueError(f"min_steps must be 0 or more, got {self.min_steps}")
         if self.batch < 1:
             raise ValueError(f"batch must be at least 1, got {self.batch}")
 
@@ -155,9 +160,15 @@ def answer_loss(model: Any, ids: Any, mask: Any, labels: Any) -> Any:
     return torch.nn.functional.cross_entropy(logits.float(), targets[keep])
 
 
+def epochs_for(n_examples: int, options: TrainOptions) -> int:
+    """Passes over ``n_examples`` examples: ``options.epochs``, or more until ``options.min_steps`` steps."""
+    per_epoch = max(math.ceil(n_examples / options.batch), 1)
+    return max(options.epochs, math.ceil(options.min_steps / per_epoch))
+
+
 def steps_planned(n_examples: int, options: TrainOptions) -> int:
     """Optimizer steps of a run over ``n_examples`` examples."""
-    return options.epochs * math.ceil(n_examples / options.batch)
+    return epochs_for(n_examples, options) * math.ceil(n_examples / options.batch)
 
 
 def train(model: Any, tokenizer: Any, conversations: Sequence[Sequence[dict[str, str]]], options: TrainOptions,
@@ -183,7 +194,7 @@ def train(model: Any, tokenizer: Any, conversations: Sequence[Sequence[dict[str,
     model.train()
     start, step, stopped = time.monotonic(), 0, False
     epoch_losses: list[float] = []
-    for _epoch in range(options.epochs):
+    for _epoch in range(epochs_for(len(encoded), options)):
         losses = []
         for ids, labels, mask in _batches(encoded, options.batch, rng, tokenizer.pad_token_id or 0):
             if deadline is not None and time.monotonic() > deadline:

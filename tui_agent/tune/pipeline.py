@@ -24,7 +24,7 @@ from tui_agent.tune.data import (Fact, contrast_conversations, eval_set, replay_
                                  taught)
 from tui_agent.tune.evaluate import (Answerer, cpu_threads, general_right, near_miss_questions, questions_asked, score,
                                      verdict)
-from tui_agent.tune.model import TrainOptions, steps_planned
+from tui_agent.tune.model import TrainOptions, epochs_for, steps_planned
 
 SECONDS_PER_TOKEN = 0.006
 """Training cost (forward + backward) of one token, seconds, on an idle 2-core machine (2 torch threads):
@@ -91,7 +91,8 @@ def base_answers(base: Path, sha: str, say: Callable[[str], None]) -> dict[str, 
 def estimate_seconds(conversations: list[list[dict[str, str]]], options: TrainOptions, eval_answers: int) -> float:
     """Rough wall time of a tune: loading, training (tokens × :data:`SECONDS_PER_TOKEN`) and evaluation."""
     chars = sum(len(m["content"]) + 12 for c in conversations for m in c)
-    return LOAD_SECONDS + options.epochs * chars / 4 * SECONDS_PER_TOKEN + eval_answers * SECONDS_PER_ANSWER
+    train_s = epochs_for(len(conversations), options) * chars / 4 * SECONDS_PER_TOKEN
+    return LOAD_SECONDS + train_s + eval_answers * SECONDS_PER_ANSWER
 
 
 def new_id() -> str:
@@ -133,7 +134,7 @@ def run_tune(store: ExperienceStore, options: TuneOptions, say: Callable[[str], 
     guess = estimate_seconds(data, options.train, questions_asked(facts, len(near_miss)))
     say(f"tuning on {len(conversations)} taught answers + {len(replay)} replayed base answers + "
         f"{len(contrast)} contrast questions, "
-        f"{options.train.epochs} epochs ({steps_planned(len(data), options.train)} steps): about "
+        f"{epochs_for(len(data), options.train)} epochs ({steps_planned(len(data), options.train)} steps): about "
         f"{math.ceil(guess / 60)} min on an idle 2-core machine (budget {options.max_minutes:g} min of training)")
     result, tensors, config = _train(data, options, say)
     adapter_id = new_id()
