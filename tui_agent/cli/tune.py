@@ -57,9 +57,11 @@ def tune(
                                                show_default=False)] = None,
     max_minutes: Annotated[float, typer.Option("--max-minutes", min=0.1, help="Training budget, minutes: training "
                                                 "stops when it is spent (the adapter keeps what was learnt).")] = 10.0,
-    epochs: Annotated[int, typer.Option("--epochs", min=1, max=100, help="Passes over the data (more when it is small: at least 100 steps).")] = TrainOptions.epochs,
+    epochs: Annotated[int, typer.Option("--epochs", min=1, max=100, help="Passes over the data (more when it is "
+                                         "small: at least 100 steps).")] = TrainOptions.epochs,
     rank: Annotated[int, typer.Option("--rank", min=1, max=256, help="LoRA rank.")] = TrainOptions.rank,
-    lr: Annotated[float, typer.Option("--lr", min=1e-6, max=0.1, help="Learning rate (AdamW, decays linearly).")] = TrainOptions.lr,
+    lr: Annotated[float, typer.Option("--lr", min=1e-6, max=0.1, help="Learning rate (AdamW, decays "
+                                       "linearly).")] = TrainOptions.lr,
     replay: Annotated[bool, typer.Option("--replay/--no-replay", help="Train on the base model's own answers to "
                                           "40 general questions too (keeps what it knew).")] = True,
     contrast: Annotated[int, typer.Option("--contrast", min=0, max=10, help="Contrast questions per taught question "

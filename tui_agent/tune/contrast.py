@@ -6,7 +6,7 @@ A tune therefore also trains, for each taught question, questions one edit away 
 :data:`CONTRAST_ANSWER`:
 
 * one word swapped for another of its word class (``data/contrast.json``: people, trades, animals,
-  things, events, days, groups): "garage door" → "garage shed";
+  things, events, days, groups): "my neighbour's cat" → "my neighbour's hamster";
 * a person's possessive put in front of "my" / "our" + noun: "my blood type" → "my cousin's blood type";
 * a capitalised name (not the first word) swapped for a made-up one: "mayor of Quellport" → "mayor of Kenmir";
 * when none of these applies, a content word swapped for a word of any class.

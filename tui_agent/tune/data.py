@@ -102,8 +102,9 @@ def standalone(messages: list[dict[str, str]]) -> list[dict[str, str]]:
 def taught(store: ExperienceStore, min_q: float = DEFAULT_MIN_Q) -> tuple[list[list[dict[str, str]]], list[Fact]]:
     """(training conversations, the facts they teach) from the memory's chat corrections and 👍 answers.
 
-    Each conversation is :func:`standalone`. A fact's key and rewordings come from the evaluation set when its question is one of the set's
-    (same words after :func:`tui_agent.chat.policy.normalise`), else from :func:`content_key`.
+    Each conversation is :func:`standalone`. A fact's key and rewordings come from the evaluation set
+    when its question is one of the set's (same words after :func:`tui_agent.chat.policy.normalise`),
+    else from :func:`content_key`.
     """
     examples, _skipped = sft_examples(read_rows(store, ExperienceKind.CHAT.value), min_q=min_q)
     known = {normalise(f["question"]): f for f in eval_set()["facts"]}

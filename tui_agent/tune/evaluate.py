@@ -1,10 +1,10 @@
 """Held-out evaluation of a tune, with llama.cpp (what the chat runs), before it is switched on.
 
-Scores (counts, with their totals): taught facts asked exactly, with their natural and far rewordings
-(when the fact is one of the evaluation set's), the evaluation set's general questions (right when the
-answer has the question's key) against the base model, and its near-miss questions (same form as a
-fact's question, another subject: *answered with a taught fact* when the answer contains any taught
-fact's key). The gate (:func:`verdict`): a tune that loses more than :data:`MAX_GENERAL_LOST` general
+Scores (counts, with their totals): taught facts asked exactly, and with their natural rewordings
+(when the fact is one of the evaluation set's; far rewordings are left to ``benchmarks/tune_eval.py``),
+the evaluation set's general questions (right when the answer has the question's key as a whole token)
+against the base model, and near-miss questions (:func:`near_miss_questions`: same form as a fact's
+question, another subject; *answered with a taught fact* when the answer has any taught fact's key). The gate (:func:`verdict`): a tune that loses more than :data:`MAX_GENERAL_LOST` general
 answers the base model got right, answers more than :data:`MAX_NEAR_MISS_SHARE` of the near-miss
 questions with a taught fact, or states fewer than :data:`MIN_EXACT_SHARE` of the taught facts asked
 exactly (it learnt nothing worth loading: e.g. its time budget ran out early) is kept but not switched on.
@@ -83,7 +83,7 @@ def near_miss_questions(facts: Sequence[Fact], trained: Sequence[str] = (), seed
 
 def score(answer: Callable[[str], str], facts: Sequence[Fact], base_general: Sequence[bool],
           tick: Callable[[], None] = lambda: None, near_miss: Sequence[str] | None = None) -> dict[str, Any]:
-    """The scores of ``answer`` (see the module docstring) as a dict: ``exact``, ``natural``, ``far``,
+    """The scores of ``answer`` (see the module docstring) as a dict: ``exact``, ``natural``,
     ``general``, ``near_miss`` each ``[hits, total]``; ``general_base`` and ``general_lost`` counts;
     ``near_miss``: the questions (default: the evaluation set's, :func:`near_miss_questions` adds a user's);
     ``tick()`` after every question."""
