@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from tui_agent.rlem.episodic import episode_json
 from tui_agent.rlem.records import ActionKey
 
 __all__ = ["DocQAResult", "DocQAStep"]
@@ -69,9 +70,6 @@ class DocQAResult:
         return self.steps[-1].reward if self.steps else 0.0
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["success"] = self.correct
-        for step in data["steps"]:
-            step.pop("observation")
-            step.pop("available_actions")
-        return data
+        """Every field and ``success``; the steps without their screens
+        (:func:`~tui_agent.rlem.episodic.episode_json`)."""
+        return {**episode_json(self), "success": self.correct}

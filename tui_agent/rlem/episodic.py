@@ -23,6 +23,7 @@ domain's step and result types.
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import asdict
 from typing import Any, Generic, Protocol, TypeVar
 
 import numpy as np
@@ -63,6 +64,16 @@ class ResultLike(Protocol):
 
     @property
     def steps(self) -> list[Any]: ...
+
+
+def episode_json(result: Any) -> dict[str, Any]:
+    """A finished episode (a dataclass that is :class:`ResultLike`) as a JSON-ready dict: every field, its
+    steps without their observation and available actions (a screen each: kilobytes a step)."""
+    data = asdict(result)
+    for step in data["steps"]:
+        step.pop("observation", None)
+        step.pop("available_actions", None)
+    return data
 
 
 StepT = TypeVar("StepT", bound=StepLike)

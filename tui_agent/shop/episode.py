@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from typing import Any
 
+from tui_agent.rlem.episodic import episode_json
 from tui_agent.rlem.records import ActionKey
 
 __all__ = ["EpisodeResult", "ShopStep"]
@@ -53,8 +54,5 @@ class EpisodeResult:
         return self.instruction
 
     def to_json(self) -> dict[str, Any]:
-        data = asdict(self)
-        for step in data["steps"]:
-            step.pop("observation")
-            step.pop("available_actions")
-        return data
+        """Every field; the steps without their screens (:func:`~tui_agent.rlem.episodic.episode_json`)."""
+        return episode_json(self)
