@@ -5,7 +5,8 @@ Faster than ``benchmarks/tune_eval.py`` (no CLI, no memory: the facts of ``tui_a
 are the training data, as ``tune`` would get them from ``rate --correction``), so it can compare settings;
 the acceptance figures come from ``tune_eval.py``. Far rewordings are not asked (``tune`` does not either).
 Each variant: load the bundled model into torch, train (the tune's loop, the tune's threads), write the
-adapter GGUF, answer with llama.cpp + adapter; the base model's answers (replay, general) once per run.
+adapter GGUF, answer with llama.cpp + adapter; the base model's answers (replay, general) are ``tune``'s own,
+from its cache in the data dir (computed there once per base model).
 
 Usage::
 
@@ -43,7 +44,7 @@ def parse_variant(text: str) -> dict:
 def run_variant(knobs: dict, facts: list, base: dict, work: Path) -> dict:
     from tui_agent.llm.local import gguf_path
     from tui_agent.tune.adapter_gguf import write_adapter
-    from tui_agent.tune.contrast import DEFAULT_CONTRAST
+    from tui_agent.tune.contrast import DEFAULT_CONTRAST, contrast_questions
     from tui_agent.tune.data import Fact, chat_conversation, contrast_conversations, replay_conversations
     from tui_agent.tune.evaluate import Answerer, cpu_threads, general_right, score
     from tui_agent.tune.model import TrainOptions, load_base, lora_tensors, train, with_lora
@@ -53,8 +54,8 @@ def run_variant(knobs: dict, facts: list, base: dict, work: Path) -> dict:
     options = replace(options, alpha=2 * options.rank)
     taught = [chat_conversation([{"role": "user", "content": f["question"]},
                                  {"role": "assistant", "content": f["answer"]}]) for f in facts]
-    contrast = contrast_conversations([f["question"] for f in facts], knobs.get("contrast", DEFAULT_CONTRAST),
-                                      options.seed)
+    contrast = contrast_conversations(contrast_questions([f["question"] for f in facts],
+                                                         knobs.get("contrast", DEFAULT_CONTRAST), options.seed))
     data = taught + replay_conversations(base["replay"]) + contrast
     started = time.monotonic()
     model, tokenizer = load_base(gguf_path())
@@ -85,18 +86,13 @@ def main() -> None:
     parser.add_argument("--out", help="write the rows as JSON here")
     args = parser.parse_args()
 
+    from tui_agent.llm.adapters import sha256_of
     from tui_agent.llm.local import gguf_path
-    from tui_agent.tune.data import eval_set, replay_questions
-    from tui_agent.tune.evaluate import Answerer, cpu_threads
+    from tui_agent.tune.data import eval_set
+    from tui_agent.tune.pipeline import base_answers
 
-    data = eval_set()
-    facts = data["facts"][:args.facts]
-    answer = Answerer(gguf_path(), threads=cpu_threads())
-    try:
-        base = {"replay": {q: answer(q) for q in replay_questions()},
-                "general": [answer(g["question"]) for g in data["general"]]}
-    finally:
-        answer.close()
+    facts = eval_set()["facts"][:args.facts]
+    base = base_answers(gguf_path(), sha256_of(gguf_path()), print)  # tune's own cache, per base model
     rows = []
     print("| variant | examples | steps | train s | exact | natural | general (lost) | near-miss |")
     print("|---|---|---|---|---|---|---|---|")

@@ -128,10 +128,10 @@ def replay_conversations(answers: dict[str, str]) -> list[list[dict[str, str]]]:
             for q, a in answers.items() if a.strip()]
 
 
-def contrast_conversations(questions: list[str], per_question: int, seed: int = 0) -> list[list[dict[str, str]]]:
-    """Conversations of :func:`tui_agent.tune.contrast.contrast_questions` answered with
-    :data:`tui_agent.tune.contrast.CONTRAST_ANSWER` (``per_question`` ≥ 0 a taught question)."""
-    from tui_agent.tune.contrast import CONTRAST_ANSWER, contrast_questions
+def contrast_conversations(questions: list[str]) -> list[list[dict[str, str]]]:
+    """Conversations of contrast ``questions`` (:func:`tui_agent.tune.contrast.contrast_questions`) answered
+    with :data:`tui_agent.tune.contrast.CONTRAST_ANSWER`."""
+    from tui_agent.tune.contrast import CONTRAST_ANSWER
 
     return [chat_conversation([{"role": "user", "content": q}, {"role": "assistant", "content": CONTRAST_ANSWER}])
-            for q in contrast_questions(questions, per_question, seed)]
+            for q in questions]

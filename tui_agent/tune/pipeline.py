@@ -19,7 +19,7 @@ from typing import Any
 from tui_agent.llm import adapters
 from tui_agent.llm.local import gguf_path
 from tui_agent.memory.store import ExperienceStore
-from tui_agent.tune.contrast import DEFAULT_CONTRAST
+from tui_agent.tune.contrast import DEFAULT_CONTRAST, contrast_questions
 from tui_agent.tune.data import (Fact, contrast_conversations, eval_set, replay_conversations, replay_questions,
                                  taught)
 from tui_agent.tune.evaluate import (Answerer, cpu_threads, general_right, near_miss_questions, questions_asked, score,
@@ -128,8 +128,9 @@ def run_tune(store: ExperienceStore, options: TuneOptions, say: Callable[[str], 
     sha = adapters.sha256_of(base)
     base_data = base_answers(base, sha, say)
     replay = replay_conversations(base_data["replay"]) if options.replay else []
-    contrast = contrast_conversations([f.question for f in facts], options.contrast, options.train.seed)
-    near_miss = near_miss_questions(facts, [c[-2]["content"] for c in contrast], options.train.seed)
+    contrast_asked = contrast_questions([f.question for f in facts], options.contrast, options.train.seed)
+    contrast = contrast_conversations(contrast_asked)
+    near_miss = near_miss_questions(facts, contrast_asked, options.train.seed)
     data = conversations + replay + contrast
     guess = estimate_seconds(data, options.train, questions_asked(facts, len(near_miss)))
     say(f"tuning on {len(conversations)} taught answers + {len(replay)} replayed base answers + "
